@@ -1,0 +1,60 @@
+# The README's two commands are `make demo` and `make test`; both start with `install`,
+# so a bare machine needs nothing else.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export RYOKEN_DATA_DIR ?= $(CURDIR)/var
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install system-deps demo test lint typecheck contracts unit integration browser bench clean
+
+install: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $(STAMP)
+
+# Debian packages: Chromium for the browser tests, Noto CJK for Japanese PDFs.
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: install
+	$(BIN)/ryoken init
+	$(BIN)/ryoken demo
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest -q tests/unit -n 2
+
+integration: install
+	$(BIN)/pytest -q tests/integration -n 2
+
+browser: install
+	$(BIN)/pytest -q tests/browser
+
+test: lint typecheck contracts
+	$(BIN)/pytest -q -n 2 tests
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# The integration suite again, on the PostgreSQL server on loopback.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:xdist tests/integration

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ryoken's tests and reports need, only when they are missing.
+# Chromium drives the browser tests (Playwright launches /usr/bin/chromium; it never downloads
+# a browser). Noto CJK gives the PDFs their Japanese glyphs.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ryoken needs Debian packages: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null

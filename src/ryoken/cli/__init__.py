@@ -1,0 +1,78 @@
+"""The `ryoken` command.
+
+Each subcommand lives in its own module under `ryoken.cli` and exposes
+`register(subparsers)`. Errors are one clear line on stderr and a non-zero exit, never a
+traceback: `RyokenError` and its children map to exit codes below.
+
+Exit codes: 0 success; 1 a check failed (verification, validation of a value);
+2 bad usage or malformed input; 3 refused by policy or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ryoken.errors import (
+    AccessDenied,
+    ConfigurationError,
+    InvalidInput,
+    KeyUnavailable,
+    LedgerError,
+    RyokenError,
+)
+
+# Every module under ryoken.cli with a `register` function contributes subcommands.
+def _command_modules() -> list[str]:
+    import pkgutil
+
+    import ryoken.cli as package
+
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.ispkg)
+
+
+class CheckFailed(RyokenError):
+    """A command's check found problems (exit 1); the message lists them."""
+
+
+def exit_code_for(error: RyokenError) -> int:
+    if isinstance(error, CheckFailed | LedgerError):
+        return 1
+    if isinstance(error, InvalidInput):
+        return 2
+    if isinstance(error, AccessDenied | ConfigurationError | KeyUnavailable):
+        return 3
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ryoken",
+        description="ryoken (旅券): a passport office's system with a disclosure ledger.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in _command_modules():
+        module = importlib.import_module(f"ryoken.cli.{name}")
+        if hasattr(module, "register"):
+            module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except RyokenError as error:
+        print(f"ryoken: {error.message}", file=sys.stderr)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

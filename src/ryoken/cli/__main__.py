@@ -1,0 +1,5 @@
+import sys
+
+from ryoken.cli import main
+
+sys.exit(main())

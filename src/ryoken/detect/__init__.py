@@ -1,0 +1,1 @@
+"""Explanations, detectors, cases and their evaluation. Pure Python."""

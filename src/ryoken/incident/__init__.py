@@ -1,0 +1,1 @@
+"""Scoping, attribution, APPI report content and notices. Pure Python."""

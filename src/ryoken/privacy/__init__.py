@@ -1,0 +1,1 @@
+"""Envelope encryption, blind indexes, and what each step may disclose. Pure Python."""

@@ -1,0 +1,1 @@
+"""A synthetic passport office, deterministic for a given seed. Pure Python."""

@@ -1,0 +1,1 @@
+"""The Django project: settings, apps, templates and management commands."""

@@ -1,0 +1,1 @@
+"""The ledger app: stores events, tree nodes and checkpoints; refuses UPDATE and DELETE."""

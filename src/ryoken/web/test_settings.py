@@ -1,0 +1,13 @@
+"""Settings for the test suite: a throw-away data dir unless RYOKEN_DATA_DIR is set."""
+
+import os
+import tempfile
+
+os.environ.setdefault("RYOKEN_DATA_DIR", tempfile.mkdtemp(prefix="ryoken-test-"))
+os.environ.setdefault("RYOKEN_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("RYOKEN_HTTPS", "0")
+
+from ryoken.web.settings import *  # noqa: E402,F403
+
+# Argon2 is the production hasher (settings.py); tests hash thousands of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
