@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,13 +25,18 @@ from ryoken.errors import (
     RyokenError,
 )
 
+
 # Every module under ryoken.cli with a `register` function contributes subcommands.
 def _command_modules() -> list[str]:
     import pkgutil
 
     import ryoken.cli as package
 
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.ispkg)
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(package.__path__)
+        if not m.ispkg and not m.name.startswith("_")
+    )
 
 
 class CheckFailed(RyokenError):
@@ -71,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(error)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # never a traceback for the person at the terminal
+        if os.environ.get("RYOKEN_DEBUG") == "1":
+            raise
+        print(f"ryoken: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 70
     return int(result or 0)
 
 
