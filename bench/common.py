@@ -76,8 +76,12 @@ def _fmt(value: float | None) -> str:
 
 
 def table(title: str, rows: Sequence[Row]) -> str:
-    lines = [f"## {title}", "", "| what | ryoken | baseline | baseline value | unit | ours/base | target |",
-             "|---|---:|---|---:|---|---:|---|"]
+    lines = [
+        f"## {title}",
+        "",
+        "| what | ryoken | baseline | baseline value | unit | ours/base | target |",
+        "|---|---:|---|---:|---|---:|---|",
+    ]
     for r in rows:
         lines.append(
             f"| {r.what} | {_fmt(r.ours)} | {r.baseline_name} | {_fmt(r.baseline)} | {r.unit} "

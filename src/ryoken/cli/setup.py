@@ -90,8 +90,13 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_init)
 
     p = subparsers.add_parser("demo", help="seed a synthetic passport office and serve it")
-    p.add_argument("action", nargs="?", choices=["serve", "seed"], default="serve",
-                   help="'seed' only seeds; the default seeds and serves")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["serve", "seed"],
+        default="serve",
+        help="'seed' only seeds; the default seeds and serves",
+    )
     p.add_argument("--seed", type=int, default=2023, help="random seed for the synthetic office")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -100,6 +105,9 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("serve", help="serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--insecure-http", action="store_true",
-                   help="serve over plain HTTP on localhost (no secure cookies)")
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="serve over plain HTTP on localhost (no secure cookies)",
+    )
     p.set_defaults(func=cmd_serve)

@@ -20,7 +20,7 @@ from faker.providers.person.ja_JP import Provider as _JaPerson
 
 from ryoken.domain.fields import FIELDS_BY_ROLE, SubjectRole
 
-Romanize = Callable[[str], str]
+Romanize = Callable[[str, str], str]  # (kana, kanji) -> passport romaji
 """Kana → passport romaji (upper case), e.g. ryoken.domain.hepburn's converter."""
 
 # (kanji, kana, romaji) taken whole from one tuple, so the reading always belongs to the kanji.
@@ -332,7 +332,7 @@ class People:
 
     def _romaji(self, triple: NameTriple) -> str:
         if self._romanize is not None:
-            return self._romanize(triple[1])
+            return self._romanize(triple[1], triple[0])
         return triple[2].upper()
 
     def _residence(self) -> _Residence:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils import timezone
+
 
 def init_keys(path: Path) -> list[str]:
     """Create the vault keyring, blind-index key and ledger signing key if missing."""
-    return []
+    from ryoken.web.ledger import checkpoints
+    from ryoken.web.vault import keys
+
+    created = keys.create_keys(timezone.now())
+    created += checkpoints.create_signing_key()
+    return created
 
 
 def seed_demo(seed: int) -> list[str]:
     """Seed a synthetic passport office. Returns lines to print (demo logins, counts)."""
-    return [f"demo office seeded (seed {seed})"]
+    from ryoken.web.demo import seed_office
+
+    return seed_office(seed)

@@ -7,7 +7,7 @@ os.environ.setdefault("RYOKEN_DATA_DIR", tempfile.mkdtemp(prefix="ryoken-test-")
 os.environ.setdefault("RYOKEN_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("RYOKEN_HTTPS", "0")
 
-from ryoken.web.settings import *  # noqa: E402,F403
+from ryoken.web.settings import *  # noqa: F403
 
 # Argon2 is the production hasher (settings.py); tests hash thousands of passwords.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

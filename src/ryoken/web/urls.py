@@ -1,7 +1,15 @@
 from django.urls import URLPattern, URLResolver, path
+from django.views.i18n import set_language
 
 from ryoken.web import views
+from ryoken.web.accounts import views as accounts
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
+    path("", accounts.home, name="home"),
+    path("login/", accounts.login_view, name="login"),
+    path("login/code/", accounts.login_otp_view, name="login_otp"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("reauth/", accounts.reauth_view, name="reauth"),
+    path("i18n/setlang/", set_language, name="set_language"),
 ]

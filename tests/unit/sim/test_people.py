@@ -67,18 +67,19 @@ def test_it_takes_each_reading_from_the_same_tuple_as_its_kanji():
 
 
 def test_it_romanizes_the_kana_with_the_injected_converter():
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []
 
-    def romanize(kana: str) -> str:
-        seen.append(kana)
+    def romanize(kana: str, kanji: str) -> str:
+        seen.append((kana, kanji))
         return f"R{len(kana)}"
 
     people = People(random.Random(1), romanize=romanize, home_prefecture="東京都")
     koseki = people.household(date(2025, 5, 1), "single")
     draft = people.drafts[koseki.members[0].person_id]
     surname_kana, given_kana = draft.values["name_kana"].split()
+    surname_kanji, given_kanji = draft.values["name_kanji"].split()
     assert draft.values["name_romaji"] == f"R{len(surname_kana)} R{len(given_kana)}"
-    assert seen == [surname_kana, given_kana]
+    assert seen == [(surname_kana, surname_kanji), (given_kana, given_kanji)]
 
 
 def test_it_upper_cases_fakers_romaji_without_a_converter():

@@ -1,0 +1,110 @@
+"""`ryoken audit verify|prove|checkpoint`, `ryoken keys rotate`, `ryoken retention run`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from ryoken.cli.setup import django_setup
+from ryoken.errors import InvalidInput
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.ledger import audit
+
+    report = audit.verify()
+    if report.ok:
+        print(f"ledger verified: {report.entries_checked} entries, checkpoints and witness agree")
+        return 0
+    from ryoken.cli import CheckFailed
+
+    first = report.first_bad_seq
+    lines = [f"first bad entry: {first}" if first is not None else "ledger does not verify"]
+    lines += report.problems[:20]
+    raise CheckFailed("LEDGER DOES NOT VERIFY\n" + "\n".join(lines))
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.ledger import audit
+
+    print(json.dumps(audit.prove(args.seq), indent=2))
+    return 0
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.ledger import checkpoints
+
+    signed = checkpoints.create_checkpoint()
+    if signed is None:
+        latest = checkpoints.latest()
+        size = latest.size if latest else 0
+        print(f"no new entries since the last checkpoint (size {size})")
+    else:
+        print(f"checkpoint signed: size {signed.size}, root {signed.root.hex()}")
+    return 0
+
+
+def cmd_rotate(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.vault.operations import rotate_keys
+
+    result = rotate_keys(actor=args.actor)
+    print(
+        f"new key-encryption key {result.new_kek}; {result.rewrapped} data keys re-wrapped; "
+        f"old key {result.old_kek} {'retired' if result.retired else 'kept'}"
+    )
+    return 0
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.utils import timezone
+
+    from ryoken.web.vault.operations import run_retention
+
+    today = _parse_date(args.today) if args.today else timezone.localdate()
+    result = run_retention(actor=args.actor, today=today)
+    print(f"{len(result.shredded)} data keys destroyed; {result.held} kept under legal hold")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    audit = subparsers.add_parser(
+        "audit", help="verify the ledger, prove entries, sign checkpoints"
+    )
+    sub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    sub.required = True
+    p = sub.add_parser("verify", help="recompute the ledger; check signatures and the witness")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("prove", help="print an RFC 6962 inclusion proof of entry SEQ (JSON)")
+    p.add_argument("seq", type=int)
+    p.set_defaults(func=cmd_prove)
+    p = sub.add_parser("checkpoint", help="sign a checkpoint now")
+    p.set_defaults(func=cmd_checkpoint)
+
+    keys = subparsers.add_parser("keys", help="key management")
+    sub = keys.add_subparsers(dest="keys_command", metavar="ACTION")
+    sub.required = True
+    p = sub.add_parser("rotate", help="new key-encryption key; re-wrap data keys; retire old")
+    p.add_argument("--actor", default="system", help="staff id recorded in the ledger")
+    p.set_defaults(func=cmd_rotate)
+
+    retention = subparsers.add_parser("retention", help="crypto-shred subjects past retention")
+    sub = retention.add_subparsers(dest="retention_command", metavar="ACTION")
+    sub.required = True
+    p = sub.add_parser("run", help="destroy data keys of subjects whose retention has ended")
+    p.add_argument("--today", help="the date to judge retention by (default: today)")
+    p.add_argument("--actor", default="system")
+    p.set_defaults(func=cmd_retention)

@@ -1,0 +1,1 @@
+"""Staff, roles, employers, contracts, qualifications, windows; login and access checks."""

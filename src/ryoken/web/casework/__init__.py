@@ -1,0 +1,1 @@
+"""Applications through their life: intake, review, production, pickup, lapse, loss reports."""

@@ -1,0 +1,1 @@
+"""The counter: queue tickets, windows, grants bound to the applicant, prints and copies."""

@@ -1,0 +1,192 @@
+"""Grants: access bound to the work, and the vault policy that enforces them.
+
+A grant ties one staff member to the persons of one piece of work — the ticket called to
+their window, an assigned review, a sampled QA review, a production batch, or break-glass with
+a typed reason — for as long as the work lasts. Closing the ticket (or the review, or the
+timeout) ends it. No grant, no disclosure: `GrantPolicy` is the vault's access policy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ryoken.audit.events import Event, EventCode
+from ryoken.errors import AccessDenied
+from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.web.accounts.access import standing
+from ryoken.web.accounts.models import Staff, Window
+from ryoken.web.counter.models import Grant, GrantSubject, Ticket
+from ryoken.web.env import env_int
+from ryoken.web.ledger import store as ledger
+from ryoken.web.vault.gateway import AccessRequest, Decision
+
+
+def counter_minutes() -> int:
+    return env_int("RYOKEN_COUNTER_GRANT_MINUTES", 60)
+
+
+def breakglass_minutes() -> int:
+    return env_int("RYOKEN_BREAKGLASS_MINUTES", 15)
+
+
+def _grant_event(
+    code: EventCode, grant: Grant, subjects: Iterable[str], **details: object
+) -> Event:
+    return Event(
+        code=code,
+        at=timezone.now(),
+        actor=grant.staff.staff_id,
+        subjects=tuple(subjects),
+        fields=(),
+        purpose=grant.step,
+        grant=grant.grant_id,
+        terminal=grant.window.code if grant.window else None,
+        details={
+            "kind": grant.kind,
+            **{k: v for k, v in details.items() if isinstance(v, str | int | bool) or v is None},
+        },  # type: ignore[dict-item]
+    )
+
+
+def open_grant(
+    *,
+    staff: Staff,
+    kind: str,
+    step: Step,
+    subjects: Iterable[str],
+    minutes: int,
+    window: Window | None = None,
+    ticket: Ticket | None = None,
+    review: object | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Grant:
+    """Open a grant and record it in the ledger in the same transaction."""
+    at = now or timezone.now()
+    subject_ids = sorted(set(subjects))
+    with transaction.atomic():
+        grant = Grant.objects.create(
+            grant_id="gr_" + secrets.token_hex(10),
+            kind=kind,
+            step=str(step),
+            staff=staff,
+            window=window,
+            ticket=ticket,
+            review=review,  # type: ignore[misc]
+            opened_at=at,
+            expires_at=at + timedelta(minutes=minutes),
+            reason=reason,
+        )
+        GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in subject_ids)
+        code = EventCode.BREAKGLASS_OPEN if kind == Grant.Kind.BREAK_GLASS else EventCode.GRANT_OPEN
+        ledger.record_in_transaction(
+            _grant_event(
+                code,
+                grant,
+                subject_ids,
+                ticket=ticket.number if ticket else None,
+                reason=reason[:500] if reason else None,
+            )
+        )
+    return grant
+
+
+def add_subjects(grant: Grant, subjects: Iterable[str]) -> None:
+    """Persons created or found during the work (family named in a 戸籍謄本, say)."""
+    new = sorted(set(subjects) - set(grant.subjects.values_list("subject", flat=True)))
+    if not new:
+        return
+    with transaction.atomic():
+        GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in new)
+        ledger.record_in_transaction(_grant_event(EventCode.GRANT_OPEN, grant, new, added=True))
+
+
+def close_grant(grant: Grant, *, now: datetime | None = None, why: str = "closed") -> None:
+    if grant.closed_at is not None:
+        return
+    at = now or timezone.now()
+    with transaction.atomic():
+        Grant.objects.filter(pk=grant.pk, closed_at__isnull=True).update(closed_at=at)
+        grant.closed_at = at
+        ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), why=why))
+
+
+def open_grants_of(staff: Staff, now: datetime | None = None) -> list[Grant]:
+    at = now or timezone.now()
+    return list(
+        Grant.objects.filter(staff=staff, closed_at__isnull=True, expires_at__gt=at).order_by(
+            "-opened_at"
+        )
+    )
+
+
+def access_grant(staff: Staff, grant_id: str, now: datetime | None = None) -> Grant:
+    """The caller's own open grant, or AccessDenied (missing and forbidden alike)."""
+    at = now or timezone.now()
+    grant = (
+        Grant.objects.select_related("staff", "window", "ticket")
+        .filter(grant_id=grant_id, staff=staff, closed_at__isnull=True, expires_at__gt=at)
+        .first()
+    )
+    if grant is None:
+        raise AccessDenied("no open grant", message_ja="有効な業務がありません。")
+    return grant
+
+
+class GrantPolicy:
+    """The vault's access policy: an open grant of the actor's, covering the person and field.
+
+    For each field, the grant's step decides (`ryoken.privacy.policy`): SHOWN fields may be
+    shown; MASKED fields may be shown masked, or revealed with a typed reason; MATCH_ONLY
+    fields may only be matched; HIDDEN fields never leave the vault.
+    """
+
+    def decide(self, request: AccessRequest) -> Decision:
+        if not request.grant:
+            return _deny("no grant covers this access", "この操作を許可する業務がありません。")
+        now = timezone.now()
+        grant = (
+            Grant.objects.select_related("staff", "window", "ticket")
+            .filter(grant_id=request.grant)
+            .first()
+        )
+        if grant is None or grant.staff.staff_id != request.actor:
+            return _deny("the grant is not the actor's", "この業務の担当者ではありません。")
+        if grant.closed_at is not None or grant.expires_at <= now:
+            return _deny("the grant has ended", "業務は終了しています。")
+        state = standing(grant.staff, timezone.localdate())
+        if not state.ok:
+            return _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
+        if not grant.subjects.filter(subject=request.subject_id).exists():
+            return _deny(
+                "this person is not part of the work", "この方は現在の業務の対象ではありません。"
+            )
+        for field in request.fields:
+            allowed = exposure(grant.step, field)
+            if allowed is Exposure.HIDDEN:
+                return _deny(f"{field} is hidden at {grant.step}", "この項目は表示できません。")
+            if request.kind == "match":
+                continue
+            if allowed is Exposure.MATCH_ONLY:
+                return _deny(f"{field} may only be matched", "この項目は照合のみ可能です。")
+            if allowed is Exposure.MASKED and request.form == "shown" and not request.reason:
+                return _deny(
+                    f"revealing {field} needs a reason", "表示するには理由の入力が必要です。"
+                )
+        links: dict[str, str | int | bool | None] = {"step": grant.step, "grant_kind": grant.kind}
+        if grant.ticket_id:
+            links["ticket"] = grant.ticket.number if grant.ticket else None
+        if grant.window_id:
+            links["window"] = grant.window.code if grant.window else None
+        if grant.review_id:
+            links["review"] = grant.review_id
+        return Decision(True, links=links)
+
+
+def _deny(reason: str, reason_ja: str) -> Decision:
+    return Decision(False, reason, reason_ja)

@@ -1,0 +1,102 @@
+"""Queue tickets, grants and print/copy jobs: the work that justifies every disclosure."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Ticket(models.Model):
+    class Purpose(models.TextChoices):
+        APPLICATION = "application", _("申請")
+        PICKUP = "pickup", _("受取")
+        LOSS_REPORT = "loss_report", _("紛失届")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("待機中")
+        CALLED = "called", _("呼出中")
+        CLOSED = "closed", _("終了")
+        NO_SHOW = "no_show", _("不在")
+
+    number = models.CharField(max_length=10)  # "A-023", shown on the kiosk slip
+    office = models.CharField(max_length=20, default="TKY-IKB")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    issued_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    window = models.ForeignKey("accounts.Window", null=True, blank=True, on_delete=models.PROTECT)
+    staff = models.ForeignKey("accounts.Staff", null=True, blank=True, on_delete=models.PROTECT)
+    # The applications this visit is about (a family is served on one ticket).
+    applications = models.ManyToManyField("casework.Application", blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "purpose"], name="ticket_queue")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Grant(models.Model):
+    """Access bound to work: a ticket at a window, an assigned review, or break-glass."""
+
+    class Kind(models.TextChoices):
+        COUNTER = "counter", _("窓口")
+        REVIEW = "review", _("審査")
+        QA = "qa", _("品質確認")
+        PRODUCTION = "production", _("発注")
+        BREAK_GLASS = "break_glass", _("緊急アクセス")
+
+    grant_id = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    step = models.CharField(max_length=20)  # ryoken.privacy.policy.Step value
+    staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT, related_name="grants")
+    window = models.ForeignKey("accounts.Window", null=True, blank=True, on_delete=models.PROTECT)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT)
+    review = models.ForeignKey("casework.Review", null=True, blank=True, on_delete=models.PROTECT)
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")  # break-glass: the typed reason
+    reviewed_by = models.CharField(max_length=20, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "closed_at"], name="grant_staff_open")]
+
+    def __str__(self) -> str:
+        return self.grant_id
+
+
+class GrantSubject(models.Model):
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="subjects")
+    subject = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "subject"], name="grant_subject_unique")
+        ]
+
+
+class PrintJob(models.Model):
+    """Every print or copy goes through the system with a reason and a watermark id."""
+
+    class Kind(models.TextChoices):
+        PRINT = "print", _("印刷")
+        COPY = "copy", _("複写")
+
+    job_id = models.CharField(max_length=40, unique=True)
+    watermark = models.CharField(max_length=20, unique=True)  # printed on every page
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    document = models.CharField(max_length=40)
+    reason = models.TextField()
+    staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT)
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.PROTECT)
+    application = models.ForeignKey(
+        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+    )
+    subjects = models.TextField(blank=True, default="")
+    pages = models.SmallIntegerField(default=1)
+    created_at = models.DateTimeField()
+    ledger_seq = models.BigIntegerField(null=True, blank=True)

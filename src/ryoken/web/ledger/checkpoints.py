@@ -1,0 +1,171 @@
+"""Signed checkpoints of the ledger, stored in the database and in the witness file.
+
+A checkpoint (size, root, time) is signed with the ledger's Ed25519 key, whose private half
+lives in the keys directory, not in the database. Each checkpoint is also appended to the
+witness file — the auditor's copy, kept on another disk or machine in production — so that
+a database administrator who rewrites, truncates or restores the ledger is caught by
+`ryoken audit verify`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ryoken.audit import checkpoints as cp
+from ryoken.audit.tree import root_at
+from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
+from ryoken.web.env import env_int
+from ryoken.web.ledger import paths
+from ryoken.web.ledger.models import Checkpoint
+from ryoken.web.ledger.store import DbNodeReader, ledger_size
+
+_state_lock = threading.Lock()
+_last = {"size": -1, "monotonic": 0.0}
+
+
+def every_events() -> int:
+    return env_int("RYOKEN_CHECKPOINT_EVERY", 1000)
+
+
+def every_seconds() -> int:
+    return env_int("RYOKEN_CHECKPOINT_SECONDS", 60)
+
+
+def load_signing_key() -> cp.Ed25519PrivateKey:
+    path = paths.signing_key_path()
+    try:
+        return cp.load_private_key(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"The ledger signing key {path} is missing: run `ryoken init`, or restore the "
+            "keys directory from its backup."
+        ) from None
+    except (ValueError, TypeError, KeyUnavailable) as error:
+        raise ConfigurationError(f"The ledger signing key {path} is unreadable: {error}") from None
+
+
+def load_public_key() -> cp.Ed25519PublicKey:
+    path = paths.public_key_path()
+    try:
+        return cp.load_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigurationError(f"The ledger public key {path} is missing.") from None
+    except (ValueError, TypeError, KeyUnavailable) as error:
+        raise ConfigurationError(f"The ledger public key {path} is unreadable: {error}") from None
+
+
+def create_signing_key() -> list[str]:
+    """Create the ledger's Ed25519 key pair if missing (mode 0600). Returns created paths."""
+    private_path, public_path = paths.signing_key_path(), paths.public_key_path()
+    if private_path.exists():
+        return []
+    private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_pem, public_pem = cp.generate_signing_key()
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_pem)
+    public_path.write_bytes(public_pem)
+    return [str(private_path), str(public_path)]
+
+
+def append_witness(checkpoint: cp.Checkpoint) -> None:
+    """Append one line to the witness file and fsync it before returning."""
+    path = paths.witness_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = cp.to_witness_line(checkpoint) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_witness() -> list[cp.Checkpoint]:
+    path = paths.witness_path()
+    if not path.exists():
+        return []
+    out: list[cp.Checkpoint] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    out.append(cp.parse_witness_line(line.rstrip("\n"), number))
+                except Exception as error:
+                    raise LedgerError(
+                        f"witness line {number} is not a checkpoint: {error}"
+                    ) from error
+    return out
+
+
+def to_audit_checkpoint(row: Checkpoint) -> cp.Checkpoint:
+    return cp.Checkpoint(
+        size=row.size,
+        root=bytes(row.root),
+        at=row.at,
+        key_id=row.key_id,
+        signature=bytes(row.signature),
+    )
+
+
+def latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size").first()
+
+
+def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
+    """Sign a checkpoint at the current size (None if the ledger is empty or unchanged)."""
+    key = load_signing_key()
+    at = now or timezone.now()
+    with transaction.atomic():
+        size = ledger_size()
+        last = latest()
+        if size == 0 or (last is not None and last.size >= size):
+            return None
+        root = root_at(DbNodeReader(), size)
+        signed = cp.sign_checkpoint(key, cp.key_id_of(key.public_key()), size, root, at)
+        try:
+            Checkpoint.objects.create(
+                size=signed.size,
+                root=signed.root,
+                at=signed.at,
+                key_id=signed.key_id,
+                signature=signed.signature,
+            )
+        except IntegrityError:
+            return None  # another process signed this size first
+    append_witness(signed)
+    with _state_lock:
+        _last["size"] = size
+        _last["monotonic"] = time.monotonic()
+    return signed
+
+
+def maybe_checkpoint(size: int | None = None) -> None:
+    """Sign a checkpoint when N events or T seconds have passed since the last one."""
+    with _state_lock:
+        if _last["size"] < 0:
+            row = latest()
+            _last["size"] = row.size if row else 0
+            _last["monotonic"] = time.monotonic()
+        due_by_time = time.monotonic() - _last["monotonic"] >= every_seconds()
+        last_size = _last["size"]
+    if size is None:
+        size = ledger_size()
+    if size - last_size >= every_events() or (due_by_time and size > last_size):
+        create_checkpoint()
+
+
+def reset_state() -> None:
+    """Forget what this process remembers of the last checkpoint (tests, restores)."""
+    with _state_lock:
+        _last["size"] = -1
+        _last["monotonic"] = 0.0

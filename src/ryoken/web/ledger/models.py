@@ -1,0 +1,67 @@
+"""Ledger tables. Rows are only ever inserted: triggers refuse UPDATE and DELETE.
+
+`Entry.data` is the canonical bytes of one event (`ryoken.audit.events.entry_bytes`), and
+`Entry.leaf_hash` its RFC 6962 leaf hash. `Node` holds the hash of every complete subtree
+above the leaves, so proofs and roots cost O(log n) reads. The columns beside `data`
+(code, actor, at, grant, subjects) are copies for querying; `ryoken audit verify` checks
+them against `data`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Entry(models.Model):
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    code = models.CharField(max_length=40)
+    actor = models.CharField(max_length=64)
+    grant = models.CharField(max_length=64, blank=True, default="")
+    subjects = models.TextField(blank=True, default="")  # space-separated subject ids
+    data = models.BinaryField()
+    leaf_hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_entry"
+        indexes = [
+            models.Index(fields=["actor", "at"], name="ledger_entry_actor_at"),
+            models.Index(fields=["code", "at"], name="ledger_entry_code_at"),
+            models.Index(fields=["at"], name="ledger_entry_at"),
+        ]
+
+
+class EntrySubject(models.Model):
+    """One row per (entry, subject): answers "who saw this person" without a scan."""
+
+    seq = models.BigIntegerField()
+    subject = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "ledger_entry_subject"
+        indexes = [models.Index(fields=["subject", "seq"], name="ledger_subject_seq")]
+
+
+class Node(models.Model):
+    """Hash of the complete subtree (level, idx): leaves [idx*2^level, (idx+1)*2^level)."""
+
+    level = models.SmallIntegerField()
+    idx = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_node"
+        constraints = [
+            models.UniqueConstraint(fields=["level", "idx"], name="ledger_node_level_idx")
+        ]
+
+
+class Checkpoint(models.Model):
+    size = models.BigIntegerField(unique=True)
+    root = models.BinaryField(max_length=32)
+    at = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    signature = models.BinaryField(max_length=64)
+
+    class Meta:
+        db_table = "ledger_checkpoint"

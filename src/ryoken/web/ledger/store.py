@@ -1,0 +1,221 @@
+"""Appending to the ledger: one writer at a time, many callers per commit.
+
+`record(*events)` returns only when the events are durable (committed with fsync). Callers
+that arrive while a commit is in flight queue up; the next leader writes all of them in one
+transaction (group commit), so 16 concurrent disclosures share a handful of fsyncs instead of
+paying one each. Any failure reaches every caller as `LedgerError`: nobody proceeds as if
+their event had been written.
+
+`record_in_transaction(*events)` appends inside the caller's open transaction, for workflow
+writes whose audit row must commit or roll back with them (the Zulip `do_*` habit).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Q
+
+from ryoken.audit.events import Event, entry_bytes
+from ryoken.audit.merkle import leaf_hash
+from ryoken.audit.tree import Frontier
+from ryoken.errors import LedgerError
+from ryoken.web.ledger.models import Entry, EntrySubject, Node
+
+# A constant key for PostgreSQL's advisory lock that serialises ledger appends.
+_PG_LOCK_KEY = 0x52594F4B  # "RYOK"
+
+
+class DbNodeReader:
+    """Reads complete-subtree hashes: level 0 from entries, higher levels from nodes."""
+
+    def get_nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        leaves = [idx for level, idx in keys if level == 0]
+        if leaves:
+            for seq, digest in Entry.objects.filter(seq__in=leaves).values_list("seq", "leaf_hash"):
+                found[(0, seq)] = bytes(digest)
+        upper = [(level, idx) for level, idx in keys if level > 0]
+        if upper:
+            query = Q()
+            for level, idx in upper:
+                query |= Q(level=level, idx=idx)
+            for level, idx, digest in Node.objects.filter(query).values_list(
+                "level", "idx", "hash"
+            ):
+                found[(level, idx)] = bytes(digest)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            raise LedgerError(
+                f"ledger tree is missing nodes {missing[:3]}: run `ryoken audit verify`"
+            )
+        return found
+
+
+def ledger_size() -> int:
+    top = Entry.objects.aggregate(top=Max("seq"))["top"]
+    return 0 if top is None else int(top) + 1
+
+
+def _lock_for_append() -> None:
+    # SQLite: settings use BEGIN IMMEDIATE, so the transaction already holds the write lock.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+
+
+class _FrontierCache:
+    """The right edge of the tree after the last append this process made."""
+
+    def __init__(self) -> None:
+        self.frontier: Frontier | None = None
+
+    def load(self, size: int) -> Frontier:
+        cached = self.frontier
+        if cached is not None and cached.size == size:
+            return copy.deepcopy(cached)
+        return Frontier.from_reader(DbNodeReader(), size)
+
+
+_cache = _FrontierCache()
+
+
+def forget_frontier() -> None:
+    """Drop the cached right edge (after a restore, or between tests)."""
+    _cache.frontier = None
+
+
+def _append_locked(events: Sequence[Event]) -> list[int]:
+    """Append `events` in the current transaction, which must hold the append lock."""
+    _lock_for_append()
+    size = ledger_size()
+    frontier = _cache.load(size)
+    entries: list[Entry] = []
+    nodes: list[Node] = []
+    links: list[EntrySubject] = []
+    seqs: list[int] = []
+    for event in events:
+        seq = frontier.size
+        data = entry_bytes(seq, event)
+        digest = leaf_hash(data)
+        for level, idx, node in frontier.append(digest):
+            if level > 0:
+                nodes.append(Node(level=level, idx=idx, hash=node))
+        entries.append(
+            Entry(
+                seq=seq,
+                at=event.at,
+                code=str(event.code),
+                actor=event.actor,
+                grant=event.grant or "",
+                subjects=" ".join(event.subjects),
+                data=data,
+                leaf_hash=digest,
+            )
+        )
+        links.extend(EntrySubject(seq=seq, subject=s) for s in event.subjects)
+        seqs.append(seq)
+    Entry.objects.bulk_create(entries)
+    if nodes:
+        Node.objects.bulk_create(nodes)
+    if links:
+        EntrySubject.objects.bulk_create(links)
+    # Only remember the new edge once the commit succeeds.
+    transaction.on_commit(lambda: setattr(_cache, "frontier", frontier))
+    return seqs
+
+
+def record_in_transaction(*events: Event) -> list[int]:
+    """Append inside the caller's transaction; commits or rolls back with it."""
+    if not connection.in_atomic_block:
+        raise LedgerError("record_in_transaction needs an open transaction")
+    try:
+        with transaction.atomic():
+            return _append_locked(events)
+    except DatabaseError as error:
+        raise LedgerError(f"the ledger could not record: {error}") from error
+
+
+@dataclass
+class _Request:
+    events: Sequence[Event]
+    seqs: list[int] = field(default_factory=list)
+    error: LedgerError | None = None
+    done: bool = False
+
+
+class GroupCommitter:
+    """Leader/follower group commit within one process (threads share a commit)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[_Request] = []
+        self._leader = False
+        self.commits = 0  # how many transactions were needed (for benchmarks and tests)
+
+    def record(self, events: Sequence[Event]) -> list[int]:
+        if connection.in_atomic_block:
+            raise LedgerError(
+                "a durable ledger write cannot run inside another transaction: "
+                "the event would not be durable before the caller proceeds"
+            )
+        request = _Request(events)
+        with self._cond:
+            self._queue.append(request)
+            while not request.done and self._leader:
+                self._cond.wait()
+            if request.done:
+                return self._result(request)
+            self._leader = True
+            batch, self._queue = self._queue, []
+        try:
+            self._commit(batch)
+        finally:
+            with self._cond:
+                self._leader = False
+                for item in batch:
+                    item.done = True
+                self._cond.notify_all()
+        return self._result(request)
+
+    def _commit(self, batch: list[_Request]) -> None:
+        events = [event for item in batch for event in item.events]
+        try:
+            with transaction.atomic(durable=True):
+                seqs = _append_locked(events)
+            self.commits += 1
+        except Exception as error:  # every caller must learn the write failed
+            failure = LedgerError(
+                f"the ledger could not record ({type(error).__name__}: {error}); "
+                "nothing was disclosed",
+                message_ja="監査台帳に記録できないため、個人情報は表示できません。",
+            )
+            for item in batch:
+                item.error = failure
+            return
+        position = 0
+        for item in batch:
+            item.seqs = seqs[position : position + len(item.events)]
+            position += len(item.events)
+
+    @staticmethod
+    def _result(request: _Request) -> list[int]:
+        if request.error is not None:
+            raise request.error
+        return request.seqs
+
+
+committer = GroupCommitter()
+
+
+def record(*events: Event) -> list[int]:
+    """Append events durably and return their sequence numbers. Raises LedgerError."""
+    seqs = committer.record(events)
+    from ryoken.web.ledger import checkpoints
+
+    checkpoints.maybe_checkpoint(seqs[-1] + 1 if seqs else None)
+    return seqs

@@ -1,0 +1,1 @@
+"""The vault: personal data as ciphertext, and the one gateway that decrypts it."""

@@ -1,0 +1,323 @@
+"""The one gateway through which personal data is decrypted.
+
+    disclose(...)  access decision → ledger entry, durable → decrypt → return
+    match(...)     access decision → compare inside the vault → ledger entry → True/False
+    store(...)     encrypt and write values with their blind-index tokens (ledgered)
+
+No other module imports the decryption primitive (`ryoken.privacy.envelope.open_sealed`);
+tests/unit/test_gateway_boundary.py proves it. If the ledger cannot record, nothing is
+decrypted and the caller gets `LedgerError` (fail closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ryoken.audit.events import Event, EventCode
+from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
+from ryoken.errors import AccessDenied, InvalidInput, KeyUnavailable, LedgerError
+from ryoken.privacy import envelope
+from ryoken.privacy.blind_index import KIND_OF_FIELD
+from ryoken.privacy.envelope import open_sealed
+from ryoken.privacy.keyring import WrappedKey
+from ryoken.web.ledger import store as ledger
+from ryoken.web.vault import keys
+from ryoken.web.vault.models import Subject, Token, Value
+
+Plain = str | bytes
+BINARY_CLASSES = {FieldClass.DOCUMENT_IMAGE, FieldClass.BIOMETRIC}
+
+# Which blind index each searchable field feeds (a mobile is a phone).
+INDEX_KIND = KIND_OF_FIELD
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """What someone asks the gateway for; the policy decides.
+
+    `form` is "shown" (the value) or "masked" (the masked form, computed inside the vault);
+    `reason` is the typed reason for revealing a field the step shows only masked.
+    """
+
+    kind: Literal["disclose", "match"]
+    actor: str
+    subject_id: str
+    fields: tuple[str, ...]
+    purpose: str
+    grant: str | None
+    terminal: str | None
+    form: Literal["shown", "masked"] = "shown"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    reason_ja: str = ""
+    # Links recorded in the ledger with the disclosure (ticket, task, window...).
+    links: Mapping[str, str | int | bool | None] = field(default_factory=dict)
+
+
+class AccessPolicy(Protocol):
+    def decide(self, request: AccessRequest) -> Decision: ...
+
+
+class RequireGrant:
+    """The fail-safe default: nothing is disclosed without a grant reference."""
+
+    def decide(self, request: AccessRequest) -> Decision:
+        if not request.grant:
+            return Decision(
+                False, "no grant covers this access", "この操作を許可する権限がありません。"
+            )
+        return Decision(True)
+
+
+def policy() -> AccessPolicy:
+    dotted = getattr(settings, "RYOKEN_ACCESS_POLICY", "ryoken.web.vault.gateway.RequireGrant")
+    policy_class = import_string(dotted)
+    instance: AccessPolicy = policy_class()
+    return instance
+
+
+def _check_fields(fields: Iterable[str]) -> tuple[str, ...]:
+    names = tuple(fields)
+    if not names:
+        raise InvalidInput("no fields were asked for")
+    unknown = [n for n in names if n not in FIELDS_BY_NAME]
+    if unknown:
+        raise InvalidInput(f"unknown personal-data field(s): {', '.join(unknown)}")
+    return names
+
+
+def _event(
+    code: EventCode, request: AccessRequest, details: Mapping[str, str | int | bool | None]
+) -> Event:
+    return Event(
+        code=code,
+        at=timezone.now(),
+        actor=request.actor,
+        subjects=(request.subject_id,),
+        fields=request.fields,
+        purpose=request.purpose,
+        grant=request.grant,
+        terminal=request.terminal,
+        details=dict(details),
+    )
+
+
+def _authorise(request: AccessRequest) -> Decision:
+    decision = policy().decide(request)
+    if not decision.allowed:
+        # The refusal itself is evidence; if even that cannot be written, still refuse.
+        with contextlib.suppress(LedgerError):  # refused either way: nothing is shown
+            ledger.record(
+                _event(EventCode.DISCLOSURE_REFUSED, request, {"reason": decision.reason[:200]})
+            )
+        raise AccessDenied(
+            decision.reason or "access denied", message_ja=decision.reason_ja or None
+        )
+    return decision
+
+
+def _data_key(subject_id: str) -> bytes:
+    row = Subject.objects.filter(pk=subject_id).first()
+    if row is None:
+        raise AccessDenied("no such data subject")
+    if row.wrapped_key is None:
+        raise KeyUnavailable(
+            "this person's data key was destroyed at the end of retention",
+            message_ja="保存期間が終了し、この方の個人情報は消去されています。",
+        )
+    wrapped = WrappedKey(kek_id=row.kek_id, blob=bytes(row.wrapped_key))
+    return keys.keyring().unwrap(wrapped, subject_id=subject_id)
+
+
+def _decrypt(dek: bytes, subject_id: str, fields: tuple[str, ...]) -> dict[str, Plain | None]:
+    stored = {
+        name: bytes(blob)
+        for name, blob in Value.objects.filter(subject_id=subject_id, field__in=fields).values_list(
+            "field", "ciphertext"
+        )
+    }
+    out: dict[str, Plain | None] = {}
+    for name in fields:
+        blob = stored.get(name)
+        if blob is None:
+            out[name] = None
+            continue
+        plain = open_sealed(dek, subject_id, name, blob)
+        binary = FIELDS_BY_NAME[name].field_class in BINARY_CLASSES
+        out[name] = plain if binary else plain.decode("utf-8")
+    return out
+
+
+def disclose(
+    *,
+    actor: str,
+    subject_id: str,
+    fields: Iterable[str],
+    purpose: str,
+    grant: str | None,
+    terminal: str | None = None,
+) -> dict[str, Plain | None]:
+    """Return the plaintext of `fields`, after the disclosure is durably in the ledger."""
+    request = AccessRequest(
+        "disclose", actor, subject_id, _check_fields(fields), purpose, grant, terminal
+    )
+    decision = _authorise(request)
+    dek = _data_key(subject_id)  # a missing or destroyed key refuses before anything is logged
+    ledger.record(_event(EventCode.DISCLOSURE, request, decision.links))
+    return _decrypt(dek, subject_id, request.fields)
+
+
+def match(
+    *,
+    actor: str,
+    subject_id: str,
+    field_name: str,
+    presented: str,
+    purpose: str,
+    grant: str | None,
+    terminal: str | None = None,
+) -> bool:
+    """Answer whether `presented` equals the stored value, without revealing it."""
+    request = AccessRequest(
+        "match", actor, subject_id, _check_fields([field_name]), purpose, grant, terminal
+    )
+    decision = _authorise(request)
+    stored = _decrypt(_data_key(subject_id), subject_id, request.fields)[field_name]
+    kind = INDEX_KIND.get(field_name)
+    if stored is None or isinstance(stored, bytes):
+        result = False
+    elif kind is not None:
+        indexer = keys.blind_indexer()
+        result = hmac.compare_digest(indexer.token(kind, stored), indexer.token(kind, presented))
+    else:
+        result = hmac.compare_digest(stored.strip().encode(), presented.strip().encode())
+    ledger.record(
+        _event(
+            EventCode.MATCH,
+            request,
+            {**decision.links, "result": "match" if result else "no_match"},
+        )
+    )
+    return result
+
+
+def new_subject_id() -> str:
+    return "ds_" + secrets.token_hex(12)
+
+
+def create_subject(
+    *,
+    actor: str,
+    values: Mapping[str, Plain],
+    purpose: str,
+    retain_until: date | None = None,
+    canary: bool = False,
+    subject_id: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Create a data subject with its own data key and store its values. Returns the id."""
+    subject_id = subject_id or new_subject_id()
+    at = now or timezone.now()
+    dek = envelope.new_data_key()
+    wrapped = keys.keyring().wrap(dek, subject_id=subject_id)
+    with transaction.atomic():
+        Subject.objects.create(
+            id=subject_id,
+            wrapped_key=wrapped.blob,
+            kek_id=wrapped.kek_id,
+            created_at=at,
+            retain_until=retain_until,
+            canary=canary,
+        )
+        _write_values(subject_id, dek, values, at)
+        ledger.record_in_transaction(
+            Event(
+                code=EventCode.SUBJECT_WRITE,
+                at=at,
+                actor=actor,
+                subjects=(subject_id,),
+                fields=tuple(values),
+                purpose=purpose,
+                grant=None,
+                terminal=None,
+                details={"created": True},
+            )
+        )
+    return subject_id
+
+
+def store(
+    *, actor: str, subject_id: str, values: Mapping[str, Plain], purpose: str, grant: str | None
+) -> None:
+    """Encrypt and write (or replace) values of an existing subject."""
+    dek = _data_key(subject_id)
+    at = timezone.now()
+    with transaction.atomic():
+        _write_values(subject_id, dek, values, at)
+        ledger.record_in_transaction(
+            Event(
+                code=EventCode.SUBJECT_WRITE,
+                at=at,
+                actor=actor,
+                subjects=(subject_id,),
+                fields=tuple(values),
+                purpose=purpose,
+                grant=grant,
+                terminal=None,
+                details={"created": False},
+            )
+        )
+
+
+def _write_values(subject_id: str, dek: bytes, values: Mapping[str, Plain], at: datetime) -> None:
+    names = _check_fields(values)
+    indexer = keys.blind_indexer()
+    for name in names:
+        value = values[name]
+        raw = value if isinstance(value, bytes) else value.encode("utf-8")
+        Value.objects.update_or_create(
+            subject_id=subject_id,
+            field=name,
+            defaults={"ciphertext": envelope.seal(dek, subject_id, name, raw), "updated_at": at},
+        )
+        kind = INDEX_KIND.get(name)
+        if kind is not None and isinstance(value, str):
+            # Token.kind holds the field, so a phone and a mobile keep separate tokens; loose
+            # variants (OHNO for ONO, an address without its prefecture) are stored too.
+            Token.objects.filter(subject_id=subject_id, kind=name).delete()
+            Token.objects.bulk_create(
+                Token(subject_id=subject_id, kind=name, token=token)
+                for token in indexer.tokens_for(kind, value)
+            )
+
+
+def find_subjects(kind: str, value: str, *, loose: bool = False) -> list[str]:
+    """Subject ids whose blind index of `kind` equals `value` (equality only).
+
+    With `loose`, the query's variants are tried too (long vowels, no prefecture).
+    """
+    fields = [name for name, index in INDEX_KIND.items() if index == kind]
+    if not fields:
+        raise InvalidInput(f"no blind index of kind {kind!r}")
+    indexer = keys.blind_indexer()
+    tokens = indexer.tokens_for(kind, value) if loose else [indexer.token(kind, value)]
+    rows = Token.objects.filter(kind__in=fields, token__in=tokens).values_list(
+        "subject_id", flat=True
+    )
+    return sorted(set(rows))
