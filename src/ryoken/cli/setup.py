@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from ryoken.errors import ConfigurationError
+from ryoken.errors import ConfigurationError, InvalidInput
 
 
 def data_dir() -> Path:
@@ -60,6 +60,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not (path / "secret_key").exists() and not os.environ.get("RYOKEN_SECRET_KEY"):
         raise ConfigurationError(f"{path} is not initialised: run `ryoken init` first.")
     django_setup()
+    if args.action == "code":
+        from ryoken.web.demo import current_code
+
+        if not args.user:
+            raise InvalidInput("usage: ryoken demo code USER")
+        print(current_code(args.user))
+        return 0
     from ryoken.web import bootstrap
 
     summary = bootstrap.seed_demo(seed=args.seed)
@@ -93,11 +100,15 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "action",
         nargs="?",
-        choices=["serve", "seed"],
+        choices=["serve", "seed", "code"],
         default="serve",
-        help="'seed' only seeds; the default seeds and serves",
+        help="'seed' only seeds; 'code USER' prints USER's current TOTP code; "
+        "the default seeds and serves",
     )
+    p.add_argument("user", nargs="?", help="with 'code': the demo user")
     p.add_argument("--seed", type=int, default=2023, help="random seed for the synthetic office")
+    p.add_argument("--days", type=int, default=24, help="business days of applications")
+    p.add_argument("--per-day", type=int, default=25, help="applications per business day")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)

@@ -17,8 +17,8 @@ def init_keys(path: Path) -> list[str]:
     return created
 
 
-def seed_demo(seed: int) -> list[str]:
+def seed_demo(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
     """Seed a synthetic passport office. Returns lines to print (demo logins, counts)."""
     from ryoken.web.demo import seed_office
 
-    return seed_office(seed)
+    return seed_office(seed, days=days, per_day=per_day)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django_otp.oath import totp
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ryoken.audit.events import Event, EventCode
@@ -100,11 +100,10 @@ def create_staff(
 
 def current_code(device: TOTPDevice, *, at: float | None = None) -> str:
     """The 6-digit code the staff member's authenticator shows now (demo and tests)."""
-    import time
-
-    now = int(at if at is not None else time.time())
-    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, t=now)
-    return f"{value:0{device.digits}d}"
+    generator = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    if at is not None:
+        generator.time = at
+    return f"{generator.token():0{device.digits}d}"
 
 
 def ensure_windows() -> list[Window]:

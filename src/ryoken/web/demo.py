@@ -1,0 +1,248 @@
+"""`ryoken demo seed`: a synthetic Ikebukuro-like office with a day in progress.
+
+Staff for every role (each with a TOTP device), windows, and a few weeks of applications
+from `ryoken.sim` at every stage — issued, ready for pickup, ordered, in review — plus
+today's queue. Every person's data goes through the vault (ciphertext, ledgered writes).
+Seeding is idempotent: a second run only prints the logins again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ryoken.domain.applications import ApplicationKind, ApplicationState
+from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
+from ryoken.domain.hepburn import to_passport_romaji
+from ryoken.domain.validity import expiry_date
+from ryoken.sim.office import SimApplication, SimOffice, generate_office
+from ryoken.web.accounts.models import Role, Staff
+from ryoken.web.accounts.services import create_staff, ensure_windows
+from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.counter.models import Ticket
+from ryoken.web.vault import gateway
+
+DEMO_PASSWORD = "ryoken-demo-2026"  # noqa: S105 - printed for the demo on purpose
+OFFICE = "TKY-IKB"
+RETENTION_YEARS = 11  # applications are kept beyond one 10-year passport's life (configurable)
+
+PERSONAS = [
+    ("counter1", Role.COUNTER_CLERK, "窓口 一郎", "株式会社ミライ窓口サービス", "contractor"),
+    ("counter2", Role.COUNTER_CLERK, "窓口 花子", "東京都", "prefecture"),
+    ("issue1", Role.ISSUANCE_CLERK, "交付 次郎", "株式会社ミライ窓口サービス", "contractor"),
+    ("review1", Role.REVIEWER, "審査 三郎", "東京都", "prefecture"),
+    ("super1", Role.SUPERVISOR, "監督 四郎", "東京都", "prefecture"),
+    ("privacy1", Role.PRIVACY_OFFICER, "保護 五月", "東京都", "prefecture"),
+    ("admin1", Role.ADMINISTRATOR, "管理 六郎", "東京都", "prefecture"),
+    ("audit1", Role.AUDITOR, "監査 七海", "東京都監査事務局", "prefecture"),
+]
+
+
+def _romanize(kana: str, kanji: str) -> str:
+    return to_passport_romaji(kana, kanji)
+
+
+def placeholder_image(seed: str, label: str) -> bytes:
+    """A small SVG standing in for a scanned photo or document (no personal data drawn)."""
+    hue = int(hashlib.sha256(seed.encode()).hexdigest()[:2], 16) * 360 // 256
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="140" height="180" viewBox="0 0 140 180">'
+        f'<rect width="140" height="180" fill="hsl({hue},35%,88%)"/>'
+        f'<circle cx="70" cy="68" r="34" fill="hsl({hue},25%,55%)"/>'
+        f'<rect x="22" y="112" width="96" height="60" rx="30" fill="hsl({hue},25%,55%)"/>'
+        f'<text x="70" y="172" font-size="11" text-anchor="middle">{label}</text></svg>'
+    )
+    return svg.encode()
+
+
+def _values(person_id: str, fields: dict[str, str]) -> dict[str, str | bytes]:
+    out: dict[str, str | bytes] = {}
+    for name, value in fields.items():
+        if FIELDS_BY_NAME[name].field_class in (FieldClass.BIOMETRIC, FieldClass.DOCUMENT_IMAGE):
+            out[name] = placeholder_image(person_id, name)
+        else:
+            out[name] = value
+    return out
+
+
+def _state_for(app: SimApplication, today: date, days_ago: int) -> ApplicationState:
+    if app.kind == ApplicationKind.LOSS_REPORT:
+        return ApplicationState.ACCEPTED
+    if days_ago >= 18:
+        return ApplicationState.ISSUED
+    if days_ago >= 12:
+        return ApplicationState.READY
+    if days_ago >= 8:
+        return ApplicationState.ORDERED
+    if days_ago >= 4:
+        return ApplicationState.APPROVED
+    return ApplicationState.IN_REVIEW
+
+
+def _seed_applications(office: SimOffice, today: date) -> int:
+    subject_of: dict[str, str] = {}
+    now = timezone.now()
+    retain = today.replace(year=today.year + RETENTION_YEARS)
+    count = 0
+    for number, app in enumerate(office.applications, start=1):
+        for pid in app.person_ids():
+            if pid not in subject_of:
+                person = office.persons[pid]
+                subject_of[pid] = gateway.create_subject(
+                    actor="system",
+                    values=_values(pid, person.fields),
+                    purpose="demo seed",
+                    retain_until=retain,
+                    now=now,
+                )
+        days_ago = (today - app.application_date).days
+        state = _state_for(app, today, days_ago)
+        issue = app.application_date + timedelta(days=7) if days_ago >= 12 else None
+        validity = app.requested_validity
+        row = Application.objects.create(
+            reception_number=f"{OFFICE}-{app.application_date:%Y%m%d}-{number:06d}",
+            office=OFFICE,
+            kind=str(app.kind),
+            channel=str(app.channel),
+            state=str(state),
+            applicant=subject_of[app.applicant_id],
+            application_date=app.application_date,
+            created_at=timezone.make_aware(datetime.combine(app.application_date, time(9, 30))),
+            accepted_at=timezone.make_aware(datetime.combine(app.application_date, time(9, 45))),
+            accepted_by="counter1",
+            requested_validity=validity,
+            validity_years=validity,
+            criminal_record_yes=app.criminal_record_yes,
+            proxy=app.proxy,
+            romaji_confirmed=True,
+            issue_date=issue,
+            expiry_date=expiry_date(issue, validity) if issue and validity else None,
+            issued_at=(
+                timezone.make_aware(datetime.combine(issue + timedelta(days=5), time(14)))
+                if issue and state == ApplicationState.ISSUED
+                else None
+            ),
+            issued_by="issue1" if state == ApplicationState.ISSUED else "",
+            fee_paid=state == ApplicationState.ISSUED,
+            old_passport_returned=state == ApplicationState.ISSUED,
+        )
+        people = [(app.applicant_id, "applicant", "")]
+        people += [(pid, "family_member", "") for pid in app.family_member_ids]
+        if app.legal_representative_id:
+            people.append(
+                (
+                    app.legal_representative_id,
+                    "legal_representative",
+                    app.legal_representative_relation or "",
+                )
+            )
+        if app.emergency_contact_id:
+            people.append(
+                (
+                    app.emergency_contact_id,
+                    "emergency_contact",
+                    app.emergency_contact_relation or "",
+                )
+            )
+        ApplicationPerson.objects.bulk_create(
+            [
+                ApplicationPerson(application=row, subject=subject_of[p], role=r, relation=rel)
+                for p, r, rel in people
+            ],
+            ignore_conflicts=True,
+        )
+        count += 1
+    return count
+
+
+def _seed_queue(today: date) -> int:
+    """Today's queue: walk-in applicants waiting, and people come to collect passports."""
+    now = timezone.now()
+    tickets = 0
+    for i in range(1, 7):
+        Ticket.objects.create(
+            number=f"A-{i:03d}", office=OFFICE, purpose=Ticket.Purpose.APPLICATION, issued_at=now
+        )
+        tickets += 1
+    ready = Application.objects.filter(state=ApplicationState.READY).order_by("pk")[:6]
+    for i, app in enumerate(ready, start=1):
+        ticket = Ticket.objects.create(
+            number=f"B-{i:03d}", office=OFFICE, purpose=Ticket.Purpose.PICKUP, issued_at=now
+        )
+        ticket.applications.add(app)
+        tickets += 1
+    return tickets
+
+
+def _login_lines() -> list[str]:
+    lines = [
+        "",
+        "Demo logins (password for all: " + DEMO_PASSWORD + "):",
+        "  the second factor is a TOTP code: `ryoken demo code USER` prints the current one,",
+        "  or add the secret to an authenticator app.",
+        "",
+        f"  {'user':<10} {'role':<18} {'TOTP secret (base32)'}",
+    ]
+    for username, role, *_ in PERSONAS:
+        device = TOTPDevice.objects.filter(user__username=username).first()
+        secret = base64.b32encode(device.bin_key).decode() if device else "-"
+        lines.append(f"  {username:<10} {role.value:<18} {secret}")
+    return lines
+
+
+def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
+    if Staff.objects.filter(staff_id="counter1").exists():
+        return ["demo office already seeded", *_login_lines()]
+    today = timezone.localdate()
+    office = demo_office(seed, days=days, per_day=per_day, today=today)
+    with transaction.atomic():
+        ensure_windows()
+        for username, role, name, employer, kind in PERSONAS:
+            create_staff(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                display_name=name,
+                employer=employer,
+                employer_kind=kind,
+            )
+        applications = _seed_applications(office, today)
+        tickets = _seed_queue(today)
+    return [
+        f"demo office seeded (seed {seed}): {applications} applications, "
+        f"{len(office.persons)} persons, {tickets} tickets waiting",
+        *_login_lines(),
+    ]
+
+
+def demo_office(seed: int, *, days: int, per_day: int, today: date) -> SimOffice:
+    """The simulated office the demo seeds: `days` business days up to yesterday."""
+    start = today - timedelta(days=days * 7 // 5 + 2)
+    office = generate_office(
+        seed, start=start, days=days, applications_per_day=per_day, romanize=_romanize
+    )
+    kept = tuple(a for a in office.applications if a.application_date < today)
+    return SimOffice(
+        seed=office.seed,
+        start=office.start,
+        business_days=office.business_days,
+        persons=office.persons,
+        koseki=office.koseki,
+        applications=kept,
+    )
+
+
+def current_code(username: str) -> str:
+    from ryoken.web.accounts.services import current_code as code_of
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None:
+        from ryoken.errors import InvalidInput
+
+        raise InvalidInput(f"no demo user {username!r} with a TOTP device")
+    return code_of(device)
