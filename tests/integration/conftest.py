@@ -39,3 +39,71 @@ def ledger_db(transactional_db, keys_dir):
     yield
     drop_triggers(connection)
     store.forget_frontier()
+
+
+# --- personas: one staff member per role, plus strangers -------------------------------
+
+
+@pytest.fixture
+def make_staff(db):
+    """Create a staff member (with TOTP device and current qualifications)."""
+    from ryoken.web.accounts.services import create_staff
+
+    counter = {"n": 0}
+
+    def make(role: str, **kwargs):
+        counter["n"] += 1
+        username = kwargs.pop("username", f"{role[:8]}{counter['n']}")
+        staff, device = create_staff(
+            username=username,
+            password="correct-horse-battery-staple",
+            role=role,
+            display_name=f"{role} {counter['n']}",
+            **kwargs,
+        )
+        staff.device = device
+        return staff
+
+    return make
+
+
+@pytest.fixture
+def personas(make_staff):
+    """alice the counter clerk, and one colleague per role, as healthchecks does it."""
+    from ryoken.web.accounts.models import Role
+    from ryoken.web.accounts.services import ensure_windows
+
+    ensure_windows()
+    return {role: make_staff(role, username=role.replace("_", "")[:12]) for role in Role.values}
+
+
+def login(client, staff) -> None:
+    """Log `staff` in with a verified second factor, as the two-step login would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    user = getattr(staff, "user", staff)  # a Staff, or a bare User (the stranger)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = staff.device.persistent_id
+    session["ryoken_step_up_at"] = 10**12  # fresh step-up unless a test says otherwise
+    session.save()
+
+
+@pytest.fixture
+def login_as(client):
+    def do(staff):
+        login(client, staff)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def stranger(db):
+    """Logged in with a second factor, but not staff: must be denied everywhere."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.create_user("stranger", password="x" * 16)
+    user.device = TOTPDevice.objects.create(user=user, name="d", confirmed=True)
+    return user

@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.urls import URLPattern, URLResolver, path
 from django.views.i18n import set_language
 
@@ -13,3 +15,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reauth/", accounts.reauth_view, name="reauth"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
+
+# Each area owns its URL module; an area not built yet is simply absent.
+for prefix, dotted in (
+    ("counter/", "ryoken.web.counter.urls"),
+    ("pickup/", "ryoken.web.counter.pickup_urls"),
+    ("casework/", "ryoken.web.casework.urls"),
+    ("watch/", "ryoken.web.watch.urls"),
+    ("api/", "ryoken.web.api.urls"),
+):
+    if importlib.util.find_spec(dotted) is not None:
+        urlpatterns.append(path(prefix, include(dotted)))
