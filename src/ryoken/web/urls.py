@@ -1,6 +1,6 @@
 import importlib.util
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
 from ryoken.web import views
