@@ -24,5 +24,9 @@ for prefix, dotted in (
     ("watch/", "ryoken.web.watch.urls"),
     ("api/", "ryoken.web.api.urls"),
 ):
-    if importlib.util.find_spec(dotted) is not None:
+    try:
+        present = importlib.util.find_spec(dotted) is not None
+    except ModuleNotFoundError:  # the area's package does not exist yet
+        present = False
+    if present:
         urlpatterns.append(path(prefix, include(dotted)))
