@@ -1,0 +1,180 @@
+"""The queue: the kiosk issues tickets, a clerk calls one to a window, closing ends access.
+
+Calling a ticket opens the grant that binds clerk, window, ticket and the ticket's persons
+(`grants.open_grant`); closing the ticket closes the grant. A ticket for a pickup names its
+application (from the reception number on the receipt), so the grant covers exactly the
+people named in it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ryoken.audit.events import Event, EventCode
+from ryoken.errors import InvalidInput, RuleViolation
+from ryoken.privacy.policy import Step
+from ryoken.web.accounts.models import Staff, Window
+from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.counter import grants
+from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.ledger import store as ledger
+
+PREFIX = {
+    Ticket.Purpose.APPLICATION: "A",
+    Ticket.Purpose.PICKUP: "B",
+    Ticket.Purpose.LOSS_REPORT: "C",
+}
+STEP_OF_PURPOSE = {
+    Ticket.Purpose.APPLICATION: Step.INTAKE,
+    Ticket.Purpose.PICKUP: Step.PICKUP,
+    Ticket.Purpose.LOSS_REPORT: Step.LOSS_REPORT,
+}
+WINDOW_KIND_OF_PURPOSE = {
+    Ticket.Purpose.APPLICATION: Window.Kind.INTAKE,
+    Ticket.Purpose.PICKUP: Window.Kind.PICKUP,
+    Ticket.Purpose.LOSS_REPORT: Window.Kind.LOSS,
+}
+
+
+def _queue_event(
+    code: EventCode, ticket: Ticket, actor: str, subjects: tuple[str, ...] = ()
+) -> Event:
+    return Event(
+        code=code,
+        at=timezone.now(),
+        actor=actor,
+        subjects=subjects,
+        fields=(),
+        purpose="queue",
+        grant=None,
+        terminal=ticket.window.code if ticket.window else None,
+        details={"ticket": ticket.number, "purpose": ticket.purpose},
+    )
+
+
+def issue_ticket(
+    purpose: str,
+    *,
+    reception_number: str | None = None,
+    office: str = "TKY-IKB",
+    now: datetime | None = None,
+) -> Ticket:
+    """A numbered ticket for today's queue. A pickup ticket must name a ready application."""
+    try:
+        purpose = Ticket.Purpose(purpose)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown ticket purpose {purpose!r}", message_ja="受付の種類が正しくありません。"
+        ) from None
+    at = now or timezone.now()
+    with transaction.atomic():
+        application = None
+        if purpose == Ticket.Purpose.PICKUP:
+            if not reception_number:
+                raise InvalidInput(
+                    "a pickup ticket needs the reception number",
+                    message_ja="受理票の受理番号を入力してください。",
+                )
+            application = Application.objects.filter(
+                reception_number=reception_number.strip(), state="ready"
+            ).first()
+            if application is None:
+                raise RuleViolation(
+                    "no passport ready for that reception number",
+                    message_ja="この受理番号の旅券は交付の準備ができていません。",
+                )
+        start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+        today_count = (
+            Ticket.objects.select_for_update()
+            .filter(office=office, purpose=purpose, issued_at__gte=start)
+            .count()
+        )
+        ticket = Ticket.objects.create(
+            number=f"{PREFIX[purpose]}-{today_count + 1:03d}",
+            office=office,
+            purpose=purpose,
+            issued_at=at,
+        )
+        if application is not None:
+            ticket.applications.add(application)
+        ledger.record_in_transaction(_queue_event(EventCode.TICKET_ISSUE, ticket, "kiosk"))
+    return ticket
+
+
+def persons_of_ticket(ticket: Ticket) -> list[str]:
+    return sorted(
+        set(
+            ApplicationPerson.objects.filter(application__in=ticket.applications.all()).values_list(
+                "subject", flat=True
+            )
+        )
+    )
+
+
+def call_next(
+    staff: Staff, window: Window, *, now: datetime | None = None
+) -> tuple[Ticket, Grant] | None:
+    """Call the oldest waiting ticket of the window's kind; open the grant. None if empty."""
+    at = now or timezone.now()
+    purposes = [p for p, k in WINDOW_KIND_OF_PURPOSE.items() if k == window.kind]
+    if grants.open_grants_of(staff, at):
+        raise RuleViolation(
+            "finish the current applicant first",
+            message_ja="現在の申請者の対応を終了してから次を呼び出してください。",
+        )
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .filter(status=Ticket.Status.WAITING, purpose__in=purposes, office=window.office)
+            .order_by("issued_at", "pk")
+            .first()
+        )
+        if ticket is None:
+            return None
+        ticket.status = Ticket.Status.CALLED
+        ticket.called_at = at
+        ticket.window = window
+        ticket.staff = staff
+        ticket.save()
+        subjects = persons_of_ticket(ticket)
+        ledger.record_in_transaction(
+            _queue_event(EventCode.TICKET_CALL, ticket, staff.staff_id, tuple(subjects))
+        )
+        grant = grants.open_grant(
+            staff=staff,
+            kind=Grant.Kind.COUNTER,
+            step=STEP_OF_PURPOSE[Ticket.Purpose(ticket.purpose)],
+            subjects=subjects,
+            minutes=grants.counter_minutes(),
+            window=window,
+            ticket=ticket,
+            now=at,
+        )
+    return ticket, grant
+
+
+def close_ticket(
+    ticket: Ticket, *, staff: Staff, no_show: bool = False, now: datetime | None = None
+) -> None:
+    """The applicant leaves the window: the ticket closes and every grant on it ends."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=Ticket.Status.NO_SHOW if no_show else Ticket.Status.CLOSED, closed_at=at
+        )
+        ticket.refresh_from_db()
+        ledger.record_in_transaction(_queue_event(EventCode.TICKET_CLOSE, ticket, staff.staff_id))
+        for grant in Grant.objects.filter(ticket=ticket, closed_at__isnull=True):
+            grants.close_grant(grant, now=at, why="ticket closed")
+
+
+def expire_grants(now: datetime | None = None) -> int:
+    """Close grants past their time limit (run by the watcher and on each queue call)."""
+    at = now or timezone.now()
+    expired = list(Grant.objects.filter(closed_at__isnull=True, expires_at__lte=at))
+    for grant in expired:
+        grants.close_grant(grant, now=at, why="timeout")
+    return len(expired)
