@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ryoken.web.accounts",
     "ryoken.web.casework",
     "ryoken.web.counter",
+    "ryoken.web.api",
 ]
 
 MIDDLEWARE = [
