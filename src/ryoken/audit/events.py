@@ -78,6 +78,8 @@ class EventCode(StrEnum):
     BREAKGLASS_REVIEW = "breakglass.review"
     PRODUCTION_ORDER = "production.order"
     PRODUCTION_IMPORT = "production.import"
+    REVIEW_ASSIGN = "review.assign"  # a review or a QA sample assigned to a staff member
+    REVIEW_QA_CHECK = "review.qa_check"  # a sampled QA review marked checked, with its note
 
 
 _CODES = frozenset(code.value for code in EventCode)

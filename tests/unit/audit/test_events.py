@@ -31,7 +31,8 @@ RELEASED_CODES = [
     "checkpoint", "external.copier", "external.badge", "external.queue", "alert.triage",
     "case.transition", "hold.place", "export.evidence", "staff.change", "ticket.issue",
     "ticket.call", "ticket.close", "subject.write", "search", "application.import",
-    "breakglass.review", "production.order", "production.import",
+    "breakglass.review", "production.order", "production.import", "review.assign",
+    "review.qa_check",
 ]  # fmt: skip
 
 

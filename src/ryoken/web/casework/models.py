@@ -106,3 +106,51 @@ class Review(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True, default="")
     reasons = models.TextField(blank=True, default="")
+
+
+class QASample(models.Model):
+    """One day's quality-assurance sample of accepted applications (reproducible per day).
+
+    The draw is seeded from the day, so the same day and the same accepted applications give
+    the same sample whoever draws it and however often; `population` records how many there
+    were, so a later check can redraw it.
+    """
+
+    day = models.DateField(unique=True)
+    rate_percent = models.FloatField()
+    population = models.IntegerField()
+    drawn_at = models.DateTimeField()
+    drawn_by = models.CharField(max_length=20)
+    reviews = models.ManyToManyField(Review, blank=True, related_name="qa_samples")
+
+
+class BreakGlassReview(models.Model):
+    """A supervisor's verdict on one break-glass grant: justified or not, with a note.
+
+    "Not justified" is a signal for the privacy office (ledgered as `breakglass.review`).
+    """
+
+    grant = models.OneToOneField(
+        "counter.Grant", on_delete=models.PROTECT, related_name="breakglass_review"
+    )
+    justified = models.BooleanField()
+    note = models.TextField(blank=True, default="")
+    reviewed_by = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT)
+    reviewed_at = models.DateTimeField()
+
+
+class OnlineSubmission(models.Model):
+    """An online application (マイナポータル) imported from a JSON Lines file.
+
+    `submission_id` is the online system's own id: a line imported once is refused the
+    second time, so re-running an import cannot create a duplicate application.
+    """
+
+    submission_id = models.CharField(max_length=64, unique=True)
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="online_submission"
+    )
+    line_number = models.IntegerField()
+    file_sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+    imported_by = models.CharField(max_length=20)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from ryoken.audit.events import Event, entry_bytes
 from ryoken.audit.merkle import leaf_hash, root_of_hashes
@@ -74,7 +74,9 @@ class DbNodeReader:
 
 
 def ledger_size() -> int:
-    top = Entry.objects.aggregate(top=Max("seq"))["top"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(seq) FROM ledger_entry")
+        top = cursor.fetchone()[0]
     return 0 if top is None else int(top) + 1
 
 

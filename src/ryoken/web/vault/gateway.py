@@ -12,6 +12,7 @@ decrypted and the caller gets `LedgerError` (fail closed).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -87,8 +88,12 @@ class RequireGrant:
 
 def policy() -> AccessPolicy:
     dotted = getattr(settings, "RYOKEN_ACCESS_POLICY", "ryoken.web.vault.gateway.RequireGrant")
-    policy_class = import_string(dotted)
-    instance: AccessPolicy = policy_class()
+    return _policy_instance(dotted)
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_instance(dotted: str) -> AccessPolicy:
+    instance: AccessPolicy = import_string(dotted)()
     return instance
 
 
@@ -133,25 +138,28 @@ def _authorise(request: AccessRequest) -> Decision:
 
 
 def _data_key(subject_id: str) -> bytes:
-    row = Subject.objects.filter(pk=subject_id).first()
+    # Raw SQL on the hot path: the ORM's query building costs more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wrapped_key, kek_id FROM vault_subject WHERE id = %s", [subject_id])
+        row = cursor.fetchone()
     if row is None:
         raise AccessDenied("no such data subject")
-    if row.wrapped_key is None:
+    wrapped_key, kek_id = row
+    if wrapped_key is None:
         raise KeyUnavailable(
             "this person's data key was destroyed at the end of retention",
             message_ja="保存期間が終了し、この方の個人情報は消去されています。",
         )
-    wrapped = WrappedKey(kek_id=row.kek_id, blob=bytes(row.wrapped_key))
+    wrapped = WrappedKey(kek_id=kek_id, blob=bytes(wrapped_key))
     return keys.keyring().unwrap(wrapped, subject_id=subject_id)
 
 
 def _decrypt(dek: bytes, subject_id: str, fields: tuple[str, ...]) -> dict[str, Plain | None]:
-    stored = {
-        name: bytes(blob)
-        for name, blob in Value.objects.filter(subject_id=subject_id, field__in=fields).values_list(
-            "field", "ciphertext"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT field, ciphertext FROM vault_value WHERE subject_id = %s", [subject_id]
         )
-    }
+        stored = {name: bytes(blob) for name, blob in cursor.fetchall() if name in fields}
     out: dict[str, Plain | None] = {}
     for name in fields:
         blob = stored.get(name)
