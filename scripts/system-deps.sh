@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ryoken's tests and reports need, only when they are missing.
 # Chromium drives the browser tests (Playwright launches /usr/bin/chromium; it never downloads
-# a browser). Noto CJK gives the PDFs their Japanese glyphs.
+# a browser). Noto CJK gives screens and PDFs their Japanese glyphs; gettext compiles the
+# English translations.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+command -v msgfmt >/dev/null || need+=(gettext)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "ryoken needs Debian packages: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2

@@ -1,5 +1,7 @@
 """Shared fixtures. Integration tests run on SQLite, or PostgreSQL when DATABASE_URL is set."""
 
+from __future__ import annotations
+
 import pytest
 
 
@@ -16,3 +18,110 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         drop_triggers(connection)
+
+
+
+@pytest.fixture
+def keys_dir(tmp_path, monkeypatch, settings):
+    """A fresh keys directory and witness for one test, created as `ryoken init` would."""
+    from django.utils import timezone
+
+    from ryoken.web.ledger import checkpoints
+    from ryoken.web.vault import keys
+
+    monkeypatch.setenv("RYOKEN_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("RYOKEN_WITNESS_PATH", str(tmp_path / "witness.log"))
+    keys.forget_cached_keys()
+    keys.create_keys(timezone.now())
+    checkpoints.create_signing_key()
+    checkpoints.reset_state()
+    yield tmp_path / "keys"
+    keys.forget_cached_keys()
+    checkpoints.reset_state()
+
+
+@pytest.fixture
+def ledger_db(transactional_db, keys_dir):
+    """A database where durable ledger writes commit for real (no wrapping transaction).
+
+    The append-only triggers are dropped after the test so Django can flush the tables,
+    and created again before the next one.
+    """
+    from django.db import connection
+
+    from ryoken.web.ledger import store
+    from ryoken.web.ledger.triggers import create_triggers, drop_triggers
+
+    create_triggers(connection)
+    store.forget_frontier()
+    yield
+    drop_triggers(connection)
+    store.forget_frontier()
+
+
+# --- personas: one staff member per role, plus strangers -------------------------------
+
+
+@pytest.fixture
+def make_staff(db):
+    """Create a staff member (with TOTP device and current qualifications)."""
+    from ryoken.web.accounts.services import create_staff
+
+    counter = {"n": 0}
+
+    def make(role: str, **kwargs):
+        counter["n"] += 1
+        username = kwargs.pop("username", f"{role[:8]}{counter['n']}")
+        staff, device = create_staff(
+            username=username,
+            password="correct-horse-battery-staple",
+            role=role,
+            display_name=f"{role} {counter['n']}",
+            **kwargs,
+        )
+        staff.device = device
+        return staff
+
+    return make
+
+
+@pytest.fixture
+def personas(make_staff):
+    """alice the counter clerk, and one colleague per role, as healthchecks does it."""
+    from ryoken.web.accounts.models import Role
+    from ryoken.web.accounts.services import ensure_windows
+
+    ensure_windows()
+    return {role: make_staff(role, username=role.replace("_", "")[:12]) for role in Role.values}
+
+
+def login(client, staff) -> None:
+    """Log `staff` in with a verified second factor, as the two-step login would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    user = getattr(staff, "user", staff)  # a Staff, or a bare User (the stranger)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = staff.device.persistent_id
+    session["ryoken_step_up_at"] = 10**12  # fresh step-up unless a test says otherwise
+    session.save()
+
+
+@pytest.fixture
+def login_as(client):
+    def do(staff):
+        login(client, staff)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def stranger(db):
+    """Logged in with a second factor, but not staff: must be denied everywhere."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.create_user("stranger", password="x" * 16)
+    user.device = TOTPDevice.objects.create(user=user, name="d", confirmed=True)
+    return user

@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 from ryoken.errors import InvalidInput
 from ryoken.web.api.models import ApiClient
 
-TOKEN_PREFIX = "ryk_"
+TOKEN_PREFIX = "ryk_"  # noqa: S105 - a public marker that makes leaked tokens greppable
 # Writing last_used_at on every request would make each kiosk poll a write; once a minute
 # is enough to see which devices are alive.
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -32,7 +32,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def new_token(rng: object = None) -> str:
+def new_token() -> str:
     """A fresh token: 32 bytes from the OS's CSPRNG (`secrets`), URL-safe."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 

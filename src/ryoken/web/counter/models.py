@@ -100,3 +100,47 @@ class PrintJob(models.Model):
     pages = models.SmallIntegerField(default=1)
     created_at = models.DateTimeField()
     ledger_seq = models.BigIntegerField(null=True, blank=True)
+
+
+class CounterSequence(models.Model):
+    """A named counter (reception numbers, queue tickets), advanced under its row's lock.
+
+    `numbers_db.DbSequenceStore` is the only writer: one UPDATE ... SET value = value + 1
+    per allocation, so two counters never get the same value (see numbers_db.py).
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "counter_sequence"
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class IntakeRecord(models.Model):
+    """What the counter established at intake that the acceptance rules need later.
+
+    No personal data: flags and dates about the application, never values about a person.
+    The passport's own number stays in the vault (previous_passport).
+    """
+
+    application = models.OneToOneField(
+        "casework.Application", on_delete=models.PROTECT, related_name="intake"
+    )
+    created_by = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    applicant_minor = models.BooleanField(default=False)  # under 18 on the application date
+    non_hepburn = models.BooleanField(default=False)  # 非ヘボン式 requested at the romaji step
+    romaji_rule = models.CharField(max_length=40, blank=True, default="")
+    record_changes = models.CharField(max_length=100, blank=True, default="")  # comma-separated
+    passport_damaged = models.BooleanField(default=False)
+    visa_pages_full = models.BooleanField(default=False)
+    ic_chip_failed = models.BooleanField(default=False)
+    current_passport_issued = models.DateField(null=True, blank=True)
+    current_passport_expiry = models.DateField(null=True, blank=True)
+    scanned = models.CharField(max_length=100, blank=True, default="")  # document kinds, commas
+
+    def scanned_set(self) -> set[str]:
+        return {s for s in self.scanned.split(",") if s}

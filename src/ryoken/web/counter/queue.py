@@ -20,6 +20,7 @@ from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.counter.numbers_db import DbSequenceStore
 from ryoken.web.ledger import store as ledger
 
 PREFIX = {
@@ -86,14 +87,8 @@ def issue_ticket(
                     "no passport ready for that reception number",
                     message_ja="この受理番号の旅券は交付の準備ができていません。",
                 )
-        start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-        today_count = (
-            Ticket.objects.select_for_update()
-            .filter(office=office, purpose=purpose, issued_at__gte=start)
-            .count()
-        )
         ticket = Ticket.objects.create(
-            number=f"{PREFIX[purpose]}-{today_count + 1:03d}",
+            number=f"{PREFIX[purpose]}-{_next_ticket_sequence(office, purpose, at):03d}",
             office=office,
             purpose=purpose,
             issued_at=at,
@@ -102,6 +97,25 @@ def issue_ticket(
             ticket.applications.add(application)
         ledger.record_in_transaction(_queue_event(EventCode.TICKET_ISSUE, ticket, "kiosk"))
     return ticket
+
+
+def _next_ticket_sequence(office: str, purpose: str, at: datetime) -> int:
+    """Today's next ticket number for (office, purpose), race-free.
+
+    The counter row's lock serialises issuers, so two kiosks never print the same number.
+    (Counting today's tickets under `select_for_update` did not: PostgreSQL refuses FOR
+    UPDATE with an aggregate, and a lock on existing rows does not stop two inserts.)
+    Tickets created outside the counter (the demo's seed) are skipped over.
+    """
+    local = timezone.localtime(at)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    key = f"ticket/{office}/{purpose}/{local:%Y%m%d}"
+    store = DbSequenceStore()
+    value = store.next_value(key)
+    existing = Ticket.objects.filter(office=office, purpose=purpose, issued_at__gte=start).count()
+    if value <= existing:
+        value = store.next_value(key, at_least=existing + 1)
+    return value
 
 
 def persons_of_ticket(ticket: Ticket) -> list[str]:
@@ -120,14 +134,19 @@ def call_next(
     """Call the oldest waiting ticket of the window's kind; open the grant. None if empty."""
     at = now or timezone.now()
     purposes = [p for p, k in WINDOW_KIND_OF_PURPOSE.items() if k == window.kind]
-    if grants.open_grants_of(staff, at):
-        raise RuleViolation(
-            "finish the current applicant first",
-            message_ja="現在の申請者の対応を終了してから次を呼び出してください。",
-        )
     with transaction.atomic():
+        # Lock the clerk's row first: a double click must not open two grants.
+        Staff.objects.select_for_update().filter(pk=staff.pk).first()
+        if grants.open_grants_of(staff, at):
+            raise RuleViolation(
+                "finish the current applicant first",
+                message_ja="現在の申請者の対応を終了してから次を呼び出してください。",
+            )
+        # skip_locked: a colleague calling at the same moment takes the next ticket instead
+        # of waiting for this one and then finding nothing (PostgreSQL re-checks a locked
+        # row after the wait and LIMIT 1 returns no row at all).
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(skip_locked=True)
             .filter(status=Ticket.Status.WAITING, purpose__in=purposes, office=window.office)
             .order_by("issued_at", "pk")
             .first()
