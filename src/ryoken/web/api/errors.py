@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ryoken.errors import (
     AccessDenied,
@@ -88,6 +88,14 @@ def install(api: NinjaAPI) -> None:
         )
         response["WWW-Authenticate"] = "Bearer"
         return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's own refusals, e.g. a body that is not JSON (400)
+        message = (
+            "送信内容を読み取れません。" if exc.status_code < 500 else "処理できませんでした。"
+        )
+        return api.create_response(request, body(message, exc.message), status=exc.status_code)
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
