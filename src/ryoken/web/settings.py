@@ -140,7 +140,8 @@ TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Production runs `collectstatic` into RYOKEN_STATIC_ROOT; the demo serves from the finders.
+STATIC_ROOT = env_str("RYOKEN_STATIC_ROOT", "") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the finders (no collectstatic step) so `make demo` needs nothing else.
 WHITENOISE_USE_FINDERS = True

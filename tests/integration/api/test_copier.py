@@ -101,7 +101,7 @@ def test_it_rejects_unknown_fields_and_repeated_uids(client, ledger_db, api_toke
     assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "page"
     repeated = _send(client, token, [_job(5), _job(6), _job(5)])
     assert repeated.status_code == 422
-    assert [e["index"] for e in repeated.json()["errors"]] == [2]
+    assert [(e["index"], e["field"]) for e in repeated.json()["errors"]] == [(2, "job_uid")]
     assert not Entry.objects.filter(code="external.copier").exists()
 
 

@@ -26,7 +26,7 @@ def test_it_lists_every_route_with_its_token_kind(client, personas, login_as):
     assert response.status_code == 200
     schema = response.json()
     assert schema["info"]["title"] == "ryoken API"
-    assert ROUTES <= _operations(schema)
+    assert _operations(schema) >= ROUTES
     patterns, _, _ = api.urls
     served = {
         f"/api/{pattern.pattern}"
@@ -71,4 +71,4 @@ def test_it_serves_the_schema_openly_in_debug(client, settings):
     settings.DEBUG = True
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
-    assert ROUTES <= _operations(response.json())
+    assert _operations(response.json()) >= ROUTES

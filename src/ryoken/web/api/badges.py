@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Field, Router, Schema
+from ninja import Field, Router, Schema
+from ninja.params.functions import Body as body_param
 from pydantic import AwareDatetime, ConfigDict
 
 from ryoken.audit.events import Event, EventCode, format_time
@@ -63,13 +64,15 @@ def badge_event(record: BadgeEvent, *, client: str, received: str, staff_ids: se
 )
 def post_events(
     request: HttpRequest,
-    events: list[BadgeEvent] = Body(..., max_length=MAX_BATCH),  # noqa: B008
+    events: Annotated[list[BadgeEvent], body_param(max_length=MAX_BATCH)],
 ) -> BatchResult:
     """A JSON array of up to 1,000 events; all-or-nothing validation, exactly-once recording
     by `event_uid`, as for copier jobs."""
     client = client_of(request)
     now = timezone.now()
-    check_batch([e.event_uid for e in events], [e.at for e in events], now=now)
+    check_batch(
+        [e.event_uid for e in events], [e.at for e in events], uid_field="event_uid", now=now
+    )
     staff_ids = known_staff([e.staff for e in events])
     received = format_time(now)
     items = [

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from ryoken.audit.events import Event
@@ -62,23 +62,27 @@ class BatchRejected(Exception):
 
 
 class BatchResult(Schema):
-    received: int
-    recorded: int
-    already_recorded: int
+    received: int = Field(description="Records in the batch.")
+    recorded: int = Field(description="Records newly written to the ledger by this request.")
+    already_recorded: int = Field(
+        description="Records whose uid this client had delivered before: skipped."
+    )
 
 
-def check_batch(uids: Sequence[str], times: Sequence[datetime], *, now: datetime) -> None:
-    """What field validation cannot see: size, repeated uids, impossible device times."""
-    if len(uids) > MAX_BATCH:
-        raise BatchRejected(
-            [RecordError(None, "", f"a batch holds at most {MAX_BATCH} records, not {len(uids)}")],
-            len(uids),
-        )
+def check_batch(
+    uids: Sequence[str], times: Sequence[datetime], *, uid_field: str, now: datetime
+) -> None:
+    """What per-field validation cannot see: repeated uids, impossible device times.
+
+    (The size limit, MAX_BATCH, is part of the body's schema, so it is in the OpenAPI too.)
+    """
     errors: list[RecordError] = []
     first_at: dict[str, int] = {}
     for index, (uid, at) in enumerate(zip(uids, times, strict=True)):
         if uid in first_at:
-            errors.append(RecordError(index, "uid", f"repeats the uid of record {first_at[uid]}"))
+            errors.append(
+                RecordError(index, uid_field, f"repeats the uid of record {first_at[uid]}")
+            )
         first_at.setdefault(uid, index)
         if at < EARLIEST or at > now + MAX_CLOCK_AHEAD:
             errors.append(

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Field, Router, Schema
+from ninja import Field, Router, Schema
+from ninja.params.functions import Body as body_param
 from pydantic import AwareDatetime, ConfigDict, StringConstraints
 
 from ryoken.audit.events import Event, EventCode, format_time
@@ -106,14 +107,14 @@ def copier_event(
 )
 def post_jobs(
     request: HttpRequest,
-    jobs: list[CopierJob] = Body(..., max_length=MAX_BATCH),  # noqa: B008
+    jobs: Annotated[list[CopierJob], body_param(max_length=MAX_BATCH)],
 ) -> BatchResult:
     """A JSON array of up to 1,000 jobs. One invalid job rejects the whole batch (422, with
     each bad index and reason) and nothing is written. Jobs whose `job_uid` this client has
     already delivered are skipped, so re-sending after a timeout is safe."""
     client = client_of(request)
     now = timezone.now()
-    check_batch([j.job_uid for j in jobs], [j.at for j in jobs], now=now)
+    check_batch([j.job_uid for j in jobs], [j.at for j in jobs], uid_field="job_uid", now=now)
     marks = {j.watermark for j in jobs if j.watermark}
     print_jobs = {
         p.watermark: p for p in PrintJob.objects.filter(watermark__in=marks).select_related("staff")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ryoken.errors import (
@@ -28,15 +28,17 @@ from ryoken.web.api.batches import BatchRejected
 
 
 class ErrorItem(Schema):
-    index: int | None = None
-    field: str = ""
-    reason: str
+    index: int | None = Field(
+        default=None, description="Position of the bad record in a batch (from 0); null if none."
+    )
+    field: str = Field(default="", description="The offending field, dotted; empty if none.")
+    reason: str = Field(description="What is wrong, in English.")
 
 
 class ErrorOut(Schema):
-    message: str
-    detail: str
-    errors: list[ErrorItem] = []
+    message: str = Field(description="Japanese, for the person at the device.")
+    detail: str = Field(description="English, for the integrator and the logs.")
+    errors: list[ErrorItem] = Field(default=[], description="Validation problems, if any.")
 
 
 class ApiError(Exception):

@@ -23,6 +23,11 @@ from ryoken.web.counter.queue import issue_ticket
 router = Router(auth=kiosk_auth, tags=["kiosk"])
 
 Purpose = Literal["application", "pickup", "loss_report"]
+PURPOSES: tuple[tuple[Purpose, object], ...] = (  # label: a lazy translation
+    ("application", Ticket.Purpose.APPLICATION.label),
+    ("pickup", Ticket.Purpose.PICKUP.label),
+    ("loss_report", Ticket.Purpose.LOSS_REPORT.label),
+)
 NOT_READY_JA = "この受理番号の旅券は交付の準備ができていません。受理票の番号をご確認ください。"
 
 
@@ -85,7 +90,7 @@ def post_ticket(request: HttpRequest, payload: TicketIn) -> TicketOut:
             payload.purpose, reception_number=payload.reception_number, office=client.office
         )
     except RuleViolation:
-        if payload.purpose != Ticket.Purpose.PICKUP:
+        if payload.purpose != "pickup":
             raise
         raise ApiError(404, NOT_READY_JA, "no passport ready for that reception number") from None
     return TicketOut(
@@ -110,7 +115,7 @@ def get_queue(request: HttpRequest) -> QueueOut:
     return QueueOut(
         office=client.office,
         lines=[
-            QueueLine(purpose=p.value, purpose_ja=str(p.label), waiting=counts.get(p.value, 0))
-            for p in Ticket.Purpose
+            QueueLine(purpose=purpose, purpose_ja=str(label), waiting=counts.get(purpose, 0))
+            for purpose, label in PURPOSES
         ],
     )

@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from ryoken.domain import hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
+from ryoken.domain.fields import SubjectRole
 from ryoken.errors import InvalidKana
 from ryoken.privacy.normalise import PREFECTURES, to_katakana
 from ryoken.web.accounts.models import Window
+from ryoken.web.counter.intake import SCAN_DOCUMENTS, IntakeInput, PersonInput
 from ryoken.web.counter.models import Ticket
 
 MAX_FAMILY_MEMBERS = 5
@@ -430,13 +432,6 @@ class RomajiForm(forms.Form):
 
 # --- scans -----------------------------------------------------------------------------------
 
-SCAN_DOCUMENTS: dict[str, tuple[str, str]] = {
-    # form field → (vault field, label)
-    "koseki": ("koseki_image", "戸籍謄本"),
-    "photo": ("face_photo", "顔写真"),
-    "signature": ("signature_image", "申請者の署名"),
-    "representative_signature": ("signature_image", "法定代理人の署名"),
-}
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -557,3 +552,87 @@ class AcceptForm(forms.Form):
 
     def ticked(self) -> list[str]:
         return [name[5:] for name in self.fields if name.startswith("item_")]
+
+
+# --- from the forms to the use case ----------------------------------------------------------
+
+
+def _person(role: SubjectRole, data: dict[str, Any], names: tuple[str, ...]) -> PersonInput:
+    values = {}
+    for name in names:
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        values[name] = value.isoformat() if isinstance(value, date) else str(value)
+    return PersonInput(role, values, relation=str(data.get("relation", "")))
+
+
+def intake_input(
+    application: ApplicationForm,
+    representative: RepresentativeForm,
+    contact: EmergencyContactForm,
+    family: Any,
+) -> IntakeInput:
+    """The cleaned forms as one `IntakeInput` (every form must be valid)."""
+    d = application.cleaned_data
+    values = {
+        "name_kanji": d["name_kanji"],
+        "name_kana": d["name_kana"],
+        "sex": d["sex"],
+        "birth_date": d["birth_date"].isoformat(),
+        "honseki": d["honseki_prefecture"] + d["honseki_rest"],
+        "postcode": d["postcode"],
+        "address": d["address"],
+        "phone": d["phone"],
+        "criminal_answers": d["criminal_record"],
+    }
+    if d.get("mobile"):
+        values["mobile"] = d["mobile"]
+    if d.get("email"):
+        values["email"] = d["email"]
+    if d.get("current_passport_number"):
+        issued = d.get("current_passport_issued")
+        values["previous_passport"] = " ".join(
+            [d["current_passport_number"], *([issued.isoformat()] if issued else [])]
+        )
+    others: list[PersonInput] = []
+    for form in family.forms:
+        if form.cleaned_data:
+            others.append(
+                _person(
+                    SubjectRole.FAMILY_MEMBER,
+                    form.cleaned_data,
+                    ("name_kanji", "name_kana", "sex", "birth_date", "relation"),
+                )
+            )
+    if representative.cleaned_data:
+        others.append(
+            _person(
+                SubjectRole.LEGAL_REPRESENTATIVE,
+                representative.cleaned_data,
+                ("name_kanji", "name_kana", "relation", "address", "phone"),
+            )
+        )
+    if contact.cleaned_data:
+        others.append(
+            _person(
+                SubjectRole.EMERGENCY_CONTACT,
+                contact.cleaned_data,
+                ("name_kanji", "name_kana", "relation", "postcode", "address", "phone"),
+            )
+        )
+    return IntakeInput(
+        kind=ApplicationKind(d["kind"]),
+        applicant=PersonInput(SubjectRole.APPLICANT, values),
+        birth_date=d["birth_date"],
+        criminal_record_yes=d["criminal_record"] == "yes",
+        requested_validity=d.get("requested_validity"),
+        proxy=ProxyRelation(d["proxy_relation"]) if d.get("proxy") else None,
+        record_changes=frozenset(RecordChange(c) for c in d.get("record_changes") or ()),
+        current_passport_issued=d.get("current_passport_issued"),
+        current_passport_expiry=d.get("current_passport_expiry"),
+        visa_pages_full=bool(d.get("visa_pages_full")),
+        passport_damaged=bool(d.get("passport_damaged")),
+        ic_chip_failed=bool(d.get("ic_chip_failed")),
+        others=tuple(others),
+    )

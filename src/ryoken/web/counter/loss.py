@@ -38,6 +38,7 @@ from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
+from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.prints import KIND_LABELS_JA
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
@@ -213,14 +214,6 @@ def _lost_number_matches(grant: Grant, subject_id: str, number: str) -> bool | N
     )
 
 
-def _new_reception_number(office: str, on: date, pk: int) -> str:
-    try:
-        from ryoken.web.counter.numbers_db import reception_numbers
-    except ImportError:  # the intake engineer's allocator is not installed
-        return f"{office}-{on:%Y%m%d}-L{pk:06d}"
-    return str(reception_numbers(office).allocate(on))
-
-
 def file_loss_report(
     *, staff: Staff, grant: Grant, evidence: LossEvidence, now: datetime | None = None
 ) -> tuple[Application, bool | None]:
@@ -268,7 +261,7 @@ def file_loss_report(
             application_date=today,
             created_at=at,
         )
-        report.reception_number = _new_reception_number(report.office, today, report.pk)
+        report.reception_number = str(reception_numbers(report.office).allocate(today))
         report.save(update_fields=["reception_number"])
         ApplicationPerson.objects.create(
             application=report, subject=holder, role=SubjectRole.APPLICANT.value

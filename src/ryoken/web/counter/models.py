@@ -132,6 +132,7 @@ class IntakeRecord(models.Model):
     created_by = models.CharField(max_length=20)
     created_at = models.DateTimeField()
     applicant_minor = models.BooleanField(default=False)  # under 18 on the application date
+    proxy_relation = models.CharField(max_length=40, blank=True, default="")  # ProxyRelation
     non_hepburn = models.BooleanField(default=False)  # 非ヘボン式 requested at the romaji step
     romaji_rule = models.CharField(max_length=40, blank=True, default="")
     record_changes = models.CharField(max_length=100, blank=True, default="")  # comma-separated

@@ -1,0 +1,488 @@
+"""The intake screens of one ticket: enter the form, romaji, scans, review, accept.
+
+Every view reaches its objects through the clerk's own open grant (`_intake_grant`): a
+wrong, closed or someone else's grant is a 404, "missing" and "forbidden" alike. URLs carry
+ids, never names. Every screen passes the watermark; every personal value on a screen came
+through the vault gateway under the grant, so it is in the ledger.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ryoken.domain import hepburn
+from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
+from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
+from ryoken.errors import AccessDenied, ConfigurationError, InvalidKana, RyokenError
+from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.web.accounts.access import requires
+from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.counter import exposure as views_of
+from ryoken.web.counter import grants, intake
+from ryoken.web.counter.forms import (
+    KIND_LABELS,
+    AcceptForm,
+    ApplicationForm,
+    EmergencyContactForm,
+    FamilyFormSet,
+    RepresentativeForm,
+    RevealForm,
+    RomajiForm,
+    ScanForm,
+    intake_input,
+    sniff,
+)
+from ryoken.web.counter.models import Grant, Ticket
+
+ROLE_LABELS: dict[str, str] = {
+    SubjectRole.APPLICANT: "申請者",
+    SubjectRole.FAMILY_MEMBER: "家族（戸籍謄本）",
+    SubjectRole.LEGAL_REPRESENTATIVE: "法定代理人",
+    SubjectRole.EMERGENCY_CONTACT: "緊急連絡先",
+}
+ROLE_ORDER = list(ROLE_LABELS)
+SEX_LABELS = {"M": "男", "F": "女"}
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def _intake_grant(request: HttpRequest, grant_id: str) -> Grant:
+    """The clerk's own open counter grant for an application ticket, or 404."""
+    try:
+        grant = grants.access_grant(request.staff, grant_id)  # type: ignore[attr-defined]
+    except AccessDenied:
+        raise Http404 from None
+    ticket = grant.ticket
+    if (
+        grant.kind != Grant.Kind.COUNTER
+        or ticket is None
+        or ticket.purpose != Ticket.Purpose.APPLICATION
+        or grant.step != Step.INTAKE
+    ):
+        raise Http404
+    return grant
+
+
+def _application(grant: Grant, app_id: int) -> Application:
+    """An application attached to the grant's ticket, or 404."""
+    assert grant.ticket is not None  # noqa: S101 - checked by _intake_grant
+    app = grant.ticket.applications.select_related("intake").filter(pk=app_id).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+def _context(request: HttpRequest, grant: Grant, **extra: Any) -> dict[str, Any]:
+    now_text = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    staff_id = request.staff.staff_id  # type: ignore[attr-defined]
+    return {
+        "grant": grant,
+        "ticket": grant.ticket,
+        "watermark": views_of.watermark(grant, staff_id, now_text),
+        **extra,
+    }
+
+
+def _state_label(app: Application) -> str:
+    try:
+        return STATE_LABELS_JA[ApplicationState(app.state)]
+    except ValueError:
+        return app.state
+
+
+# --- the ticket's work screen ----------------------------------------------------------------
+
+
+@requires("counter.intake")
+def work(request: HttpRequest, grant_id: str) -> HttpResponse:
+    """The applications of this visit (ids and states only) and what to do next."""
+    grant = _intake_grant(request, grant_id)
+    assert grant.ticket is not None  # noqa: S101
+    apps = [
+        {
+            "app": app,
+            "kind": KIND_LABELS.get(app.kind, app.kind),
+            "state": _state_label(app),
+            "draft": app.state == ApplicationState.DRAFT,
+        }
+        for app in grant.ticket.applications.order_by("pk")
+    ]
+    return render(request, "counter/work.html", _context(request, grant, apps=apps))
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def _intake_forms(request: HttpRequest) -> tuple[Any, ...]:
+    data = request.POST if request.method == "POST" else None
+    return (
+        ApplicationForm(data),
+        RepresentativeForm(data, prefix="lr"),
+        EmergencyContactForm(data, prefix="ec"),
+        FamilyFormSet(data, prefix="fm"),
+    )
+
+
+@requires("counter.intake")
+def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
+    """Enter a paper application. Invalid input re-renders with errors; nothing is written."""
+    grant = _intake_grant(request, grant_id)
+    app_form, rep_form, contact_form, family = _intake_forms(request)
+    error = ""
+    if request.method == "POST":
+        valid = all(f.is_valid() for f in (app_form, rep_form, contact_form, family))
+        if valid:
+            data = intake_input(app_form, rep_form, contact_form, family)
+            problems = intake.rule_errors(data, timezone.localdate())
+            for name, message in problems.items():
+                if name == "representative":
+                    rep_form.add_error(None, message)
+                else:
+                    app_form.add_error(name if name in app_form.fields else None, message)
+            if not problems:
+                try:
+                    app = intake.do_intake(
+                        grant=grant,
+                        staff=request.staff,  # type: ignore[attr-defined]
+                        data=data,
+                    )
+                except RyokenError as exc:
+                    error = exc.message_ja
+                else:
+                    messages.success(request, "申請を登録しました。ローマ字氏名を確認してください。")
+                    return redirect("counter:romaji", grant_id=grant.grant_id, app_id=app.pk)
+        if not error:
+            error = "入力内容に誤りがあります。赤字の項目を確認してください。"
+    return render(
+        request,
+        "counter/intake_form.html",
+        _context(
+            request,
+            grant,
+            form=app_form,
+            representative=rep_form,
+            contact=contact_form,
+            family=family,
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+# --- romaji ----------------------------------------------------------------------------------
+
+
+def _names(grant: Grant, app: Application) -> tuple[str, str]:
+    """The applicant's kanji and kana, read through the gateway under this grant."""
+    rows = views_of.person_view(
+        grant=grant,
+        subject_id=app.applicant,
+        fields=("name_kanji", "name_kana"),
+        purpose=f"{Step.INTAKE}:romaji",
+    )
+    values = {r.name: r.value for r in rows}
+    return str(values.get("name_kanji") or ""), str(values.get("name_kana") or "")
+
+
+def _split_reason(text: str) -> str:
+    return text.split(" / ", 1)[0]  # the Japanese half of "日本語 / English"
+
+
+@requires("counter.intake")
+def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """Suggest the passport spelling; the clerk confirms it, or a requested non-Hepburn one."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    if app.state != ApplicationState.DRAFT:
+        return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+    kanji, kana = _names(grant, app)
+    try:
+        result = hepburn.romanize(kana, kanji or None)
+    except InvalidKana as exc:
+        messages.error(request, exc.message_ja)
+        return redirect("counter:work", grant_id=grant.grant_id)
+    form = RomajiForm(request.POST or None, initial={"choice": result.spelling})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        written = (form.cleaned_data["written"] or "").strip() or form.cleaned_data["choice"]
+        verdict = hepburn.validate_spelling(
+            kana, written, kanji or None, documented=form.cleaned_data["documented"]
+        )
+        must_confirm = (
+            result.needs_confirmation or verdict.needs_confirmation or verdict.non_hepburn
+        )
+        if not verdict.accepted:
+            error = verdict.reason_ja
+        elif must_confirm and not form.cleaned_data["confirmed"]:
+            error = "綴りを申請者と確認し、「申請者と綴りを確認した」にチェックしてください。"
+        else:
+            try:
+                intake.do_confirm_romaji(
+                    grant=grant,
+                    staff=request.staff,  # type: ignore[attr-defined]
+                    application=app,
+                    spelling=verdict.written,
+                    non_hepburn=verdict.non_hepburn,
+                    rule=verdict.rule,
+                )
+            except RyokenError as exc:
+                error = exc.message_ja
+            else:
+                messages.success(request, f"ローマ字氏名を {verdict.written} と確認しました。")
+                return redirect("counter:scans", grant_id=grant.grant_id, app_id=app.pk)
+    elif request.method == "POST":
+        error = " ".join(str(e) for e in form.non_field_errors()) or "入力を確認してください。"
+    return render(
+        request,
+        "counter/romaji.html",
+        _context(
+            request,
+            grant,
+            app=app,
+            kanji=kanji,
+            kana=kana,
+            result=result,
+            reasons=[_split_reason(r) for r in result.reasons],
+            notes=[_split_reason(n) for n in result.notes],
+            form=form,
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+# --- scans -----------------------------------------------------------------------------------
+
+
+@requires("counter.intake")
+def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """Upload the 戸籍謄本, photo and signatures into the vault (PNG, JPEG or PDF)."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    if app.state != ApplicationState.DRAFT:
+        return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+    minor = app.intake.applicant_minor  # type: ignore[attr-defined]
+    data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = ScanForm(*data, with_representative=minor)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                stored = intake.do_store_scans(
+                    grant=grant,
+                    staff=request.staff,  # type: ignore[attr-defined]
+                    application=app,
+                    contents=form.contents,
+                )
+            except RyokenError as exc:
+                error = exc.message_ja
+            else:
+                labels = "、".join(intake.SCAN_DOCUMENTS[n][1] for n in stored)
+                messages.success(request, f"{labels}を取り込みました。")
+                if not intake.missing_scans(app):
+                    return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+                return redirect("counter:scans", grant_id=grant.grant_id, app_id=app.pk)
+        else:
+            error = "取り込めないファイルがあります。何も保存していません。"
+    app.intake.refresh_from_db()  # type: ignore[attr-defined]
+    done = app.intake.scanned_set()  # type: ignore[attr-defined]
+    status_rows = [
+        (intake.SCAN_DOCUMENTS[n][1], n in done) for n in intake.required_scans(app)
+    ]
+    return render(
+        request,
+        "counter/scans.html",
+        _context(request, grant, app=app, form=form, error=error, status_rows=status_rows),
+        status=400 if error else 200,
+    )
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+def _display(name: str, value: str | bytes | None) -> dict[str, Any]:
+    if value is None:
+        return {"text": None}
+    if isinstance(value, bytes):
+        mime = sniff(value[:16]) or ("image/svg+xml" if value.lstrip().startswith(b"<svg") else "")
+        if not mime:
+            return {"text": f"（画像 {len(value) // 1024} KB）"}
+        uri = f"data:{mime};base64,{base64.b64encode(value).decode()}"
+        return {"image": uri, "pdf": mime == "application/pdf"}
+    if name == "sex":
+        return {"text": SEX_LABELS.get(value, value)}
+    return {"text": value}
+
+
+def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
+    """Each person of the application once, with the fields their roles hold at this step."""
+    roles: dict[str, list[str]] = defaultdict(list)
+    for person in ApplicationPerson.objects.filter(application=app).order_by("pk"):
+        roles[person.subject].append(person.role)
+    sections = []
+    for subject, held in roles.items():
+        wanted: list[str] = []
+        for role in held:
+            wanted += [f for f in FIELDS_BY_ROLE[SubjectRole(role)] if f not in wanted]
+        ordered = tuple(f for f in FIELDS_BY_NAME if f in wanted)
+        rows = views_of.person_view(grant=grant, subject_id=subject, fields=ordered)
+        first = min(held, key=ROLE_ORDER.index)
+        sections.append(
+            {
+                "subject": subject,
+                "order": ROLE_ORDER.index(first),
+                "title": "・".join(ROLE_LABELS[r] for r in sorted(held, key=ROLE_ORDER.index)),
+                "rows": [
+                    {"name": r.name, "label": r.label_ja, "exposure": str(r.exposure)}
+                    | _display(r.name, r.value)
+                    for r in rows
+                ],
+            }
+        )
+    return sorted(sections, key=lambda s: s["order"])
+
+
+def _review_context(
+    request: HttpRequest, grant: Grant, app: Application, accept_form: AcceptForm | None = None
+) -> dict[str, Any]:
+    people = _people(grant, app)
+    birth = next(
+        (
+            row.get("text")
+            for row in people[0]["rows"]
+            if row["name"] == "birth_date" and people[0]["subject"] == app.applicant
+        ),
+        None,
+    ) if people else None
+    fee = fee_error = None
+    if birth:
+        try:
+            from datetime import date
+
+            fee = intake.fee_quote(app, date.fromisoformat(birth))
+        except (ConfigurationError, ValueError, RyokenError) as exc:
+            fee_error = getattr(exc, "message_ja", str(exc))
+    items = intake.checklist_of(app)
+    if accept_form is None:
+        accept_form = AcceptForm(
+            items=[(str(i.item), i.label_ja) for i in intake.application_items(app)]
+        )
+    return _context(
+        request,
+        grant,
+        app=app,
+        kind=KIND_LABELS.get(app.kind, app.kind),
+        state=_state_label(app),
+        people=people,
+        fee=fee,
+        fee_error=fee_error,
+        application_items=[i for i in items if i.visit == "application"],
+        pickup_items=[i for i in items if i.visit == "pickup"],
+        accept_form=accept_form,
+        missing=[intake.SCAN_DOCUMENTS[n][1] for n in intake.missing_scans(app)],
+        draft=app.state == ApplicationState.DRAFT,
+        reveal_form=RevealForm(),
+    )
+
+
+@requires("counter.intake")
+def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """What was entered, as the intake step may see it; the checklist, the fee, 「受理」."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    return render(request, "counter/review.html", _review_context(request, grant, app))
+
+
+@requires("counter.intake")
+@require_POST
+def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """「表示」: one masked field in full, with a typed reason the ledger keeps."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+    subject, field = form.cleaned_data["subject"], form.cleaned_data["field"]
+    roles = ApplicationPerson.objects.filter(application=app, subject=subject).values_list(
+        "role", flat=True
+    )
+    held = {f for role in roles for f in FIELDS_BY_ROLE[SubjectRole(role)]}
+    if field not in held or exposure(grant.step, field) is not Exposure.MASKED:
+        raise Http404
+    try:
+        value = views_of.reveal(
+            grant=grant, subject_id=subject, field=field, reason=form.cleaned_data["reason"]
+        )
+    except RyokenError as exc:
+        messages.error(request, exc.message_ja)
+        return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+    return render(
+        request,
+        "counter/reveal.html",
+        _context(
+            request,
+            grant,
+            app=app,
+            label=FIELDS_BY_NAME[field].label_ja,
+            value=value if isinstance(value, str) else "（未登録）",
+        ),
+    )
+
+
+@requires("counter.intake")
+@require_POST
+def accept(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """「受理」: every checklist item ticked, scans and romaji done → reception number."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    items = [(str(i.item), i.label_ja) for i in intake.application_items(app)]
+    form = AcceptForm(request.POST, items=items)
+    error = ""
+    if form.is_valid():
+        try:
+            intake.do_accept(
+                grant=grant,
+                staff=request.staff,  # type: ignore[attr-defined]
+                application=app,
+                ticked=form.ticked(),
+            )
+        except RyokenError as exc:
+            error = exc.message_ja
+        else:
+            return redirect("counter:receipt", grant_id=grant.grant_id, app_id=app.pk)
+    else:
+        error = "受理の前に確認が必要な項目があります。"
+    app.refresh_from_db()
+    context = _review_context(request, grant, app, accept_form=form)
+    context["error"] = error
+    return render(request, "counter/review.html", context, status=400)
+
+
+@requires("counter.intake")
+def receipt(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
+    """受理票: the reception number to hand over (the print itself is a print job)."""
+    grant = _intake_grant(request, grant_id)
+    app = _application(grant, app_id)
+    if not app.reception_number:
+        return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
+    return render(
+        request,
+        "counter/receipt.html",
+        _context(
+            request,
+            grant,
+            app=app,
+            kind=KIND_LABELS.get(app.kind, app.kind),
+            state=_state_label(app),
+        ),
+    )

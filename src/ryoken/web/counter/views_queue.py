@@ -1,0 +1,192 @@
+"""The kiosk and the clerk's queue screen. No personal data on either.
+
+The kiosk is the one page here without a login: a terminal in the waiting hall that prints
+queue tickets. It shows nothing but ticket numbers, validates what it is given, and limits
+how fast one terminal (address) may take tickets.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ryoken.errors import AccessDenied, RyokenError
+from ryoken.web.accounts.access import holds, requires
+from ryoken.web.accounts.models import Window
+from ryoken.web.counter import grants, intake, queue
+from ryoken.web.counter.forms import CloseForm, KioskForm, WindowForm
+from ryoken.web.counter.models import Grant, Ticket
+
+WINDOW_SESSION_KEY = "ryoken_counter_window"
+KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"
+DEFAULT_KIOSK_TICKETS_PER_MINUTE = 12  # settings.RYOKEN_KIOSK_TICKETS_PER_MINUTE overrides
+
+
+def _kiosk_allows(request: HttpRequest) -> bool:
+    """At most N tickets a minute per terminal address (a fixed one-minute window)."""
+    limit = int(
+        getattr(settings, "RYOKEN_KIOSK_TICKETS_PER_MINUTE", DEFAULT_KIOSK_TICKETS_PER_MINUTE)
+    )
+    key = "ryoken:kiosk:" + (request.META.get("REMOTE_ADDR") or "-")
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count <= limit
+
+
+def _waiting(purpose: str, office: str = "TKY-IKB") -> int:
+    return Ticket.objects.filter(
+        status=Ticket.Status.WAITING, purpose=purpose, office=office
+    ).count()
+
+
+def kiosk(request: HttpRequest) -> HttpResponse:
+    """整理券発券機: choose what you came for, take a numbered ticket."""
+    form = KioskForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if not _kiosk_allows(request):
+            error = "発券が混み合っています。しばらくしてからもう一度お試しください。"
+            status = 429
+        elif form.is_valid():
+            try:
+                ticket = queue.issue_ticket(
+                    form.cleaned_data["purpose"],
+                    reception_number=form.cleaned_data["reception_number"] or None,
+                )
+            except RyokenError as exc:
+                error = exc.message_ja
+                status = 400
+            else:
+                request.session[KIOSK_SESSION_KEY] = ticket.pk
+                return redirect("counter:kiosk_slip")
+        else:
+            status = 400
+    return render(
+        request,
+        "counter/kiosk.html",
+        {"form": form, "error": error, "purposes": Ticket.Purpose.choices},
+        status=status,
+    )
+
+
+kiosk.public = True  # type: ignore[attr-defined]  # no login: the waiting-hall terminal
+
+
+def kiosk_slip(request: HttpRequest) -> HttpResponse:
+    """The ticket just issued, shown once (a reload goes back to the kiosk)."""
+    pk = request.session.pop(KIOSK_SESSION_KEY, None)
+    ticket = Ticket.objects.filter(pk=pk).first() if pk else None
+    if ticket is None:
+        return redirect("counter:kiosk")
+    ahead = Ticket.objects.filter(
+        status=Ticket.Status.WAITING,
+        purpose=ticket.purpose,
+        office=ticket.office,
+        issued_at__lt=ticket.issued_at,
+    ).count()
+    return render(request, "counter/kiosk_slip.html", {"ticket": ticket, "ahead": ahead})
+
+
+kiosk_slip.public = True  # type: ignore[attr-defined]
+
+
+# --- the clerk's queue screen ----------------------------------------------------------------
+
+
+def _current_grant(request: HttpRequest) -> Grant | None:
+    for grant in grants.open_grants_of(request.staff):  # type: ignore[attr-defined]
+        if grant.kind == Grant.Kind.COUNTER and grant.ticket_id is not None:
+            return grant
+    return None
+
+
+def _chosen_window(request: HttpRequest) -> Window | None:
+    code = request.session.get(WINDOW_SESSION_KEY)
+    if not code:
+        return None
+    return Window.objects.filter(code=code, kind=Window.Kind.INTAKE).first()
+
+
+@requires("counter.serve")
+def queue_view(request: HttpRequest) -> HttpResponse:
+    """The window, how many are waiting, and the call button. Ticket numbers only."""
+    window = _chosen_window(request)
+    form = WindowForm(initial={"window": window.code if window else None})
+    return render(
+        request,
+        "counter/queue.html",
+        {
+            "form": form,
+            "window": window,
+            "waiting": _waiting(Ticket.Purpose.APPLICATION),
+            "current": _current_grant(request),
+            "may_intake": holds(request.staff, "counter.intake"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@requires("counter.serve")
+@require_POST
+def choose_window(request: HttpRequest) -> HttpResponse:
+    form = WindowForm(request.POST)
+    if form.is_valid():
+        request.session[WINDOW_SESSION_KEY] = form.cleaned_data["window"].code
+    else:
+        messages.error(request, "窓口を選んでください。")
+    return redirect("counter:queue")
+
+
+@requires("counter.serve")
+@require_POST
+def call_next(request: HttpRequest) -> HttpResponse:
+    """「次の方を呼び出す」: the oldest waiting application ticket comes to this window."""
+    staff = request.staff  # type: ignore[attr-defined]
+    window = _chosen_window(request)
+    if window is None:
+        messages.error(request, "先に担当窓口を選んでください。")
+        return redirect("counter:queue")
+    if not holds(staff, "counter.intake"):
+        messages.error(request, "申請受付窓口で対応する権限がありません。")
+        return redirect("counter:queue")
+    try:
+        called = intake.do_call_next(staff, window)
+    except RyokenError as exc:
+        messages.error(request, exc.message_ja)
+        return redirect("counter:queue")
+    if called is None:
+        messages.info(request, "お待ちの方はいません。")
+        return redirect("counter:queue")
+    ticket, grant = called
+    messages.success(request, f"整理券 {ticket.number} の方を{window.label}へ呼び出しました。")
+    return redirect("counter:work", grant_id=grant.grant_id)
+
+
+@requires("counter.serve")
+@require_POST
+def close(request: HttpRequest, grant_id: str) -> HttpResponse:
+    """「対応終了」 or 「不在」: the ticket closes, and with it the clerk's access."""
+    staff = request.staff  # type: ignore[attr-defined]
+    try:
+        grant = grants.access_grant(staff, grant_id)
+    except AccessDenied:
+        from django.http import Http404
+
+        raise Http404 from None
+    form = CloseForm(request.POST)
+    if grant.ticket is None or not form.is_valid():
+        messages.error(request, "操作を確認してください。")
+        return redirect("counter:queue")
+    no_show = form.cleaned_data["outcome"] == "no_show"
+    intake.do_close(grant, staff=staff, no_show=no_show)
+    label = "不在として終了" if no_show else "対応を終了"
+    messages.success(request, f"整理券 {grant.ticket.number} の{label}しました。")
+    return redirect("counter:queue")
