@@ -84,9 +84,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return _serve(args.host, args.port)
 
 
+def startup_checks() -> None:
+    """Refuse to start with missing or unusable keys: one clear message, no traceback."""
+    from django.core import checks
+
+    errors = [m for m in checks.run_checks(tags=["ryoken"]) if m.is_serious()]
+    if errors:
+        lines = [f"{m.msg}" + (f" ({m.hint})" if m.hint else "") for m in errors]
+        raise ConfigurationError("cannot start:\n  " + "\n  ".join(lines))
+
+
 def _serve(host: str, port: int) -> int:
     from django.core.management import call_command
 
+    startup_checks()
     print(f"serving on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
     call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
     return 0

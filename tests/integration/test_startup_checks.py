@@ -1,0 +1,62 @@
+"""A missing or wrong key file stops start-up with a clear message, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core import checks
+
+from ryoken.web.vault import keys
+
+
+def _ids():
+    return {m.id for m in checks.run_checks(tags=["ryoken"])}
+
+
+def test_it_passes_with_the_keys_in_place(keys_dir):
+    assert not {i for i in _ids() if i.startswith("ryoken.E")}
+
+
+def test_it_names_a_missing_keyring(keys_dir):
+    os.remove(keys.keyring_path())
+    keys.forget_cached_keys()
+    assert "ryoken.E001" in _ids()
+
+
+def test_it_refuses_a_world_readable_key(keys_dir):
+    os.chmod(keys.blind_index_key_path(), 0o644)
+    keys.forget_cached_keys()
+    assert "ryoken.E1002" in _ids()
+
+
+def test_it_refuses_a_corrupt_keyring(keys_dir):
+    keys.keyring_path().write_text("{ not json")
+    keys.forget_cached_keys()
+    assert "ryoken.E004" in _ids()
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_it_stops_serve_with_one_clear_line(tmp_path, damage):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.pop("RYOKEN_SECRET_KEY", None)
+    env["RYOKEN_DATA_DIR"] = str(tmp_path / "office")
+    run = [sys.executable, "-m", "ryoken.cli"]
+    assert subprocess.run([*run, "init"], env=env, capture_output=True, timeout=120).returncode == 0
+    ring = tmp_path / "office" / "keys" / "keyring.json"
+    if damage == "missing":
+        ring.unlink()
+    else:
+        ring.write_text("garbage")
+    served = subprocess.run(
+        [*run, "serve", "--insecure-http", "--port", "8799"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 3
+    assert "keyring" in served.stderr
+    assert "Traceback" not in served.stderr + served.stdout
