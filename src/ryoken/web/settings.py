@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "ninja",  # serves its Swagger assets itself instead of from a CDN
     "ryoken.web.ledger",
     "ryoken.web.vault",
     "ryoken.web.accounts",

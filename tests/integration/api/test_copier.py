@@ -58,7 +58,7 @@ def test_it_links_a_watermarked_job_to_its_print_job(client, ledger_db, api_toke
     clerk = make_staff("counter_clerk", username="counter1")
     PrintJob.objects.create(
         job_id="pj-0001",
-        watermark="WM-7F3A9C",
+        watermark="7K3MQX9P",
         kind="copy",
         document="koseki",
         reason="本人確認書類の写し",
@@ -66,15 +66,15 @@ def test_it_links_a_watermarked_job_to_its_print_job(client, ledger_db, api_toke
         pages=1,
         created_at=timezone.now(),
     )
-    jobs = [_job(1, watermark="WM-7F3A9C", document_class="koseki"), _job(2, watermark="WM-NONE")]
+    jobs = [_job(1, watermark="7k3mqx9p", document_class="koseki"), _job(2, watermark="ZZZZZZZZ")]
     assert _send(client, api_token("copier"), jobs).status_code == 200
     matched, stray = _copier_events()
-    assert matched.details["print_job"] == "pj-0001"
-    assert matched.details["print_job_staff"] == "counter1"
+    assert matched.details["job"] == "pj-0001"
+    assert matched.details["job_staff"] == "counter1"
     assert matched.details["staff_known"] is True
     assert matched.details["document_class"] == "koseki"
     assert "unmatched" not in matched.details
-    assert stray.details["unmatched"] is True and "print_job" not in stray.details
+    assert stray.details["unmatched"] is True and "job" not in stray.details
 
 
 def test_it_rejects_the_whole_batch_naming_each_bad_record(client, ledger_db, api_token):
@@ -175,3 +175,29 @@ def test_it_rejects_a_body_that_is_not_json(client, ledger_db, api_token):
     assert response.status_code == 400
     assert response.json()["message"] == "送信内容を読み取れません。"
     assert not Entry.objects.filter(code="external.copier").exists()
+
+
+def test_it_records_once_when_the_same_batch_arrives_twice_at_once(ledger_db, api_token):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        # The SQLite test database is shared-cache in-memory, where a concurrent writer fails
+        # at once ("table is locked") instead of waiting as it does on the file database.
+        pytest.skip("concurrent writers need PostgreSQL or a file database")
+
+    token = api_token("copier")
+    batch = [_job(n) for n in range(50)]
+
+    def send(_: int) -> dict:
+        try:
+            return _send(Client(), token, batch).json()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(send, range(3)))
+    assert sorted(r["recorded"] for r in results) == [0, 0, 50]
+    assert len(_copier_events()) == 50

@@ -62,6 +62,7 @@ def create_client(
                 token_hash=hash_token(token),
                 created_at=now or timezone.now(),
             )
+            _record_change(client, "added")
     except IntegrityError:
         raise InvalidInput(
             f"an API client named {name!r} already exists",
@@ -77,9 +78,27 @@ def revoke_client(name: str) -> ApiClient:
         raise InvalidInput(
             f"no API client named {name!r}", message_ja="そのクライアントは登録されていません。"
         )
-    ApiClient.objects.filter(pk=client.pk).update(active=False)
-    client.active = False
+    with transaction.atomic():
+        ApiClient.objects.filter(pk=client.pk).update(active=False)
+        client.active = False
+        _record_change(client, "revoked")
     return client
+
+
+def _record_change(client: ApiClient, change: str) -> None:
+    """Adding or revoking a device token is itself evidence (a fake badge client, say)."""
+    from ryoken.audit.events import Event, EventCode
+    from ryoken.web.ledger import store
+
+    store.record_in_transaction(
+        Event(
+            code=EventCode.API_CLIENT_CHANGE,
+            at=timezone.now(),
+            actor="admin",
+            purpose="api client",
+            details={"client": client.name, "kind": client.kind, "change": change},
+        )
+    )
 
 
 def client_for_token(token: str, kind: str, *, now: datetime | None = None) -> ApiClient | None:

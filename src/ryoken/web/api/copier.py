@@ -84,10 +84,11 @@ def copier_event(
         "staff_known": job.user in staff_ids,
         "received_at": received,
     }
-    matched = print_jobs.get(job.watermark) if job.watermark else None
+    # Watermark ids use an upper-case alphabet; a device (or a person keying it in) may not.
+    matched = print_jobs.get(job.watermark.upper()) if job.watermark else None
     if matched is not None:
-        details["print_job"] = matched.job_id
-        details["print_job_staff"] = matched.staff.staff_id
+        details["job"] = matched.job_id
+        details["job_staff"] = matched.staff.staff_id
     else:
         details["unmatched"] = True
     return Event(
@@ -115,7 +116,7 @@ def post_jobs(
     client = client_of(request)
     now = timezone.now()
     check_batch([j.job_uid for j in jobs], [j.at for j in jobs], uid_field="job_uid", now=now)
-    marks = {j.watermark for j in jobs if j.watermark}
+    marks = {j.watermark.upper() for j in jobs if j.watermark}
     print_jobs = {
         p.watermark: p for p in PrintJob.objects.filter(watermark__in=marks).select_related("staff")
     }

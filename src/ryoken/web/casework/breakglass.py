@@ -171,7 +171,9 @@ def review_queue(reviewer: Staff) -> QuerySet[Grant]:
 def access_for_review(reviewer: Staff, grant_id: str) -> Grant:
     grant = review_queue(reviewer).filter(grant_id=grant_id).first()
     if grant is None:
-        raise AccessDenied("no such break-glass use to review", message_ja="該当する記録はありません。")
+        raise AccessDenied(
+            "no such break-glass use to review", message_ja="該当する記録はありません。"
+        )
     return grant
 
 

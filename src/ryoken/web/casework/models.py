@@ -154,3 +154,10 @@ class OnlineSubmission(models.Model):
     file_sha256 = models.CharField(max_length=64)
     imported_at = models.DateTimeField()
     imported_by = models.CharField(max_length=20)
+    # What the online form established that review needs (flags and dates, no values).
+    applicant_minor = models.BooleanField(default=False)
+    non_hepburn = models.BooleanField(default=False)
+    romaji_rule = models.CharField(max_length=40, blank=True, default="")
+    record_changes = models.CharField(max_length=100, blank=True, default="")  # comma-separated
+    current_passport_issued = models.DateField(null=True, blank=True)
+    current_passport_expiry = models.DateField(null=True, blank=True)

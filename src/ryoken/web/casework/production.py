@@ -160,7 +160,8 @@ def _current_expiry(app: Application) -> date | None:
     if app.expiry_date is not None:
         return app.expiry_date
     intake = getattr(app, "intake", None)  # counter's IntakeRecord, when the counter made one
-    return getattr(intake, "current_passport_expiry", None)
+    expiry: date | None = getattr(intake, "current_passport_expiry", None)
+    return expiry
 
 
 def _validity(app: Application, birth: str | None) -> dict[str, Any]:

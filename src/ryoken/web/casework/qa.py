@@ -53,7 +53,9 @@ def sample_size(population: int, rate_percent: float) -> int:
 
 
 def sample_seed(day: date, key: bytes) -> bytes:
-    return hmac.new(key, b"ryoken/qa-sample/v1/" + day.isoformat().encode(), hashlib.sha256).digest()
+    return hmac.new(
+        key, b"ryoken/qa-sample/v1/" + day.isoformat().encode(), hashlib.sha256
+    ).digest()
 
 
 def draw_sample(candidates: Sequence[int], day: date, rate_percent: float, key: bytes) -> list[int]:
@@ -87,9 +89,7 @@ def draw_qa_sample(day: date, *, acting_staff: Staff, now: datetime | None = Non
     """The QA sample of `day`, drawn now for `acting_staff` or the one already drawn."""
     at = now or timezone.now()
     if day > timezone.localdate(at):
-        raise InvalidInput(
-            f"{day} has not come yet", message_ja="未来の日付の抽出はできません。"
-        )
+        raise InvalidInput(f"{day} has not come yet", message_ja="未来の日付の抽出はできません。")
     existing = QASample.objects.filter(day=day).first()
     if existing is not None:
         return existing

@@ -120,11 +120,7 @@ def eligible_reviewers(application: Application, today: date) -> list[Staff]:
     """Staff who may take this review today: reviewers in standing, qualified for its track."""
     senior = review_kind_for(application) == Review.Kind.SENIOR
     candidates = Staff.objects.filter(role__in=CAPABILITIES["review.work"]).order_by("staff_id")
-    return [
-        s
-        for s in candidates
-        if _refusal(s, application, senior=senior, today=today) is None
-    ]
+    return [s for s in candidates if _refusal(s, application, senior=senior, today=today) is None]
 
 
 def _refusal(
@@ -151,7 +147,7 @@ def _refusal(
     return None
 
 
-def _assign_event(review: Review, acting_staff: Staff, at: datetime, **details: object) -> Event:
+def _assign_event(review: Review, acting_staff: Staff, at: datetime, previous: str | None) -> Event:
     app = review.application
     return Event(
         code=EventCode.REVIEW_ASSIGN,
@@ -167,8 +163,8 @@ def _assign_event(review: Review, acting_staff: Staff, at: datetime, **details: 
             "review": review.pk,
             "kind": str(review.kind),
             "reviewer": review.reviewer.staff_id,
-            **{k: v for k, v in details.items() if isinstance(v, str | int | bool) or v is None},
-        },  # type: ignore[dict-item]
+            "previous": previous,
+        },
     )
 
 

@@ -250,7 +250,9 @@ class ApplicationForm(forms.Form):
     def clean_honseki_rest(self) -> str:
         text = clean_text(self.cleaned_data["honseki_rest"], "本籍", max_length=150)
         if any(text.startswith(p) for p in PREFECTURES):
-            raise forms.ValidationError("都道府県は左の欄で選び、ここには市区町村以下を入力してください。")
+            raise forms.ValidationError(
+                "都道府県は左の欄で選び、ここには市区町村以下を入力してください。"
+            )
         return text
 
     def clean_postcode(self) -> str:
@@ -318,9 +320,7 @@ class _OptionalPersonForm(forms.Form):
     def is_blank(self) -> bool:
         if not self.is_bound:
             return True
-        return not any(
-            (self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields
-        )
+        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -350,14 +350,10 @@ class EmergencyContactForm(_OptionalPersonForm):
     phone = forms.CharField(label="電話番号", max_length=20)
 
     def clean_name_kanji(self) -> str:
-        return self._clean_optional(
-            "name_kanji", lambda v: clean_name_kanji(v, two_parts=False)
-        )
+        return self._clean_optional("name_kanji", lambda v: clean_name_kanji(v, two_parts=False))
 
     def clean_name_kana(self) -> str:
-        return self._clean_optional(
-            "name_kana", lambda v: clean_name_kana(v, two_parts=False)
-        )
+        return self._clean_optional("name_kana", lambda v: clean_name_kana(v, two_parts=False))
 
     def clean_relation(self) -> str:
         return self._clean_optional("relation", lambda v: clean_text(v, "続柄", max_length=20))
@@ -426,7 +422,9 @@ class RomajiForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not (data.get("choice") or data.get("written", "").strip()):
-            raise forms.ValidationError("ローマ字の綴りを選ぶか、記入された綴りを入力してください。")
+            raise forms.ValidationError(
+                "ローマ字の綴りを選ぶか、記入された綴りを入力してください。"
+            )
         return data
 
 

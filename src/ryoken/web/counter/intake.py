@@ -117,7 +117,9 @@ def _domain_application(
     return rules.Application(
         kind=data.kind,
         channel=Channel.PAPER,
-        applicant=Person(_CHECK_ID, data.applicant.values["name_kanji"], birth_date=data.birth_date),
+        applicant=Person(
+            _CHECK_ID, data.applicant.values["name_kanji"], birth_date=data.birth_date
+        ),
         application_date=today,
         requested_validity_years=data.requested_validity,
         current_passport=held,
@@ -160,7 +162,9 @@ def rule_errors(data: IntakeInput, today: date) -> dict[str, str]:
         result = rules.proxy_eligibility(app)
         if not result.allowed:
             why = "、".join(rules.PROXY_REFUSAL_LABELS[r][1] for r in result.refusals)
-            errors["proxy"] = f"この申請は代理提出できません（{why}）。申請者本人が提出してください。"
+            errors["proxy"] = (
+                f"この申請は代理提出できません（{why}）。申請者本人が提出してください。"
+            )
     if data.kind is ApplicationKind.RENEWAL:
         renewal = rules.renewal_eligibility_of(app)
         if not renewal.eligible:
@@ -271,7 +275,9 @@ def do_intake(
     years = None
     if data.kind is not ApplicationKind.RECORD_CHANGE_SAME_EXPIRY:
         years = validity.validity_years(
-            birth_date=data.birth_date, application_date=today, requested_years=data.requested_validity
+            birth_date=data.birth_date,
+            application_date=today,
+            requested_years=data.requested_validity,
         )
     with transaction.atomic():
         rows: list[tuple[str, PersonInput]] = []
@@ -306,9 +312,7 @@ def do_intake(
             ),
         )
         ApplicationPerson.objects.bulk_create(
-            ApplicationPerson(
-                application=app, subject=s, role=str(p.role), relation=p.relation
-            )
+            ApplicationPerson(application=app, subject=s, role=str(p.role), relation=p.relation)
             for s, p in rows
         )
         IntakeRecord.objects.create(
@@ -522,7 +526,9 @@ def do_accept(
     labels = {n: SCAN_DOCUMENTS[n][1] for n in SCAN_DOCUMENTS}
     missing = missing_scans(application)
     if missing:
-        problems.append("取り込まれていない書類があります：" + "、".join(labels[n] for n in missing))
+        problems.append(
+            "取り込まれていない書類があります：" + "、".join(labels[n] for n in missing)
+        )
     unticked = {str(i.item) for i in application_items(application)} - set(ticked)
     if unticked:
         problems.append("確認されていない提出書類があります。")
@@ -538,7 +544,9 @@ def do_accept(
         terminal=grant.window.code if grant.window else None,
     )["birth_date"]
     if not isinstance(birth, str):
-        raise InvalidInput("the applicant's birth date is missing", message_ja="生年月日がありません。")
+        raise InvalidInput(
+            "the applicant's birth date is missing", message_ja="生年月日がありません。"
+        )
     domain_app = rules.Application(
         kind=ApplicationKind(application.kind),
         channel=Channel(application.channel),

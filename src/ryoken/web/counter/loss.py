@@ -224,7 +224,8 @@ def file_loss_report(
     holder = holder_of(grant)
     if holder is None:
         raise RuleViolation(
-            "choose the passport holder first", message_ja="先に届出人（旅券の名義人）を選んでください。"
+            "choose the passport holder first",
+            message_ja="先に届出人（旅券の名義人）を選んでください。",
         )
     if report_of(grant) is not None:
         raise RuleViolation(

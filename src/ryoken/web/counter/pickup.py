@@ -80,8 +80,14 @@ def applications_of(grant: Grant) -> list[Application]:
 
 def identity_checks(grant: Grant, subject_id: str) -> dict[str, bool]:
     """The latest match answer per field for this person under this grant, from the ledger."""
+    # (code, at) is indexed; a grant's matches all come after it opened.
     rows = (
-        Entry.objects.filter(code=EventCode.MATCH.value, grant=grant.grant_id, subjects=subject_id)
+        Entry.objects.filter(
+            code=EventCode.MATCH.value,
+            at__gte=grant.opened_at,
+            grant=grant.grant_id,
+            subjects=subject_id,
+        )
         .order_by("seq")
         .values_list("data", flat=True)
     )
@@ -131,7 +137,9 @@ def parse_presented(
     return Presented(born, number, old, issued)
 
 
-def check_identity(*, grant: Grant, application: Application, presented: Presented) -> dict[str, bool]:
+def check_identity(
+    *, grant: Grant, application: Application, presented: Presented
+) -> dict[str, bool]:
     """Ask the vault whether each presented value matches; each answer is a ledger event."""
     common = {
         "actor": grant.staff.staff_id,
@@ -156,9 +164,7 @@ def check_identity(*, grant: Grant, application: Application, presented: Present
 
 
 def _lapse_surcharge(application: Application) -> bool:
-    others = Application.objects.filter(applicant=application.applicant).exclude(
-        pk=application.pk
-    )
+    others = Application.objects.filter(applicant=application.applicant).exclude(pk=application.pk)
     lapses = [d for d in others.values_list("lapsed_on", flat=True) if d is not None]
     earlier = [
         d
@@ -266,7 +272,8 @@ def do_issue(
         )
     if fee is None:
         raise RuleViolation(
-            "no fee is known", message_ja="手数料が確定していません。本人確認の照合を行ってください。"
+            "no fee is known",
+            message_ja="手数料が確定していません。本人確認の照合を行ってください。",
         )
     if not fee_paid:
         raise RuleViolation("the fee is not paid", message_ja="手数料の受領を確認してください。")

@@ -150,9 +150,7 @@ class ChooseForm(forms.Form):
 
 
 class LossReportForm(forms.Form):
-    police_report_number = forms.CharField(
-        label="警察署の受理番号", max_length=40, required=False
-    )
+    police_report_number = forms.CharField(label="警察署の受理番号", max_length=40, required=False)
     disaster_certificate = forms.BooleanField(
         label="罹災証明書（消防署発行）の提出あり", required=False
     )

@@ -114,11 +114,21 @@ def _open_grant_of(staff: Staff, grant: Grant | None, at: datetime) -> Grant:
 
 
 def _application_in_grant(application: Application, grant: Grant) -> bool:
-    if grant.ticket_id is not None and grant.ticket is not None:
-        return grant.ticket.applications.filter(pk=application.pk).exists()
-    if grant.review_id is not None:
-        return grant.review is not None and grant.review.application_id == application.pk
+    """On the ticket, the assigned review's, or an application of a person the grant covers
+    (an application created during the visit need not be on the ticket yet)."""
+    if grant.ticket is not None and grant.ticket.applications.filter(pk=application.pk).exists():
+        return True
+    if grant.review is not None and grant.review.application_id == application.pk:
+        return True
     return grant.subjects.filter(subject=application.applicant).exists()
+
+
+def application_in_work(grant: Grant, application_id: int) -> Application | None:
+    """The application if this grant's work covers it, else None (the view answers 404)."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None or not _application_in_grant(application, grant):
+        return None
+    return application
 
 
 def do_print(
@@ -177,7 +187,9 @@ def do_print(
         mark = watermark_id()
         job_id = "pj_" + secrets.token_hex(8)
         try:
-            with transaction.atomic():
+            # durable: the job and its ledger entry are committed when this returns, so no
+            # caller can render a PDF whose job might still roll back.
+            with transaction.atomic(durable=True):
                 job = PrintJob.objects.create(
                     job_id=job_id,
                     watermark=mark,
@@ -425,7 +437,9 @@ def render_pdf(job: PrintJob, *, lines: Sequence[str] | None = None, title: str 
     font = japanese_font()
     at = timezone.localtime(job.created_at)
     window = job.grant.window.code if job.grant and job.grant.window else "-"
-    stamp = f"{job.watermark} / {job.staff.staff_id} / {window} / {at:%Y-%m-%d %H:%M} / {job.job_id}"
+    stamp = (
+        f"{job.watermark} / {job.staff.staff_id} / {window} / {at:%Y-%m-%d %H:%M} / {job.job_id}"
+    )
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{title} {job.watermark}")

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ryoken.domain import hepburn
 from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
-from ryoken.errors import AccessDenied, ConfigurationError, InvalidKana, RyokenError
+from ryoken.errors import AccessDenied, InvalidKana, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
 from ryoken.web.casework.models import Application, ApplicationPerson
@@ -158,7 +160,9 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
                 except RyokenError as exc:
                     error = exc.message_ja
                 else:
-                    messages.success(request, "申請を登録しました。ローマ字氏名を確認してください。")
+                    messages.success(
+                        request, "申請を登録しました。ローマ字氏名を確認してください。"
+                    )
                     return redirect("counter:romaji", grant_id=grant.grant_id, app_id=app.pk)
         if not error:
             error = "入力内容に誤りがあります。赤字の項目を確認してください。"
@@ -295,9 +299,7 @@ def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             error = "取り込めないファイルがあります。何も保存していません。"
     app.intake.refresh_from_db()  # type: ignore[attr-defined]
     done = app.intake.scanned_set()  # type: ignore[attr-defined]
-    status_rows = [
-        (intake.SCAN_DOCUMENTS[n][1], n in done) for n in intake.required_scans(app)
-    ]
+    status_rows = [(intake.SCAN_DOCUMENTS[n][1], n in done) for n in intake.required_scans(app)]
     return render(
         request,
         "counter/scans.html",
@@ -355,22 +357,18 @@ def _review_context(
     request: HttpRequest, grant: Grant, app: Application, accept_form: AcceptForm | None = None
 ) -> dict[str, Any]:
     people = _people(grant, app)
-    birth = next(
-        (
-            row.get("text")
-            for row in people[0]["rows"]
-            if row["name"] == "birth_date" and people[0]["subject"] == app.applicant
-        ),
-        None,
-    ) if people else None
+    applicant = next((p for p in people if p["subject"] == app.applicant), None)
+    birth = (
+        next((r.get("text") for r in applicant["rows"] if r["name"] == "birth_date"), None)
+        if applicant
+        else None
+    )
     fee = fee_error = None
     if birth:
         try:
-            from datetime import date
-
             fee = intake.fee_quote(app, date.fromisoformat(birth))
-        except (ConfigurationError, ValueError, RyokenError) as exc:
-            fee_error = getattr(exc, "message_ja", str(exc))
+        except (ValueError, RyokenError) as exc:
+            fee_error = getattr(exc, "message_ja", "生年月日から手数料を計算できません。")
     items = intake.checklist_of(app)
     if accept_form is None:
         accept_form = AcceptForm(
@@ -484,5 +482,14 @@ def receipt(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             app=app,
             kind=KIND_LABELS.get(app.kind, app.kind),
             state=_state_label(app),
+            print_url=_print_url(),
         ),
     )
+
+
+def _print_url() -> str | None:
+    """The print-job page (prints.do_print) of the pickup area, if that area is installed."""
+    try:
+        return reverse("pickup:print_new")
+    except NoReverseMatch:
+        return None

@@ -128,7 +128,9 @@ def file_view(request: HttpRequest, grant_id: str) -> HttpResponse:
     except RyokenError as error:
         form.add_error(None, error.message_ja)
         return _render(request, grant, report_form=form, status=400)
-    note = {None: "", True: "（旅券番号：記録と一致）", False: "（旅券番号：記録と不一致）"}[matched]
+    note = {None: "", True: "（旅券番号：記録と一致）", False: "（旅券番号：記録と不一致）"}[
+        matched
+    ]
     messages.success(
         request, f"紛失届を受理しました（{report.reception_number}）。旅券は失効しました。{note}"
     )

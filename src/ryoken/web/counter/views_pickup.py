@@ -163,7 +163,6 @@ def _render_application(
     grant: Grant,
     app: Application,
     *,
-    match_form: MatchForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     view = exposure.person_view(
@@ -187,7 +186,7 @@ def _render_application(
         "fee_error": fee_error,
         "lapse_refusal": pickup.lapse_refusal(app, today) if app.state == "ready" else "",
         "returns_old_passport": pickup.returns_old_passport(app),
-        "match_form": match_form or MatchForm(),
+        "match_form": MatchForm(),
         "issue_form": IssueForm(),
         "print_form": PrintForm(
             initial={"grant": grant.grant_id, "application": app.pk, "document": "pickup_record"}
@@ -210,7 +209,12 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
     grant, app = _access(request, grant_id, app_id)
     form = MatchForm(request.POST)
     if not form.is_valid():
-        return _render_application(request, grant, app, match_form=form, status=400)
+        # Not re-rendered with the typed values: nothing typed is echoed into the page.
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+        return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     presented: pickup.Presented = form.cleaned_data["presented"]
     results = pickup.check_identity(grant=grant, application=app, presented=presented)
     key = SESSION_FEE.format(grant=grant.grant_id, app=app.pk)

@@ -78,11 +78,7 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
         grant = grants.access_grant(staff, form.cleaned_data["grant"])
     except AccessDenied:
         raise Http404 from None
-    application = (
-        grant.ticket.applications.filter(pk=form.cleaned_data["application"]).first()
-        if grant.ticket
-        else None
-    )
+    application = prints.application_in_work(grant, form.cleaned_data["application"])
     if application is None:
         raise Http404
     document = form.cleaned_data["document"]
@@ -139,7 +135,9 @@ def copy_view(request: HttpRequest) -> HttpResponse:
     """Declare a copier copy before making it; the next page gives the watermark id."""
     staff = request.staff  # type: ignore[attr-defined]
     mine = grants.open_grants_of(staff)
-    form = CopyForm(request.POST or None, grant_choices=[(g.grant_id, _grant_label(g)) for g in mine])
+    form = CopyForm(
+        request.POST or None, grant_choices=[(g.grant_id, _grant_label(g)) for g in mine]
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         grant = next(g for g in mine if g.grant_id == form.cleaned_data["grant"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -23,7 +23,7 @@ from ryoken.web.counter.models import Grant, Ticket
 
 WINDOW_SESSION_KEY = "ryoken_counter_window"
 KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"
-DEFAULT_KIOSK_TICKETS_PER_MINUTE = 12  # settings.RYOKEN_KIOSK_TICKETS_PER_MINUTE overrides
+DEFAULT_KIOSK_TICKETS_PER_MINUTE = 30  # settings.RYOKEN_KIOSK_TICKETS_PER_MINUTE overrides
 
 
 def _kiosk_allows(request: HttpRequest) -> bool:
@@ -178,8 +178,6 @@ def close(request: HttpRequest, grant_id: str) -> HttpResponse:
     try:
         grant = grants.access_grant(staff, grant_id)
     except AccessDenied:
-        from django.http import Http404
-
         raise Http404 from None
     form = CloseForm(request.POST)
     if grant.ticket is None or not form.is_valid():

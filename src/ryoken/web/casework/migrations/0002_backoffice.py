@@ -5,47 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('casework', '0001_initial'),
-        ('counter', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("casework", "0001_initial"),
+        ("counter", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BreakGlassReview',
+            name="BreakGlassReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('justified', models.BooleanField()),
-                ('note', models.TextField(blank=True, default='')),
-                ('reviewed_at', models.DateTimeField()),
-                ('grant', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='breakglass_review', to='counter.grant')),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.staff')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("justified", models.BooleanField()),
+                ("note", models.TextField(blank=True, default="")),
+                ("reviewed_at", models.DateTimeField()),
+                (
+                    "grant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="breakglass_review",
+                        to="counter.grant",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.staff"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OnlineSubmission',
+            name="OnlineSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submission_id', models.CharField(max_length=64, unique=True)),
-                ('line_number', models.IntegerField()),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('imported_at', models.DateTimeField()),
-                ('imported_by', models.CharField(max_length=20)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='online_submission', to='casework.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("submission_id", models.CharField(max_length=64, unique=True)),
+                ("line_number", models.IntegerField()),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("imported_at", models.DateTimeField()),
+                ("imported_by", models.CharField(max_length=20)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="online_submission",
+                        to="casework.application",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QASample',
+            name="QASample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('rate_percent', models.FloatField()),
-                ('population', models.IntegerField()),
-                ('drawn_at', models.DateTimeField()),
-                ('drawn_by', models.CharField(max_length=20)),
-                ('reviews', models.ManyToManyField(blank=True, related_name='qa_samples', to='casework.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True)),
+                ("rate_percent", models.FloatField()),
+                ("population", models.IntegerField()),
+                ("drawn_at", models.DateTimeField()),
+                ("drawn_by", models.CharField(max_length=20)),
+                (
+                    "reviews",
+                    models.ManyToManyField(
+                        blank=True, related_name="qa_samples", to="casework.review"
+                    ),
+                ),
             ],
         ),
     ]

@@ -1,0 +1,398 @@
+"""Cases: signals accumulated per staff member, scored, ranked, with reasons in two languages.
+
+Score. Each detector d keeps a decayed sum of its signal weights,
+W_d(t) = Σ w_i · exp(-(t - t_i)/τ) over its signals up to t (τ = `decay_days`), and adds
+cap_d · (1 - exp(-W_d/cap_d)) to the case: close to W_d while small, never more than cap_d.
+The case score is the sum over detectors. So independent kinds of evidence add up, one noisy
+detector cannot run away on its own, and the "weigh, never alarm alone" detectors (same
+surname, neighbourhood) have caps below the threshold. Old evidence fades: a stray
+unexplained read a year ago does not join one today.
+
+Alert. A case alerts when its score reaches `threshold`; it can alert again only after its
+score has fallen below `rearm_fraction` × threshold (as if the officer had dismissed it and
+a new case opened). Every such crossing is counted as one alert in the alert rate, so a
+person who keeps looking odd costs the office an alert each time, honestly.
+
+The sums are evaluated at every signal with a cumulative sum of w·exp(t/τ) per staff member
+(then times exp(-t/τ)), so scoring is columnar too; t is measured from each person's first
+signal, which keeps exp() finite for spans up to 600·τ (about 50 years at τ = 30 days).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from ryoken.detect.config import DetectConfig
+from ryoken.detect.detectors import (
+    Context,
+    build_context,
+    empty_signals,
+    run_detectors,
+)
+from ryoken.detect.explain import NON_STAFF
+
+# detector -> (Japanese, English) reason templates; {n} signals, {subjects} persons,
+# {days} days, {value} the largest measured value, {notes} the detector's notes.
+REASONS: dict[str, tuple[str, str]] = {
+    "unexplained": (
+        "業務（整理券・審査・品質確認・発注）に結び付かない閲覧: {subjects}名",
+        "read {subjects} person(s) outside any task (ticket, review, QA, production)",
+    ),
+    "unexplained_copier": (
+        "申告された印刷・複写に対応しない複合機ジョブ: {n}件（最大{value}ページ）",
+        "{n} copier job(s) with no declared print or copy job behind them (up to {value} pages)",
+    ),
+    "break_glass_pending": (
+        "未確認の緊急アクセス: {subjects}名",
+        "break-glass access not reviewed yet: {subjects} person(s)",
+    ),
+    "break_glass_unjustified": (
+        "上長が正当と認めなかった緊急アクセス: {subjects}名",
+        "break-glass access a supervisor judged unjustified: {subjects} person(s)",
+    ),
+    "refused": (
+        "拒否された閲覧の試み: {subjects}名",
+        "refused attempts to read {subjects} person(s)",
+    ),
+    "family_chain": (
+        "最近対応した申請者の家族で申請に含まれない人物の閲覧: {subjects}名",
+        "read {subjects} relative(s) of recent applicants who were not on their application",
+    ),
+    "watchlist": (
+        "要注意・著名人リストの人物の業務外の閲覧: {subjects}名",
+        "read {subjects} VIP or watch-listed person(s) outside any task",
+    ),
+    "same_surname": (
+        "本人と同じ姓の人物の業務外の閲覧: {subjects}名（これだけでは警告しません）",
+        "read {subjects} person(s) sharing the staff member's surname outside any task "
+        "(never alerts on its own)",
+    ),
+    "neighbourhood": (
+        "本人と同じ市区町村の人物の業務外の閲覧: {subjects}名（これだけでは警告しません）",
+        "read {subjects} person(s) from the staff member's own municipality outside any task "
+        "(never alerts on its own)",
+    ),
+    "after_hours": (
+        "開庁時間外・閉庁日の操作: {subjects}名、{days}日",
+        "activity outside office hours or on closed days: {subjects} person(s) on {days} day(s)",
+    ),
+    "volume": (
+        "対応した申請者1人当たりの表示・照合・印刷・複写・対応時間が同僚または本人の初期水準を"
+        "上回った日: {days}日（最大 z={value}）",
+        "per applicant served, reveals/matches/prints/copies/handling time above peers or the "
+        "person's own first weeks on {days} day(s) (max z={value})",
+    ),
+    "bulk": (
+        "短時間の大量検索・大量閲覧: {n}回（1時間に最大{value}件）",
+        "bulk search or reads: {n} hour(s) (up to {value} in one hour)",
+    ),
+    "export": (
+        "多人数・多ページの印刷・複写: {n}件（最大{value}）",
+        "print/copy jobs with many persons or pages: {n} (up to {value})",
+    ),
+    "badge_absent": (
+        "入退館記録では不在の間の操作: {days}日（{value}件まで）",
+        "activity while the door log says the person was out, on {days} day(s)",
+    ),
+    "two_terminals": (
+        "2台の端末で交互に操作: {days}日（{notes}）",
+        "interleaved activity at two terminals on {days} day(s) ({notes})",
+    ),
+    "contract_end": (
+        "退職・契約終了の申出後、本人の申出前の水準を上回った日: {days}日（最大 z={value}）",
+        "after notice was given, rates above the person's own earlier level on {days} day(s) "
+        "(max z={value})",
+    ),
+    "canary": (
+        "カナリア（おとり）人物への想定経路外のアクセス: {n}件 — 直ちに確認してください",
+        "canary person touched outside its planted path: {n} event(s) — check at once",
+    ),
+}
+MAX_EVIDENCE = 30  # event lines listed per detector in a case
+
+
+def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
+    """Signals sorted per staff member with the running case `score` and `alert` crossings."""
+    if signals.is_empty():
+        return signals.with_columns(
+            score=pl.lit(None, pl.Float64), crossing=pl.lit(None, pl.Boolean)
+        )
+    tau_us = config.decay_days * 86_400e6
+    s = signals.sort("staff", "at").with_columns(
+        t=(pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
+    )
+    total: pl.Expr = pl.lit(0.0)
+    for d in s.get_column("detector").unique().sort().to_list():
+        mine = pl.when(pl.col("detector") == d).then(pl.col("weight")).otherwise(0.0)
+        decayed = (-pl.col("t")).exp() * (mine * pl.col("t").exp()).cum_sum().over("staff")
+        cap = config.cap(d)
+        total = total + cap * (1 - (-decayed / cap).exp())
+    thr = config.threshold
+    s = s.with_columns(score=total)
+    state = (
+        pl.when(pl.col("score") >= thr)
+        .then(pl.lit(1))
+        .when(pl.col("score") < thr * config.rearm_fraction)
+        .then(pl.lit(0))
+        .otherwise(pl.lit(None, pl.Int32))
+    )
+    s = s.with_columns(state=state)
+    before = pl.col("state").forward_fill().shift(1).over("staff").fill_null(0)
+    return s.with_columns(crossing=(pl.col("state") == 1) & (before == 0)).drop("state", "t")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The outcome of one run: context, scored signals, cases and alerts."""
+
+    context: Context
+    signals: pl.DataFrame
+    cases: pl.DataFrame
+    alerts: pl.DataFrame
+    staff_days: pl.DataFrame
+
+    @property
+    def config(self) -> DetectConfig:
+        return self.context.config
+
+    def alerts_per_1000_staff_days(self) -> float:
+        n = self.staff_days.height
+        return 1000.0 * self.alerts.height / n if n else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        ex = self.context.explanation
+        days = self.context.days
+        return {
+            "events": self.context.events.height,
+            "access_events": ex.total,
+            "explained": ex.explained,
+            "explained_share": round(ex.share, 6),
+            "by_status": ex.by_status(),
+            "office_days": days.len(),
+            "first_day": str(days.min()) if days.len() else None,
+            "last_day": str(days.max()) if days.len() else None,
+            "staff": self.staff_days.get_column("staff").n_unique(),
+            "staff_days": self.staff_days.height,
+            "cases": self.cases.height,
+            "alerts": self.alerts.height,
+            "staff_alerted": self.alerts.get_column("staff").n_unique(),
+            "alerts_per_1000_staff_days": round(self.alerts_per_1000_staff_days(), 3),
+            "threshold": self.config.threshold,
+            "alert_rates_by_group": group_rates(self),
+        }
+
+    def to_json(self, *, max_cases: int | None = None) -> dict[str, Any]:
+        return {
+            "schema": "ryoken.detect.cases/1",
+            "summary": self.summary(),
+            "cases": case_records(self, max_cases=max_cases),
+        }
+
+
+def active_staff_days(ctx: Context) -> pl.DataFrame:
+    """(staff, day) pairs on which a staff member did anything at all: the alert-rate base."""
+    ev = ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
+    if not ctx.staff.is_empty():
+        ev = ev.filter(pl.col("actor").is_in(ctx.staff.get_column("staff_id").implode()))
+    return ev.select(staff="actor", day="day").unique().sort("staff", "day")
+
+
+def build_cases(ctx: Context, signals: pl.DataFrame) -> Detection:
+    scored = score_signals(signals, ctx.config)
+    alerts = scored.filter(pl.col("crossing")).select("staff", "at", "day", "score", "detector")
+    if scored.is_empty():
+        cases = pl.DataFrame(
+            schema={
+                "staff": pl.String,
+                "peak": pl.Float64,
+                "signals": pl.UInt32,
+                "first_signal_at": pl.Datetime("us", "UTC"),
+                "last_signal_at": pl.Datetime("us", "UTC"),
+                "first_alert_at": pl.Datetime("us", "UTC"),
+                "alerts": pl.UInt32,
+                "rank": pl.UInt32,
+            }
+        )
+    else:
+        cases = (
+            scored.group_by("staff")
+            .agg(
+                peak=pl.col("score").max(),
+                signals=pl.len(),
+                first_signal_at=pl.col("at").min(),
+                last_signal_at=pl.col("at").max(),
+                first_alert_at=pl.col("at").filter(pl.col("crossing")).min(),
+                alerts=pl.col("crossing").sum().cast(pl.UInt32),
+            )
+            .sort(["peak", "staff"], descending=[True, False])
+            .with_row_index("rank", offset=1)
+        )
+    return Detection(ctx, scored, cases, alerts, active_staff_days(ctx))
+
+
+def detect(
+    events: pl.DataFrame,
+    staff: pl.DataFrame | None = None,
+    subjects: pl.DataFrame | None = None,
+    config: DetectConfig | None = None,
+) -> Detection:
+    """Explain, run every detector and build ranked cases for an events frame."""
+    ctx = build_context(events, staff, subjects, config)
+    signals = run_detectors(ctx) if ctx.events.height else empty_signals()
+    return build_cases(ctx, signals)
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def _tenure_band(first_day: date | None) -> pl.Expr:
+    if first_day is None:
+        return pl.lit("unknown")
+    years = (pl.lit(first_day) - pl.col("hired_on")).dt.total_days() / 365.25
+    return (
+        pl.when(pl.col("hired_on").is_null())
+        .then(pl.lit("unknown"))
+        .when(years < 1)
+        .then(pl.lit("under 1 year"))
+        .when(years < 3)
+        .then(pl.lit("1-3 years"))
+        .otherwise(pl.lit("3 years or more"))
+    )
+
+
+def staff_groups(ctx: Context) -> pl.DataFrame:
+    """(staff, employer_kind, vendor, tenure_band): the groups alert rates are reported by."""
+    first = ctx.days.min() if ctx.days.len() else None
+    assert first is None or isinstance(first, date)
+    return ctx.staff.select(
+        staff="staff_id",
+        employer_kind=pl.col("employer_kind").fill_null("unknown"),
+        vendor=pl.col("vendor").fill_null("(none)"),
+        tenure_band=_tenure_band(first),
+    )
+
+
+def group_rates(det: Detection) -> list[dict[str, Any]]:
+    """Alert rates per staff group. Never by nationality: the staff frame has no such column."""
+    if det.context.staff.is_empty():
+        return []
+    groups = staff_groups(det.context)
+    days = det.staff_days.join(groups, on="staff")
+    alerts = det.alerts.join(groups, on="staff")
+    out: list[dict[str, Any]] = []
+    for dim in ("employer_kind", "vendor", "tenure_band"):
+        base = days.group_by(dim).agg(
+            staff=pl.col("staff").n_unique(), staff_days=pl.len()
+        )
+        hit = alerts.group_by(dim).agg(
+            alerts=pl.len(), staff_alerted=pl.col("staff").n_unique()
+        )
+        table = base.join(hit, on=dim, how="left").fill_null(0).sort(dim)
+        for row in table.iter_rows(named=True):
+            sd = row["staff_days"]
+            out.append(
+                {
+                    "dimension": dim,
+                    "group": row[dim],
+                    "staff": row["staff"],
+                    "staff_days": sd,
+                    "alerts": row["alerts"],
+                    "staff_alerted": row["staff_alerted"],
+                    "alerts_per_1000_staff_days": round(1000 * row["alerts"] / sd, 3) if sd else 0,
+                }
+            )
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{int(round(value))}"
+
+
+def reason(detector: str, row: dict[str, Any]) -> tuple[str, str]:
+    ja, en = REASONS.get(detector, ("{n}件の兆候 ({detector})", "{n} signal(s) ({detector})"))
+    values = {
+        "n": row["n"],
+        "subjects": row["persons"],
+        "days": row["days"],
+        "value": _fmt(row["max_value"]),
+        "notes": ", ".join(row["notes"][:3]),
+        "detector": detector,
+    }
+    return ja.format(**values), en.format(**values)
+
+
+def case_records(det: Detection, *, max_cases: int | None = None) -> list[dict[str, Any]]:
+    """Ranked cases as plain dicts (CASES.json): score, alerts, reasons and evidence."""
+    if det.cases.is_empty():
+        return []
+    cases = det.cases.head(max_cases) if max_cases else det.cases
+    chosen = det.signals.join(cases.select("staff"), on="staff")
+    per_detector = (
+        chosen.group_by("staff", "detector")
+        .agg(
+            n=pl.len(),
+            weight=pl.col("weight").sum(),
+            persons=pl.col("subjects").flatten().drop_nulls().n_unique(),
+            days=pl.col("day").n_unique(),
+            max_value=pl.col("value").max(),
+            first_at=pl.col("at").min(),
+            last_at=pl.col("at").max(),
+            notes=pl.col("note").filter(pl.col("note") != "").unique().sort().head(5),
+            evidence=pl.col("refs").flatten().unique().sort().head(MAX_EVIDENCE),
+        )
+        .sort(["staff", "weight"], descending=[False, True])
+    )
+    by_staff: dict[str, list[dict[str, Any]]] = {}
+    for row in per_detector.iter_rows(named=True):
+        ja, en = reason(row["detector"], row)
+        by_staff.setdefault(row["staff"], []).append(
+            {
+                "detector": row["detector"],
+                "signals": row["n"],
+                "weight": round(row["weight"], 3),
+                "persons": row["persons"],
+                "days": row["days"],
+                "first_at": row["first_at"].isoformat(),
+                "last_at": row["last_at"].isoformat(),
+                "reason_ja": ja,
+                "reason_en": en,
+                "evidence_lines": row["evidence"],
+                "notes": row["notes"],
+            }
+        )
+    alerts = det.alerts.group_by("staff").agg(at=pl.col("at").sort())
+    alert_times = {r["staff"]: r["at"] for r in alerts.iter_rows(named=True)}
+    groups: dict[str, dict[str, Any]] = {}
+    if not det.context.staff.is_empty():
+        for g in staff_groups(det.context).iter_rows(named=True):
+            groups[g.pop("staff")] = g
+    out = []
+    for row in cases.iter_rows(named=True):
+        staff = row["staff"]
+        detectors = by_staff.get(staff, [])
+        out.append(
+            {
+                "rank": row["rank"],
+                "staff": staff,
+                "score": round(row["peak"], 3),
+                "alert": row["alerts"] > 0,
+                "first_alert_at": row["first_alert_at"].isoformat()
+                if row["first_alert_at"]
+                else None,
+                "alert_times": [t.isoformat() for t in alert_times.get(staff, [])],
+                "first_signal_at": row["first_signal_at"].isoformat(),
+                "last_signal_at": row["last_signal_at"].isoformat(),
+                "group": groups.get(staff),
+                "reasons_ja": [d["reason_ja"] for d in detectors],
+                "reasons_en": [d["reason_en"] for d in detectors],
+                "detectors": detectors,
+            }
+        )
+    return out

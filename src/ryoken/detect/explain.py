@@ -1,0 +1,289 @@
+"""Explanations: which work justifies each disclosure, match, print and copy.
+
+An access by staff member A to person S at time t is *explained* by a grant (`grant.open`)
+that A holds, that covers S (from the moment S was put on it), and that is open at t:
+a counter grant with a ticket, an assigned review, a QA sample, a production batch, or a
+break-glass that a supervisor judged justified. Grants end at `grant.close`, or when their
+kind's maximum length runs out if no close was logged. A copier job (`external.copier`) is
+explained when its watermark (or job id) names a declared print or copy job of the same
+staff member that is itself explained.
+
+Everything is joins over columns: access rows are exploded per person and joined with the
+grant intervals on (actor, person), then filtered by time. No Python loop sees an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import polars as pl
+
+from ryoken.detect.config import DetectConfig
+
+ACCESS_CODES = ("disclosure", "match", "print", "copy")
+COPIER = "external.copier"
+NON_STAFF = ("system", "kiosk")
+
+# Status of an access, best first (a person covered by several grants takes the best).
+STATUSES = (
+    "explained",
+    "break_glass_pending",
+    "break_glass_unjustified",
+    "counter_without_ticket",
+    "no_grant",
+    "copier_unmatched",
+    "copier_other_staff",
+    "copier_unexplained_job",
+)
+_RANK = {name: i for i, name in enumerate(STATUSES)}
+_NO_GRANT = _RANK["no_grant"]
+
+
+def prepare(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
+    """Add the office-local day and minute of day every detector uses."""
+    local = pl.col("at").dt.convert_time_zone(config.tz)
+    return events.with_columns(
+        day=local.dt.date(),
+        minute=(local.dt.hour().cast(pl.Int32) * 60 + local.dt.minute().cast(pl.Int32)),
+    )
+
+
+def office_days(events: pl.DataFrame, config: DetectConfig) -> pl.Series:
+    """The office's working days: days with queue or counter activity, else open weekdays."""
+    if events.is_empty():
+        return pl.Series("day", [], dtype=pl.Date)
+    busy = (
+        events.filter(
+            pl.col("code").is_in(["ticket.issue", "ticket.call"])
+            | ((pl.col("code") == "grant.open") & (pl.col("kind") == "counter"))
+        )
+        .get_column("day")
+        .unique()
+    )
+    if len(busy):
+        days = busy
+    else:
+        lo, hi = events.get_column("day").min(), events.get_column("day").max()
+        span = pl.date_range(lo, hi, "1d", eager=True)  # type: ignore[arg-type]
+        days = span.filter(span.dt.weekday().is_in([d + 1 for d in config.open_weekdays]))
+    if config.holidays:
+        days = days.filter(~days.is_in(list(config.holidays)))
+    return days.sort().alias("day")
+
+
+def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
+    """One row per grant: actor, kind, ticket, opened, end, and whether it explains access."""
+    opens = events.filter(pl.col("code").is_in(["grant.open", "breakglass.open"]))
+    kind = (
+        pl.when(pl.col("code") == "breakglass.open")
+        .then(pl.lit("break_glass"))
+        .otherwise(pl.col("kind"))
+    )
+    head = (
+        opens.with_columns(kind=kind)
+        .sort("at")
+        .group_by("grant")
+        .agg(
+            actor=pl.col("actor").first(),
+            kind=pl.col("kind").drop_nulls().first(),
+            ticket=pl.col("ticket").drop_nulls().first(),
+            terminal=pl.col("terminal").drop_nulls().first(),
+            opened=pl.col("at").min(),
+            served=pl.col("subjects")
+            .filter(~pl.col("added").fill_null(False))
+            .list.len()
+            .sum()
+            .cast(pl.Int64),
+        )
+        .filter(pl.col("grant").is_not_null())
+    )
+    closes = (
+        events.filter(pl.col("code") == "grant.close")
+        .group_by("grant")
+        .agg(closed=pl.col("at").min())
+    )
+    reviews = (
+        events.filter(pl.col("code") == "breakglass.review")
+        .with_columns(reviewed=pl.coalesce("reviewed_grant", "grant"))
+        .sort("at")
+        .group_by("reviewed")
+        .agg(justified=pl.col("justified").last())
+        .rename({"reviewed": "grant"})
+    )
+    minutes = pl.col("kind").replace_strict(
+        dict(config.grant_minutes), default=max(config.grant_minutes.values()), return_dtype=pl.Int64
+    )
+    status = (
+        pl.when(pl.col("kind") == "break_glass")
+        .then(
+            pl.when(pl.col("justified").is_null())
+            .then(pl.lit("break_glass_pending"))
+            .when(pl.col("justified"))
+            .then(pl.lit("explained"))
+            .otherwise(pl.lit("break_glass_unjustified"))
+        )
+        .when((pl.col("kind") == "counter") & pl.col("ticket").is_null())
+        .then(pl.lit("counter_without_ticket"))
+        .otherwise(pl.lit("explained"))
+    )
+    return (
+        head.join(closes, on="grant", how="left")
+        .join(reviews, on="grant", how="left")
+        .with_columns(
+            end=pl.coalesce("closed", pl.col("opened") + pl.duration(minutes=minutes)),
+        )
+        .with_columns(status=status)
+        .with_columns(rank=pl.col("status").replace_strict(_RANK, return_dtype=pl.Int8))
+    )
+
+
+def intervals(events: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """(actor, subject, start, end, grant, kind, rank): who may see whom, when."""
+    subjects = (
+        events.filter(pl.col("code").is_in(["grant.open", "breakglass.open"]))
+        .select("grant", "at", subject="subjects")
+        .explode("subject")
+        .drop_nulls("subject")
+        .group_by("grant", "subject")
+        .agg(start=pl.col("at").min())
+    )
+    return subjects.join(
+        table.select("grant", "actor", "kind", "end", "rank", "opened"), on="grant"
+    ).select("actor", "subject", "start", "end", "grant", "kind", "rank", "opened")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The result of explaining one event frame.
+
+    `access`: one row per staff access event (line, at, day, minute, actor, code, subjects,
+    status, explained, pages, undeclared_pages). `per_subject`: the same exploded per person
+    (line, at, day, minute, actor, code, subject, status, explained, explained_by).
+    """
+
+    access: pl.DataFrame
+    per_subject: pl.DataFrame
+    grants: pl.DataFrame
+    intervals: pl.DataFrame
+
+    @property
+    def total(self) -> int:
+        return self.access.height
+
+    @property
+    def explained(self) -> int:
+        return int(self.access.get_column("explained").sum()) if self.total else 0
+
+    @property
+    def share(self) -> float:
+        """Explained share by count; 1.0 when there is nothing to explain."""
+        return self.explained / self.total if self.total else 1.0
+
+    def by_status(self) -> dict[str, int]:
+        counts = self.access.group_by("status").len()
+        return dict(zip(counts["status"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
+    """Explain every disclosure, match, print, copy and copier job in `events` (prepared)."""
+    table = grants(events, config)
+    spans = intervals(events, table)
+    skew = timedelta(seconds=config.clock_skew_seconds)
+    staff = ~pl.col("actor").is_in(NON_STAFF)
+    acc = events.filter(pl.col("code").is_in(ACCESS_CODES) & staff).select(
+        "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal", "pages"
+    )
+    rows = acc.select("line", "at", "day", "minute", "actor", "code", subject="subjects").explode(
+        "subject"
+    )
+    hits = (
+        rows.drop_nulls("subject")
+        .join(spans, on=["actor", "subject"], how="inner")
+        .filter(
+            (pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew)
+        )
+        .sort("rank", "opened")
+        .group_by("line", "subject")
+        .agg(rank=pl.col("rank").first(), explained_by=pl.col("kind").first())
+    )
+    per_subject = (
+        rows.join(hits, on=["line", "subject"], how="left")
+        .with_columns(
+            # an access that names nobody shows no personal data: nothing to explain
+            rank=pl.when(pl.col("subject").is_null())
+            .then(pl.lit(0, pl.Int8))
+            .otherwise(pl.col("rank").fill_null(_NO_GRANT))
+        )
+        .with_columns(
+            status=pl.col("rank").replace_strict(
+                {v: k for k, v in _RANK.items()}, return_dtype=pl.String
+            ),
+            explained=pl.col("rank") == 0,
+        )
+    )
+    worst = per_subject.group_by("line").agg(rank=pl.col("rank").max())
+    access = acc.join(worst, on="line", how="left").with_columns(
+        undeclared_pages=pl.lit(0, pl.Int64)
+    )
+    copier = _explain_copier(events, access)
+    access = pl.concat([access, copier], how="diagonal_relaxed").with_columns(
+        status=pl.col("rank").replace_strict(
+            {v: k for k, v in _RANK.items()}, return_dtype=pl.String
+        ),
+        explained=pl.col("rank") == 0,
+    )
+    per_subject = per_subject.filter(pl.col("subject").is_not_null()).drop("rank")
+    return Explanation(access.drop("rank").sort("line"), per_subject, table, spans)
+
+
+def _explain_copier(events: pl.DataFrame, access: pl.DataFrame) -> pl.DataFrame:
+    """Copier log records matched to declared print/copy jobs by watermark or job id."""
+    jobs = events.filter((pl.col("code") == COPIER) & ~pl.col("actor").is_in(NON_STAFF)).select(
+        "line", "at", "day", "minute", "actor", "code", "terminal", "pages",
+        "watermark", "job", "print_job", "unmatched",
+    )  # fmt: skip
+    if jobs.is_empty():
+        return jobs.select("line", "at", "day", "minute", "actor", "code", "terminal", "pages")
+    declared = access.filter(pl.col("code").is_in(["print", "copy"])).join(
+        events.select("line", "watermark", "job"), on="line"
+    )
+    keys = pl.concat(
+        [
+            declared.select("line", "actor", "rank", "pages", key="watermark"),
+            declared.select("line", "actor", "rank", "pages", key="job"),
+        ]
+    ).drop_nulls("key")
+    keys = keys.unique("key", keep="first").rename(
+        {"line": "decl_line", "actor": "decl_actor", "rank": "decl_rank", "pages": "decl_pages"}
+    )
+    jobs = jobs.with_columns(key=pl.coalesce("watermark", "print_job", "job"))
+    matched = jobs.join(keys, on="key", how="left")
+    rank = (
+        pl.when(pl.col("decl_line").is_null() | pl.col("unmatched").fill_null(False))
+        .then(pl.lit(_RANK["copier_unmatched"], pl.Int8))
+        .when(pl.col("decl_actor") != pl.col("actor"))
+        .then(pl.lit(_RANK["copier_other_staff"], pl.Int8))
+        .when(pl.col("decl_rank") != 0)
+        .then(pl.lit(_RANK["copier_unexplained_job"], pl.Int8))
+        .otherwise(pl.lit(0, pl.Int8))
+    )
+    pages = pl.col("pages").fill_null(0)
+    # Pages beyond the declared job (a jam reprint, or extra copies) are undeclared pages.
+    seen = pages.cum_sum().over("key", order_by="at")
+    extra = (seen - pl.col("decl_pages")).clip(0) - (seen - pages - pl.col("decl_pages")).clip(0)
+    undeclared = (
+        pl.when(pl.col("rank") == _RANK["copier_unmatched"])
+        .then(pages)
+        .when(pl.col("decl_pages").is_null())
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(extra)
+    )
+    return (
+        matched.with_columns(rank=rank, subjects=pl.lit([], pl.List(pl.String)))
+        .with_columns(undeclared_pages=undeclared.cast(pl.Int64))
+        .select(
+            "line", "at", "day", "minute", "actor", "code", "subjects", "terminal",
+            "pages", "rank", "undeclared_pages",
+        )  # fmt: skip
+    )

@@ -1,0 +1,115 @@
+"""What back-office screens show of people: `person_view` rows, ready for a template.
+
+Every value comes from `counter.exposure.person_view` under the work's grant, so the step's
+policy decides what appears (hidden fields are absent, match-only fields have no value) and
+every value on screen is in the ledger.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
+from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
+from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.counter import exposure
+from ryoken.web.counter.models import Grant
+
+ROLE_LABELS: dict[str, str] = {
+    SubjectRole.APPLICANT: "申請者",
+    SubjectRole.FAMILY_MEMBER: "戸籍記載者（家族）",
+    SubjectRole.LEGAL_REPRESENTATIVE: "法定代理人",
+    SubjectRole.EMERGENCY_CONTACT: "緊急連絡先",
+}
+ROLE_ORDER = list(ROLE_LABELS)
+KIND_LABELS: dict[str, str] = {
+    "new": "新規",
+    "renewal": "切替",
+    "record_change": "記載事項変更",
+    "record_change_same_expiry": "記載事項変更（残存有効期間同一）",
+    "loss_report": "紛失届",
+}
+CHANNEL_LABELS = {"paper": "窓口", "online": "オンライン"}
+SEX_LABELS = {"M": "男", "F": "女"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"%PDF", "application/pdf"))
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def state_label(state: str) -> str:
+    try:
+        return STATE_LABELS_JA[ApplicationState(state)]
+    except ValueError:
+        return state
+
+
+def display(name: str, value: str | bytes | None) -> dict[str, Any]:
+    if value is None:
+        return {"text": None}
+    if isinstance(value, bytes):
+        mime = next((m for magic, m in _MAGIC if value.startswith(magic)), "")
+        if not mime and value.lstrip().startswith(b"<svg"):
+            mime = "image/svg+xml"  # shown in <img>, where a script in it never runs
+        if not mime:
+            return {"text": f"（画像 {len(value) // 1024} KB）"}
+        return {
+            "image": f"data:{mime};base64,{base64.b64encode(value).decode()}",
+            "pdf": mime == "application/pdf",
+        }
+    if name == "sex":
+        return {"text": SEX_LABELS.get(value, value)}
+    return {"text": value}
+
+
+def roles_in(application: Application) -> dict[str, list[str]]:
+    """subject → the roles the application names them in (the applicant always)."""
+    roles: dict[str, list[str]] = defaultdict(list)
+    roles[application.applicant].append(SubjectRole.APPLICANT)
+    for person in ApplicationPerson.objects.filter(application=application).order_by("pk"):
+        if person.role not in roles[person.subject]:
+            roles[person.subject].append(person.role)
+    return roles
+
+
+def sections(grant: Grant, roles: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One card per person: the fields their roles hold that the grant's step lets out."""
+    out = []
+    for subject, held in roles.items():
+        known = [r for r in held if r in ROLE_LABELS] or [SubjectRole.APPLICANT]
+        wanted: set[str] = set()
+        for role in known:
+            wanted.update(FIELDS_BY_ROLE[SubjectRole(role)])
+        ordered = tuple(f for f in FIELDS_BY_NAME if f in wanted)
+        rows = exposure.person_view(grant=grant, subject_id=subject, fields=ordered)
+        known.sort(key=ROLE_ORDER.index)
+        out.append(
+            {
+                "subject": subject,
+                "order": ROLE_ORDER.index(known[0]),
+                "title": "・".join(ROLE_LABELS[r] for r in known),
+                "rows": [
+                    {"name": r.name, "label": r.label_ja, "exposure": str(r.exposure)}
+                    | display(r.name, r.value)
+                    for r in rows
+                ],
+            }
+        )
+    return sorted(out, key=lambda s: s["order"])
+
+
+def subjects_roles(
+    subjects: Iterable[str], known: dict[str, tuple[str, str]]
+) -> dict[str, list[str]]:
+    return {s: [known.get(s, (SubjectRole.APPLICANT, ""))[0]] for s in subjects}
+
+
+def watermark(grant: Grant | None, staff_id: str) -> dict[str, object]:
+    now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    return exposure.watermark(grant, staff_id, now)

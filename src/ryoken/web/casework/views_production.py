@@ -1,0 +1,104 @@
+"""Production screens: order a batch, download its order file, upload the bureau's results."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ryoken.errors import AccessDenied, InvalidInput, RyokenError
+from ryoken.web.accounts.access import requires
+from ryoken.web.accounts.models import Staff
+from ryoken.web.accounts.views import step_up_required
+from ryoken.web.casework import production, screens
+from ryoken.web.casework.models import ProductionBatch
+
+MAX_RESULTS_BYTES = 5 * 1024 * 1024
+
+
+def _staff(request: HttpRequest) -> Staff:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _batch(batch_id: str) -> ProductionBatch:
+    try:
+        return production.access_batch(batch_id)
+    except AccessDenied:
+        raise Http404("no such batch") from None
+
+
+@requires("production.order")
+def index(request: HttpRequest) -> HttpResponse:
+    batches = ProductionBatch.objects.annotate(count=Count("items")).order_by("-created_at")[:50]
+    return render(
+        request,
+        "casework/production_index.html",
+        {"waiting": production.approved_waiting().count(), "batches": batches},
+    )
+
+
+@requires("production.order")
+@require_POST
+def order(request: HttpRequest) -> HttpResponse:
+    try:
+        batch = production.order_batch(acting_staff=_staff(request))
+    except RyokenError as refusal:
+        messages.error(request, refusal.message_ja)
+        return redirect("casework:production")
+    messages.success(request, f"発注 {batch.batch_id} を作成しました（{batch.items.count()}件）。")
+    return redirect("casework:production_batch", batch_id=batch.batch_id)
+
+
+@requires("production.order")
+def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
+    batch = _batch(batch_id)
+    problems: list[production.RowProblem] = []
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("results")
+        try:
+            if upload is None or (upload.size or 0) > MAX_RESULTS_BYTES:
+                raise InvalidInput(
+                    "no results file", message_ja="作製結果ファイル（JSON）を選んでください。"
+                )
+            data = json.loads(upload.read().decode("utf-8"))
+            summary = production.import_results(
+                batch, data, acting_staff=_staff(request), today=timezone.localdate()
+            )
+        except production.ResultsRejected as rejected:
+            problems, error = rejected.problems, rejected.message_ja
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            error = "作製結果ファイルがJSONとして読めません。何も取り込んでいません。"
+        except RyokenError as refusal:
+            error = refusal.message_ja
+        else:
+            messages.success(request, f"{summary.imported}件を交付待ちにしました。")
+            return redirect("casework:production_batch", batch_id=batch.batch_id)
+    items = [
+        {"app": a, "kind": screens.kind_label(a.kind), "state": screens.state_label(a.state)}
+        for a in batch.items.order_by("pk")
+    ]
+    return render(
+        request,
+        "casework/production_batch.html",
+        {"batch": batch, "items": items, "problems": problems, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@requires("production.order")
+@step_up_required
+def order_file(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """The order file, built now through the gateway (an export: it needs a fresh step-up)."""
+    batch = _batch(batch_id)
+    document = production.build_order(batch, acting_staff=_staff(request), via="web")
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="{batch.batch_id}-order.json"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,177 @@
+"""Loss reports (紛失届): find the holder by kana and birth date, file with evidence."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from ryoken.domain.applications import LossReportState
+from ryoken.errors import IllegalTransition
+from ryoken.web.casework.models import Application
+from ryoken.web.casework.services import do_transition
+from ryoken.web.vault import gateway
+
+from .helpers import HOLDER, JPEG, PNG, call_loss, ledger_events, make_application, make_person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def holder(ledger_db, personas):
+    """A passport holder, and a namesake born on another day who must not be found."""
+    subject = make_person()
+    make_application(subject, state="issued")
+    namesake = make_person({**HOLDER, "name_kanji": "山田 太朗", "birth_date": "1990-01-01"})
+    make_application(namesake, state="issued")
+    return subject
+
+
+@pytest.fixture
+def clerk(personas):
+    return personas["counter_clerk"]
+
+
+@pytest.fixture
+def at_loss(holder, clerk):
+    return call_loss(clerk)
+
+
+def _url(grant, tail=""):
+    return f"/pickup/loss/{grant.grant_id}/{tail}"
+
+
+def _search(client, grant, **overrides):
+    data = {"name_kana": "やまだ たろう", "birth_date": "昭和60年4月2日"}
+    data.update(overrides)
+    return client.post(_url(grant, "search/"), data, follow=True)
+
+
+def _chosen(client, grant):
+    _search(client, grant)
+    return client.post(_url(grant, "choose/"), {"candidate": 0}, follow=True)
+
+
+def _file(client, grant, **overrides):
+    data = {
+        "police_report_number": "池袋署 第1234号",
+        "photo": SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
+    }
+    data.update(overrides)
+    return client.post(_url(grant, "file/"), data, follow=True)
+
+
+def test_it_finds_the_holder_by_kana_and_birth_date_showing_only_a_count(
+    login_as, clerk, holder, at_loss
+):
+    _, grant = at_loss
+    response = _search(login_as(clerk), grant)
+    html = response.content.decode()
+    assert 'data-testid="count">1<' in html
+    assert "山田" not in html and "ヤマダ" not in html  # no names before the clerk chooses
+    assert 'data-testid="watermark"' in html
+    (search,) = ledger_events("search", grant=grant.grant_id)
+    assert search.details == {"kinds": "name_kana+birth_date", "found": 1}
+    assert search.subjects == (holder,)
+    assert not grant.subjects.exists()
+
+
+def test_it_finds_nobody_for_a_wrong_birth_date(login_as, clerk, at_loss):
+    _, grant = at_loss
+    html = _search(login_as(clerk), grant, birth_date="1985-04-03").content.decode()
+    assert 'data-testid="count">0<' in html and "見つかりませんでした" in html
+
+
+def test_it_adds_only_the_chosen_person_to_the_grant(login_as, clerk, holder, at_loss):
+    _, grant = at_loss
+    client = login_as(clerk)
+    html = _chosen(client, grant).content.decode()
+    assert list(grant.subjects.values_list("subject", flat=True)) == [holder]
+    assert "山田 太郎" in html and "照合のみ" in html
+    assert HOLDER["birth_date"] not in html and HOLDER["passport_number"] not in html
+    photo = client.get(f"/pickup/photo/{grant.grant_id}/{holder}/")
+    assert photo.status_code == 200 and photo.content == PNG
+
+
+def test_it_requires_a_police_report_number_or_a_disaster_certificate(login_as, clerk, at_loss):
+    _, grant = at_loss
+    client = login_as(clerk)
+    _chosen(client, grant)
+    response = _file(client, grant, police_report_number="")
+    assert response.status_code == 400
+    assert "警察署の受理番号または罹災証明書が必要です" in response.content.decode()
+    assert not Application.objects.filter(kind="loss_report").exists()
+
+
+def test_it_requires_a_photo_that_is_png_or_jpeg(login_as, clerk, at_loss):
+    _, grant = at_loss
+    client = login_as(clerk)
+    _chosen(client, grant)
+    missing = client.post(_url(grant, "file/"), {"police_report_number": "第1号"})
+    assert "顔写真が必要です" in missing.content.decode()
+    fake = SimpleUploadedFile("photo.png", b"GIF89a" + bytes(40), content_type="image/png")
+    wrong = _file(client, grant, photo=fake)
+    assert "PNGまたはJPEG形式" in wrong.content.decode()
+    assert not Application.objects.filter(kind="loss_report").exists()
+
+
+def test_it_files_the_report_and_the_passport_lapses(login_as, clerk, holder, at_loss):
+    ticket, grant = at_loss
+    client = login_as(clerk)
+    _chosen(client, grant)
+    response = _file(
+        client,
+        grant,
+        disaster_certificate="on",
+        photo=SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg"),
+        lost_passport_number=HOLDER["passport_number"],
+    )
+    html = response.content.decode()
+    report = Application.objects.get(kind="loss_report")
+    assert report.state == LossReportState.ACCEPTED
+    assert report.applicant == holder and report.lapsed_on == timezone.localdate()
+    assert report.accepted_by == clerk.staff_id and report.reception_number
+    assert list(ticket.applications.all()) == [report]
+    assert "紛失届を受理しました" in html and report.reception_number in html
+    assert "旅券番号：記録と一致" in html
+    assert 'href="/counter/"' in html  # a new application on the same visit
+    (transition,) = ledger_events("workflow.transition", grant=grant.grant_id)
+    assert transition.details["to"] == "loss_report_accepted"
+    (match,) = ledger_events("match", grant=grant.grant_id)
+    assert match.fields == ("passport_number",) and match.details["result"] == "match"
+    photo = gateway.disclose(
+        actor=clerk.staff_id,
+        subject_id=holder,
+        fields=["face_photo"],
+        purpose="test",
+        grant=grant.grant_id,
+    )
+    assert photo["face_photo"] == JPEG
+    with pytest.raises(IllegalTransition):  # a loss report cannot be withdrawn
+        do_transition(report, "withdrawn", acting_staff=clerk)
+
+
+def test_it_files_only_one_report_per_visit(login_as, clerk, at_loss):
+    _, grant = at_loss
+    client = login_as(clerk)
+    _chosen(client, grant)
+    _file(client, grant)
+    again = _file(client, grant)
+    assert "紛失届を受理しました" in again.content.decode()
+    assert Application.objects.filter(kind="loss_report").count() == 1
+
+
+def test_it_refuses_a_choice_that_was_not_offered(login_as, clerk, at_loss):
+    _, grant = at_loss
+    client = login_as(clerk)
+    _search(client, grant)
+    assert client.post(_url(grant, "choose/"), {"candidate": 3}).status_code == 404
+    assert not grant.subjects.exists()
+
+
+def test_it_hides_a_colleagues_loss_report(make_staff, login_as, at_loss):
+    _, grant = at_loss
+    client = login_as(make_staff("counter_clerk", username="colleague"))
+    assert client.get(_url(grant)).status_code == 404
+    assert _search(client, grant).status_code == 404
+    assert ledger_events("search") == []
