@@ -20,7 +20,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         drop_triggers(connection)
 
 
-
 @pytest.fixture
 def keys_dir(tmp_path, monkeypatch, settings):
     """A fresh keys directory and witness for one test, created as `ryoken init` would."""

@@ -39,7 +39,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make install` (installs Debian's chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make install` (installs Debian's chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

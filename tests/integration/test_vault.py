@@ -185,3 +185,32 @@ def test_it_stops_with_a_clear_message_when_the_keyring_is_missing(ledger_db):
     with pytest.raises(RyokenError, match="keyring"):
         _disclose(sid, ["name_kanji"])
     assert store.ledger_size() >= 1
+
+
+def test_it_masks_inside_the_vault_and_records_the_form(ledger_db):
+    sid = _subject()
+    shown = gateway.disclose(
+        actor="clerk-1",
+        subject_id=sid,
+        fields=["address", "phone"],
+        purpose="intake",
+        grant="grant-1",
+        masked=True,
+    )
+    assert shown == {"address": "東京都豊島区＊＊＊", "phone": "090-＊＊＊＊-5678"}
+    last = bytes(Entry.objects.order_by("-seq").first().data)
+    assert b'"form":"masked"' in last
+
+
+def test_it_records_the_reason_of_a_reveal(ledger_db):
+    sid = _subject()
+    gateway.disclose(
+        actor="clerk-1",
+        subject_id=sid,
+        fields=["phone"],
+        purpose="intake",
+        grant="grant-1",
+        reason="申請者から連絡先の確認を求められたため",
+    )
+    last = bytes(Entry.objects.order_by("-seq").first().data)
+    assert "連絡先の確認".encode() in last and b'"form":"shown"' in last

@@ -2,7 +2,8 @@
 
 Score. Each detector d keeps a decayed sum of its signal weights,
 W_d(t) = Σ w_i · exp(-(t - t_i)/τ) over its signals up to t (τ = `decay_days`), and adds
-cap_d · (1 - exp(-W_d/cap_d)) to the case: close to W_d while small, never more than cap_d.
+min-like saturation of it to the case: W_d itself up to half the detector's cap c_d, then
+c/2 + c/2 · (1 - exp(-(W_d - c/2)/(c/2))), so never more than c_d.
 The case score is the sum over detectors. So independent kinds of evidence add up, one noisy
 detector cannot run away on its own, and the "weigh, never alarm alone" detectors (same
 surname, neighbourhood) have caps below the threshold. Old evidence fades: a stray
@@ -21,20 +22,32 @@ signal, which keeps exp() finite for spans up to 600·τ (about 50 years at τ =
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
 
+from ryoken.detect import detectors as d
 from ryoken.detect.config import DetectConfig
-from ryoken.detect.detectors import (
-    Context,
-    build_context,
-    empty_signals,
-    run_detectors,
-)
+from ryoken.detect.detectors import Context, build_context, empty_signals
 from ryoken.detect.explain import NON_STAFF
+from ryoken.detect.footprints import contract_end, volume
+
+DETECTORS: dict[str, Callable[[Context], pl.DataFrame]] = {
+    "unexplained": d.unexplained,
+    "family_chain": d.family_chain,
+    "watchlist": d.watchlist,
+    "same_surname": d.same_surname,
+    "neighbourhood": d.neighbourhood,
+    "after_hours": d.after_hours,
+    "volume": volume,
+    "bulk": d.bulk,
+    "credentials": d.credentials,
+    "contract_end": contract_end,
+    "canary": d.canary,
+}
 
 # detector -> (Japanese, English) reason templates; {n} signals, {subjects} persons,
 # {days} days, {value} the largest measured value, {notes} the detector's notes.
@@ -116,6 +129,18 @@ REASONS: dict[str, tuple[str, str]] = {
 MAX_EVIDENCE = 30  # event lines listed per detector in a case
 
 
+def _saturate(w: pl.Expr, cap: float) -> pl.Expr:
+    """w up to half the cap, then diminishing returns toward the cap (continuous, smooth)."""
+    knee = cap / 2
+    return pl.when(w <= knee).then(w).otherwise(knee + knee * (1 - (-(w - knee) / knee).exp()))
+
+
+def run_detectors(ctx: Context, names: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Every detector's signals (or the named ones'), in one frame."""
+    chosen = names or tuple(DETECTORS)
+    return pl.concat([DETECTORS[n](ctx) for n in chosen]).sort("staff", "at")
+
+
 def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     """Signals sorted per staff member with the running case `score` and `alert` crossings."""
     if signals.is_empty():
@@ -127,11 +152,10 @@ def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
         t=(pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
     )
     total: pl.Expr = pl.lit(0.0)
-    for d in s.get_column("detector").unique().sort().to_list():
-        mine = pl.when(pl.col("detector") == d).then(pl.col("weight")).otherwise(0.0)
+    for name in s.get_column("detector").unique().sort().to_list():
+        mine = pl.when(pl.col("detector") == name).then(pl.col("weight")).otherwise(0.0)
         decayed = (-pl.col("t")).exp() * (mine * pl.col("t").exp()).cum_sum().over("staff")
-        cap = config.cap(d)
-        total = total + cap * (1 - (-decayed / cap).exp())
+        total = total + _saturate(decayed, config.cap(name))
     thr = config.threshold
     s = s.with_columns(score=total)
     state = (
@@ -143,7 +167,8 @@ def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     )
     s = s.with_columns(state=state)
     before = pl.col("state").forward_fill().shift(1).over("staff").fill_null(0)
-    return s.with_columns(crossing=(pl.col("state") == 1) & (before == 0)).drop("state", "t")
+    crossing = (pl.col("state") == 1).fill_null(False) & (before == 0)
+    return s.with_columns(crossing=crossing).drop("state", "t")
 
 
 @dataclass(frozen=True)
@@ -268,7 +293,8 @@ def _tenure_band(first_day: date | None) -> pl.Expr:
 def staff_groups(ctx: Context) -> pl.DataFrame:
     """(staff, employer_kind, vendor, tenure_band): the groups alert rates are reported by."""
     first = ctx.days.min() if ctx.days.len() else None
-    assert first is None or isinstance(first, date)
+    if not isinstance(first, date):
+        first = None
     return ctx.staff.select(
         staff="staff_id",
         employer_kind=pl.col("employer_kind").fill_null("unknown"),
@@ -286,12 +312,8 @@ def group_rates(det: Detection) -> list[dict[str, Any]]:
     alerts = det.alerts.join(groups, on="staff")
     out: list[dict[str, Any]] = []
     for dim in ("employer_kind", "vendor", "tenure_band"):
-        base = days.group_by(dim).agg(
-            staff=pl.col("staff").n_unique(), staff_days=pl.len()
-        )
-        hit = alerts.group_by(dim).agg(
-            alerts=pl.len(), staff_alerted=pl.col("staff").n_unique()
-        )
+        base = days.group_by(dim).agg(staff=pl.col("staff").n_unique(), staff_days=pl.len())
+        hit = alerts.group_by(dim).agg(alerts=pl.len(), staff_alerted=pl.col("staff").n_unique())
         table = base.join(hit, on=dim, how="left").fill_null(0).sort(dim)
         for row in table.iter_rows(named=True):
             sd = row["staff_days"]
@@ -312,7 +334,7 @@ def group_rates(det: Detection) -> list[dict[str, Any]]:
 def _fmt(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{int(round(value))}"
+    return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{round(value)}"
 
 
 def reason(detector: str, row: dict[str, Any]) -> tuple[str, str]:
@@ -339,13 +361,19 @@ def case_records(det: Detection, *, max_cases: int | None = None) -> list[dict[s
         .agg(
             n=pl.len(),
             weight=pl.col("weight").sum(),
-            persons=pl.col("subjects").flatten().drop_nulls().n_unique(),
+            persons=pl.col("subjects")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .n_unique(),
             days=pl.col("day").n_unique(),
             max_value=pl.col("value").max(),
             first_at=pl.col("at").min(),
             last_at=pl.col("at").max(),
             notes=pl.col("note").filter(pl.col("note") != "").unique().sort().head(5),
-            evidence=pl.col("refs").flatten().unique().sort().head(MAX_EVIDENCE),
+            evidence=pl.col("refs")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .head(MAX_EVIDENCE),
         )
         .sort(["staff", "weight"], descending=[False, True])
     )

@@ -74,10 +74,10 @@ class DetectConfig:
     after_hours_grace_minutes: int = 45  # people finish the queue; overtime is normal
     open_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[date, ...] = ()
-    grant_minutes: MappingProxyType[str, int] = DEFAULT_GRANT_MINUTES
+    grant_minutes: MappingProxyType[str, int] = field(default_factory=lambda: DEFAULT_GRANT_MINUTES)
     clock_skew_seconds: int = 5
-    weights: MappingProxyType[str, float] = DEFAULT_WEIGHTS
-    caps: MappingProxyType[str, float] = DEFAULT_CAPS
+    weights: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    caps: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_CAPS)
     # cases
     threshold: float = 6.0
     rearm_fraction: float = 0.5  # an alerted case must fall below this share to alert again
@@ -103,7 +103,6 @@ class DetectConfig:
     # contract end
     notice_baseline_days: int = 40
     notice_z: float = 2.5
-    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def weight(self, detector: str) -> float:
         return float(self.weights.get(detector, 1.0))

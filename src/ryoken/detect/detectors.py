@@ -5,15 +5,15 @@ case, because of `detector`, touching these subjects, as these event lines show.
 never decide alone (except a canary touch); `cases.py` accumulates them per staff member.
 
 The unexplained residue gives the per-person detectors (unexplained, family chain, VIP,
-same surname, neighbourhood); rates per applicant served give the footprint detectors
-(volume, contract end) that see in-task skimming, which no "access without a reason" rule
-can. Nothing here reads nationality or any protected attribute: the staff frame carries none
-(load.py refuses such files) and only office, role and the blind tokens are used.
+same surname, neighbourhood); time, bulk, credential and canary detectors follow; the
+footprint detectors (volume, contract end), which see in-task skimming that no "access
+without a reason" rule can, are in footprints.py. Nothing here reads nationality or any
+protected attribute: the staff frame carries none (load.py refuses such files) and only
+office, role and the blind tokens are used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,10 +39,6 @@ WORK_CODES = (
     "disclosure", "match", "search", "print", "copy", "grant.open", "breakglass.open",
     "disclosure.refused", "auth.login", "subject.write", "workflow.transition",
 )  # fmt: skip
-# Per-applicant footprints (see `volume_frame`).
-METRICS = ("reveals", "shown", "matches", "prints", "copies", "pages", "undeclared_pages",
-           "handling_minutes", "searches")  # fmt: skip
-_CHI2_1_MEDIAN = 0.4549  # median of chi-square with one degree of freedom
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def empty_signals() -> pl.DataFrame:
     return pl.DataFrame(schema=SIGNAL_SCHEMA)
 
 
-def _signals(frame: pl.DataFrame, **defaults: pl.Expr) -> pl.DataFrame:
+def as_signals(frame: pl.DataFrame, **defaults: pl.Expr) -> pl.DataFrame:
     """Coerce a detector's output to SIGNAL_SCHEMA, filling the columns it did not set."""
     fill = {
         "value": pl.lit(1.0),
@@ -113,7 +109,7 @@ def _per_person_day(rows: pl.DataFrame, detector: str, weight: float) -> pl.Data
             weight=pl.lit(weight),
         )
     )
-    return _signals(out)
+    return as_signals(out)
 
 
 # --- the unexplained residue ------------------------------------------------------------
@@ -146,7 +142,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
     if copier.height:
         pages = pl.col("pages").fill_null(1).cast(pl.Float64)
         parts.append(
-            _signals(
+            as_signals(
                 copier.with_columns(
                     staff=pl.col("actor"),
                     detector=pl.lit("unexplained_copier"),
@@ -169,7 +165,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
 def _subject_tokens(ctx: Context) -> pl.DataFrame:
     return ctx.subjects.select(
         subject="subject_id",
-        family_token="family_token",
+        family_token=pl.col("family_token"),
         s_surname="surname_token",
         s_area="area_token",
         watchlist=pl.col("watchlist").fill_null(False),
@@ -269,7 +265,7 @@ def after_hours(ctx: Context) -> pl.DataFrame:
     )
 
 
-def _roles(ctx: Context) -> pl.DataFrame:
+def roles_of(ctx: Context) -> pl.DataFrame:
     """(actor, office, role): from the staff file, else the kind of grant a person mostly holds."""
     from_grants = (
         ctx.explanation.grants.group_by("actor", "kind")
@@ -291,6 +287,7 @@ def _roles(ctx: Context) -> pl.DataFrame:
 def bulk(ctx: Context) -> pl.DataFrame:
     """Hours with far more persons or searches than the role's normal; big export jobs."""
     c = ctx.config
+    roles = roles_of(ctx)
     people = pl.concat(
         [
             ctx.explanation.per_subject.select("actor", "at", "day", "line", "subject"),
@@ -309,7 +306,7 @@ def bulk(ctx: Context) -> pl.DataFrame:
             subjects=pl.col("subject").unique().sort().head(50),
             refs=pl.col("line").unique().sort().head(MAX_REFS),
         )
-        .join(_roles(ctx), on="actor", how="left")
+        .join(roles, on="actor", how="left")
     )
     searches = (
         ctx.events.filter((pl.col("code") == "search") & ~pl.col("actor").is_in(NON_STAFF))
@@ -321,11 +318,11 @@ def bulk(ctx: Context) -> pl.DataFrame:
             day=pl.col("day").first(),
             refs=pl.col("line").sort().head(MAX_REFS),
         )
-        .join(_roles(ctx), on="actor", how="left")
+        .join(roles, on="actor", how="left")
     )
     parts = [
-        _over_role_norm(hours, c.bulk_subjects_per_hour, c, "persons in an hour"),
-        _over_role_norm(searches, c.bulk_searches_per_hour, c, "searches in an hour"),
+        _over_role_norm(hours, roles, c.bulk_subjects_per_hour, c, "persons in an hour"),
+        _over_role_norm(searches, roles, c.bulk_searches_per_hour, c, "searches in an hour"),
     ]
     big = (
         ctx.explanation.access.filter(pl.col("code").is_in(["print", "copy", "external.copier"]))
@@ -342,24 +339,39 @@ def bulk(ctx: Context) -> pl.DataFrame:
             note=pl.col("code").cast(pl.String),
         )
     )
-    parts.append(_signals(big))
+    parts.append(as_signals(big))
     return pl.concat(parts)
 
 
-def _over_role_norm(hours: pl.DataFrame, floor: int, c: DetectConfig, note: str) -> pl.DataFrame:
+def _over_role_norm(
+    hours: pl.DataFrame, roles: pl.DataFrame, floor: int, c: DetectConfig, note: str
+) -> pl.DataFrame:
+    """Hours above max(floor, factor × the role's typical busiest hour).
+
+    The role's norm is the median over its members of each one's own 99th-percentile hour
+    (members with no such hours count as 0), so one person's bulk cannot raise the bar."""
     if hours.is_empty():
         return empty_signals()
-    limit = pl.max_horizontal(
-        pl.lit(float(floor)), c.bulk_peer_factor * pl.col("n").quantile(0.99).over("role")
+    own = hours.group_by("actor").agg(p99=pl.col("n").quantile(0.99))
+    norm = (
+        roles.join(own, on="actor", how="left")
+        .group_by("role")
+        .agg(norm=pl.col("p99").fill_null(0.0).median())
     )
-    out = hours.filter(pl.col("n") > limit).with_columns(
-        staff=pl.col("actor"),
-        detector=pl.lit("bulk"),
-        weight=c.weight("bulk") * (pl.col("n") / limit).clip(1, 3),
-        value=pl.col("n").cast(pl.Float64),
-        note=pl.lit(note),
+    limit = pl.max_horizontal(pl.lit(float(floor)), c.bulk_peer_factor * pl.col("norm"))
+    out = (
+        hours.join(norm, on="role", how="left")
+        .with_columns(limit=limit)
+        .filter(pl.col("n") > pl.col("limit"))
+        .with_columns(
+            staff=pl.col("actor"),
+            detector=pl.lit("bulk"),
+            weight=c.weight("bulk") * (pl.col("n") / pl.col("limit")).clip(1, 3),
+            value=pl.col("n").cast(pl.Float64),
+            note=pl.lit(note),
+        )
     )
-    return _signals(out)
+    return as_signals(out)
 
 
 def credentials(ctx: Context) -> pl.DataFrame:
@@ -378,7 +390,12 @@ def credentials(ctx: Context) -> pl.DataFrame:
         badged = badges.get_column("actor").unique().implode()
         work = staff_work.filter(pl.col("actor").is_in(badged)).sort("at")
         last = work.join_asof(
-            badges, left_on="at", right_on="badge_at", by="actor", strategy="backward"
+            badges,
+            left_on="at",
+            right_on="badge_at",
+            by="actor",
+            strategy="backward",
+            check_sortedness=False,
         )
         absent = last.filter(
             pl.col("direction").is_null()
@@ -389,7 +406,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
             at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
         )
         parts.append(
-            _signals(
+            as_signals(
                 per_day.with_columns(
                     staff=pl.col("actor"),
                     detector=pl.lit("badge_absent"),
@@ -414,7 +431,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
         note=pl.col("terminal").unique().sort().str.join(","),
     )
     parts.append(
-        _signals(
+        as_signals(
             per_day.filter(pl.col("n") >= c.two_terminal_min_alternations).with_columns(
                 staff=pl.col("actor"),
                 detector=pl.lit("two_terminals"),
@@ -424,231 +441,6 @@ def credentials(ctx: Context) -> pl.DataFrame:
         )
     )
     return pl.concat(parts)
-
-
-# --- footprints per applicant served ----------------------------------------------------
-
-
-def volume_frame(ctx: Context) -> pl.DataFrame:
-    """One row per (staff, office day): applicants served and each footprint metric."""
-    ev = ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
-    reveal = (pl.col("code") == "disclosure") & (
-        (pl.col("reason").fill_null("") != "") | pl.col("purpose").str.ends_with(":reveal")
-    )
-    counts = ev.group_by("actor", "day").agg(
-        reveals=reveal.sum(),
-        shown=((pl.col("code") == "disclosure") & (pl.col("form") == "shown")).sum(),
-        matches=(pl.col("code") == "match").sum(),
-        prints=(pl.col("code") == "print").sum(),
-        copies=(pl.col("code") == "copy").sum(),
-        pages=pl.col("pages").filter(pl.col("code").is_in(["print", "copy"])).sum(),
-        searches=(pl.col("code") == "search").sum(),
-        last_at=pl.col("at").max(),
-    )
-    copier = (
-        ctx.explanation.access.filter(pl.col("code") == "external.copier")
-        .group_by("actor", "day")
-        .agg(undeclared_pages=pl.col("undeclared_pages").sum())
-    )
-    local_open = pl.col("opened").dt.convert_time_zone(ctx.config.tz).dt.date()
-    work = (
-        ctx.explanation.grants.filter(pl.col("kind") != "break_glass")
-        .with_columns(
-            day=local_open,
-            minutes=(pl.col("end") - pl.col("opened")).dt.total_seconds() / 60,
-        )
-        .group_by("actor", "day")
-        .agg(
-            served=pl.col("served").sum(),
-            handling_minutes=pl.col("minutes")
-            .filter(pl.col("kind") == "counter")
-            .clip(0, 240)
-            .sum(),
-        )
-    )
-    days = ctx.days.to_frame("day")
-    actors = work.select("actor").unique()
-    grid = actors.join(days, how="cross")
-    frame = (
-        grid.join(work, on=["actor", "day"], how="left")
-        .join(counts, on=["actor", "day"], how="left")
-        .join(copier, on=["actor", "day"], how="left")
-        .with_columns(pl.col(*METRICS, "served").fill_null(0).cast(pl.Float64))
-        .join(_roles(ctx), on="actor", how="left")
-        .with_columns(pl.col("office", "role").fill_null(""))
-        .sort("actor", "day")
-    )
-    return frame
-
-
-def _dispersion(o: pl.Expr, e: pl.Expr, eligible: pl.Expr, group: list[str]) -> pl.Expr:
-    """Robust overdispersion of counts around their expectation within a peer group."""
-    ratio = ((o - e) ** 2 / (e + 1.0)).filter(eligible).median().over(group) / _CHI2_1_MEDIAN
-    return ratio.clip(1.0, 50.0)
-
-
-def volume_scores(ctx: Context) -> pl.DataFrame:
-    """Rolling-window rates per applicant served, scored against peers and own first weeks.
-
-    For each metric m and each office day: O = the staff member's count over the last W
-    office days, N = applicants served over them. Peers (same office and role, N ≥ min_served)
-    give the median rate p and a robust dispersion φ (from the median squared Pearson
-    residual); z_peer = (O - pN) / sqrt(φ pN + 1). The person's own first `baseline_days`
-    working days give p_own, frozen, so a slow ramp (S8) cannot drag the baseline with it;
-    z_own = (O - p_own N) / sqrt(φ p_own N + 1).
-    """
-    c = ctx.config
-    frame = volume_frame(ctx)
-    if frame.is_empty():
-        return frame
-    w = c.volume_window_days
-    roll = [pl.col(m).rolling_sum(w, min_samples=1).over("actor").alias(f"o_{m}") for m in METRICS]
-    frame = frame.with_columns(
-        *roll, n=pl.col("served").rolling_sum(w, min_samples=1).over("actor")
-    )
-    present = (pl.col("served") > 0).cast(pl.Int32).cum_sum().over("actor")
-    in_base = (present <= c.baseline_days) & (pl.col("served") > 0)
-    frame = frame.with_columns(present=present, in_base=in_base)
-    base = frame.filter(pl.col("in_base")).group_by("actor").agg(
-        base_n=pl.col("served").sum(),
-        base_days=pl.len(),
-        **{f"b_{m}": pl.col(m).sum() for m in METRICS},
-    )
-    frame = frame.join(base, on="actor", how="left")
-    group = ["office", "role", "day"]
-    eligible = pl.col("n") >= c.min_served
-    frame = frame.with_columns(
-        peers=eligible.sum().over(group),
-        **{f"p_{m}": (pl.col(f"o_{m}") / pl.col("n")).filter(eligible).median().over(group)
-           for m in METRICS},
-    )  # fmt: skip
-    frame = frame.with_columns(
-        **{f"phi_{m}": _dispersion(pl.col(f"o_{m}"), pl.col(f"p_{m}") * pl.col("n"), eligible,
-                                   group) for m in METRICS}
-    )  # fmt: skip
-    after_base = (pl.col("base_days") >= c.baseline_days) & ~pl.col("in_base")
-    exprs = []
-    for m in METRICS:
-        o, p, phi = pl.col(f"o_{m}"), pl.col(f"p_{m}"), pl.col(f"phi_{m}")
-        e = p * pl.col("n")
-        z_peer = pl.when(eligible & (pl.col("peers") >= c.min_peers)).then(
-            (o - e) / (phi * e + 1).sqrt()
-        )
-        p_own = (pl.col(f"b_{m}") + p.fill_null(0.0)) / (pl.col("base_n") + 1)
-        e_own = p_own * pl.col("n")
-        z_own = pl.when(eligible & after_base).then(
-            (o - e_own) / (phi.fill_null(1.0) * e_own + 1).sqrt()
-        )
-        exprs += [z_peer.alias(f"zp_{m}"), z_own.alias(f"zo_{m}")]
-    return frame.with_columns(exprs)
-
-
-def volume(ctx: Context) -> pl.DataFrame:
-    """A day whose rolling per-applicant rate stands out from peers or the person's own start."""
-    c = ctx.config
-    scores = volume_scores(ctx)
-    if scores.is_empty():
-        return empty_signals()
-    parts = []
-    for m in METRICS:
-        zp, zo = pl.col(f"zp_{m}").fill_null(0.0), pl.col(f"zo_{m}").fill_null(0.0)
-        excess = (zp - c.volume_z + 1).clip(0, 3) + 0.5 * (zo - c.own_z + 1).clip(0, 3)
-        parts.append(
-            scores.filter(excess > 0).select(
-                "actor", "day", "last_at", metric=pl.lit(m), excess=excess, z=zp, z_own=zo
-            )
-        )
-    hits = pl.concat(parts)
-    if hits.is_empty():
-        return empty_signals()
-    per_day = hits.group_by("actor", "day").agg(
-        at=pl.col("last_at").first(),
-        weight=c.weight("volume") * pl.col("excess").sum(),
-        value=pl.col("z").max(),
-        note=pl.format("{} z={} own={}", "metric", pl.col("z").round(1), pl.col("z_own").round(1))
-        .sort()
-        .str.join("; "),
-    )
-    refs = _footprint_refs(ctx, per_day.select("actor", "day"))
-    out = per_day.join(refs, on=["actor", "day"], how="left").with_columns(
-        staff=pl.col("actor"), detector=pl.lit("volume")
-    )
-    return _signals(out)
-
-
-def _footprint_refs(ctx: Context, keys: pl.DataFrame) -> pl.DataFrame:
-    """Up to MAX_REFS reveal/print/copy/copier lines per (actor, day), as evidence."""
-    return (
-        ctx.events.filter(
-            (pl.col("code").is_in(["print", "copy", "external.copier"]))
-            | ((pl.col("code") == "disclosure") & (pl.col("reason").fill_null("") != ""))
-        )
-        .join(keys, on=["actor", "day"])
-        .group_by("actor", "day")
-        .agg(refs=pl.col("line").sort().head(MAX_REFS))
-    )
-
-
-def contract_end(ctx: Context) -> pl.DataFrame:
-    """After notice is given, per-applicant rates against the person's own months before."""
-    c = ctx.config
-    notice = ctx.staff.filter(pl.col("notice_given_on").is_not_null()).select(
-        actor="staff_id", notice="notice_given_on"
-    )
-    if notice.is_empty():
-        return empty_signals()
-    frame = volume_frame(ctx).join(notice, on="actor")
-    if frame.is_empty():
-        return empty_signals()
-    metrics = [*METRICS, "unexplained"]
-    un = (
-        ctx.unexplained.group_by("actor", "day")
-        .agg(unexplained=pl.col("subject").n_unique())
-        .with_columns(pl.col("unexplained").cast(pl.Float64))
-    )
-    frame = frame.join(un, on=["actor", "day"], how="left").with_columns(
-        pl.col("unexplained").fill_null(0.0)
-    )
-    idx = pl.int_range(pl.len()).over("actor")
-    frame = frame.with_columns(idx=idx)
-    first_after = (
-        frame.filter(pl.col("day") >= pl.col("notice"))
-        .group_by("actor")
-        .agg(notice_idx=pl.col("idx").min())
-    )
-    frame = frame.join(first_after, on="actor")
-    before = (pl.col("idx") < pl.col("notice_idx")) & (
-        pl.col("idx") >= pl.col("notice_idx") - c.notice_baseline_days
-    )
-    base = frame.filter(before).group_by("actor").agg(
-        base_n=pl.col("served").sum(), **{f"b_{m}": pl.col(m).sum() for m in metrics}
-    )
-    after = frame.filter(pl.col("idx") >= pl.col("notice_idx")).join(base, on="actor")
-    cum_n = pl.col("served").cum_sum().over("actor", order_by="day")
-    parts = []
-    for m in metrics:
-        o = pl.col(m).cum_sum().over("actor", order_by="day")
-        e = (pl.col(f"b_{m}") + 0.5) / (pl.col("base_n") + 1) * cum_n
-        z = (o - e) / (e + 1).sqrt()
-        parts.append(
-            after.select("actor", "day", "last_at", metric=pl.lit(m), z=z).filter(
-                pl.col("z") >= c.notice_z
-            )
-        )
-    hits = pl.concat(parts)
-    if hits.is_empty():
-        return empty_signals()
-    per_day = hits.group_by("actor", "day").agg(
-        at=pl.col("last_at").first(),
-        weight=c.weight("contract_end") * (pl.col("z") - c.notice_z + 1).clip(0, 3).sum(),
-        value=pl.col("z").max(),
-        note=pl.format("{} z={}", "metric", pl.col("z").round(1)).sort().str.join("; "),
-    )
-    return _signals(
-        per_day.filter(pl.col("at").is_not_null()).with_columns(
-            staff=pl.col("actor"), detector=pl.lit("contract_end")
-        )
-    )
 
 
 def canary(ctx: Context) -> pl.DataFrame:
@@ -661,9 +453,14 @@ def canary(ctx: Context) -> pl.DataFrame:
     touches = (
         ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
         .select(
-            "line", "at", "day", "actor", "code", place=pl.coalesce("window", "terminal"),
+            "line",
+            "at",
+            "day",
+            "actor",
+            "code",
+            place=pl.coalesce("window", "terminal"),
             subject="subjects",
-        )  # fmt: skip
+        )
         .explode("subject")
         .join(canaries, on="subject")
     )
@@ -675,7 +472,7 @@ def canary(ctx: Context) -> pl.DataFrame:
         )
         | (pl.col("path_staff").is_null() & pl.col("path_window").is_null())
     )
-    return _signals(
+    return as_signals(
         off.with_columns(
             staff=pl.col("actor"),
             subjects=pl.concat_list("subject"),
@@ -685,24 +482,3 @@ def canary(ctx: Context) -> pl.DataFrame:
             note=pl.col("code").cast(pl.String),
         )
     )
-
-
-DETECTORS: dict[str, Callable[[Context], pl.DataFrame]] = {
-    "unexplained": unexplained,
-    "family_chain": family_chain,
-    "watchlist": watchlist,
-    "same_surname": same_surname,
-    "neighbourhood": neighbourhood,
-    "after_hours": after_hours,
-    "volume": volume,
-    "bulk": bulk,
-    "credentials": credentials,
-    "contract_end": contract_end,
-    "canary": canary,
-}
-
-
-def run_detectors(ctx: Context, names: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """Every detector's signals (or the named ones'), in one frame."""
-    chosen = names or tuple(DETECTORS)
-    return pl.concat([DETECTORS[n](ctx) for n in chosen]).sort("staff", "at")

@@ -61,11 +61,10 @@ def office_days(events: pl.DataFrame, config: DetectConfig) -> pl.Series:
         .get_column("day")
         .unique()
     )
-    if len(busy):
-        days = busy
-    else:
+    days: pl.Series = busy
+    if not len(busy):
         lo, hi = events.get_column("day").min(), events.get_column("day").max()
-        span = pl.date_range(lo, hi, "1d", eager=True)  # type: ignore[arg-type]
+        span = pl.Series("day", pl.date_range(lo, hi, "1d", eager=True))  # type: ignore[arg-type]
         days = span.filter(span.dt.weekday().is_in([d + 1 for d in config.open_weekdays]))
     if config.holidays:
         days = days.filter(~days.is_in(list(config.holidays)))
@@ -112,7 +111,9 @@ def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
         .rename({"reviewed": "grant"})
     )
     minutes = pl.col("kind").replace_strict(
-        dict(config.grant_minutes), default=max(config.grant_minutes.values()), return_dtype=pl.Int64
+        dict(config.grant_minutes),
+        default=max(config.grant_minutes.values()),
+        return_dtype=pl.Int64,
     )
     status = (
         pl.when(pl.col("kind") == "break_glass")
@@ -200,9 +201,7 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     hits = (
         rows.drop_nulls("subject")
         .join(spans, on=["actor", "subject"], how="inner")
-        .filter(
-            (pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew)
-        )
+        .filter((pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew))
         .sort("rank", "opened")
         .group_by("line", "subject")
         .agg(rank=pl.col("rank").first(), explained_by=pl.col("kind").first())
@@ -283,7 +282,16 @@ def _explain_copier(events: pl.DataFrame, access: pl.DataFrame) -> pl.DataFrame:
         matched.with_columns(rank=rank, subjects=pl.lit([], pl.List(pl.String)))
         .with_columns(undeclared_pages=undeclared.cast(pl.Int64))
         .select(
-            "line", "at", "day", "minute", "actor", "code", "subjects", "terminal",
-            "pages", "rank", "undeclared_pages",
-        )  # fmt: skip
+            "line",
+            "at",
+            "day",
+            "minute",
+            "actor",
+            "code",
+            "subjects",
+            "terminal",
+            "pages",
+            "rank",
+            "undeclared_pages",
+        )
     )

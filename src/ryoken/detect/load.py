@@ -193,10 +193,8 @@ def _fast(data: bytes) -> pl.DataFrame:
     for name, dtype in schema.items():
         if not isinstance(dtype, _TOP_TYPES[name]):
             raise _NeedsSlowPath
-        if name in ("subjects", "fields"):
-            assert isinstance(dtype, pl.List)
-            if not isinstance(dtype.inner, pl.String | pl.Null):
-                raise _NeedsSlowPath
+        if isinstance(dtype, pl.List) and not isinstance(dtype.inner, pl.String | pl.Null):
+            raise _NeedsSlowPath
     detail_fields: dict[str, pl.DataType] = {}
     details = schema.get("details")
     if isinstance(details, pl.Struct):
@@ -229,10 +227,12 @@ def _finish(raw: pl.DataFrame, detail_fields: Mapping[str, pl.DataType]) -> pl.D
         bad_code=pl.col("code").is_null() | ~pl.col("code").is_in(CODES.categories.to_list()),
         bad_at=pl.col("at").is_null() | ~pl.col("at").str.contains(_HAS_ZONE),
         bad_actor=pl.col("actor").is_null() | (pl.col("actor") == ""),
-        bad_subjects=pl.col("subjects").list.eval(pl.element().is_null() | (pl.element() == ""))
+        bad_subjects=pl.col("subjects")
+        .list.eval(pl.element().is_null() | (pl.element() == ""))
         .list.any()
         .fill_null(False),
-        bad_fields=pl.col("fields").list.eval(pl.element().is_null() | (pl.element() == ""))
+        bad_fields=pl.col("fields")
+        .list.eval(pl.element().is_null() | (pl.element() == ""))
         .list.any()
         .fill_null(False),
         bad_grant=pl.col("grant") == "",
@@ -327,15 +327,42 @@ def _row(event: Event) -> dict[str, Any]:
     return row
 
 
+_SEP = "\x1f"  # unit separator: joins list items so Polars can split them in one pass
+
+
+def _list_column(name: str, values: list[list[str]]) -> pl.Series:
+    """A List(String) column built by one vectorised split (Python lists of lists are slow)."""
+    if any(_SEP in item for items in values for item in items):
+        return pl.Series(name, values, dtype=pl.List(pl.String))
+    joined = pl.Series(name, [_SEP.join(items) for items in values], dtype=pl.String)
+    return (
+        joined.to_frame()
+        .select(
+            pl.when(pl.col(name) == "")
+            .then(pl.lit([], pl.List(pl.String)))
+            .otherwise(pl.col(name).str.split(_SEP))
+            .alias(name)
+        )
+        .to_series()
+    )
+
+
 def frame_from_rows(rows: list[dict[str, Any]], lines: list[int]) -> pl.DataFrame:
     if not rows:
         return empty_events()
-    columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA}
-    columns["line"] = lines
-    for row in rows:
-        for name, value in row.items():
-            columns[name].append(value)
-    return pl.DataFrame(columns, schema=EVENT_SCHEMA)
+    series = [pl.Series("line", lines, dtype=pl.Int64)]
+    for name, dtype in EVENT_SCHEMA.items():
+        if name == "line":
+            continue
+        if name in ("subjects", "fields"):
+            series.append(_list_column(name, [row[name] for row in rows]))
+            continue
+        values = [row.get(name) for row in rows]
+        if name == "code":
+            series.append(pl.Series(name, values, dtype=pl.String).cast(CODES))
+        else:
+            series.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(series)
 
 
 def _slow(text: str, *, skip_bad: bool) -> Loaded:
@@ -481,7 +508,9 @@ def read_subjects(text: str) -> pl.DataFrame:
     schema = {
         c: (pl.Boolean() if c in ("watchlist", "canary") else pl.String()) for c in SUBJECT_COLUMNS
     }
-    return pl.DataFrame(columns, schema=schema).unique("subject_id", keep="first")
+    return pl.DataFrame(columns, schema=schema).unique(
+        "subject_id", keep="first", maintain_order=True
+    )
 
 
 def _read_text(path: Path, what: str) -> str:

@@ -112,7 +112,7 @@ EXPOSURE_SCHEMA: dict[str, Any] = {
     "first_at": _UTC_US,
     "last_at": _UTC_US,
     "count": pl.Int64,
-    "first_ref": pl.Int64,
+    "first_ref": pl.Int64,  # the lowest ledger seq (input position) among the events
     "masked_only": pl.Boolean,
 }
 
@@ -349,23 +349,21 @@ def _screen_rows(slice_: pl.LazyFrame, include_masked: bool) -> pl.LazyFrame:
     return rows if include_masked else rows.filter(~pl.col("masked"))
 
 
-def _first_ref() -> pl.Expr:
-    return pl.col("first_ref").get(pl.col("first_at").arg_min()).alias("first_ref")
-
-
 def _aggregate(raw: pl.LazyFrame) -> pl.LazyFrame:
-    """Raw rows → EXPOSURE_SCHEMA rows, grouping before and after the explode."""
-    list_keys = ["subjects", "fields", "channel", "actor", "terminal", "job"]
-    stage1 = raw.group_by(list_keys).agg(
-        pl.col("at").min().alias("first_at"),
-        pl.col("at").max().alias("last_at"),
-        pl.len().cast(pl.Int64).alias("count"),
-        pl.col("ref").get(pl.col("at").arg_min()).alias("first_ref"),
-        pl.col("masked").all().alias("masked_only"),
+    """Raw rows → EXPOSURE_SCHEMA rows: group by the fields list, explode, group again."""
+    stage1 = (
+        raw.explode("subjects")
+        .group_by(["subjects", "fields", "channel", "actor", "terminal", "job"])
+        .agg(
+            pl.col("at").min().alias("first_at"),
+            pl.col("at").max().alias("last_at"),
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("ref").min().alias("first_ref"),
+            pl.col("masked").all().alias("masked_only"),
+        )
     )
     exploded = (
-        stage1.explode("subjects")
-        .explode("fields")
+        stage1.explode("fields")
         .rename({"subjects": "subject", "fields": "field"})
         .drop_nulls(["subject", "field"])
         .with_columns(pl.lit(None, dtype=pl.String).alias("via"))
@@ -374,12 +372,13 @@ def _aggregate(raw: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def combine(rows: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
-    """Merge exposure rows that share `keys` (earliest first, latest last, counts summed)."""
+    """Merge exposure rows that share `keys`: earliest first, latest last, counts summed, the
+    lowest reference (the first ledger entry), masked only if all were."""
     return rows.group_by(list(keys)).agg(
         pl.col("first_at").min(),
         pl.col("last_at").max(),
         pl.col("count").sum(),
-        _first_ref(),
+        pl.col("first_ref").min(),
         pl.col("masked_only").all(),
     )
 

@@ -66,7 +66,7 @@ class FieldExposure:
     first_at: datetime
     last_at: datetime
     count: int
-    first_ref: int  # the ledger sequence number (or input position) of the first event
+    first_ref: int  # the first ledger entry (lowest seq, or input position) among them
     masked_only: bool  # every exposure was a masked form
 
 

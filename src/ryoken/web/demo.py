@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ryoken.domain.applications import ApplicationKind, ApplicationState
+from ryoken.domain.applications import ApplicationKind, ApplicationState, LossReportState
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.domain.hepburn import to_passport_romaji
 from ryoken.domain.validity import expiry_date
@@ -70,9 +70,11 @@ def _values(person_id: str, fields: dict[str, str]) -> dict[str, str | bytes]:
     return out
 
 
-def _state_for(app: SimApplication, today: date, days_ago: int) -> ApplicationState:
+def _state_for(
+    app: SimApplication, today: date, days_ago: int
+) -> ApplicationState | LossReportState:
     if app.kind == ApplicationKind.LOSS_REPORT:
-        return ApplicationState.ACCEPTED
+        return LossReportState.ACCEPTED
     if days_ago >= 18:
         return ApplicationState.ISSUED
     if days_ago >= 12:
@@ -217,7 +219,33 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
         f"demo office seeded (seed {seed}): {applications} applications, "
         f"{len(office.persons)} persons, {tickets} tickets waiting",
         *_login_lines(),
+        *_visitor_cards(office),
     ]
+
+
+def _visitor_cards(office: SimOffice) -> list[str]:
+    """What the people holding pickup tickets B-001.. will show at the window (synthetic).
+
+    The pickup screen never shows stored birth dates or passport numbers (match only), so a
+    person trying the demo needs to know what the visitor "presents".
+    """
+    by_reception = {
+        f"{OFFICE}-{a.application_date:%Y%m%d}-{n:06d}": a
+        for n, a in enumerate(office.applications, start=1)
+    }
+    lines = ["", "Pickup visitors waiting (what each presents at the window; synthetic):"]
+    tickets = Ticket.objects.filter(purpose=Ticket.Purpose.PICKUP).order_by("number")
+    for ticket in tickets:
+        app_row = ticket.applications.first()
+        sim = by_reception.get(app_row.reception_number or "") if app_row else None
+        if sim is None:
+            continue
+        person = office.persons[sim.applicant_id].fields
+        lines.append(
+            f"  {ticket.number}: birth date {person.get('birth_date', '-')}, "
+            f"new passport {sim.passport_number or '-'}"
+        )
+    return lines
 
 
 def demo_office(seed: int, *, days: int, per_day: int, today: date) -> SimOffice:

@@ -83,7 +83,8 @@ def make_application(ledger_db):
             applicant=subject,
             application_date=day,
             created_at=timezone.now(),
-            accepted_at=timezone.make_aware(datetime.combine(day, time(10, 0))) + timedelta(minutes=n),
+            accepted_at=timezone.make_aware(datetime.combine(day, time(10, 0)))
+            + timedelta(minutes=n),
             accepted_by=accepted_by,
             requested_validity=validity,
             validity_years=validity,
@@ -93,10 +94,23 @@ def make_application(ledger_db):
         )
         people = [(subject, "applicant", "")]
         if family:
-            people.append((gateway.create_subject(actor="test", values=FAMILY, purpose="test"), "family_member", "妻"))
-            people.append((gateway.create_subject(actor="test", values=CONTACT, purpose="test"), "emergency_contact", "兄"))
+            people.append(
+                (
+                    gateway.create_subject(actor="test", values=FAMILY, purpose="test"),
+                    "family_member",
+                    "妻",
+                )
+            )
+            people.append(
+                (
+                    gateway.create_subject(actor="test", values=CONTACT, purpose="test"),
+                    "emergency_contact",
+                    "兄",
+                )
+            )
         ApplicationPerson.objects.bulk_create(
-            ApplicationPerson(application=app, subject=s, role=r, relation=rel) for s, r, rel in people
+            ApplicationPerson(application=app, subject=s, role=r, relation=rel)
+            for s, r, rel in people
         )
         return app
 

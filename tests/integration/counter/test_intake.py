@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from ryoken.errors import AccessDenied
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.models import GrantSubject, IntakeRecord
+from ryoken.web.counter.models import GrantSubject, IntakeRecord, PrintJob
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 from ryoken.web.vault.models import Subject, Value
@@ -62,7 +63,9 @@ def _counts() -> dict[str, int]:
 
 def _ready_to_accept(client, grant, **overrides) -> int:
     app_id = _app_id(enter_application(client, grant, **overrides))
-    assert client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"}).status_code == 302
+    assert (
+        client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"}).status_code == 302
+    )
     files = {"koseki": _upload("k.pdf", PDF), "photo": _upload("p.jpg", JPEG)}
     files["signature"] = _upload("s.png", png())
     assert client.post(app_url(grant, app_id, "scans"), files).status_code == 302
@@ -83,7 +86,12 @@ def test_it_takes_an_application_with_family_and_emergency_contact(served):
     client, clerk, grant = served
     response = enter_application(client, grant)
     app = Application.objects.get(pk=_app_id(response))
-    assert (app.state, app.kind, app.channel, app.requested_validity) == ("draft", "new", "paper", 10)
+    assert (app.state, app.kind, app.channel, app.requested_validity) == (
+        "draft",
+        "new",
+        "paper",
+        10,
+    )
     people = ApplicationPerson.objects.filter(application=app)
     roles = sorted(people.values_list("role", flat=True))
     assert roles == ["applicant", "emergency_contact", "family_member", "family_member"]
@@ -96,7 +104,7 @@ def test_it_takes_an_application_with_family_and_emergency_contact(served):
     stored = gateway.disclose(
         actor=clerk.staff_id,
         subject_id=app.applicant,
-        fields=["name_kana", "honseki", "criminal_answers"][:2],
+        fields=["name_kana", "honseki"],
         purpose="test",
         grant=grant.grant_id,
     )
@@ -112,7 +120,7 @@ def test_it_accepts_with_a_reception_number_and_every_disclosure_names_the_grant
     assert 'data-testid="watermark"' in page and clerk.staff_id in page
     assert "山田 太郎" in page and "山田 花子" in page and "鈴木 次郎" in page
     assert "03-1234-5678" not in page  # the phone is masked at intake
-    assert "16300円" in page  # a 10-year paper passport: ¥16,300 (FACTS.md)
+    assert "16,300円" in page  # a 10-year paper passport: ¥16,300 (FACTS.md)
     response = client.post(app_url(grant, app_id, "accept"), _ticks(client, grant, app_id))
     assert response.status_code == 302, _errors(response)
     app = Application.objects.get(pk=app_id)
@@ -122,6 +130,20 @@ def test_it_accepts_with_a_reception_number_and_every_disclosure_names_the_grant
     assert (app.validity_years, app.fee_national, app.fee_prefectural) == (10, 14000, 2300)
     receipt = client.get(app_url(grant, app_id, "receipt")).content.decode()
     assert app.reception_number in receipt
+    action = re.search(r'action="([^"]+)" data-testid="print-receipt"', receipt)
+    assert action, "the receipt page offers the 受理票 as a recorded print job"
+    printed = client.post(
+        action.group(1),
+        {
+            "grant": grant.grant_id,
+            "application": app_id,
+            "document": "receipt",
+            "reason": "受理票の交付",
+        },
+    )
+    assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
+    job = PrintJob.objects.get()
+    assert (job.document, job.grant_id, job.application_id) == ("receipt", grant.pk, app_id)
     moves = Entry.objects.filter(code="workflow.transition", grant=grant.grant_id)
     assert moves.count() == 3  # created as a draft, accepted, in review
     disclosures = Entry.objects.filter(code="disclosure")
@@ -129,12 +151,25 @@ def test_it_accepts_with_a_reception_number_and_every_disclosure_names_the_grant
     assert set(disclosures.values_list("grant", flat=True)) == {grant.grant_id}
 
 
-def test_it_reveals_a_masked_field_only_with_a_reason(served):
+def test_it_watermarks_every_screen_of_the_work(served):
     client, clerk, grant = served
+    app_id = _ready_to_accept(client, grant)
+    for method, url in _intake_urls(grant.grant_id, app_id):
+        if method != "get" or url.endswith("receipt/"):
+            continue
+        page = client.get(url).content.decode()
+        assert 'data-testid="watermark"' in page, url
+        assert f"{clerk.staff_id} / W01 / " in page, url
+
+
+def test_it_reveals_a_masked_field_only_with_a_reason(served):
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     app = Application.objects.get(pk=app_id)
     url = app_url(grant, app_id, "reveal")
-    refused = client.post(url, {"subject": app.applicant, "field": "phone", "reason": ""}, follow=True)
+    refused = client.post(
+        url, {"subject": app.applicant, "field": "phone", "reason": ""}, follow=True
+    )
     assert "表示する理由を入力してください" in refused.content.decode()
     shown = client.post(
         url, {"subject": app.applicant, "field": "phone", "reason": "電話番号の記載誤りの確認"}
@@ -203,7 +238,9 @@ def test_it_asks_the_clerk_to_confirm_an_uncertain_spelling(served):
     unconfirmed = client.post(app_url(grant, app_id, "romaji"), {"choice": "INOUE SOTA"})
     assert "申請者と綴りを確認した" in " ".join(_errors(unconfirmed))
     assert not Application.objects.get(pk=app_id).romaji_confirmed
-    done = client.post(app_url(grant, app_id, "romaji"), {"choice": "INOUE SOUTA", "confirmed": "on"})
+    done = client.post(
+        app_url(grant, app_id, "romaji"), {"choice": "INOUE SOUTA", "confirmed": "on"}
+    )
     assert done.status_code == 302
     app = Application.objects.get(pk=app_id)
     assert app.romaji_confirmed
@@ -218,7 +255,7 @@ def test_it_asks_the_clerk_to_confirm_an_uncertain_spelling(served):
 
 
 def test_it_validates_a_requested_non_hepburn_spelling(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(
         enter_application(client, grant, name_kanji="大野 洋子", name_kana="オオノ ヨウコ", sex="F")
     )
@@ -230,7 +267,7 @@ def test_it_validates_a_requested_non_hepburn_spelling(served):
 
 
 def test_it_refuses_a_non_hepburn_spelling_by_proxy(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(
         enter_application(
             client,
@@ -241,7 +278,9 @@ def test_it_refuses_a_non_hepburn_spelling_by_proxy(served):
             proxy_relation="spouse",
         )
     )
-    response = client.post(app_url(grant, app_id, "romaji"), {"written": "OHNO YOKO", "confirmed": "on"})
+    response = client.post(
+        app_url(grant, app_id, "romaji"), {"written": "OHNO YOKO", "confirmed": "on"}
+    )
     assert "代理提出では申請できません" in " ".join(_errors(response))
     assert not Application.objects.get(pk=app_id).romaji_confirmed
 
@@ -264,7 +303,7 @@ def test_it_refuses_a_non_hepburn_spelling_by_proxy(served):
     ],
 )
 def test_it_refuses_bad_input_in_japanese_and_writes_nothing(served, overrides, message):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     before = _counts()
     response = enter_application(client, grant, **overrides)
     assert response.status_code == 400
@@ -273,8 +312,24 @@ def test_it_refuses_bad_input_in_japanese_and_writes_nothing(served, overrides, 
     assert _counts() == before
 
 
+def test_it_writes_nothing_when_the_ledger_fails_halfway(served, monkeypatch):
+    client, _clerk, grant = served
+    from ryoken.errors import LedgerError
+    from ryoken.web.counter import grants
+
+    def broken(grant, subjects):
+        raise LedgerError("disk full", message_ja="監査台帳に記録できません。")
+
+    monkeypatch.setattr(grants, "add_subjects", broken)
+    before = _counts()
+    response = enter_application(client, grant)
+    assert response.status_code == 400
+    assert "監査台帳に記録できません" in response.content.decode()
+    assert _counts() == before  # the persons already written to the vault were rolled back
+
+
 def test_it_gives_an_applicant_under_18_only_five_years(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     before = _counts()
     minor = minor_birth_date(timezone.localdate())
     representative = {
@@ -292,23 +347,64 @@ def test_it_gives_an_applicant_under_18_only_five_years(served):
     )
     assert "法定代理人の記入が必要です" in without_representative.content.decode()
     assert _counts() == before
-    five = enter_application(client, grant, birth_date=minor, requested_validity="5", **representative)
+    five = enter_application(
+        client, grant, birth_date=minor, requested_validity="5", **representative
+    )
     app = Application.objects.get(pk=_app_id(five))
     assert app.validity_years == 5
-    people = dict(ApplicationPerson.objects.filter(application=app).values_list("role", "subject"))
-    # The mother is named in the 戸籍謄本 and as representative: one person, two roles.
-    assert people["legal_representative"] == people["family_member"] or (
-        ApplicationPerson.objects.filter(application=app, role="legal_representative")
-        .values_list("subject", flat=True)
-        .first()
-        in ApplicationPerson.objects.filter(application=app, role="family_member").values_list(
-            "subject", flat=True
-        )
+    people = ApplicationPerson.objects.filter(application=app)
+    mother = people.get(role="legal_representative").subject
+    # Named in the 戸籍謄本 and as representative: one person with two roles.
+    assert mother in people.filter(role="family_member").values_list("subject", flat=True)
+    assert Subject.objects.filter(pk__in=people.values("subject")).count() == 4
+
+
+def _passport(today, *, expires_in_days: int) -> dict[str, str]:
+    expiry = today + timedelta(days=expires_in_days)
+    return {
+        "current_passport_number": "TK1234567",
+        "current_passport_issued": expiry.replace(year=expiry.year - 10).isoformat(),
+        "current_passport_expiry": expiry.isoformat(),
+    }
+
+
+def test_it_renews_only_on_a_renewal_ground(served):
+    client, _clerk, grant = served
+    today = timezone.localdate()
+    before = _counts()
+    early = enter_application(
+        client, grant, kind="renewal", **_passport(today, expires_in_days=800)
     )
+    assert early.status_code == 400
+    assert "残存有効期間が1年以上あり" in early.content.decode()
+    assert _counts() == before
+    full = enter_application(
+        client, grant, kind="renewal", visa_pages_full="on", **_passport(today, expires_in_days=800)
+    )
+    app = Application.objects.get(pk=_app_id(full))
+    assert app.kind == "renewal"
+    assert IntakeRecord.objects.get(application=app).visa_pages_full
+
+
+def test_it_keeps_the_old_expiry_for_a_same_expiry_passport(served):
+    client, _clerk, grant = served
+    today = timezone.localdate()
+    response = enter_application(
+        client,
+        grant,
+        kind="record_change_same_expiry",
+        requested_validity="",
+        record_changes="name",
+        **_passport(today, expires_in_days=1500),
+    )
+    app = Application.objects.get(pk=_app_id(response))
+    assert (app.validity_years, app.expiry_date) == (None, today + timedelta(days=1500))
+    review = client.get(app_url(grant, app.pk)).content.decode()
+    assert "都道府県手数料が未設定です" in review  # an UNVERIFIED fee is not invented
 
 
 def test_it_refuses_proxy_submission_the_rules_forbid(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     before = _counts()
     response = enter_application(
         client, grant, proxy="on", proxy_relation="spouse", criminal_record="yes"
@@ -329,7 +425,7 @@ def test_it_refuses_proxy_submission_the_rules_forbid(served):
 )
 def test_it_refuses_uploads_that_are_not_small_images(served, settings, name, content, message):
     settings.RYOKEN_MAX_SCAN_BYTES = 4096
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     before = _counts()
     response = client.post(
@@ -344,7 +440,7 @@ def test_it_refuses_uploads_that_are_not_small_images(served, settings, name, co
 
 
 def test_it_records_each_scan_without_its_file_name(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     response = client.post(
         app_url(grant, app_id, "scans"), {"photo": _upload("yamada_taro_photo.jpg", JPEG)}
@@ -358,7 +454,7 @@ def test_it_records_each_scan_without_its_file_name(served):
 
 
 def test_it_will_not_accept_before_scans_and_checks(served):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"})
     response = client.post(app_url(grant, app_id, "accept"), _ticks(client, grant, app_id))
@@ -403,7 +499,7 @@ def test_it_hides_a_clerks_work_from_a_colleague(served, make_staff, login_as):
     "role", ["issuance_clerk", "reviewer", "privacy_officer", "auditor", "administrator"]
 )
 def test_it_denies_the_wrong_roles(served, personas, login_as, role):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     login_as(personas[role])
     for method, url in _intake_urls(grant.grant_id, app_id):
@@ -412,7 +508,7 @@ def test_it_denies_the_wrong_roles(served, personas, login_as, role):
 
 
 def test_it_denies_a_stranger(served, stranger, login_as):
-    client, clerk, grant = served
+    client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     login_as(stranger)
     for method, url in _intake_urls(grant.grant_id, app_id):

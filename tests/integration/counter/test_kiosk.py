@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from ryoken.web.casework.models import Application
@@ -110,3 +112,27 @@ def test_it_limits_how_fast_one_terminal_takes_tickets(client, ledger_db, settin
     assert third.status_code == 429
     assert "しばらくしてから" in third.content.decode()
     assert Ticket.objects.count() == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writers: no race to test"
+)
+def test_it_never_prints_the_same_number_at_two_kiosks(ledger_db):
+    from django.db import connections
+
+    from ryoken.web.counter.queue import issue_ticket
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                issue_ticket("application")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = sorted(Ticket.objects.values_list("number", flat=True))
+    assert numbers == [f"A-{i:03d}" for i in range(1, 31)]

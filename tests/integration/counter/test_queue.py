@@ -61,7 +61,9 @@ def test_it_serves_one_applicant_at_a_time(client, personas, ledger_db, login_as
     assert Ticket.objects.filter(status="waiting").count() == 1
 
 
-def test_it_keeps_a_colleague_off_a_window_in_use(client, personas, make_staff, ledger_db, login_as):
+def test_it_keeps_a_colleague_off_a_window_in_use(
+    client, personas, make_staff, ledger_db, login_as
+):
     login_as(personas["counter_clerk"])
     call_applicant(client, "W01")
     colleague = make_staff("counter_clerk", username="hanako")
@@ -114,9 +116,7 @@ def test_it_lets_an_issuance_clerk_see_but_not_call_intake(client, personas, led
     assert not Grant.objects.exists()
 
 
-def test_it_does_not_close_another_clerks_ticket(
-    client, personas, make_staff, ledger_db, login_as
-):
+def test_it_does_not_close_another_clerks_ticket(client, personas, make_staff, ledger_db, login_as):
     login_as(personas["counter_clerk"])
     grant = call_applicant(client)
     login_as(make_staff("counter_clerk", username="hanako"))

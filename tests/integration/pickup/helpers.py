@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import zlib
+import io
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -97,31 +96,13 @@ def ledger_events(code: str, **where):
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The ASCII text drawn in a PDF: its content streams inflated, then the (…) strings.
+    """All the text drawn in a PDF, page after page (pypdf)."""
+    from pypdf import PdfReader
 
-    pypdf is not installed; the watermark id and staff id are drawn in Helvetica, so their
-    strings appear literally once the streams are inflated.
-    """
-    assert pdf.startswith(b"%PDF-")
-    chunks = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\n?endstream", pdf, re.S):
-        body = match.group(1)
-        try:
-            body = zlib.decompress(body)
-        except zlib.error:
-            # ReportLab may also ASCII85-encode before deflating.
-            import base64
-
-            try:
-                body = zlib.decompress(base64.a85decode(body.strip(), adobe=True))
-            except (ValueError, zlib.error):
-                continue
-        chunks.append(body)
-    drawn = b"\n".join(chunks)
-    return "\n".join(
-        s.decode("latin-1") for s in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", drawn)
-    )
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def pdf_pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)

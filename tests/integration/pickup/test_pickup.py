@@ -209,3 +209,15 @@ def test_it_lists_a_familys_applications_on_one_ticket(ledger_db, personas, logi
     html = login_as(issuer).get(f"/pickup/serve/{grant.grant_id}/").content.decode()
     assert first.reception_number in html and second.reception_number in html
     assert "山田" not in html  # choosing the application comes before any name
+
+
+def test_it_stops_matching_once_the_passport_is_issued(
+    login_as, issuer, app_url, ready_app, at_pickup
+):
+    client = login_as(issuer)
+    _match(client, app_url)
+    client.post(app_url + "issue/", {"fee_paid": "on"})
+    response = _match(client, app_url)
+    assert "照合できません" in response.content.decode()
+    _, grant = at_pickup
+    assert len(ledger_events("match", grant=grant.grant_id)) == 2

@@ -72,3 +72,11 @@ def test_it_will_not_close_a_colleagues_ticket(ledger_db, personas, make_staff, 
     assert login_as(other).post(f"/pickup/close/{grant.grant_id}/").status_code == 404
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CALLED
+
+
+def test_it_seeds_loss_report_tickets_for_the_demo(ledger_db, personas, login_as):
+    from ryoken.web.counter import loss
+
+    loss.seed_demo_tickets(2)
+    html = login_as(personas["counter_clerk"]).get("/pickup/").content.decode()
+    assert 'data-testid="waiting-loss">2<' in html

@@ -72,7 +72,9 @@ def test_it_lets_only_the_right_roles_in(route, capability, client, personas, ke
 
 
 @pytest.mark.parametrize(("route", "capability"), list(_cases()))
-def test_it_denies_strangers_and_the_anonymous(route, capability, client, stranger, keys_dir, login_as):
+def test_it_denies_strangers_and_the_anonymous(
+    route, capability, client, stranger, keys_dir, login_as
+):
     url = _concrete(route)
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]

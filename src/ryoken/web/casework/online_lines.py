@@ -285,13 +285,13 @@ def parse_line(text: str, *, line: int, today: date) -> OnlineApplication:
     if not verdict.accepted:
         raise InvalidInput(f"applicant.name_romaji {romaji!r}: {verdict.reason_en}")
 
-    criminal = top.text("criminal_record", max_length=3)
+    criminal = top.text("criminal_record", max_length=10)
     if criminal not in ("yes", "no"):
         raise InvalidInput('criminal_record must be "yes" or "no"')
     values = dict(applicant.values, criminal_answers=criminal)
 
     validity_raw = top.raw.get("requested_validity")
-    if validity_raw is not None and (isinstance(validity_raw, bool) or validity_raw not in (5, 10)):
+    if validity_raw is not None and (type(validity_raw) is not int or validity_raw not in (5, 10)):
         raise InvalidInput("requested_validity must be 5, 10 or null")
     requested: int | None = validity_raw
 

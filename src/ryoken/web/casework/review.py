@@ -116,11 +116,33 @@ def unassigned_in_review() -> QuerySet[Application]:
     )
 
 
-def eligible_reviewers(application: Application, today: date) -> list[Staff]:
-    """Staff who may take this review today: reviewers in standing, qualified for its track."""
-    senior = review_kind_for(application) == Review.Kind.SENIOR
+@dataclass(frozen=True)
+class Reviewer:
+    staff: Staff
+    senior: bool  # holds a current senior_review qualification
+
+
+def reviewer_pool(today: date) -> list[Reviewer]:
+    """Everyone who may review today (in standing), asked once for a whole screen."""
     candidates = Staff.objects.filter(role__in=CAPABILITIES["review.work"]).order_by("staff_id")
-    return [s for s in candidates if _refusal(s, application, senior=senior, today=today) is None]
+    return [
+        Reviewer(s, holds_senior_qualification(s, today))
+        for s in candidates
+        if standing(s, today).ok
+    ]
+
+
+def eligible_reviewers(
+    application: Application, today: date, pool: list[Reviewer] | None = None
+) -> list[Staff]:
+    """Staff who may take this review today: reviewers in standing, qualified for its track,
+    who did not accept it at the counter (the same rules as `_refusal`)."""
+    senior = review_kind_for(application) == Review.Kind.SENIOR
+    return [
+        r.staff
+        for r in (pool if pool is not None else reviewer_pool(today))
+        if (r.senior or not senior) and r.staff.staff_id != application.accepted_by
+    ]
 
 
 def _refusal(

@@ -63,6 +63,7 @@ def assign(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("casework:assign")
     today = timezone.localdate()
+    pool = review.reviewer_pool(today)
     rows = []
     for app in review.unassigned_in_review()[:ASSIGN_PAGE]:
         kind = review.review_kind_for(app)
@@ -70,7 +71,7 @@ def assign(request: HttpRequest) -> HttpResponse:
             _row(app)
             | {
                 "senior": kind == Review.Kind.SENIOR,
-                "reviewers": review.eligible_reviewers(app, today),
+                "reviewers": review.eligible_reviewers(app, today, pool),
             }
         )
     assigned = (

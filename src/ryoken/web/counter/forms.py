@@ -562,7 +562,10 @@ def _person(role: SubjectRole, data: dict[str, Any], names: tuple[str, ...]) -> 
         if value in (None, ""):
             continue
         values[name] = value.isoformat() if isinstance(value, date) else str(value)
-    return PersonInput(role, values, relation=str(data.get("relation", "")))
+    # The relation is always in the vault; like the demo's data, only a representative's and
+    # an emergency contact's relation is also on the (plaintext) application-person row.
+    column = "" if role is SubjectRole.FAMILY_MEMBER else str(data.get("relation", ""))
+    return PersonInput(role, values, relation=column)
 
 
 def intake_input(

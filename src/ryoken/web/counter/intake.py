@@ -311,9 +311,12 @@ def do_intake(
                 else None
             ),
         )
+        named: dict[tuple[str, str], str] = {}  # (subject, role) → relation; a row twice is once
+        for subject, person in rows:
+            named.setdefault((subject, str(person.role)), person.relation)
         ApplicationPerson.objects.bulk_create(
-            ApplicationPerson(application=app, subject=s, role=str(p.role), relation=p.relation)
-            for s, p in rows
+            ApplicationPerson(application=app, subject=s, role=r, relation=rel)
+            for (s, r), rel in named.items()
         )
         IntakeRecord.objects.create(
             application=app,

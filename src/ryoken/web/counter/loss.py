@@ -281,3 +281,12 @@ def file_loss_report(
             lapsed_on=today,
         )
     return report, matched
+
+
+def seed_demo_tickets(count: int = 2, *, now: datetime | None = None) -> int:
+    """Loss-report tickets waiting for the loss window in the demo's day (the seed calls it)."""
+    from ryoken.web.counter import queue
+
+    for _ in range(count):
+        queue.issue_ticket("loss_report", now=now)
+    return count

@@ -34,6 +34,7 @@ from ryoken.web.casework.models import Application
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
+from ryoken.web.counter.prints import ja_date
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 
@@ -224,7 +225,7 @@ def lapse_refusal(application: Application, today: date) -> str:
     if pickup_lapsed(application.issue_date, today):
         deadline = pickup_deadline(application.issue_date)
         return (
-            f"受取期限（発行日から6か月、{deadline:%Y年%m月%d日}まで）を過ぎたため、"
+            f"受取期限（発行日から6か月、{ja_date(deadline)}まで）を過ぎたため、"
             "この旅券は失効しています（旅券法第18条第1項第2号）。交付できません。"
         )
     return ""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ryoken.audit.events import Event, EventCode
-from ryoken.domain.applications import ApplicationKind
+from ryoken.domain.applications import ApplicationKind, Channel
 from ryoken.domain.documents import Visit, checklist
 from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
@@ -83,6 +83,10 @@ LAPSE_WARNING_JA = (
     "旅券は発行日から6か月以内にお受け取りください。期限までに受け取らない場合、旅券は失効し"
     "（旅券法第18条第1項第2号）、その後5年以内に申請するときは手数料が加算されます。"
 )
+
+
+def ja_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def new_watermark_id(choice: Callable[[str], str] = secrets.choice) -> str:
@@ -291,18 +295,16 @@ def _receipt_lines(job: PrintJob, app: Application) -> list[str]:
             "a loss report has no receipt for pickup",
             message_ja="紛失届には受理票（受取用）はありません。",
         )
-    from ryoken.domain.applications import Channel
-
     items = checklist(kind, Channel(app.channel), application_date=app.application_date)
     lines = [
         f"受理番号　{app.reception_number or '-'}",
         f"申請の種類　{KIND_LABELS_JA.get(app.kind, app.kind)}",
-        f"申請日　{app.application_date:%Y年%m月%d日}",
+        f"申請日　{ja_date(app.application_date)}",
         f"申請者氏名　{_applicant_name(job)} 様",
         f"受取窓口　{_pickup_windows(app.office)}",
     ]
     if app.issue_date is not None:
-        lines.append(f"受取期限　{pickup_deadline(app.issue_date):%Y年%m月%d日}")
+        lines.append(f"受取期限　{ja_date(pickup_deadline(app.issue_date))}")
     lines += ["", "受取時にお持ちいただくもの"]
     for item in items:
         if item.visit is Visit.PICKUP:
@@ -318,7 +320,7 @@ def _pickup_record_lines(job: PrintJob, app: Application) -> list[str]:
             "the pickup record is printed after issuance",
             message_ja="交付記録は交付の後に印刷できます。",
         )
-    from ryoken.web.counter.pickup import identity_checks
+    from ryoken.web.counter.pickup import identity_checks  # pickup imports this module
 
     checks = identity_checks(job.grant, app.applicant) if job.grant else {}
 
@@ -332,10 +334,10 @@ def _pickup_record_lines(job: PrintJob, app: Application) -> list[str]:
         f"受理番号　{app.reception_number or '-'}",
         f"申請の種類　{KIND_LABELS_JA.get(app.kind, app.kind)}",
         f"申請者氏名　{_applicant_name(job)} 様",
-        f"交付日時　{issued:%Y年%m月%d日 %H:%M}" if issued else "交付日時　-",
+        f"交付日時　{ja_date(issued.date())} {issued:%H:%M}" if issued else "交付日時　-",
         f"交付担当　{app.issued_by}",
-        f"発行日　{app.issue_date:%Y年%m月%d日}" if app.issue_date else "発行日　-",
-        f"有効期間満了日　{app.expiry_date:%Y年%m月%d日}" if app.expiry_date else "",
+        f"発行日　{ja_date(app.issue_date)}" if app.issue_date else "発行日　-",
+        f"有効期間満了日　{ja_date(app.expiry_date)}" if app.expiry_date else "",
         f"手数料　{total:,}円（国 {app.fee_national or 0:,}円・都道府県 "
         f"{app.fee_prefectural or 0:,}円）　{'受領済' if app.fee_paid else '未受領'}",
         f"旧旅券の返納　{'あり' if app.old_passport_returned else 'なし'}",

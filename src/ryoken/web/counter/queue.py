@@ -103,9 +103,10 @@ def _next_ticket_sequence(office: str, purpose: str, at: datetime) -> int:
     """Today's next ticket number for (office, purpose), race-free.
 
     The counter row's lock serialises issuers, so two kiosks never print the same number.
-    (Counting today's tickets under `select_for_update` did not: PostgreSQL refuses FOR
-    UPDATE with an aggregate, and a lock on existing rows does not stop two inserts.)
-    Tickets created outside the counter (the demo's seed) are skipped over.
+    (Counting today's tickets under `select_for_update` did not: Django drops FOR UPDATE
+    from a count(), and a lock on existing rows would not stop two inserts anyway; on
+    PostgreSQL two kiosks could both count N and print the same number.) Tickets created
+    outside the counter (the demo's seed) are skipped over.
     """
     local = timezone.localtime(at)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -143,8 +144,7 @@ def call_next(
                 message_ja="現在の申請者の対応を終了してから次を呼び出してください。",
             )
         # skip_locked: a colleague calling at the same moment takes the next ticket instead
-        # of waiting for this one and then finding nothing (PostgreSQL re-checks a locked
-        # row after the wait and LIMIT 1 returns no row at all).
+        # of queueing behind this transaction (SQLite ignores it: writers are serialised).
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True)
             .filter(status=Ticket.Status.WAITING, purpose__in=purposes, office=window.office)

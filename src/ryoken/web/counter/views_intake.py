@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from ryoken.domain import hepburn
 from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
+from ryoken.domain.documents import Visit
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, InvalidKana, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
@@ -211,8 +212,10 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     kanji, kana = _names(grant, app)
     try:
         result = hepburn.romanize(kana, kanji or None)
-    except InvalidKana as exc:
-        messages.error(request, exc.message_ja)
+    except InvalidKana:
+        messages.error(
+            request, "登録されたフリガナからローマ字を作れません。申請を確認してください。"
+        )
         return redirect("counter:work", grant_id=grant.grant_id)
     form = RomajiForm(request.POST or None, initial={"choice": result.spelling})
     error = ""
@@ -241,7 +244,8 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             except RyokenError as exc:
                 error = exc.message_ja
             else:
-                messages.success(request, f"ローマ字氏名を {verdict.written} と確認しました。")
+                # No name in the message: messages may travel in a cookie.
+                messages.success(request, "ローマ字氏名を確認しました。")
                 return redirect("counter:scans", grant_id=grant.grant_id, app_id=app.pk)
     elif request.method == "POST":
         error = " ".join(str(e) for e in form.non_field_errors()) or "入力を確認してください。"
@@ -353,6 +357,18 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
     return sorted(sections, key=lambda s: s["order"])
 
 
+def _accept_items(app: Application) -> list[tuple[str, str]]:
+    """The checklist items of the application visit, each to be ticked (with its note)."""
+    return [
+        (str(i.item), f"{i.label_ja}（{i.note_ja}）" if i.note_ja else i.label_ja)
+        for i in intake.application_items(app)
+    ]
+
+
+def _fee_rows(quote: Any) -> list[tuple[str, str]]:
+    return [(line.label_ja, f"{line.amount:,}円") for line in quote.lines]
+
+
 def _review_context(
     request: HttpRequest, grant: Grant, app: Application, accept_form: AcceptForm | None = None
 ) -> dict[str, Any]:
@@ -371,9 +387,7 @@ def _review_context(
             fee_error = getattr(exc, "message_ja", "生年月日から手数料を計算できません。")
     items = intake.checklist_of(app)
     if accept_form is None:
-        accept_form = AcceptForm(
-            items=[(str(i.item), i.label_ja) for i in intake.application_items(app)]
-        )
+        accept_form = AcceptForm(items=_accept_items(app))
     return _context(
         request,
         grant,
@@ -381,10 +395,10 @@ def _review_context(
         kind=KIND_LABELS.get(app.kind, app.kind),
         state=_state_label(app),
         people=people,
-        fee=fee,
+        fee_rows=_fee_rows(fee) if fee else None,
+        fee_total=f"{fee.total:,}円" if fee else None,
         fee_error=fee_error,
-        application_items=[i for i in items if i.visit == "application"],
-        pickup_items=[i for i in items if i.visit == "pickup"],
+        pickup_items=[i for i in items if i.visit == Visit.PICKUP],
         accept_form=accept_form,
         missing=[intake.SCAN_DOCUMENTS[n][1] for n in intake.missing_scans(app)],
         draft=app.state == ApplicationState.DRAFT,
@@ -443,8 +457,7 @@ def accept(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """「受理」: every checklist item ticked, scans and romaji done → reception number."""
     grant = _intake_grant(request, grant_id)
     app = _application(grant, app_id)
-    items = [(str(i.item), i.label_ja) for i in intake.application_items(app)]
-    form = AcceptForm(request.POST, items=items)
+    form = AcceptForm(request.POST, items=_accept_items(app))
     error = ""
     if form.is_valid():
         try:

@@ -207,6 +207,9 @@ def application_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpRe
 def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """Ask the vault 一致 / 不一致 for what the person presents; values are not echoed."""
     grant, app = _access(request, grant_id, app_id)
+    if app.state != "ready":
+        messages.error(request, "交付待ちの旅券ではないため照合できません。")
+        return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     form = MatchForm(request.POST)
     if not form.is_valid():
         # Not re-rendered with the typed values: nothing typed is echoed into the page.

@@ -32,6 +32,7 @@ from ryoken.privacy import envelope
 from ryoken.privacy.blind_index import KIND_OF_FIELD
 from ryoken.privacy.envelope import open_sealed
 from ryoken.privacy.keyring import WrappedKey
+from ryoken.privacy.masking import mask
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import keys
 from ryoken.web.vault.models import Subject, Token, Value
@@ -180,15 +181,38 @@ def disclose(
     purpose: str,
     grant: str | None,
     terminal: str | None = None,
+    masked: bool = False,
+    reason: str = "",
 ) -> dict[str, Plain | None]:
-    """Return the plaintext of `fields`, after the disclosure is durably in the ledger."""
+    """Return `fields` (plaintext, or masked inside the vault) after the ledger has them.
+
+    The ledger entry names the fields and the form ("shown"/"masked") and, for a reveal,
+    the typed reason; it never holds the values.
+    """
     request = AccessRequest(
-        "disclose", actor, subject_id, _check_fields(fields), purpose, grant, terminal
+        "disclose",
+        actor,
+        subject_id,
+        _check_fields(fields),
+        purpose,
+        grant,
+        terminal,
+        form="masked" if masked else "shown",
+        reason=reason.strip(),
     )
     decision = _authorise(request)
     dek = _data_key(subject_id)  # a missing or destroyed key refuses before anything is logged
-    ledger.record(_event(EventCode.DISCLOSURE, request, decision.links))
-    return _decrypt(dek, subject_id, request.fields)
+    details: dict[str, str | int | bool | None] = {**decision.links, "form": request.form}
+    if request.reason:
+        details["reason"] = request.reason[:500]
+    ledger.record(_event(EventCode.DISCLOSURE, request, details))
+    values = _decrypt(dek, subject_id, request.fields)
+    if masked:
+        return {
+            name: mask(name, value) if isinstance(value, str) else None
+            for name, value in values.items()
+        }
+    return values
 
 
 def match(

@@ -5,42 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0002_backoffice'),
-        ('counter', '0001_initial'),
+        ("casework", "0002_backoffice"),
+        ("counter", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CounterSequence',
+            name="CounterSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('value', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("value", models.BigIntegerField(default=0)),
             ],
             options={
-                'db_table': 'counter_sequence',
+                "db_table": "counter_sequence",
             },
         ),
         migrations.CreateModel(
-            name='IntakeRecord',
+            name="IntakeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_by', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('applicant_minor', models.BooleanField(default=False)),
-                ('proxy_relation', models.CharField(blank=True, default='', max_length=40)),
-                ('non_hepburn', models.BooleanField(default=False)),
-                ('romaji_rule', models.CharField(blank=True, default='', max_length=40)),
-                ('record_changes', models.CharField(blank=True, default='', max_length=100)),
-                ('passport_damaged', models.BooleanField(default=False)),
-                ('visa_pages_full', models.BooleanField(default=False)),
-                ('ic_chip_failed', models.BooleanField(default=False)),
-                ('current_passport_issued', models.DateField(blank=True, null=True)),
-                ('current_passport_expiry', models.DateField(blank=True, null=True)),
-                ('scanned', models.CharField(blank=True, default='', max_length=100)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='intake', to='casework.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_by", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField()),
+                ("applicant_minor", models.BooleanField(default=False)),
+                ("proxy_relation", models.CharField(blank=True, default="", max_length=40)),
+                ("non_hepburn", models.BooleanField(default=False)),
+                ("romaji_rule", models.CharField(blank=True, default="", max_length=40)),
+                ("record_changes", models.CharField(blank=True, default="", max_length=100)),
+                ("passport_damaged", models.BooleanField(default=False)),
+                ("visa_pages_full", models.BooleanField(default=False)),
+                ("ic_chip_failed", models.BooleanField(default=False)),
+                ("current_passport_issued", models.DateField(blank=True, null=True)),
+                ("current_passport_expiry", models.DateField(blank=True, null=True)),
+                ("scanned", models.CharField(blank=True, default="", max_length=100)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intake",
+                        to="casework.application",
+                    ),
+                ),
             ],
         ),
     ]

@@ -1,0 +1,354 @@
+"""Scorecard metrics: one run's cases against its truth, and many runs into one table row.
+
+Definitions (docs/detection.md repeats them next to the numbers):
+- *days to detect*: office working days from the insider's first action to the first alert
+  on one of the insider's accounts, counting the first day as 1 (an alert the same working
+  day is 1). An alert on the account before the insider started is a false alert.
+- *recall within k*: share of runs with days to detect ≤ k (undetected runs count as misses).
+- *persons exposed before detection*: distinct persons the insider exposed (truth) strictly
+  before the alert; all of them when undetected.
+- *alerts per 1,000 staff-days*: alert episodes (cases crossing the threshold, see cases.py)
+  per 1,000 (staff member, day) pairs with any activity; reported for all alerts and for
+  false ones (not on an insider's account after the start).
+- *case precision*: true alert episodes / all alert episodes, pooled over runs. Reweighted
+  to a prevalence of one insider per `staff_years_per_insider` staff-years:
+  r / (r + f · D · Y), with r the recall within `horizon_days`, f false alerts per staff-day
+  on clean runs, D working days per year and Y staff-years per insider.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from ryoken.detect.cases import Detection
+from ryoken.errors import InvalidInput
+
+RECALL_DAYS = (1, 7, 10, 20, 30, 90)
+WORKING_DAYS_PER_YEAR = 245
+
+
+@dataclass(frozen=True)
+class Insider:
+    """One insider in a run: the accounts they used, when they started, whom they exposed."""
+
+    staff: tuple[str, ...]
+    start: datetime
+    exposures: tuple[tuple[datetime, str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Truth:
+    scenario: str  # "clean" when nobody was injected
+    intensity: str = ""
+    seed: int | None = None
+    insiders: tuple[Insider, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def accounts(self) -> frozenset[str]:
+        return frozenset(s for i in self.insiders for s in i.staff)
+
+
+@dataclass(frozen=True)
+class RunScore:
+    """One simulated run, scored."""
+
+    scenario: str
+    intensity: str
+    seed: int | None
+    staff_days: int
+    alerts: int
+    false_alerts: int
+    true_alerts: int
+    explained_share: float
+    detected: bool | None  # None on a clean run
+    days_to_detect: int | None
+    exposed_before: int | None
+    exposed_total: int | None
+    canary_touches: int
+    canary_alerted_within_minute: int
+    seconds: float = 0.0
+    group_alerts: tuple[tuple[str, str, int, int], ...] = ()  # (dimension, group, alerts, days)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _working_index(days: pl.Series) -> dict[date, int]:
+    return {d: i for i, d in enumerate(days.sort().to_list())}
+
+
+def _day_index(index: dict[date, int], day: date) -> int:
+    """The working-day index of `day`, or of the next working day if it is not one."""
+    if day in index:
+        return index[day]
+    later = [i for d, i in index.items() if d >= day]
+    return min(later) if later else len(index)
+
+
+def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore:
+    """Score one run's detection against its truth."""
+    ctx = det.context
+    tz = ctx.config.tz
+    accounts = truth.accounts
+    alerts = det.alerts
+    starts = [i.start for i in truth.insiders]
+    start = min(starts) if starts else None
+    is_true = pl.col("staff").is_in(list(accounts))
+    if start is not None:
+        is_true = is_true & (pl.col("at") >= start)
+    n_true = alerts.filter(is_true).height if accounts else 0
+    detected: bool | None = None
+    days_to: int | None = None
+    exposed_before = exposed_total = None
+    if truth.insiders and start is not None:
+        hits = alerts.filter(is_true).sort("at")
+        detected = hits.height > 0
+        exposures = {(t, s) for i in truth.insiders for t, s in i.exposures}
+        exposed_total = len({s for _, s in exposures})
+        if detected:
+            first = hits.row(0, named=True)["at"]
+            index = _working_index(ctx.days)
+            start_day = _local_day(start, tz)
+            days_to = _day_index(index, first_day(first, tz)) - _day_index(index, start_day) + 1
+            exposed_before = len({s for t, s in exposures if t < first})
+        else:
+            exposed_before = exposed_total
+    touches, quick = canary_latency(det)
+    groups = tuple(
+        (g["dimension"], str(g["group"]), g["alerts"], g["staff_days"])
+        for g in det.summary()["alert_rates_by_group"]
+    )
+    return RunScore(
+        scenario=truth.scenario,
+        intensity=truth.intensity,
+        seed=truth.seed,
+        staff_days=det.staff_days.height,
+        alerts=alerts.height,
+        false_alerts=alerts.height - n_true,
+        true_alerts=n_true,
+        explained_share=ctx.explanation.share,
+        detected=detected,
+        days_to_detect=days_to,
+        exposed_before=exposed_before,
+        exposed_total=exposed_total,
+        canary_touches=touches,
+        canary_alerted_within_minute=quick,
+        seconds=seconds,
+        group_alerts=groups,
+    )
+
+
+def _local_day(at: datetime, tz: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(tz)).date()
+
+
+def first_day(at: datetime, tz: str) -> date:
+    return _local_day(at, tz)
+
+
+def canary_latency(det: Detection) -> tuple[int, int]:
+    """(off-path canary touches, touches whose staff member's case was alerting within a
+    minute). In a batch run the alert is stamped with the touch's own time; the online
+    delay is the watcher's polling interval plus the detection time (reported apart)."""
+    sig = det.signals
+    if sig.is_empty():
+        return 0, 0
+    touches = sig.filter(pl.col("detector") == "canary")
+    if touches.is_empty():
+        return 0, 0
+    thr = det.config.threshold
+    quick = touches.filter(pl.col("score") >= thr).height
+    return touches.height, quick
+
+
+# --- many runs into one row -------------------------------------------------------------
+
+
+def _quantile(values: Sequence[float], q: float) -> float | None:
+    """The q-quantile (nearest rank) with misses as +inf; None if it falls on a miss."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = max(0, math.ceil(q * len(ordered)) - 1)
+    v = ordered[k]
+    return None if math.isinf(v) else v
+
+
+@dataclass(frozen=True)
+class Row:
+    """One scorecard line: a scenario at one intensity over its seeds."""
+
+    scenario: str
+    intensity: str
+    runs: int
+    recall: dict[int, float]
+    median_days: float | None
+    p90_days: float | None
+    exposed_median: float | None
+    exposed_p90: float | None
+    alerts_per_1000: float
+    false_alerts_per_1000: float
+    precision: float | None
+    explained_share: float
+    explained_share_min: float
+    canary_touches: int
+    canary_within_minute: int
+    seconds_per_run: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarise(runs: Iterable[RunScore]) -> list[Row]:
+    """Group runs by (scenario, intensity) and compute the scorecard figures."""
+    groups: dict[tuple[str, str], list[RunScore]] = {}
+    for r in runs:
+        groups.setdefault((r.scenario, r.intensity), []).append(r)
+    rows = []
+    for (scenario, intensity), rs in sorted(groups.items()):
+        days = [
+            float(r.days_to_detect) if r.detected and r.days_to_detect else math.inf for r in rs
+        ]
+        insider_runs = [r for r in rs if r.detected is not None]
+        recall = {
+            k: (sum(d <= k for d in days) / len(insider_runs) if insider_runs else math.nan)
+            for k in RECALL_DAYS
+        }
+        exposed = [float(r.exposed_before) for r in insider_runs if r.exposed_before is not None]
+        staff_days = sum(r.staff_days for r in rs)
+        alerts = sum(r.alerts for r in rs)
+        false = sum(r.false_alerts for r in rs)
+        true = sum(r.true_alerts for r in rs)
+        rows.append(
+            Row(
+                scenario=scenario,
+                intensity=intensity,
+                runs=len(rs),
+                recall=recall,
+                median_days=_quantile(days, 0.5) if insider_runs else None,
+                p90_days=_quantile(days, 0.9) if insider_runs else None,
+                exposed_median=statistics.median(exposed) if exposed else None,
+                exposed_p90=_quantile(exposed, 0.9) if exposed else None,
+                alerts_per_1000=1000 * alerts / staff_days if staff_days else 0.0,
+                false_alerts_per_1000=1000 * false / staff_days if staff_days else 0.0,
+                precision=true / alerts if alerts else None,
+                explained_share=statistics.fmean(r.explained_share for r in rs),
+                explained_share_min=min(r.explained_share for r in rs),
+                canary_touches=sum(r.canary_touches for r in rs),
+                canary_within_minute=sum(r.canary_alerted_within_minute for r in rs),
+                seconds_per_run=statistics.fmean(r.seconds for r in rs),
+            )
+        )
+    return rows
+
+
+def reweighted_precision(
+    recall: float,
+    false_alerts_per_staff_day: float,
+    *,
+    staff_years_per_insider: float = 1000.0,
+    working_days_per_year: int = WORKING_DAYS_PER_YEAR,
+) -> float | None:
+    """Precision of an alert at a realistic prevalence (module docstring)."""
+    false = false_alerts_per_staff_day * working_days_per_year * staff_years_per_insider
+    if recall + false <= 0:
+        return None
+    return recall / (recall + false)
+
+
+def group_rates(runs: Iterable[RunScore]) -> list[dict[str, Any]]:
+    """Alert rates per staff group pooled over runs (never by nationality)."""
+    pooled: dict[tuple[str, str], list[int]] = {}
+    for r in runs:
+        for dim, group, alerts, days in r.group_alerts:
+            acc = pooled.setdefault((dim, group), [0, 0])
+            acc[0] += alerts
+            acc[1] += days
+    return [
+        {
+            "dimension": dim,
+            "group": group,
+            "alerts": a,
+            "staff_days": d,
+            "alerts_per_1000_staff_days": 1000 * a / d if d else 0.0,
+        }
+        for (dim, group), (a, d) in sorted(pooled.items())
+    ]
+
+
+# --- truth.json -------------------------------------------------------------------------
+
+
+def _time(value: object, what: str) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise InvalidInput(f"truth: {what} must be an ISO-8601 time")
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"truth: {what} {value!r} is not an ISO-8601 time") from None
+    if at.tzinfo is None:
+        raise InvalidInput(f"truth: {what} {value!r} has no time zone")
+    return at
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise InvalidInput(f"truth: expected a list, got {type(value).__name__}")
+
+
+def parse_insider(obj: Mapping[str, Any]) -> Insider:
+    """One insider from truth.json (keys listed in docs/detection.md)."""
+    staff = [*_as_list(obj.get("staff")), *_as_list(obj.get("accounts"))]
+    staff += _as_list(obj.get("account_used")) + _as_list(obj.get("victim"))
+    if not staff:
+        raise InvalidInput("truth: an insider needs 'staff' (their account ids)")
+    exposures = []
+    for item in _as_list(obj.get("exposures")):
+        if isinstance(item, Mapping):
+            exposures.append((_time(item.get("at"), "exposure time"), str(item["subject"])))
+        else:
+            t, s = item
+            exposures.append((_time(t, "exposure time"), str(s)))
+    start_value = obj.get("start") or obj.get("started_at") or obj.get("first_at")
+    if start_value is None and exposures:
+        start = min(t for t, _ in exposures)
+    else:
+        start = _time(start_value, "insider start")
+    return Insider(
+        staff=tuple(dict.fromkeys(str(s) for s in staff)),
+        start=start,
+        exposures=tuple(sorted(exposures)),
+        label=str(obj.get("scenario", "")),
+    )
+
+
+def parse_truth(obj: Mapping[str, Any]) -> Truth:
+    scenario = str(obj.get("scenario") or "clean")
+    insiders = tuple(parse_insider(i) for i in _as_list(obj.get("insiders")))
+    seed = obj.get("seed")
+    intensity = obj.get("intensity", "")
+    return Truth(
+        scenario=scenario,
+        intensity="" if intensity is None else str(intensity),
+        seed=int(seed) if isinstance(seed, int) else None,
+        insiders=insiders,
+        extra={k: v for k, v in obj.items() if k not in ("insiders",)},
+    )

@@ -1,0 +1,166 @@
+"""A Japanese font for ReportLab: Noto Sans CJK JP, embedded; a CID font if that fails.
+
+ReportLab embeds TrueType (glyf) outlines only, and Debian's Noto CJK (`fonts-noto-cjk`,
+installed by `make install`) has PostScript (CFF) outlines: ReportLab refuses it ("postscript
+outlines are not supported"). So, per document, we subset the font to the characters the
+document uses with fontTools and convert the cubic CFF outlines to quadratic TrueType ones
+(cu2qu, the same conversion fontTools' own otf2ttf recipe does), then hand that small
+TrueType font to ReportLab, which embeds and subsets it again. The PDF is then
+self-contained: it prints the same on every viewer and keeps 𠮷, 髙 and 﨑 in people's
+names. Cost: about a second for a few hundred characters, a couple for a mail merge of
+thousands of names (see docs/decisions/0040-pdf-and-fonts.md).
+
+If the font file or fontTools is missing, or the conversion fails, we fall back to ReportLab's
+built-in CID font HeiseiKakuGo-W5 (Adobe-Japan1, UniJIS-UCS2-H): nothing is embedded and
+viewers substitute a local Japanese font. UCS-2 cannot carry characters beyond the Basic
+Multilingual Plane, so those are replaced by 〓 (geta, the typesetter's mark for a missing
+glyph) and listed in `FontChoice.replaced`, for the officer to check the affected notices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+
+NOTO_PATHS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJKjp-Regular.otf"),
+)
+NOTO_FAMILY = "Noto Sans CJK JP"
+CID_FONT = "HeiseiKakuGo-W5"
+GETA = "〓"
+# Always in the subset, so text added after the charset was taken still renders.
+BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "　、。・「」（）〒：－①②③④⑤⑥⑦⑧⑨" + GETA
+
+_registered: dict[str, FontChoice] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class FontChoice:
+    name: str  # the ReportLab font name to use
+    embedded: bool
+    source: str  # the font file, or the CID font's name
+    replaced: tuple[str, ...] = ()  # characters the font cannot show (shown as 〓)
+
+    def prepare(self, text: str) -> str:
+        """`text` as this font can show it."""
+        if not self.replaced:
+            return text
+        return "".join(GETA if c in self.replaced else c for c in text)
+
+
+def _noto_path() -> Path | None:
+    override = os.environ.get("RYOKEN_PDF_FONT")
+    candidates = (Path(override),) if override else NOTO_PATHS
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _jp_face(path: Path) -> Any:
+    from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont as FTFont
+
+    if path.suffix.lower() != ".ttc":
+        return FTFont(str(path))
+    collection = TTCollection(str(path), lazy=True)
+    for index, face in enumerate(collection.fonts):
+        if face["name"].getDebugName(1) == NOTO_FAMILY:
+            return FTFont(str(path), fontNumber=index)
+    raise LookupError(f"{path} has no {NOTO_FAMILY} face")
+
+
+def _truetype_subset(path: Path, chars: str) -> bytes:
+    """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf."""
+    from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
+    from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
+    from fontTools.subset import Options, Subsetter  # type: ignore[import-untyped]
+    from fontTools.ttLib import newTable
+
+    font = _jp_face(path)
+    options = Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    options.hinting = False
+    options.desubroutinize = True
+    options.name_IDs = ["*"]
+    options.drop_tables += ["VORG", "vhea", "vmtx", "GSUB", "GPOS", "GDEF", "BASE"]
+    subsetter = Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    if "CFF " in font:
+        order = font.getGlyphOrder()
+        glyphs = font.getGlyphSet()
+        glyf = newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = {}
+        for name in order:
+            pen = TTGlyphPen(glyphs)
+            # 1 font unit of error in a 1000-unit em; reversed: TrueType winds the other way.
+            glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+            glyf[name] = pen.glyph()
+        font["glyf"] = glyf
+        font["loca"] = newTable("loca")
+        maxp = font["maxp"]
+        maxp.tableVersion = 0x00010000
+        for attr in (
+            "maxZones",
+            "maxTwilightPoints",
+            "maxStorage",
+            "maxFunctionDefs",
+            "maxInstructionDefs",
+            "maxStackElements",
+            "maxSizeOfInstructions",
+            "maxComponentElements",
+            "maxComponentDepth",
+        ):
+            setattr(maxp, attr, 0)
+        maxp.maxZones = 1
+        post = font["post"]
+        post.formatType = 2.0
+        post.extraNames = []
+        post.mapping = {}
+        post.glyphOrder = order
+        font["head"].glyphDataFormat = 0
+        del font["CFF "]
+        font.sfntVersion = "\x00\x01\x00\x00"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _cid_font(chars: str) -> FontChoice:
+    if CID_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+    beyond = tuple(sorted({c for c in chars if ord(c) > 0xFFFF}))
+    return FontChoice(CID_FONT, embedded=False, source=CID_FONT, replaced=beyond)
+
+
+def font_for(text: str, *, embed: bool = True) -> FontChoice:
+    """A registered font that can show `text` (see the module docstring).
+
+    `embed=False` skips Noto and uses the CID font (no embedding).
+    """
+    chars = "".join(sorted(set(text) | set(BASE_CHARS)))
+    path = _noto_path() if embed else None
+    if path is None:
+        return _cid_font(chars)
+    key = hashlib.sha256(f"{path}\n{chars}".encode()).hexdigest()[:16]
+    cached = _registered.get(key)
+    if cached is not None:
+        return cached
+    try:
+        data = _truetype_subset(path, chars)
+        name = f"RyokenNotoJP-{key}"
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+    except Exception:  # any failure here means "use the fallback font", which says so
+        return _cid_font(chars)
+    choice = FontChoice(name, embedded=True, source=str(path))
+    _registered[key] = choice
+    return choice

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from ryoken.detect.cases import case_records, detect, score_signals
+from ryoken.detect.config import DetectConfig
+from ryoken.detect.detectors import SIGNAL_SCHEMA
+
+from .logs import MONDAY, OfficeLog, at, normal_office, staff_frame, subjects_frame, working_days
+
+CONFIG = DetectConfig()
+T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
+
+
+def signals(*rows: tuple[str, float, str, float]) -> pl.DataFrame:
+    """(staff, days after T0, detector, weight) rows as a signals frame."""
+    return pl.DataFrame(
+        {
+            "staff": [r[0] for r in rows],
+            "at": [T0 + timedelta(days=r[1]) for r in rows],
+            "day": [(T0 + timedelta(days=r[1])).date() for r in rows],
+            "detector": [r[2] for r in rows],
+            "weight": [r[3] for r in rows],
+            "value": [1.0] * len(rows),
+            "subjects": [[] for _ in rows],
+            "refs": [[] for _ in rows],
+            "note": [""] * len(rows),
+        },
+        schema=SIGNAL_SCHEMA,
+    )
+
+
+def test_it_never_alerts_on_shared_surnames_or_neighbours_alone() -> None:
+    many = [("c1", k / 10, "same_surname", 1.0) for k in range(50)]
+    many += [("c1", k / 10, "neighbourhood", 1.0) for k in range(50)]
+    scored = score_signals(signals(*many), CONFIG)
+    assert scored["score"].max() < CONFIG.threshold
+    assert not scored["crossing"].any()
+
+
+def test_it_adds_different_kinds_of_evidence_up_to_an_alert() -> None:
+    scored = score_signals(
+        signals(
+            ("c1", 0, "unexplained", 1.5),
+            ("c1", 0.01, "unexplained", 1.5),
+            ("c1", 0.02, "same_surname", 1.0),
+            ("c1", 0.03, "after_hours", 0.4),
+            ("c1", 0.04, "family_chain", 2.5),
+        ),
+        CONFIG,
+    )
+    assert scored["crossing"].to_list() == [False, False, False, False, True]
+
+
+def test_it_lets_old_evidence_fade() -> None:
+    apart = score_signals(
+        signals(*[("c1", 120.0 * k, "unexplained", 1.5) for k in range(5)]), CONFIG
+    )
+    together = score_signals(
+        signals(*[("c1", 0.01 * k, "unexplained", 1.5) for k in range(5)]), CONFIG
+    )
+    assert not apart["crossing"].any()
+    assert together["crossing"].sum() == 1
+
+
+def test_it_counts_a_new_alert_only_after_the_case_cooled_down() -> None:
+    burst = [("c1", d + 0.01 * k, "unexplained", 1.5) for d in (0, 3, 200) for k in range(6)]
+    scored = score_signals(signals(*burst), CONFIG)
+    crossings = scored.filter(pl.col("crossing"))["at"].to_list()
+    assert [(t - T0).days for t in crossings] == [0, 200]
+
+
+def test_it_alerts_at_the_minute_of_a_canary_touch(log: OfficeLog) -> None:
+    log.serve("c3", at(MONDAY, 9), ["ds_canary"], window="W03")
+    log.add("disclosure", at(MONDAY, 13, 7), "c5", ["ds_canary"], fields=["address"])
+    canary = subjects_frame(
+        [{"subject_id": "ds_canary", "canary": "1", "canary_window": "W03", "canary_staff": "c3"}]
+    )
+    det = detect(log.frame(), subjects=canary)
+    assert det.alerts["staff"].to_list() == ["c5"]
+    assert det.alerts["at"].item() == at(MONDAY, 13, 7).astimezone(UTC)
+
+
+STAFF = staff_frame(
+    [
+        {"staff_id": f"c{k}", "role": "counter_clerk", "office": "TKY",
+         "employer_kind": "contractor" if k % 2 else "prefecture",
+         "vendor": "Alpha" if k % 2 else "", "hired_on": "2025-04-01" if k < 4 else "2020-04-01"}
+        for k in range(1, 7)
+    ]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def skim_detection():  # type: ignore[no-untyped-def]
+    log = OfficeLog()
+    days = working_days(MONDAY, 30)
+    normal_office(log, days, skimmer="c4", skim_share=0.2, skim_from=20)
+    return detect(log.frame(), staff=STAFF), days
+
+
+def test_it_ranks_the_skimmer_first_and_alerts_after_they_start(skim_detection) -> None:  # type: ignore[no-untyped-def]
+    det, days = skim_detection
+    top = det.cases.row(0, named=True)
+    assert top["staff"] == "c4" and top["alerts"] >= 1
+    assert top["first_alert_at"].date() >= days[20]
+    assert set(det.alerts["staff"]) == {"c4"}
+
+
+def test_it_explains_a_case_in_japanese_and_english_with_event_lines(skim_detection) -> None:  # type: ignore[no-untyped-def]
+    det, _ = skim_detection
+    case = case_records(det, max_cases=1)[0]
+    assert case["staff"] == "c4" and case["alert"]
+    assert any("申請者1人当たり" in r for r in case["reasons_ja"])
+    assert any("per applicant served" in r for r in case["reasons_en"])
+    lines = case["detectors"][0]["evidence_lines"]
+    events = det.context.events.filter(pl.col("line").is_in(lines))
+    assert set(events["actor"]) == {"c4"}
+
+
+def test_it_reports_alert_rates_by_staff_group_and_never_by_nationality(skim_detection) -> None:  # type: ignore[no-untyped-def]
+    det, days = skim_detection
+    rates = det.summary()["alert_rates_by_group"]
+    dims = {r["dimension"] for r in rates}
+    assert dims == {"employer_kind", "vendor", "tenure_band"}
+    by_kind = {r["group"]: r for r in rates if r["dimension"] == "employer_kind"}
+    assert by_kind["prefecture"]["alerts"] == 1  # c4 is a civil servant in this office
+    assert by_kind["contractor"]["staff_days"] == 3 * len(days)
+    assert not any("national" in str(r).lower() for r in rates)
+
+
+def test_it_counts_alerts_per_thousand_staff_days(skim_detection) -> None:  # type: ignore[no-untyped-def]
+    det, days = skim_detection
+    summary = det.summary()
+    assert summary["staff_days"] == 6 * len(days)
+    expected = 1000 * summary["alerts"] / summary["staff_days"]
+    assert summary["alerts_per_1000_staff_days"] == pytest.approx(expected, abs=1e-3)
+    assert summary["explained_share"] == 1.0

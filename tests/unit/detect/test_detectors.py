@@ -1,0 +1,293 @@
+"""Each detector: a positive case and a negative one, with the confounders an office has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from ryoken.detect import detectors as d
+from ryoken.detect import footprints as f
+from ryoken.detect.cases import run_detectors
+from ryoken.detect.config import DetectConfig
+
+from .logs import (
+    MONDAY,
+    OfficeLog,
+    at,
+    normal_office,
+    staff_frame,
+    subjects_frame,
+    working_days,
+)
+
+Detector = Callable[[d.Context], pl.DataFrame]
+
+
+def run(
+    detector: Detector,
+    log: OfficeLog,
+    *,
+    staff: pl.DataFrame | None = None,
+    subjects: pl.DataFrame | None = None,
+    config: DetectConfig | None = None,
+) -> pl.DataFrame:
+    return detector(d.build_context(log.frame(), staff, subjects, config))
+
+
+def of(signals: pl.DataFrame, detector: str) -> pl.DataFrame:
+    return signals.filter(pl.col("detector") == detector)
+
+
+# --- unexplained -------------------------------------------------------------------------
+
+
+def test_it_signals_a_read_outside_any_task_once_per_person_and_day(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_a"])
+    first = log.disclose("c1", at(MONDAY, 12), "ds_snooped")
+    second = log.disclose("c1", at(MONDAY, 12, 1), "ds_snooped", reveal=True)
+    signals = of(run(d.unexplained, log), "unexplained")
+    assert signals.height == 1
+    row = signals.row(0, named=True)
+    assert row["staff"] == "c1" and row["subjects"] == ["ds_snooped"]
+    assert row["refs"] == [first, second]
+
+
+def test_it_does_not_signal_reads_the_ticket_explains(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_a", "ds_b"], reveals=3, prints=1, family=["ds_kid"])
+    assert run(d.unexplained, log).is_empty()
+
+
+def test_it_signals_an_undeclared_copier_job_but_not_a_jam_reprint(log: OfficeLog) -> None:
+    grant = log.open_grant("c1", at(MONDAY, 9), ["ds_a"])
+    log.print_job("c1", at(MONDAY, 9, 1), ["ds_a"], grant=grant, copier_runs=2)  # jam
+    assert run(d.unexplained, log).is_empty()
+    line = log.add("external.copier", at(MONDAY, 9, 3), "c1", terminal="MFP1", pages=6,
+                   kind="copy", unmatched=True)  # fmt: skip
+    signals = of(run(d.unexplained, log), "unexplained_copier")
+    assert signals["refs"].to_list() == [[line]]
+
+
+def test_it_weighs_an_unreviewed_break_glass_lightly_and_a_rejected_one_heavily(
+    log: OfficeLog,
+) -> None:
+    pending = log.open_grant("c1", at(MONDAY, 14), ["ds_p"], kind="break_glass", window=None)
+    log.disclose("c1", at(MONDAY, 14, 1), "ds_p", grant=pending, window=None)
+    rejected = log.open_grant("c1", at(MONDAY, 15), ["ds_r"], kind="break_glass", window=None)
+    log.disclose("c1", at(MONDAY, 15, 1), "ds_r", grant=rejected, window=None)
+    log.add("breakglass.review", at(MONDAY, 16), "sup1", ["ds_r"], grant=rejected,
+            justified=False)  # fmt: skip
+    signals = run(d.unexplained, log)
+    weights = dict(zip(signals["detector"], signals["weight"], strict=True))
+    assert set(weights) == {"break_glass_pending", "break_glass_unjustified"}
+    assert weights["break_glass_pending"] < 1 < weights["break_glass_unjustified"]
+
+
+# --- family chain, VIPs, surname, neighbourhood ------------------------------------------
+
+FAMILY = subjects_frame(
+    [
+        {"subject_id": "ds_parent", "family_token": "F1", "surname_token": "S_SATO"},
+        {"subject_id": "ds_child", "family_token": "F1", "surname_token": "S_SATO"},
+        {"subject_id": "ds_uncle", "family_token": "F1", "surname_token": "S_SATO"},
+        {"subject_id": "ds_other", "family_token": "F2", "surname_token": "S_ITO",
+         "area_token": "A_NERIMA"},
+        {"subject_id": "ds_vip", "family_token": "F3", "watchlist": "1"},
+    ]
+)  # fmt: skip
+STAFF = staff_frame(
+    [
+        {"staff_id": "c1", "role": "counter_clerk", "office": "TKY", "surname_token": "S_ITO",
+         "area_token": "A_NERIMA"},
+        {"staff_id": "c2", "role": "counter_clerk", "office": "TKY", "surname_token": "S_SATO"},
+    ]
+)  # fmt: skip
+
+
+def test_it_signals_relatives_of_a_recent_applicant_read_outside_the_application(
+    log: OfficeLog,
+) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_parent"], family=["ds_child"])
+    log.disclose("c1", at(MONDAY + timedelta(days=1), 10), "ds_uncle")
+    log.disclose("c1", at(MONDAY + timedelta(days=1), 10), "ds_other")
+    signals = run(d.family_chain, log, subjects=FAMILY)
+    assert signals["subjects"].to_list() == [["ds_uncle"]]
+
+
+def test_it_does_not_call_family_on_the_application_a_chain(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_parent"], family=["ds_child", "ds_uncle"])
+    assert run(d.family_chain, log, subjects=FAMILY).is_empty()
+
+
+def test_it_signals_a_vip_read_outside_a_task_but_not_serving_the_vip(log: OfficeLog) -> None:
+    log.serve("c2", at(MONDAY, 9), ["ds_vip"], reveals=2)
+    assert run(d.watchlist, log, subjects=FAMILY).is_empty()
+    log.disclose("c1", at(MONDAY, 11), "ds_vip")
+    assert run(d.watchlist, log, subjects=FAMILY)["staff"].to_list() == ["c1"]
+
+
+def test_it_weighs_same_surname_and_neighbour_reads_only_outside_a_task(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_other"])  # an applicant from c1's town, same surname
+    log.serve("c2", at(MONDAY, 9), ["ds_parent"], window="W02")
+    for fn in (d.same_surname, d.neighbourhood):
+        assert run(fn, log, staff=STAFF, subjects=FAMILY).is_empty()
+    log.disclose("c1", at(MONDAY, 12), "ds_other")
+    assert run(d.same_surname, log, staff=STAFF, subjects=FAMILY)["staff"].to_list() == ["c1"]
+    assert run(d.neighbourhood, log, staff=STAFF, subjects=FAMILY)["staff"].to_list() == ["c1"]
+
+
+# --- after hours, bulk, export -----------------------------------------------------------
+
+
+def test_it_signals_reads_at_night_and_on_a_saturday(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_a"])
+    log.disclose("c1", at(MONDAY, 21), "ds_night")
+    log.disclose("c1", at(MONDAY + timedelta(days=5), 10), "ds_saturday")
+    signals = run(d.after_hours, log)
+    assert sorted(s[0] for s in signals["subjects"].to_list()) == ["ds_night", "ds_saturday"]
+
+
+def test_it_barely_weighs_overtime_on_real_work(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 17, 40), ["ds_late"])  # finishing the queue: within grace
+    log.serve("c1", at(MONDAY, 19), ["ds_overtime"])
+    signals = run(d.after_hours, log)
+    assert signals["subjects"].to_list() == [["ds_overtime"]]
+    assert signals["weight"].item() < DetectConfig().weight("after_hours")
+
+
+def test_it_signals_an_hour_of_bulk_searching_and_reading(log: OfficeLog) -> None:
+    normal_office(log, working_days(MONDAY, 2), clerks=("c1", "c2", "c3", "c4"), visits=6)
+    t = at(MONDAY + timedelta(days=1), 12)
+    for k in range(90):
+        log.add("search", t + timedelta(seconds=30 * k), "c2", [f"ds_h{k}"], kind="name",
+                found=1)  # fmt: skip
+    signals = run(d.bulk, log)
+    assert set(signals["staff"]) == {"c2"}
+    assert run(d.bulk, OfficeLog()).is_empty()
+
+
+def test_it_does_not_call_a_normal_day_bulk(log: OfficeLog) -> None:
+    normal_office(log, working_days(MONDAY, 3), clerks=("c1", "c2"), visits=12)
+    assert run(d.bulk, log).is_empty()
+
+
+def test_it_signals_a_print_job_with_many_persons(log: OfficeLog) -> None:
+    people = [f"ds_{k}" for k in range(20)]
+    grant = log.open_grant("c1", at(MONDAY, 9), people)
+    log.print_job("c1", at(MONDAY, 9, 1), people, grant=grant)
+    assert of(run(d.bulk, log), "export").height == 1
+
+
+# --- credentials -------------------------------------------------------------------------
+
+
+def test_it_signals_work_on_a_day_the_door_log_says_the_person_never_came(
+    log: OfficeLog,
+) -> None:
+    days = working_days(MONDAY, 3)
+    normal_office(log, days[:2], clerks=("c1", "c2"), visits=3)
+    log.serve("c2", at(days[2], 10), ["ds_x"])  # c2's login used; c2 never badged in
+    log.badge("c1", at(days[2], 8), "in")
+    log.serve("c1", at(days[2], 10), ["ds_y"])
+    signals = of(run(d.credentials, log), "badge_absent")
+    assert signals["staff"].to_list() == ["c2"]
+    assert signals["day"].to_list() == [days[2]]
+
+
+def test_it_signals_work_after_badging_out(log: OfficeLog) -> None:
+    log.badge("c1", at(MONDAY, 8), "in")
+    log.serve("c1", at(MONDAY, 9), ["ds_a"])
+    log.badge("c1", at(MONDAY, 12), "out")
+    assert run(d.credentials, log).is_empty()
+    log.serve("c1", at(MONDAY, 12, 30), ["ds_b"])
+    assert of(run(d.credentials, log), "badge_absent").height == 1
+
+
+def test_it_signals_one_login_working_at_two_terminals_at_once(log: OfficeLog) -> None:
+    for k in range(6):
+        t = at(MONDAY, 10) + timedelta(seconds=40 * k)
+        log.disclose("c1", t, f"ds_a{k}", window="W01")
+        log.disclose("c1", t + timedelta(seconds=20), f"ds_b{k}", window="W07")
+    signals = of(run(d.credentials, log), "two_terminals")
+    assert signals["staff"].to_list() == ["c1"]
+
+
+def test_it_does_not_call_covering_another_window_two_terminals(log: OfficeLog) -> None:
+    log.serve("c1", at(MONDAY, 9), ["ds_a"], window="W01")
+    log.serve("c1", at(MONDAY, 9, 10), ["ds_b"], window="W04")  # covering W04 for a while
+    log.serve("c1", at(MONDAY, 9, 20), ["ds_c"], window="W04")
+    log.serve("c1", at(MONDAY, 9, 30), ["ds_d"], window="W01")
+    assert of(run(d.credentials, log), "two_terminals").is_empty()
+
+
+# --- footprints per applicant ------------------------------------------------------------
+
+DAYS = working_days(MONDAY, 30)
+
+
+@pytest.fixture(scope="module")
+def skim_log() -> tuple[OfficeLog, list[str]]:
+    log = OfficeLog()
+    skimmed = normal_office(log, DAYS, skimmer="c4", skim_share=0.2, skim_from=20)
+    return log, skimmed
+
+
+def test_it_signals_the_in_task_skimmer_and_nobody_else(
+    skim_log: tuple[OfficeLog, list[str]],
+) -> None:
+    log, skimmed = skim_log
+    signals = run(f.volume, log)
+    assert set(signals["staff"]) == {"c4"}
+    assert signals["day"].min() >= DAYS[20]
+    assert skimmed  # the scenario did skim
+
+
+def test_it_finds_nothing_in_an_ordinary_office_with_a_busy_clerk(log: OfficeLog) -> None:
+    normal_office(log, DAYS, seed=11)
+    normal_office(log, DAYS, seed=12, clerks=("c1",), visits=8)  # c1 serves far more people
+    assert run(f.volume, log).is_empty()
+
+
+def test_it_compares_a_lone_clerk_with_their_own_first_weeks(log: OfficeLog) -> None:
+    """A slow ramp with no peers to compare with: the frozen own baseline still sees it."""
+    normal_office(log, DAYS, clerks=("solo",), skimmer="solo", skim_share=0.35, skim_from=22)
+    scores = f.volume_scores(d.build_context(log.frame()))
+    assert scores["zp_reveals"].is_null().all()  # no peers
+    late = scores.filter(pl.col("day") == DAYS[-1])
+    assert late["zo_reveals"].item() > DetectConfig().own_z
+
+
+def test_it_signals_a_change_after_notice_against_the_persons_own_months_before(
+    log: OfficeLog,
+) -> None:
+    normal_office(log, DAYS, clerks=("c1", "c2"), skimmer="c2", skim_share=0.5, skim_from=20)
+    notice = staff_frame(
+        [
+            {"staff_id": "c1", "role": "counter_clerk", "notice_given_on": str(DAYS[20])},
+            {"staff_id": "c2", "role": "counter_clerk", "notice_given_on": str(DAYS[20])},
+        ]
+    )
+    signals = run(f.contract_end, log, staff=notice)
+    assert set(signals["staff"]) == {"c2"}
+
+
+# --- canaries ----------------------------------------------------------------------------
+
+CANARY = subjects_frame(
+    [{"subject_id": "ds_canary", "canary": "1", "canary_window": "W03", "canary_staff": "c3"}]
+)
+
+
+def test_it_makes_any_touch_of_a_canary_off_its_path_decisive(log: OfficeLog) -> None:
+    log.serve("c3", at(MONDAY, 9), ["ds_canary"], window="W03")
+    assert run(d.canary, log, subjects=CANARY).is_empty()
+    line = log.add("search", at(MONDAY, 13), "c5", ["ds_canary"], kind="name", found=1)
+    signals = run(d.canary, log, subjects=CANARY)
+    assert signals["refs"].to_list() == [[line]]
+    assert signals["weight"].item() >= DetectConfig().threshold
+
+
+def test_it_runs_every_detector_on_an_empty_office() -> None:
+    assert run_detectors(d.build_context(OfficeLog().frame())).is_empty()
