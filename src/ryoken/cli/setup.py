@@ -69,7 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     from ryoken.web import bootstrap
 
-    summary = bootstrap.seed_demo(seed=args.seed)
+    summary = bootstrap.seed_demo(seed=args.seed, days=args.days, per_day=args.per_day)
     for line in summary:
         print(line)
     if args.action == "seed":

@@ -195,17 +195,34 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     acc = events.filter(pl.col("code").is_in(ACCESS_CODES) & staff).select(
         "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal", "pages"
     )
-    rows = acc.select("line", "at", "day", "minute", "actor", "code", subject="subjects").explode(
-        "subject"
+    rows = acc.select(
+        "line", "at", "day", "minute", "actor", "code", "grant", subject="subjects"
+    ).explode("subject")
+    in_time = (pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew)
+    # Fast path: almost every access names the grant it ran under; check that one first
+    # (a unique (grant, person) key, so a plain join), and search all of the actor's grants
+    # only for the residue.
+    claimed = rows.join(
+        spans.select("grant", "subject", "start", "end", "rank", "kind", holder="actor"),
+        on=["grant", "subject"],
+        how="left",
     )
-    hits = (
-        rows.drop_nulls("subject")
+    ok = (pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)
+    fast = claimed.filter(ok.fill_null(False)).select(
+        "line", "subject", rank=pl.lit(0, pl.Int8), explained_by=pl.col("kind")
+    )
+    residue = claimed.filter(~ok.fill_null(False)).select(rows.columns)
+    slow = (
+        residue.drop_nulls("subject")
+        .drop("grant")
         .join(spans, on=["actor", "subject"], how="inner")
-        .filter((pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew))
+        .filter(in_time)
         .sort("rank", "opened")
         .group_by("line", "subject")
         .agg(rank=pl.col("rank").first(), explained_by=pl.col("kind").first())
     )
+    hits = pl.concat([fast, slow])
+    rows = rows.drop("grant")
     per_subject = (
         rows.join(hits, on=["line", "subject"], how="left")
         .with_columns(

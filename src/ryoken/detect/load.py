@@ -210,7 +210,9 @@ def _finish(raw: pl.DataFrame, detail_fields: Mapping[str, pl.DataType]) -> pl.D
     cols: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line")]
     for name in ("code", "at", "actor", "purpose", "grant", "terminal"):
         cols.append(
-            pl.col(name).cast(pl.String) if name in raw.columns else pl.lit(None, pl.String)
+            pl.col(name).cast(pl.String)
+            if name in raw.columns
+            else pl.lit(None, pl.String).alias(name)
         )
     for name in ("subjects", "fields"):
         if name in raw.columns:

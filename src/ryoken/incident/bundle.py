@@ -170,11 +170,7 @@ def build_bundle(
 # --- verification ---------------------------------------------------------------------------
 
 
-class _Problems(list[str]):
-    pass
-
-
-def _read_parts(bundle: bytes, problems: _Problems) -> dict[str, bytes] | None:
+def _read_parts(bundle: bytes, problems: list[str]) -> dict[str, bytes] | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(bundle))
     except (zipfile.BadZipFile, ValueError):
@@ -201,7 +197,7 @@ def _read_parts(bundle: bytes, problems: _Problems) -> dict[str, bytes] | None:
 
 
 def _check_manifest(
-    parts: Mapping[str, bytes], public_key: Ed25519PublicKey, problems: _Problems
+    parts: Mapping[str, bytes], public_key: Ed25519PublicKey, problems: list[str]
 ) -> dict[str, Any] | None:
     raw, sig_text = parts.get(MANIFEST), parts.get(SIGNATURE)
     if raw is None or sig_text is None:
@@ -227,7 +223,7 @@ def _check_manifest(
 
 
 def _check_hashes(
-    parts: Mapping[str, bytes], manifest: Mapping[str, Any], problems: _Problems
+    parts: Mapping[str, bytes], manifest: Mapping[str, Any], problems: list[str]
 ) -> None:
     listed: dict[str, str] = {}
     for item in manifest.get("parts", []):
@@ -247,7 +243,7 @@ def _check_hashes(
                 )
 
 
-def _jsonl(data: bytes, what: str, problems: _Problems) -> list[dict[str, Any]]:
+def _jsonl(data: bytes, what: str, problems: list[str]) -> list[dict[str, Any]]:
     out = []
     for number, line in enumerate(data.splitlines(), start=1):
         try:
@@ -267,7 +263,7 @@ def _checkpoint(
     manifest: Mapping[str, Any] | None,
     key: Ed25519PublicKey,
     witness_lines: Iterable[str] | None,
-    problems: _Problems,
+    problems: list[str],
 ) -> Checkpoint | None:
     raw = parts.get(CHECKPOINT)
     if raw is None:
@@ -297,13 +293,14 @@ def _checkpoint(
 
 
 def _check_entries(
-    parts: Mapping[str, bytes], cp: Checkpoint | None, problems: _Problems
+    parts: Mapping[str, bytes], cp: Checkpoint | None, problems: list[str]
 ) -> list[tuple[int, Event]]:
     entries = _jsonl(parts.get(ENTRIES, b""), "entries", problems)
     proofs = {p["seq"]: p.get("proof") for p in _jsonl(parts.get(PROOFS, b""), "proofs", problems)}
     events: list[tuple[int, Event]] = []
     for item in entries:
         seq = item["seq"]
+        proof_b64 = proofs.pop(seq, None)
         try:
             data = base64.b64decode(str(item.get("entry", "")), validate=True)
             claimed, event = decode_entry(data)
@@ -314,7 +311,6 @@ def _check_entries(
             problems.append(f"entry {seq} is really entry {claimed}: it was moved")
             continue
         events.append((seq, event))
-        proof_b64 = proofs.pop(seq, None)
         if proof_b64 is None:
             problems.append(f"entry {seq} has no inclusion proof")
             continue
@@ -343,7 +339,7 @@ def verify_bundle(
     """Check a bundle offline. `public_key` verifies the manifest (and the checkpoint, unless
     `checkpoint_key`, the ledger's key, is given); `witness_lines` is the auditor's witness
     log, which must then hold the bundle's checkpoint."""
-    problems = _Problems()
+    problems: list[str] = []
     parts = _read_parts(bundle_bytes, problems)
     if parts is None:
         return BundleReport(tuple(problems), 0, None, (), None, None, None)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 
@@ -41,6 +42,44 @@ GETA = "〓"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "　、。・「」（）〒：－①②③④⑤⑥⑦⑧⑨" + GETA
 
 _registered: dict[str, FontChoice] = {}
+
+
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """ReportLab's `makeToUnicodeCMap` with one fix: a code point beyond U+FFFF (𠮷) is
+    written as a UTF-16 surrogate pair, as the PDF reference requires. ReportLab 5.1 writes
+    it as five hex digits (<20BB7>), which text extractors reject, so 𠮷田 would be copied
+    or searched as 田. Same output as ReportLab's for every other character."""
+    pairs = [
+        f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)
+    ]
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *pairs,
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
+# ttfonts looks the function up by its module-global name when it writes each font subset.
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +115,12 @@ def _jp_face(path: Path) -> Any:
     raise LookupError(f"{path} has no {NOTO_FAMILY} face")
 
 
-def _truetype_subset(path: Path, chars: str) -> bytes:
-    """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf."""
+def _truetype_subset(path: Path, chars: str, postscript_name: str) -> bytes:
+    """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf.
+
+    Each cut gets its own PostScript name: ReportLab registers type faces by that name, and
+    two cuts sharing Noto's would render the second document with the first one's glyphs.
+    """
     from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
     from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
     from fontTools.subset import Options, Subsetter  # type: ignore[import-untyped]
@@ -130,6 +173,10 @@ def _truetype_subset(path: Path, chars: str) -> bytes:
         font["head"].glyphDataFormat = 0
         del font["CFF "]
         font.sfntVersion = "\x00\x01\x00\x00"
+    names = font["name"]
+    names.removeNames(nameID=6)
+    names.setName(postscript_name, 6, 3, 1, 0x409)
+    names.setName(postscript_name, 6, 1, 0, 0)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
@@ -156,8 +203,8 @@ def font_for(text: str, *, embed: bool = True) -> FontChoice:
     if cached is not None:
         return cached
     try:
-        data = _truetype_subset(path, chars)
         name = f"RyokenNotoJP-{key}"
+        data = _truetype_subset(path, chars, name)
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     except Exception:  # any failure here means "use the fallback font", which says so
         return _cid_font(chars)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from ryoken.errors import InvalidInput
 from ryoken.privacy.blind_index import BlindIndexer
 
 # Column headers accepted for each blind-index kind (compared after NFKC, lower case, no
-# spaces, so ＴＥＬ, "Birth Date" and 氏名（漢字） all work).
+# spaces, underscores or hyphens, so ＴＥＬ, name_kana, "Birth Date" and 氏名（漢字） all work).
 _HEADER_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "name_kanji": ("name_kanji", "name", "氏名", "名前", "氏名(漢字)", "漢字氏名"),
@@ -50,13 +51,15 @@ _HEADER_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "passport_number": ("passport_number", "旅券番号"),
     }
 )
-HEADERS: Mapping[str, str] = MappingProxyType(
-    {word: kind for kind, words in _HEADER_WORDS.items() for word in words}
-)
 
 
 def _header_key(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+HEADERS: Mapping[str, str] = MappingProxyType(
+    {_header_key(word): kind for kind, words in _HEADER_WORDS.items() for word in words}
+)
 
 
 # Independent pieces of evidence: the name's spellings are one.

@@ -181,16 +181,28 @@ class Roster:
                 del chain[i + 1 :]  # later occupants came after a departure that changed
                 chain[i] = updated
                 chain.append(
-                    self._hire(rng, m.role, m.position, m.home_window, end_on + timedelta(21))
+                    self._hire(
+                        rng, m.role, m.position, m.home_window, end_on + timedelta(21), end_on
+                    )
                 )
                 return updated
         raise KeyError(staff_id)
 
     def _hire(
-        self, rng: random.Random, role: str, position: int, window: str | None, on: date
+        self,
+        rng: random.Random,
+        role: str,
+        position: int,
+        window: str | None,
+        on: date | None,
+        start: date,
     ) -> StaffMember:
+        """A new member; `on=None` draws the hiring date of someone already there at
+        `start` (civil servants arrive on 1 April, contractors any day)."""
         self._next += 1
         contractor = rng.random() < _CONTRACTOR_SHARE.get(role, 0.0)
+        if on is None:
+            on = _first_hire(rng, contractor, start)
         member = StaffMember(
             staff_id=f"st{self._next:04d}",
             role=role,
@@ -230,7 +242,7 @@ def build_roster(rng: random.Random, plan: StaffPlan, calendar: Sequence[date]) 
     for role, count in plan.counts().items():
         for _ in range(count):
             home = windows[role].pop(0) if windows.get(role) else None
-            first = roster._hire(rng, role, position, home, _first_hire(rng, role, start))
+            first = roster._hire(rng, role, position, home, None, start)
             roster.occupants.append(_career(rng, roster, plan, first, start, end))
             position += 1
     for member in (m for chain in roster.occupants for m in chain):
@@ -238,10 +250,10 @@ def build_roster(rng: random.Random, plan: StaffPlan, calendar: Sequence[date]) 
     return roster
 
 
-def _first_hire(rng: random.Random, role: str, start: date) -> date:
+def _first_hire(rng: random.Random, contractor: bool, start: date) -> date:
     if rng.random() < 0.06:  # hired in the last three months: trainees at the start
         return start - timedelta(days=rng.randint(0, 89))
-    if rng.random() < _CONTRACTOR_SHARE.get(role, 0.0):
+    if contractor:
         return start - timedelta(days=rng.randint(90, 6 * 365))
     april = date(start.year - rng.choices((1, 2, 3, 4, 5), weights=(5, 4, 3, 2, 1))[0], 4, 1)
     return april if april <= start else date(april.year - 1, 4, 1)
@@ -262,7 +274,7 @@ def _career(
         chain.append(replace(member, contract_end=last, notice_given_on=notice))
         gap = 1 if member.employer_kind == "prefecture" else rng.randint(7, 30)
         member = roster._hire(
-            rng, member.role, member.position, member.home_window, last + timedelta(gap)
+            rng, member.role, member.position, member.home_window, last + timedelta(gap), start
         )
         if member.hired_on > end:
             chain.append(member)  # hired after the period: listed, never on duty

@@ -215,9 +215,16 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
             )
         applications = _seed_applications(office, today)
         tickets = _seed_queue(today)
+    # Each area seeds what its screens need in the demo (idempotent).
+    from ryoken.web.casework.demo_seed import seed_backoffice
+    from ryoken.web.counter.loss import seed_demo_tickets
+
+    backoffice = seed_backoffice()
+    tickets += seed_demo_tickets(count=2)
     return [
         f"demo office seeded (seed {seed}): {applications} applications, "
         f"{len(office.persons)} persons, {tickets} tickets waiting",
+        *backoffice,
         *_login_lines(),
         *_visitor_cards(office),
     ]

@@ -45,6 +45,12 @@ def test_it_reads_the_documented_example_with_typed_detail_columns() -> None:
     assert frame.get_column("line").to_list() == [1, 2]
 
 
+def test_it_reads_events_that_give_only_the_required_keys() -> None:
+    minimal = {"code": "auth.login", "at": "2026-11-26T09:00:00+09:00", "actor": "c1"}
+    row = read_events(lines(minimal, minimal)).events.row(0, named=True)
+    assert row["subjects"] == [] and row["purpose"] == "" and row["grant"] is None
+
+
 def test_it_reads_the_same_frame_on_the_fast_and_the_precise_path(log: OfficeLog) -> None:
     normal_office(log, working_days(MONDAY, 2), clerks=("c1", "c2"), visits=3)
     assert log.frame().equals(log.frame_checked())

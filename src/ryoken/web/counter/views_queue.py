@@ -103,8 +103,10 @@ kiosk_slip.public = True  # type: ignore[attr-defined]
 
 
 def _current_grant(request: HttpRequest) -> Grant | None:
+    """The clerk's open grant for an application ticket (pickup work has its own screen)."""
     for grant in grants.open_grants_of(request.staff):  # type: ignore[attr-defined]
-        if grant.kind == Grant.Kind.COUNTER and grant.ticket_id is not None:
+        ticket = grant.ticket
+        if grant.kind == Grant.Kind.COUNTER and ticket and ticket.purpose == "application":
             return grant
     return None
 
