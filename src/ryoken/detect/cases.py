@@ -221,10 +221,10 @@ class Detection:
 
 def active_staff_days(ctx: Context) -> pl.DataFrame:
     """(staff, day) pairs on which a staff member did anything at all: the alert-rate base."""
-    ev = ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
+    ev = ctx.events.lazy().filter(~pl.col("actor").is_in(NON_STAFF))
     if not ctx.staff.is_empty():
         ev = ev.filter(pl.col("actor").is_in(ctx.staff.get_column("staff_id").implode()))
-    return ev.select(staff="actor", day="day").unique().sort("staff", "day")
+    return ev.select(staff="actor", day="day").unique().sort("staff", "day").collect()
 
 
 def build_cases(ctx: Context, signals: pl.DataFrame) -> Detection:

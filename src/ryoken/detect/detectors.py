@@ -20,7 +20,7 @@ from datetime import timedelta
 import polars as pl
 
 from ryoken.detect.config import DetectConfig
-from ryoken.detect.explain import NON_STAFF, Explanation, explain, office_days, prepare
+from ryoken.detect.explain import NON_STAFF, Explanation, explain, office_days, pick, prepare
 from ryoken.detect.load import empty_staff, empty_subjects
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
@@ -51,6 +51,13 @@ class Context:
     subjects: pl.DataFrame
     days: pl.Series
     config: DetectConfig
+
+    def staff_events(self, codes: tuple[str, ...] | None, columns: list[str]) -> pl.DataFrame:
+        """Staff members' events with these codes, only these columns (projection first)."""
+        query = self.events.lazy().filter(~pl.col("actor").is_in(NON_STAFF))
+        if codes is not None:
+            query = query.filter(pl.col("code").is_in(codes))
+        return query.select(columns).collect()
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -153,11 +160,9 @@ def unexplained(ctx: Context) -> pl.DataFrame:
                 )
             )
         )
-    refused = ctx.events.filter(
-        (pl.col("code") == "disclosure.refused") & ~pl.col("actor").is_in(NON_STAFF)
-    )
+    refused = ctx.staff_events(("disclosure.refused",), ["line", "at", "day", "actor", "subjects"])
     if refused.height:
-        rows = refused.select("line", "at", "day", "actor", subject="subjects").explode("subject")
+        rows = refused.rename({"subjects": "subject"}).explode("subject")
         parts.append(_per_person_day(rows.drop_nulls("subject"), "refused", w("refused")))
     return pl.concat(parts)
 
@@ -246,7 +251,7 @@ def after_hours(ctx: Context) -> pl.DataFrame:
     """Persons touched outside office hours or on a closed day; overtime on real work is light."""
     rows = ctx.explanation.per_subject.filter(_after_hours(ctx))
     searches = (
-        ctx.events.filter((pl.col("code") == "search") & ~pl.col("actor").is_in(NON_STAFF))
+        ctx.staff_events(("search",), ["line", "at", "day", "minute", "actor", "subjects"])
         .filter(_after_hours(ctx))
         .select("line", "at", "day", "actor", subject="subjects")
         .explode("subject")
@@ -291,8 +296,8 @@ def bulk(ctx: Context) -> pl.DataFrame:
     people = pl.concat(
         [
             ctx.explanation.per_subject.select("actor", "at", "day", "line", "subject"),
-            ctx.events.filter((pl.col("code") == "search") & ~pl.col("actor").is_in(NON_STAFF))
-            .select("actor", "at", "day", "line", subject="subjects")
+            ctx.staff_events(("search",), ["actor", "at", "day", "line", "subjects"])
+            .rename({"subjects": "subject"})
             .explode("subject")
             .drop_nulls("subject"),
         ]
@@ -309,7 +314,7 @@ def bulk(ctx: Context) -> pl.DataFrame:
         .join(roles, on="actor", how="left")
     )
     searches = (
-        ctx.events.filter((pl.col("code") == "search") & ~pl.col("actor").is_in(NON_STAFF))
+        ctx.staff_events(("search",), ["actor", "at", "day", "line"])
         .with_columns(hour=pl.col("at").dt.truncate("1h"))
         .group_by("actor", "hour")
         .agg(
@@ -377,12 +382,10 @@ def _over_role_norm(
 def credentials(ctx: Context) -> pl.DataFrame:
     """Work while the door log says the person is out; interleaved work at two terminals."""
     c = ctx.config
-    staff_work = ctx.events.filter(
-        pl.col("code").is_in(WORK_CODES) & ~pl.col("actor").is_in(NON_STAFF)
-    ).select("line", "at", "day", "actor", "terminal")
+    staff_work = ctx.staff_events(WORK_CODES, ["line", "at", "day", "actor", "terminal"])
     badges = (
-        ctx.events.filter(pl.col("code") == "external.badge")
-        .select("actor", badge_at="at", badge_day="day", direction="direction")
+        pick(ctx.events, ("external.badge",), ["actor", "at", "day", "direction"])
+        .rename({"at": "badge_at", "day": "badge_day"})
         .sort("badge_at")
     )
     parts = []
@@ -451,7 +454,8 @@ def canary(ctx: Context) -> pl.DataFrame:
     if canaries.is_empty():
         return empty_signals()
     touches = (
-        ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
+        ctx.events.lazy()
+        .filter(~pl.col("actor").is_in(NON_STAFF) & (pl.col("subjects").list.len() > 0))
         .select(
             "line",
             "at",
@@ -462,7 +466,8 @@ def canary(ctx: Context) -> pl.DataFrame:
             subject="subjects",
         )
         .explode("subject")
-        .join(canaries, on="subject")
+        .join(canaries.lazy(), on="subject")
+        .collect()
     )
     off = touches.filter(
         (pl.col("path_staff").is_not_null() & (pl.col("actor") != pl.col("path_staff")))

@@ -15,7 +15,8 @@ grant intervals on (actor, person), then filtered by time. No Python loop sees a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -24,6 +25,7 @@ from ryoken.detect.config import DetectConfig
 ACCESS_CODES = ("disclosure", "match", "print", "copy")
 COPIER = "external.copier"
 NON_STAFF = ("system", "kiosk")
+OPEN_CODES = ("grant.open", "breakglass.open")
 
 # Status of an access, best first (a person covered by several grants takes the best).
 STATUSES = (
@@ -40,9 +42,31 @@ _RANK = {name: i for i, name in enumerate(STATUSES)}
 _NO_GRANT = _RANK["no_grant"]
 
 
+def pick(events: pl.DataFrame, codes: tuple[str, ...], columns: list[str]) -> pl.DataFrame:
+    """The named columns of the events with these codes (projection first: the full frame
+    has 30-odd columns and copying them for a filter is most of the cost at scale)."""
+    return events.lazy().filter(pl.col("code").is_in(codes)).select(columns).collect()
+
+
+def _fixed_offset(tz: str, lo: datetime, hi: datetime) -> timedelta | None:
+    """The zone's UTC offset if it is the same over [lo, hi] (no daylight saving)."""
+    zone = ZoneInfo(tz)
+    probes = [lo, hi] + [
+        datetime(y, m, 1, tzinfo=UTC) for y in range(lo.year, hi.year + 1) for m in (1, 4, 7, 10)
+    ]
+    offsets = {p.astimezone(zone).utcoffset() for p in probes}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
 def prepare(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     """Add the office-local day and minute of day every detector uses."""
     local = pl.col("at").dt.convert_time_zone(config.tz)
+    if events.height:
+        lo, hi = events.get_column("at").min(), events.get_column("at").max()
+        if isinstance(lo, datetime) and isinstance(hi, datetime):
+            offset = _fixed_offset(config.tz, lo, hi)
+            if offset is not None:  # Asia/Tokyo: plain arithmetic, no zone lookups per row
+                local = pl.col("at").dt.replace_time_zone(None) + offset
     return events.with_columns(
         day=local.dt.date(),
         minute=(local.dt.hour().cast(pl.Int32) * 60 + local.dt.minute().cast(pl.Int32)),
@@ -54,10 +78,8 @@ def office_days(events: pl.DataFrame, config: DetectConfig) -> pl.Series:
     if events.is_empty():
         return pl.Series("day", [], dtype=pl.Date)
     busy = (
-        events.filter(
-            pl.col("code").is_in(["ticket.issue", "ticket.call"])
-            | ((pl.col("code") == "grant.open") & (pl.col("kind") == "counter"))
-        )
+        pick(events, ("ticket.issue", "ticket.call", "grant.open"), ["code", "kind", "day"])
+        .filter((pl.col("code") != "grant.open") | (pl.col("kind") == "counter"))
         .get_column("day")
         .unique()
     )
@@ -73,41 +95,41 @@ def office_days(events: pl.DataFrame, config: DetectConfig) -> pl.Series:
 
 def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     """One row per grant: actor, kind, ticket, opened, end, and whether it explains access."""
-    opens = events.filter(pl.col("code").is_in(["grant.open", "breakglass.open"]))
+    opens = pick(
+        events,
+        OPEN_CODES,
+        ["grant", "at", "actor", "code", "kind", "ticket", "terminal", "subjects"],
+    )
     kind = (
         pl.when(pl.col("code") == "breakglass.open")
         .then(pl.lit("break_glass"))
         .otherwise(pl.col("kind"))
     )
+    first = pl.col("at").arg_min()
     head = (
         opens.with_columns(kind=kind)
-        .sort("at")
+        .filter(pl.col("grant").is_not_null())
         .group_by("grant")
         .agg(
-            actor=pl.col("actor").first(),
+            actor=pl.col("actor").get(first),
             kind=pl.col("kind").drop_nulls().first(),
             ticket=pl.col("ticket").drop_nulls().first(),
             terminal=pl.col("terminal").drop_nulls().first(),
             opened=pl.col("at").min(),
-            served=pl.col("subjects")
-            .filter(~pl.col("added").fill_null(False))
-            .list.len()
-            .sum()
-            .cast(pl.Int64),
+            # persons the work covered (applicants and the family their papers name)
+            served=pl.col("subjects").list.len().sum().cast(pl.Int64),
         )
-        .filter(pl.col("grant").is_not_null())
     )
     closes = (
-        events.filter(pl.col("code") == "grant.close")
+        pick(events, ("grant.close",), ["grant", "at"])
         .group_by("grant")
         .agg(closed=pl.col("at").min())
     )
     reviews = (
-        events.filter(pl.col("code") == "breakglass.review")
+        pick(events, ("breakglass.review",), ["at", "grant", "reviewed_grant", "justified"])
         .with_columns(reviewed=pl.coalesce("reviewed_grant", "grant"))
-        .sort("at")
         .group_by("reviewed")
-        .agg(justified=pl.col("justified").last())
+        .agg(justified=pl.col("justified").get(pl.col("at").arg_max()))
         .rename({"reviewed": "grant"})
     )
     minutes = pl.col("kind").replace_strict(
@@ -142,8 +164,8 @@ def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
 def intervals(events: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     """(actor, subject, start, end, grant, kind, rank): who may see whom, when."""
     subjects = (
-        events.filter(pl.col("code").is_in(["grant.open", "breakglass.open"]))
-        .select("grant", "at", subject="subjects")
+        pick(events, OPEN_CODES, ["grant", "at", "subjects"])
+        .rename({"subjects": "subject"})
         .explode("subject")
         .drop_nulls("subject")
         .group_by("grant", "subject")
@@ -192,8 +214,13 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     spans = intervals(events, table)
     skew = timedelta(seconds=config.clock_skew_seconds)
     staff = ~pl.col("actor").is_in(NON_STAFF)
-    acc = events.filter(pl.col("code").is_in(ACCESS_CODES) & staff).select(
-        "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal", "pages"
+    acc = (
+        events.lazy()
+        .filter(pl.col("code").is_in(ACCESS_CODES) & staff)
+        .select(
+            "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal", "pages"
+        )
+        .collect()
     )
     rows = acc.select(
         "line", "at", "day", "minute", "actor", "code", "grant", subject="subjects"
@@ -255,23 +282,26 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
 
 def _explain_copier(events: pl.DataFrame, access: pl.DataFrame) -> pl.DataFrame:
     """Copier log records matched to declared print/copy jobs by watermark or job id."""
-    jobs = events.filter((pl.col("code") == COPIER) & ~pl.col("actor").is_in(NON_STAFF)).select(
-        "line", "at", "day", "minute", "actor", "code", "terminal", "pages",
-        "watermark", "job", "print_job", "unmatched",
-    )  # fmt: skip
+    cols = ["line", "at", "day", "minute", "actor", "code", "terminal", "pages"]
+    jobs = pick(events, (COPIER,), [*cols, "watermark", "job", "print_job", "unmatched"])
+    jobs = jobs.filter(~pl.col("actor").is_in(NON_STAFF))
     if jobs.is_empty():
-        return jobs.select("line", "at", "day", "minute", "actor", "code", "terminal", "pages")
-    declared = access.filter(pl.col("code").is_in(["print", "copy"])).join(
-        events.select("line", "watermark", "job"), on="line"
+        return jobs.select(cols)
+    declared = pick(events, ("print", "copy"), ["line", "watermark", "job"]).join(
+        access.select("line", "actor", "rank", "pages"), on="line"
     )
-    keys = pl.concat(
-        [
-            declared.select("line", "actor", "rank", "pages", key="watermark"),
-            declared.select("line", "actor", "rank", "pages", key="job"),
-        ]
-    ).drop_nulls("key")
-    keys = keys.unique("key", keep="first").rename(
-        {"line": "decl_line", "actor": "decl_actor", "rank": "decl_rank", "pages": "decl_pages"}
+    keys = (
+        pl.concat(
+            [
+                declared.select("line", "actor", "rank", "pages", key="watermark"),
+                declared.select("line", "actor", "rank", "pages", key="job"),
+            ]
+        )
+        .drop_nulls("key")
+        .unique("key", keep="first")
+        .rename(
+            {"line": "decl_line", "actor": "decl_actor", "rank": "decl_rank", "pages": "decl_pages"}
+        )
     )
     jobs = jobs.with_columns(key=pl.coalesce("watermark", "print_job", "job"))
     matched = jobs.join(keys, on="key", how="left")
@@ -284,31 +314,27 @@ def _explain_copier(events: pl.DataFrame, access: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(_RANK["copier_unexplained_job"], pl.Int8))
         .otherwise(pl.lit(0, pl.Int8))
     )
-    pages = pl.col("pages").fill_null(0)
-    # Pages beyond the declared job (a jam reprint, or extra copies) are undeclared pages.
-    seen = pages.cum_sum().over("key", order_by="at")
-    extra = (seen - pl.col("decl_pages")).clip(0) - (seen - pages - pl.col("decl_pages")).clip(0)
+    matched = matched.with_columns(rank=rank, pages=pl.col("pages").fill_null(0))
+    # Pages beyond the declared job (a jam reprint, or extra copies) are undeclared. Only keys
+    # the copier logged more than once, or with more pages than declared, need the running sum.
+    multi = pl.len().over("key") > 1
+    over = pl.col("pages") > pl.col("decl_pages")
+    suspect = matched.filter(pl.col("decl_pages").is_not_null() & (multi | over))
+    seen = pl.col("pages").cum_sum().over("key", order_by="at")
+    decl = pl.col("decl_pages")
+    extra = suspect.select(
+        "line",
+        extra=((seen - decl).clip(0) - (seen - pl.col("pages") - decl).clip(0)).cast(pl.Int64),
+    )
     undeclared = (
         pl.when(pl.col("rank") == _RANK["copier_unmatched"])
-        .then(pages)
-        .when(pl.col("decl_pages").is_null())
-        .then(pl.lit(0, pl.Int64))
-        .otherwise(extra)
+        .then(pl.col("pages"))
+        .otherwise(pl.col("extra").fill_null(0))
     )
     return (
-        matched.with_columns(rank=rank, subjects=pl.lit([], pl.List(pl.String)))
-        .with_columns(undeclared_pages=undeclared.cast(pl.Int64))
-        .select(
-            "line",
-            "at",
-            "day",
-            "minute",
-            "actor",
-            "code",
-            "subjects",
-            "terminal",
-            "pages",
-            "rank",
-            "undeclared_pages",
+        matched.join(extra, on="line", how="left")
+        .with_columns(
+            undeclared_pages=undeclared.cast(pl.Int64), subjects=pl.lit([], pl.List(pl.String))
         )
+        .select(*cols, "subjects", "rank", "undeclared_pages")
     )

@@ -29,19 +29,21 @@ _CHI2_1_MEDIAN = 0.4549  # median of chi-square with one degree of freedom
 
 def volume_frame(ctx: Context) -> pl.DataFrame:
     """One row per (staff, office day): applicants served and each footprint metric."""
-    ev = ctx.events.filter(~pl.col("actor").is_in(NON_STAFF))
+    ev = ctx.events.lazy().filter(~pl.col("actor").is_in(NON_STAFF))
     reveal = (pl.col("code") == "disclosure") & (
         (pl.col("reason").fill_null("") != "") | pl.col("purpose").str.ends_with(":reveal")
     )
-    counts = ev.group_by("actor", "day").agg(
-        reveals=reveal.sum(),
-        shown=((pl.col("code") == "disclosure") & (pl.col("form") == "shown")).sum(),
-        matches=(pl.col("code") == "match").sum(),
-        prints=(pl.col("code") == "print").sum(),
-        copies=(pl.col("code") == "copy").sum(),
-        pages=pl.col("pages").filter(pl.col("code").is_in(["print", "copy"])).sum(),
-        searches=(pl.col("code") == "search").sum(),
-        last_at=pl.col("at").max(),
+    counts = (
+        ev.group_by("actor", "day")
+        .agg(
+            reveals=reveal.sum(),
+            matches=(pl.col("code") == "match").sum(),
+            prints=(pl.col("code") == "print").sum(),
+            copies=(pl.col("code") == "copy").sum(),
+            searches=(pl.col("code") == "search").sum(),
+            last_at=pl.col("at").max(),
+        )
+        .collect()
     )
     copier = (
         ctx.explanation.access.filter(pl.col("code") == "external.copier")
@@ -186,13 +188,16 @@ def volume(ctx: Context) -> pl.DataFrame:
 def _footprint_refs(ctx: Context, keys: pl.DataFrame) -> pl.DataFrame:
     """Up to MAX_REFS reveal/print/copy/copier lines per (actor, day), as evidence."""
     return (
-        ctx.events.filter(
+        ctx.events.lazy()
+        .filter(
             (pl.col("code").is_in(["print", "copy", "external.copier"]))
             | ((pl.col("code") == "disclosure") & (pl.col("reason").fill_null("") != ""))
         )
-        .join(keys, on=["actor", "day"])
+        .select("actor", "day", "line")
+        .join(keys.lazy(), on=["actor", "day"])
         .group_by("actor", "day")
         .agg(refs=pl.col("line").sort().head(MAX_REFS))
+        .collect()
     )
 
 

@@ -24,9 +24,9 @@ Choices around the model, and why:
   everyone, the uniform ranking names the reviewer every time and the specificity ranking
   names the clerk every time (tests/unit/incident/test_attribution.py). Remaining ties break
   on specificity, |S ∩ R_i| / |R_i|.
-- p. Pass it, or let it be estimated as the share of the list's rows that match nobody in
-  the office (clamped to [0.01, 0.9]): if 3 rows in 10 demonstrably came from elsewhere, a
-  prior of 0.3 that any one row did is the plain reading of the evidence. A heuristic, and
+- p. Pass it, or let it be estimated as the share of the list's rows that name nobody in
+  the office — no match, or only a weak one (clamped to [0.01, 0.9]): if 3 rows in 10
+  came from elsewhere, a prior of 0.3 that any one row did is the plain reading. A heuristic, and
   named as one in the result (`p_estimated`).
 - Who "received" t depends on what the row shows: an agent who never saw the subject's phone
   cannot have written it down. With `field_aware` (default), V_t holds the agents that saw,
@@ -241,10 +241,12 @@ def _objects(matches: Sequence[RowMatch]) -> dict[str, _Object]:
 
 
 def estimate_p(matches: Sequence[RowMatch]) -> float:
-    """The share of rows that match nobody in the office, clamped to [P_MIN, P_MAX]."""
+    """The share of rows that name nobody in the office — unmatched, or matched only weakly
+    (a common name, a shared birth date) — clamped to [P_MIN, P_MAX]."""
     if not matches:
         raise InvalidInput("the leaked list has no rows", message_ja="リストに行がありません。")
-    unmatched = sum(1 for m in matches if m.status is RowStatus.UNMATCHED)
+    elsewhere = (RowStatus.UNMATCHED, RowStatus.WEAK)
+    unmatched = sum(1 for m in matches if m.status in elsewhere)
     return min(P_MAX, max(P_MIN, unmatched / len(matches)))
 
 

@@ -22,7 +22,6 @@ visits that come back with a missing document, break-glass that a supervisor fin
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 import random
 from collections.abc import Iterable, Sequence
@@ -79,19 +78,22 @@ for _city in CITIES:  # longest first, as CITIES is sorted
     _CITY_INDEX[_city[:2]] = (*_CITY_INDEX.get(_city[:2], ()), _city)
 
 
-_DATES: dict[int, str] = {}
+_MINUTES: dict[int, str] = {}
 
 
 def utc_text(us: int) -> str:
-    """µs since the epoch as `format_time` spells it (YYYY-MM-DDTHH:MM:SS.ffffffZ), fast."""
-    days, rem = divmod(us, 86_400_000_000)
-    text = _DATES.get(days)
-    if text is None:
-        text = _DATES[days] = (date(1970, 1, 1) + timedelta(days=days)).isoformat()
+    """µs since the epoch as `format_time` spells it (YYYY-MM-DDTHH:MM:SS.ffffffZ), fast:
+    the date, hour and minute are cached per minute."""
+    minute, rem = divmod(us, MIN_US)
+    prefix = _MINUTES.get(minute)
+    if prefix is None:
+        if len(_MINUTES) > 100_000:
+            _MINUTES.clear()
+        days, m = divmod(minute, 1440)
+        text = (date(1970, 1, 1) + timedelta(days=days)).isoformat()
+        prefix = _MINUTES[minute] = f"{text}T{m // 60:02d}:{m % 60:02d}:"
     seconds, micro = divmod(rem, 1_000_000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{text}T{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}Z"
+    return f"{prefix}{seconds:02d}.{micro:06d}Z"
 
 
 def season(day: date) -> float:
@@ -290,8 +292,13 @@ class Desk:
         self.shift, self.free, self.i = shift, free, 0
         self.cursor = free[0][0] if free else 0.0
 
-    def next_start(self) -> float | None:
-        return max(self.cursor, self.free[self.i][0]) if self.i < len(self.free) else None
+    def peek(self, minutes: float, not_before: float = 0.0) -> float | None:
+        """When `take` would start, without taking."""
+        for a, b in self.free[self.i :]:
+            s = max(a, self.cursor, not_before)
+            if s + minutes <= b:
+                return s
+        return None
 
     def take(self, minutes: float, not_before: float = 0.0) -> tuple[float, float] | None:
         while self.i < len(self.free):
@@ -638,7 +645,9 @@ class Office:
             segments.sort(key=itemgetter(0))
             if segments:
                 a, b, s = segments[-1]
-                segments[-1] = (a, max(b, min(s.leave, 1080.0)), s)  # serves the queue out
+                end = max(b, min(s.leave, 1080.0))  # serves the queue out
+                segments[-1] = (a, end, s)
+                busy.setdefault(s.staff.staff_id, []).append((b, end))
             out.append(Window(code, segments))
         for s in floaters:
             if s.kind == "full" and s.lunch is None:
@@ -1081,16 +1090,16 @@ class Office:
         by_role: dict[str, list[Desk]] = {}
         for sid, d in desks.items():
             by_role.setdefault(ctx.shifts[sid].staff.role, []).append(d)
-        # Supervisors first judge yesterday's break-glass, then sample yesterday's intake.
+        # Supervisors judge yesterday's break-glass in the morning and sample yesterday's
+        # intake during the day; tasks are spread over the day, as people do other work too.
         sups = by_role.get("supervisor", [])
         pending, self.breakglass_pending = self.breakglass_pending, []
-        for grant, subjects, p_ok in pending:
-            done = _schedule(sups, [2.0 + 2 * rng.random()])
-            if not done:
-                self.breakglass_pending.append((grant, subjects, p_ok))
-                continue
-            d, a, _ = done[0]
+        reviews = [(2.0 + 2 * rng.random(), 540 + 90 * rng.random()) for _ in pending]
+        placed = _schedule(sups, reviews)
+        for n, d, a, _ in placed:
+            grant, subjects, p_ok = pending[n]
             ok = rng.random() < p_ok
+            note = "業務上必要" if ok else "業務上の必要性を確認できない"
             log.add(
                 a,
                 C.BREAKGLASS_REVIEW,
@@ -1100,24 +1109,22 @@ class Office:
                 "break_glass_review",
                 None,
                 d.shift.staff.desk,
-                {
-                    "grant": grant,
-                    "justified": ok,
-                    "note": "業務上必要" if ok else "業務上の必要性を確認できない",
-                },
+                {"grant": grant, "justified": ok, "note": note},
             )
+        done = {n for n, *_ in placed}
+        self.breakglass_pending += [p for n, p in enumerate(pending) if n not in done]
         pool, self.qa_yesterday, self.qa_today = self.qa_yesterday, self.qa_today, []
         sample = rng.sample(pool, min(len(pool), self.work.qa_per_supervisor * len(sups)))
-        for n, (d, a, b) in enumerate(_schedule(sups, [4 + 4 * rng.random() for _ in sample])):
-            self._task(
-                ctx, ids, d, a, b, sample[n], "qa_review", "qa", f"QA-{ctx.day:%Y%m%d}-{n + 1:03d}"
-            )
+        for n, d, a, b in _schedule(sups, [(4 + 4 * rng.random(), _daytime(rng)) for _ in sample]):
+            qa = f"QA-{ctx.day:%Y%m%d}-{n + 1:03d}"
+            self._task(ctx, ids, d, a, b, sample[n], "qa_review", "qa", qa)
         self.confounders.qa_samples += len(sample)
-        # Online acceptance by clerks off the window; reviews; senior reviews.
-        clerks = by_role.get("counter_clerk", [])
+        # Online acceptance by clerks off the window; reviews (in the peak months some run
+        # into the evening, with the overtime); senior reviews by supervisors.
         accept, self.accept_queue = self.accept_queue, []
-        jobs = _schedule(clerks, [5 + 5 * rng.random() for _ in accept])
-        for n, (d, a, b) in enumerate(jobs):
+        tasks = [(5 + 5 * rng.random(), _daytime(rng)) for _ in accept]
+        placed = _schedule(by_role.get("counter_clerk", []), tasks)
+        for n, d, a, b in placed:
             self._task(
                 ctx,
                 ids,
@@ -1129,18 +1136,29 @@ class Office:
                 "review",
                 f"AC-{accept[n].app.application_id}",
             )
-        self.accept_queue = accept[len(jobs) :]
+        done = {n for n, *_ in placed}
+        self.accept_queue = [x for n, x in enumerate(accept) if n not in done]
         due = [r for r in self.review_queue if r[0] <= index]
         self.review_queue = [r for r in self.review_queue if r[0] > index]
         for step, role in (("review", "reviewer"), ("senior_review", "supervisor")):
-            todo = [x for _, s, x in due if s == step]
-            minutes = [(8 if step == "review" else 20) * rng.lognormvariate(0.3, 0.3) for _ in todo]
-            jobs = _schedule(by_role.get(role, []), minutes)
-            for n, (d, a, b) in enumerate(jobs):
+            todo = [x for _, st, x in due if st == step]
+            base = 8.0 if step == "review" else 20.0
+            tasks = [
+                (
+                    base * rng.lognormvariate(0.3, 0.3),
+                    1050 + 120 * rng.random()
+                    if ctx.peak and rng.random() < 0.12
+                    else _daytime(rng),
+                )
+                for _ in todo
+            ]
+            placed = _schedule(by_role.get(role, []), tasks)
+            for n, d, a, b in placed:
                 self._task(
                     ctx, ids, d, a, b, todo[n], step, "review", f"RV-{todo[n].app.application_id}"
                 )
-            self.review_queue += [(index + 1, step, x) for x in todo[len(jobs) :]]
+            done = {n for n, *_ in placed}
+            self.review_queue += [(index + 1, step, x) for n, x in enumerate(todo) if n not in done]
         self._production(ctx, rng, ids, by_role.get("issuance_clerk", []) or sups)
         self.production_queue += self.approved_today
         self.approved_today = []
@@ -1264,11 +1282,11 @@ class Office:
         batch, self.production_queue = self.production_queue, []
         if not batch:
             return
-        jobs = _schedule(desks, [15 + 0.2 * len(batch)], not_before=600)
+        jobs = _schedule(desks, [(15 + 0.2 * len(batch), 600 + 60 * rng.random())])
         if not jobs:
             self.production_queue = batch
             return
-        d, a, b = jobs[0]
+        _, d, a, b = jobs[0]
         log, actor, desk = ctx.log, d.shift.staff.staff_id, d.shift.staff.desk
         grant, ref = ids.grant(), f"PB-{ctx.day:%Y%m%d}"
         subjects = tuple(sorted(x.app.applicant_id for x in batch))
@@ -1682,28 +1700,32 @@ def _slot(w: Window, t: float, v: Visit, ctx: DayContext) -> tuple[float, Shift]
 
 
 def _schedule(
-    desks: list[Desk], minutes: Iterable[float], not_before: float = 0.0
-) -> list[tuple[Desk, float, float]]:
-    """Give each task, in order, to the desk that can start it first; stop when none can."""
-    heap = [(t, n) for n, d in enumerate(desks) if (t := d.next_start()) is not None]
-    heapq.heapify(heap)
-    out: list[tuple[Desk, float, float]] = []
-    for m in minutes:
-        placed = False
-        while heap:
-            _, n = heapq.heappop(heap)
-            slot = desks[n].take(m, not_before)
-            if slot is None:
-                continue
-            out.append((desks[n], *slot))
-            nxt = desks[n].next_start()
-            if nxt is not None:
-                heapq.heappush(heap, (nxt, n))
-            placed = True
-            break
-        if not placed:
-            break
+    desks: list[Desk], tasks: list[tuple[float, float]]
+) -> list[tuple[int, Desk, float, float]]:
+    """Place tasks (minutes, not before) in order of their earliest start, each at the desk
+    that can start it first. Returns (task index, desk, start, end); a task no desk can
+    take today is left out (the caller carries it over)."""
+    out: list[tuple[int, Desk, float, float]] = []
+    if not desks:
+        return out
+    for n in sorted(range(len(tasks)), key=lambda i: tasks[i][1]):
+        minutes, not_before = tasks[n]
+        best: tuple[float, Desk] | None = None
+        for d in desks:
+            start = d.peek(minutes, not_before)
+            if start is not None and (best is None or start < best[0]):
+                best = (start, d)
+                if start <= not_before:
+                    break
+        if best is not None:
+            a, b = best[1].take(minutes, not_before) or (best[0], best[0] + minutes)
+            out.append((n, best[1], a, b))
     return out
+
+
+def _daytime(rng: random.Random) -> float:
+    """When a back-office task comes up: any time from 09:00 to 16:30."""
+    return 540 + 450 * rng.random()
 
 
 def _desk_time(s: Shift, busy: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -179,6 +179,7 @@ def test_it_reveals_a_masked_field_only_with_a_reason(served):
     assert 'data-testid="watermark"' in shown.content.decode()
     entry = Entry.objects.filter(code="disclosure", grant=grant.grant_id).order_by("-seq").first()
     assert "phone" in bytes(entry.data).decode()
+    assert "電話番号の記載誤りの確認" in bytes(entry.data).decode()  # the typed reason
     hidden = client.post(
         url, {"subject": app.applicant, "field": "criminal_answers", "reason": "確認のため"}
     )

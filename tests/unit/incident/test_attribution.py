@@ -226,8 +226,19 @@ def test_it_counts_only_agents_that_saw_what_the_row_shows() -> None:
     assert {s.agent for s in blind.staff} == {"intake", "pickup"}
 
 
-def test_it_estimates_p_from_the_rows_that_match_nobody() -> None:
-    matches = [resolved(i, f"t{i}") for i in range(7)] + [resolved(9, None)] * 3
+def test_it_estimates_p_from_the_rows_that_name_nobody_in_the_office() -> None:
+    weak = RowMatch(
+        LeakedRow(8, ROW_KINDS),
+        RowStatus.WEAK,
+        (Candidate("t0", Strength.WEAK, ("name_kana",)),),
+        None,
+    )
+    matches = [
+        *(resolved(i, f"t{i}") for i in range(7)),
+        weak,
+        resolved(9, None),
+        resolved(10, None),
+    ]
     assert estimate_p(matches) == pytest.approx(0.3)
     assert estimate_p([resolved(1, "t1")]) == 0.01
     assert estimate_p([resolved(1, None)]) == 0.9

@@ -24,6 +24,7 @@ from ryoken.incident.documents import (
     render_text_pdf,
     to_json_bytes,
 )
+from ryoken.incident.pdf import render
 from ryoken.incident.scope import Period, scope
 
 JST = timezone(timedelta(hours=9))
@@ -197,3 +198,11 @@ def test_it_renders_the_same_bytes_twice_and_falls_back_to_a_cid_font(pdf_pages)
     assert b"/FontFile2" not in fallback and b"HeiseiKakuGo-W5" in fallback
     assert "4人" in squash("".join(pdf_pages(fallback)))
     assert b"/FontFile2" in render_report_pdf(report)
+
+
+def test_it_renders_documents_with_different_characters_one_after_another(pdf_pages) -> None:
+    first, _ = render([[("body", "報告書 一二三")]], title="a", author="b")
+    second, font = render([[("body", "豊島区南池袋 𠮷田")]], title="a", author="b")
+    assert font.embedded
+    assert squash(pdf_pages(first)[0]) == "報告書一二三"
+    assert squash(pdf_pages(second)[0]) == "豊島区南池袋𠮷田"

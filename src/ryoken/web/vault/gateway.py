@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
-import secrets
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ryoken.audit.events import Event, EventCode
+from ryoken.domain import people
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.errors import AccessDenied, InvalidInput, KeyUnavailable, LedgerError
 from ryoken.privacy import envelope
@@ -250,7 +251,8 @@ def match(
 
 
 def new_subject_id() -> str:
-    return "ds_" + secrets.token_hex(12)
+    """A random pseudonymous id in the domain's format (ds_ + 26 characters)."""
+    return str(people.new_subject_id(os.urandom))
 
 
 def create_subject(
