@@ -32,7 +32,7 @@ import polars as pl
 from bench.common import Row, machine, report
 
 DAYS = int(os.environ.get("RYOKEN_BENCH_DETECT_DAYS", "245"))
-CLERKS = int(os.environ.get("RYOKEN_BENCH_DETECT_CLERKS", "220"))
+CLERKS = int(os.environ.get("RYOKEN_BENCH_DETECT_CLERKS", "150"))
 VISITS = 24  # per clerk per day
 REVIEWERS = 120
 NAIVE_EVENTS = 1_000_000

@@ -61,16 +61,16 @@ def _fixed_offset(tz: str, lo: datetime, hi: datetime) -> timedelta | None:
 def prepare(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     """Add the office-local day and minute of day every detector uses."""
     local = pl.col("at").dt.convert_time_zone(config.tz)
+    day, minute = local.dt.date(), local.dt.hour() * 60 + local.dt.minute()
     if events.height:
         lo, hi = events.get_column("at").min(), events.get_column("at").max()
         if isinstance(lo, datetime) and isinstance(hi, datetime):
             offset = _fixed_offset(config.tz, lo, hi)
-            if offset is not None:  # Asia/Tokyo: plain arithmetic, no zone lookups per row
-                local = pl.col("at").dt.replace_time_zone(None) + offset
-    return events.with_columns(
-        day=local.dt.date(),
-        minute=(local.dt.hour().cast(pl.Int32) * 60 + local.dt.minute().cast(pl.Int32)),
-    )
+            if offset is not None:  # Asia/Tokyo: integer arithmetic, no calendar per row
+                us = pl.col("at").dt.epoch("us") + offset // timedelta(microseconds=1)
+                day = (us // 86_400_000_000).cast(pl.Int32).cast(pl.Date)
+                minute = (us % 86_400_000_000) // 60_000_000
+    return events.with_columns(day=day, minute=minute.cast(pl.Int32))
 
 
 def office_days(events: pl.DataFrame, config: DetectConfig) -> pl.Series:
@@ -105,19 +105,21 @@ def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
         .then(pl.lit("break_glass"))
         .otherwise(pl.col("kind"))
     )
-    first = pl.col("at").arg_min()
+    # One row per grant. A grant's rows agree on actor, kind, ticket and terminal (added
+    # persons repeat them), so the cheap max() picks the value; `served` counts the persons
+    # the work covered (applicants and the family their papers name).
     head = (
-        opens.with_columns(kind=kind)
+        opens.with_columns(kind=kind, n=pl.col("subjects").list.len())
+        .drop("subjects")
         .filter(pl.col("grant").is_not_null())
         .group_by("grant")
         .agg(
-            actor=pl.col("actor").get(first),
-            kind=pl.col("kind").drop_nulls().first(),
-            ticket=pl.col("ticket").drop_nulls().first(),
-            terminal=pl.col("terminal").drop_nulls().first(),
+            actor=pl.col("actor").max(),
+            kind=pl.col("kind").max(),
+            ticket=pl.col("ticket").max(),
+            terminal=pl.col("terminal").max(),
             opened=pl.col("at").min(),
-            # persons the work covered (applicants and the family their papers name)
-            served=pl.col("subjects").list.len().sum().cast(pl.Int64),
+            served=pl.col("n").sum().cast(pl.Int64),
         )
     )
     closes = (

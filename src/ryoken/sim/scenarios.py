@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -714,6 +715,16 @@ _KANJI_VARIANTS = {
     "桜": "櫻", "国": "國", "真": "眞", "島": "嶋", "富": "冨", "吉": "𠮷", "竜": "龍",
     "徳": "德", "恵": "惠", "関": "關", "実": "實",
 }  # fmt: skip
+_CORRUPTIONS = [
+    "kanji_variant",
+    "kana_hiragana",
+    "kana_halfwidth",
+    "no_space",
+    "date_form",
+    "address_form",
+    "fullwidth_digits",
+]
+_CORRUPTIONS_ORDER = [*_CORRUPTIONS, "typo"]
 _KANA_TYPOS = {
     "シ": "ツ",
     "ツ": "シ",
@@ -770,16 +781,10 @@ def corrupt(rng: random.Random, row: dict[str, str]) -> tuple[dict[str, str], li
     """Variants a list picks up when typed or scanned: old kanji forms, hiragana or
     half-width readings, full-width digits, another address or date form, a typo."""
     out = dict(row)
-    kinds = [
-        "kanji_variant",
-        "kana_hiragana",
-        "kana_halfwidth",
-        "no_space",
-        "fullwidth_digits",
-        "address_form",
-        "date_form",
-    ]
-    wanted = rng.sample(kinds, 1 + rng.randrange(2)) + (["typo"] if rng.random() < 0.4 else [])
+    wanted = rng.sample(_CORRUPTIONS, 1 + rng.randrange(2)) + (
+        ["typo"] if rng.random() < 0.4 else []
+    )
+    wanted.sort(key=_CORRUPTIONS_ORDER.index)  # a date is re-written before its digits widen
     applied = []
     for kind in wanted:
         before = dict(out)
@@ -829,7 +834,10 @@ def _apply(rng: random.Random, kind: str, out: dict[str, str]) -> None:
 
 
 def _date_form(rng: random.Random, iso: str) -> str:
-    d = date.fromisoformat(iso)
+    try:  # a date already in full-width digits is read as the person would
+        d = date.fromisoformat(unicodedata.normalize("NFKC", iso))
+    except ValueError:
+        return iso
     if rng.random() < 0.5:
         return f"{d.year}/{d.month}/{d.day}"
     for since, era in _ERAS:
