@@ -25,16 +25,32 @@ import json
 import os
 import random
 import secrets
+import struct
 import sys
+import zlib
 from datetime import timedelta
 from pathlib import Path
 
 OFFICE = "TKY-IKB"
-# A real (tiny, grey, 2×2) PNG: the face photo of every ready passport's holder.
-PHOTO = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000002000000020800000000"
-    "57dd52f80000000e49444154789c636868686800000404010169b03c3f0000000049454e44ae426082"
-)
+
+
+def tiny_png() -> bytes:
+    """A real (tiny, grey, 2×2) PNG: the face photo of every ready passport's holder."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x80\x80" * 2)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
 _SURNAMES = [
     ("山田", "ヤマダ"),
     ("佐藤", "サトウ"),
@@ -151,7 +167,7 @@ def _ready_passports(count: int, rng: random.Random) -> dict[str, dict[str, str]
                     "name_kana": f"{surname_kana} {given_kana}",
                     "birth_date": birth,
                     "passport_number": number,
-                    "face_photo": PHOTO,
+                    "face_photo": tiny_png(),
                 },
                 purpose="bench seed",
                 retain_until=today.replace(year=today.year + 11),

@@ -33,6 +33,9 @@ from ryoken.privacy.masking import mask
 from ryoken.privacy.policy import Exposure, Step, exposure
 
 MIN_CHECKED_LENGTH = 4
+# What a mask leaves out is searched for only when at least this long: a postcode's last four
+# digits ("0021") could turn up by chance in a random token on the page.
+MIN_HIDDEN_PART = 5
 _RANK = {Exposure.HIDDEN: 0, Exposure.MATCH_ONLY: 1, Exposure.MASKED: 2, Exposure.SHOWN: 3}
 _LABELS = {f.label_ja: f.name for f in FIELDS}
 _ROW = re.compile(r'data-testid="row-([a-z_]+)"(?:\s+data-exposure="([a-z_]+)")?')
@@ -95,7 +98,7 @@ def hidden_part(name: str, value: Plain) -> set[str]:
     while keep < min(len(text), len(masked)) and text[keep] == masked[keep]:
         keep += 1
     rest = text[keep:].strip(" -")
-    return {rest} if len(rest) >= MIN_CHECKED_LENGTH else set()
+    return {rest} if len(rest) >= MIN_HIDDEN_PART else set()
 
 
 def _rows(page: str) -> list[tuple[str, str | None]]:

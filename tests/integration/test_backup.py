@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 RYOKEN = [sys.executable, "-m", "ryoken.cli"]
 
 
