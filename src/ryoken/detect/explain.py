@@ -224,9 +224,11 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         )
         .collect()
     )
-    rows = acc.select(
-        "line", "at", "day", "minute", "actor", "code", "grant", subject="subjects"
-    ).explode("subject")
+    rows = (
+        acc.select("line", "at", "day", "minute", "actor", "code", "grant", subject="subjects")
+        .explode("subject")
+        .with_row_index("rid")
+    )
     in_time = (pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew)
     # Fast path: almost every access names the grant it ran under; check that one first
     # (a unique (grant, person) key, so a plain join), and search all of the actor's grants
@@ -236,36 +238,35 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         on=["grant", "subject"],
         how="left",
     )
-    ok = (pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)
-    fast = claimed.filter(ok.fill_null(False)).select(
-        "line", "subject", rank=pl.lit(0, pl.Int8), explained_by=pl.col("kind")
+    ok = ((pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)).fill_null(
+        False
     )
-    residue = claimed.filter(~ok.fill_null(False)).select(rows.columns)
+    claimed = claimed.with_columns(ok=ok)
     slow = (
-        residue.drop_nulls("subject")
-        .drop("grant")
-        .join(spans, on=["actor", "subject"], how="inner")
+        claimed.filter(~pl.col("ok") & pl.col("subject").is_not_null())
+        .select("rid", "actor", "subject", "at")
+        .join(spans.drop("grant"), on=["actor", "subject"], how="inner")
         .filter(in_time)
         .sort("rank", "opened")
-        .group_by("line", "subject")
-        .agg(rank=pl.col("rank").first(), explained_by=pl.col("kind").first())
+        .group_by("rid")
+        .agg(slow_rank=pl.col("rank").first(), slow_by=pl.col("kind").first())
     )
-    hits = pl.concat([fast, slow])
-    rows = rows.drop("grant")
+    rank = (
+        pl.when(pl.col("subject").is_null())
+        .then(pl.lit(0, pl.Int8))  # an access that names nobody shows no personal data
+        .when(pl.col("ok"))
+        .then(pl.lit(0, pl.Int8))
+        .otherwise(pl.col("slow_rank").fill_null(_NO_GRANT))
+    )
     per_subject = (
-        rows.join(hits, on=["line", "subject"], how="left")
+        claimed.select(*rows.columns, "ok", "kind")
+        .join(slow, on="rid", how="left")
         .with_columns(
-            # an access that names nobody shows no personal data: nothing to explain
-            rank=pl.when(pl.col("subject").is_null())
-            .then(pl.lit(0, pl.Int8))
-            .otherwise(pl.col("rank").fill_null(_NO_GRANT))
+            rank=rank,
+            explained_by=pl.when(pl.col("ok")).then(pl.col("kind")).otherwise(pl.col("slow_by")),
         )
-        .with_columns(
-            status=pl.col("rank").replace_strict(
-                {v: k for k, v in _RANK.items()}, return_dtype=pl.String
-            ),
-            explained=pl.col("rank") == 0,
-        )
+        .with_columns(status=_status_name(pl.col("rank")), explained=pl.col("rank") == 0)
+        .drop("grant", "ok", "kind", "slow_rank", "slow_by", "rid")
     )
     worst = per_subject.group_by("line").agg(rank=pl.col("rank").max())
     access = acc.join(worst, on="line", how="left").with_columns(
@@ -273,13 +274,14 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     )
     copier = _explain_copier(events, access)
     access = pl.concat([access, copier], how="diagonal_relaxed").with_columns(
-        status=pl.col("rank").replace_strict(
-            {v: k for k, v in _RANK.items()}, return_dtype=pl.String
-        ),
-        explained=pl.col("rank") == 0,
+        status=_status_name(pl.col("rank")), explained=pl.col("rank") == 0
     )
     per_subject = per_subject.filter(pl.col("subject").is_not_null()).drop("rank")
-    return Explanation(access.drop("rank").sort("line"), per_subject, table, spans)
+    return Explanation(access.drop("rank"), per_subject, table, spans)
+
+
+def _status_name(rank: pl.Expr) -> pl.Expr:
+    return rank.replace_strict({v: k for k, v in _RANK.items()}, return_dtype=pl.String)
 
 
 def _explain_copier(events: pl.DataFrame, access: pl.DataFrame) -> pl.DataFrame:
