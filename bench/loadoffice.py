@@ -44,10 +44,7 @@ def tiny_png() -> bytes:
     header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x80\x80" * 2)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 

@@ -95,7 +95,8 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     give the median rate p and a robust dispersion φ (from the median squared Pearson
     residual); z_peer = (O - pN) / sqrt(φ pN + 1). The person's own first `baseline_days`
     working days give p_own, frozen, so a slow ramp (S8) cannot drag the baseline with it;
-    z_own = (O - p_own N) / sqrt(φ p_own N + 1).
+    z_own = (O - p_own N) / sqrt(φ p_own N (1 + N/N_base) + 1), the last factor because
+    p_own is itself estimated from N_base applicants.
     """
     c = ctx.config
     frame = volume_frame(ctx)
@@ -141,7 +142,9 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
         p_own = (pl.col(f"b_{m}") + p.fill_null(0.0)) / (pl.col("base_n") + 1)
         e_own = p_own * pl.col("n")
         z_own = pl.when(eligible & after_base).then(
-            (o - e_own) / (phi.fill_null(1.0) * e_own + 1).sqrt()
+            # the baseline rate is itself an estimate: its variance adds (N / N_base)
+            (o - e_own)
+            / (phi.fill_null(1.0) * e_own * (1 + pl.col("n") / pl.col("base_n")) + 1).sqrt()
         )
         exprs += [z_peer.alias(f"zp_{m}"), z_own.alias(f"zo_{m}")]
     return frame.with_columns(exprs)

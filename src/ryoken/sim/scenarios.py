@@ -230,11 +230,16 @@ class Insider(Hooks):
     # -- helpers --------------------------------------------------------------------------
 
     def _moment(self, ctx: DayContext, staff_id: str) -> tuple[float, str] | None:
-        """A time and terminal where `staff_id` is logged in today."""
+        """A time and terminal where `staff_id` is logged in today: at their desk if they
+        have half an hour there (not at the window with an applicant in front of them)."""
         sessions = [s for s in ctx.sessions.get(staff_id, []) if s.end - s.start > 8]
+        desk = [s for s in sessions if not s.terminal.startswith("W")]
+        if sum(s.end - s.start for s in desk) >= 30:
+            sessions = desk
         if not sessions:
             return None
-        s = sessions[self.rng.randrange(len(sessions))]
+        weights = [s.end - s.start for s in sessions]
+        s = self.rng.choices(sessions, weights=weights)[0]
         return s.start + 2 + (s.end - s.start - 6) * self.rng.random(), s.terminal
 
     def _lookup(
@@ -491,13 +496,18 @@ class Snooper(Insider):
             return
         rate = self.intensity
         count = int(rate) + (self.rng.random() < rate - int(rate))
+        if not count:
+            return
         member = ctx.shifts[staff].staff
-        older = set(self._older_subjects(ctx))
         office = ctx.office
+
+        def older(ids: list[str]) -> list[str]:
+            return [s for s in ids if office.subjects[s].first_day < ctx.index]
+
         pools = {
-            "watchlist": [s for s in office.watchlist if s in older],
-            "neighbour": [s for s in office.by_area.get(member.area, []) if s in older],
-            "surname": [s for s in office.by_surname.get(member.surname[0], []) if s in older],
+            "watchlist": older(office.watchlist),
+            "neighbour": older(office.by_area.get(member.area, [])),
+            "surname": older(office.by_surname.get(member.surname[0], [])),
         }
         kinds = {"watchlist": "name_kanji", "neighbour": "address", "surname": "name_kanji"}
         for _ in range(count):

@@ -51,6 +51,7 @@ HOME = "東京都"
 MIN_US = 60_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OPEN, LAST_TICKET, CLOSE = 540.0, 990.0, 1020.0  # windows 09:00-17:00, tickets until 16:30
+OVERTIME_END = 1080.0  # a window serves the waiting queue out until 18:00 at the latest
 COUNTER_COPIER, OFFICE_COPIER, DOOR = "MFP-1F", "MFP-2F", "D-STAFF"
 
 C = EventCode
@@ -72,6 +73,13 @@ Row = tuple[
 _SEASON = {1: 1.25, 2: 1.05, 3: 1.45, 4: 1.0, 5: 0.9, 6: 0.85, 7: 1.1, 8: 1.4, 9: 0.9}
 _SEASON |= {10: 0.85, 11: 0.8, 12: 0.85}
 _SEASON_MEAN = sum(_SEASON.values()) / 12
+# (cumulative share, from, to): tickets in minutes after midnight.
+_ARRIVALS = (
+    (0.25, 540.0, 600.0),
+    (0.6, 600.0, 720.0),
+    (0.75, 720.0, 840.0),
+    (1.1, 840.0, LAST_TICKET),
+)
 _REVEAL_REASONS = ("電話番号の確認", "本人の申出による連絡先確認", "記載内容の確認")
 _CITY_INDEX: dict[str, tuple[str, ...]] = {}
 for _city in CITIES:  # longest first, as CITIES is sorted
@@ -428,9 +436,6 @@ class Office:
 
     # -- the registry ------------------------------------------------------------------
 
-    def subject(self, subject_id: str) -> Subject:
-        return self.subjects[subject_id]
-
     def _register(
         self, person: SimPerson, family: str, index: int, *, watch: bool = False
     ) -> Subject:
@@ -581,7 +586,7 @@ class Office:
                 continue
             person = self._canary_person(ctx.day)
             pickup = w.code in self.pickup_windows
-            app = _canary_application(ctx.day, person, len(self.canaries), pickup)
+            app = _canary_application(ctx.day, person, len(self.canaries))
             case = Case(app, (person,), canary=True)
             self._register(person, "own:" + person.person_id, ctx.index)
             self.canaries.append(person.person_id)
@@ -645,7 +650,7 @@ class Office:
             segments.sort(key=itemgetter(0))
             if segments:
                 a, b, s = segments[-1]
-                end = max(b, min(s.leave, 1080.0))  # serves the queue out
+                end = max(b, min(s.leave, OVERTIME_END))  # serves the queue out
                 segments[-1] = (a, end, s)
                 busy.setdefault(s.staff.staff_id, []).append((b, end))
             out.append(Window(code, segments))
@@ -1623,7 +1628,7 @@ def breakglass(
     return rows
 
 
-def _canary_application(day: date, person: SimPerson, n: int, pickup: bool) -> SimApplication:
+def _canary_application(day: date, person: SimPerson, n: int) -> SimApplication:
     f = person.fields
     birth = date.fromisoformat(f["birth_date"])
     age = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
@@ -1655,15 +1660,7 @@ def _canary_application(day: date, person: SimPerson, n: int, pickup: bool) -> S
 def _arrival(rng: random.Random) -> float:
     """Ticket time: a morning rush, a lull at lunch, a steady afternoon; none after 16:30."""
     u = rng.random()
-    a, b = (
-        (540, 600)
-        if u < 0.25
-        else (600, 720)
-        if u < 0.6
-        else (720, 840)
-        if u < 0.75
-        else (840, 990)
-    )
+    a, b = next((a, b) for share, a, b in _ARRIVALS if u < share)
     return a + (b - a) * rng.random()
 
 

@@ -1,3 +1,4 @@
+import importlib
 import importlib.util
 
 from django.urls import URLPattern, URLResolver, include, path
@@ -30,3 +31,8 @@ for prefix, dotted in (
         present = False
     if present:
         urlpatterns.append(path(prefix, include(dotted)))
+        # The area's home-page entries: (capability, url name, label), label marked for
+        # translation in the area's module and rendered in the staff member's language.
+        for entry in getattr(importlib.import_module(dotted), "MENU", ()):
+            if entry not in accounts.HOME_LINKS:  # the URLconf may be imported again
+                accounts.HOME_LINKS.append(entry)

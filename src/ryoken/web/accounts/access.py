@@ -3,8 +3,8 @@
 Views declare a capability with `@requires("capability")`. The decorator answers, in order:
 logged in with a verified second factor? → a staff member? → in standing today (not frozen,
 inside the contract period, the role's qualifications current)? → does the role hold the
-capability? A refusal renders a Japanese page that says why (403); an anonymous visitor is
-sent to the login page.
+capability? A refusal renders a page that says why (403), in the staff member's language;
+an anonymous visitor is sent to the login page.
 
 Objects are reached only through `access_*` helpers, which raise `Http404` for "missing"
 and "forbidden" alike, so a stranger cannot probe which records exist.
@@ -22,8 +22,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ryoken.web.accounts.models import Qualification, Role, RoleRequirement, Staff
+from ryoken.web.i18n import bilingual
 
 R = Role
 # capability → roles that hold it. Every view names exactly one capability.
@@ -52,6 +54,8 @@ class Standing:
     ok: bool
     reasons_ja: tuple[str, ...] = ()
     reasons_en: tuple[str, ...] = ()
+    # The same reasons in the language of the current request, for the refusal page.
+    reasons: tuple[str, ...] = ()
 
 
 def staff_of(user: Any) -> Staff | None:
@@ -64,19 +68,47 @@ def staff_of(user: Any) -> Staff | None:
     return staff
 
 
+def _both(msgid: str, **params: str) -> tuple[str, str]:
+    """The Japanese text (the msgid) and the same text in the active language."""
+    return msgid % params, gettext(msgid) % params
+
+
+def _day(day: date) -> dict[str, str]:
+    return {"year": f"{day:%Y}", "month": f"{day:%m}", "day": f"{day:%d}"}
+
+
 def standing(staff: Staff, today: date) -> Standing:
     """Whether `staff` may act today, with every reason they may not."""
     ja: list[str] = []
     en: list[str] = []
+    shown: list[str] = []
+
+    def refuse(texts: tuple[str, str], english: str) -> None:
+        ja.append(texts[0])
+        shown.append(texts[1])
+        en.append(english)
+
     if staff.frozen:
-        ja.append("アクセスは停止されています（調査中）。")
-        en.append("access is frozen (evidence hold)")
+        refuse(
+            _both(gettext_noop("アクセスは停止されています（調査中）。")),
+            "access is frozen (evidence hold)",
+        )
     if today < staff.contract_start:
-        ja.append(f"契約期間は{staff.contract_start:%Y年%m月%d日}からです。")
-        en.append(f"contract starts {staff.contract_start}")
+        refuse(
+            _both(
+                gettext_noop("契約期間は%(year)s年%(month)s月%(day)s日からです。"),
+                **_day(staff.contract_start),
+            ),
+            f"contract starts {staff.contract_start}",
+        )
     if staff.contract_end is not None and today > staff.contract_end:
-        ja.append(f"契約期間は{staff.contract_end:%Y年%m月%d日}に終了しました。")
-        en.append(f"contract ended {staff.contract_end}")
+        refuse(
+            _both(
+                gettext_noop("契約期間は%(year)s年%(month)s月%(day)s日に終了しました。"),
+                **_day(staff.contract_end),
+            ),
+            f"contract ended {staff.contract_end}",
+        )
     required = RoleRequirement.objects.filter(role=staff.role).select_related("kind")
     current = set(
         Qualification.objects.filter(
@@ -85,9 +117,12 @@ def standing(staff: Staff, today: date) -> Standing:
     )
     for requirement in required:
         if requirement.kind_id not in current:
-            ja.append(f"必要な資格「{requirement.kind.label_ja}」が未取得か期限切れです。")
-            en.append(f"qualification '{requirement.kind.label_en}' missing or expired")
-    return Standing(not ja, tuple(ja), tuple(en))
+            kind = requirement.kind
+            msgid = gettext_noop("必要な資格「%(name)s」が未取得か期限切れです。")
+            ja.append(msgid % {"name": kind.label_ja})
+            shown.append(gettext(msgid) % {"name": bilingual(kind.label_ja, kind.label_en)})
+            en.append(f"qualification '{kind.label_en}' missing or expired")
+    return Standing(not ja, tuple(ja), tuple(en), tuple(shown))
 
 
 def holds(staff: Staff, capability: str) -> bool:
@@ -113,12 +148,12 @@ def requires(
                 return redirect_to_login(request.get_full_path())
             staff = staff_of(user)
             if staff is None:
-                return _refuse(request, ("職員として登録されていません。",))
+                return _refuse(request, (gettext("職員として登録されていません。"),))
             state = standing(staff, timezone.localdate())
             if not state.ok:
-                return _refuse(request, state.reasons_ja)
+                return _refuse(request, state.reasons)
             if not holds(staff, capability):
-                return _refuse(request, ("この画面を利用する権限がありません。",))
+                return _refuse(request, (gettext("この画面を利用する権限がありません。"),))
             request.staff = staff  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,15 +29,15 @@ _STEP_UP = "ryoken_step_up_at"
 
 
 class PasswordForm(forms.Form):
-    username = forms.CharField(label="職員ID", max_length=150)
-    password = forms.CharField(label="パスワード", widget=forms.PasswordInput)
+    username = forms.CharField(label=_("職員ID"), max_length=150)
+    password = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput)
 
 
 class TokenForm(forms.Form):
     token = forms.RegexField(
-        label="確認コード（6桁）",
+        label=_("確認コード（6桁）"),
         regex=r"^\d{6}$",
-        error_messages={"invalid": "6桁の数字を入力してください。"},
+        error_messages={"invalid": _("6桁の数字を入力してください。")},
     )
 
 
@@ -69,9 +71,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             ledger.record(_auth_event(EventCode.AUTH_LOGIN_FAILED, username[:64], request))
             if getattr(request, "axes_locked_out", False):
-                error = "ログインの失敗が続いたため、このアカウントは一時的にロックされています。"
+                error = gettext(
+                    "ログインの失敗が続いたため、このアカウントは一時的にロックされています。"
+                )
             else:
-                error = "職員IDまたはパスワードが正しくありません。"
+                error = gettext("職員IDまたはパスワードが正しくありません。")
         else:
             request.session.cycle_key()  # no session fixation across the two steps
             request.session[_PENDING] = user.pk
@@ -104,7 +108,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         ledger.record(
             _auth_event(EventCode.AUTH_LOGIN_FAILED, user.get_username(), request, factor="totp")
         )
-        error = "確認コードが正しくありません。"
+        error = gettext("確認コードが正しくありません。")
     return render(
         request,
         "accounts/login_otp.html",
@@ -136,7 +140,7 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 class ReauthForm(forms.Form):
-    password = forms.CharField(label="パスワード", widget=forms.PasswordInput)
+    password = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput)
     token = TokenForm.base_fields["token"]
 
 
@@ -151,7 +155,7 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
         if ok_password and device is not None and device.verify_token(form.cleaned_data["token"]):
             request.session[_STEP_UP] = time.time()
             return HttpResponseRedirect(_next_url(request))
-        error = "パスワードまたは確認コードが正しくありません。"
+        error = gettext("パスワードまたは確認コードが正しくありません。")
     return render(
         request, "accounts/reauth.html", {"form": form, "error": error, "next": _next_url(request)}
     )

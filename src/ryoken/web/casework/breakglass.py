@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
@@ -95,7 +96,9 @@ def find_subjects(staff: Staff, target: Target, *, now: datetime) -> list[str]:
     else:
         raise InvalidInput(
             "name the person: a reception number, a passport number, or name and birth date",
-            message_ja="受理番号、旅券番号、または氏名（漢字）と生年月日のいずれかを入力してください。",
+            message_ja=gettext_noop(
+                "受理番号、旅券番号、または氏名（漢字）と生年月日のいずれかを入力してください。"
+            ),
         )
     ledger.record(_search_event(staff, kinds, found, now))
     return found
@@ -109,7 +112,9 @@ def open_breakglass(
     text = check_reason(reason)  # before any search: no reason, no lookup
     subjects = find_subjects(staff, target, now=at)
     if not subjects:
-        raise InvalidInput("nobody matches", message_ja="該当する方が見つかりません。")
+        raise InvalidInput(
+            "nobody matches", message_ja=gettext_noop("該当する方が見つかりません。")
+        )
     if len(subjects) > MAX_SUBJECTS:
         raise RuleViolation(
             f"{len(subjects)} persons match: narrow the search",
@@ -130,7 +135,9 @@ def access_breakglass(staff: Staff, grant_id: str, *, now: datetime | None = Non
     """The caller's own open, unexpired break-glass grant, or AccessDenied."""
     grant = grants.access_grant(staff, grant_id, now)
     if grant.kind != Grant.Kind.BREAK_GLASS:
-        raise AccessDenied("not a break-glass grant", message_ja="有効な業務がありません。")
+        raise AccessDenied(
+            "not a break-glass grant", message_ja=gettext_noop("有効な業務がありません。")
+        )
     return grant
 
 
@@ -172,7 +179,8 @@ def access_for_review(reviewer: Staff, grant_id: str) -> Grant:
     grant = review_queue(reviewer).filter(grant_id=grant_id).first()
     if grant is None:
         raise AccessDenied(
-            "no such break-glass use to review", message_ja="該当する記録はありません。"
+            "no such break-glass use to review",
+            message_ja=gettext_noop("該当する記録はありません。"),
         )
     return grant
 
@@ -212,12 +220,12 @@ def review_breakglass(
     if grant.staff_id == acting_staff.pk:
         raise AccessDenied(
             "nobody reviews their own break-glass",
-            message_ja="自分の緊急アクセスは確認できません。",
+            message_ja=gettext_noop("自分の緊急アクセスは確認できません。"),
         )
     if not justified and not text:
         raise InvalidInput(
             "say why it was not justified",
-            message_ja="「正当と認めない」場合は、その理由を入力してください。",
+            message_ja=gettext_noop("「正当と認めない」場合は、その理由を入力してください。"),
         )
     if len(text) > MAX_REASON:
         raise InvalidInput(
@@ -228,7 +236,7 @@ def review_breakglass(
         if BreakGlassReview.objects.filter(grant=grant).exists():
             raise RuleViolation(
                 "this break-glass use was reviewed meanwhile",
-                message_ja="この緊急アクセスは既に確認済みです。",
+                message_ja=gettext_noop("この緊急アクセスは既に確認済みです。"),
             )
         review = BreakGlassReview.objects.create(
             grant=grant, justified=justified, note=text, reviewed_by=acting_staff, reviewed_at=at

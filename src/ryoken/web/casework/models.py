@@ -7,6 +7,7 @@ where an application is. Passport numbers are personal data and live in the vaul
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.domain.applications import ApplicationKind, ApplicationState, Channel
 from ryoken.domain.fields import SubjectRole
@@ -90,14 +91,14 @@ class Review(models.Model):
     """An assigned review (審査), a senior review, or a supervisor's sampled QA review."""
 
     class Kind(models.TextChoices):
-        REVIEW = "review", "審査"
-        SENIOR = "senior_review", "上級審査"
-        QA = "qa_review", "品質確認"
+        REVIEW = "review", _("審査")
+        SENIOR = "senior_review", _("上級審査")
+        QA = "qa_review", _("品質確認")
 
     class Decision(models.TextChoices):
-        APPROVED = "approved", "承認"
-        REJECTED = "rejected", "却下"
-        CHECKED = "checked", "確認済"
+        APPROVED = "approved", _("承認")
+        REJECTED = "rejected", _("却下")
+        CHECKED = "checked", _("確認済")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(max_length=20, choices=Kind.choices)

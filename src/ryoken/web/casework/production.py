@@ -27,6 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
@@ -95,7 +96,7 @@ def order_batch(*, acting_staff: Staff, now: datetime | None = None) -> Producti
         if not apps:
             raise RuleViolation(
                 "no approved application is waiting for production",
-                message_ja="発注できる発給決定済みの申請はありません。",
+                message_ja=gettext_noop("発注できる発給決定済みの申請はありません。"),
             )
         batch = ProductionBatch.objects.create(
             batch_id=f"PB-{timezone.localdate(at):%Y%m%d}-{secrets.token_hex(3).upper()}",
@@ -122,7 +123,7 @@ def order_batch(*, acting_staff: Staff, now: datetime | None = None) -> Producti
 def access_batch(batch_id: str) -> ProductionBatch:
     batch = ProductionBatch.objects.filter(batch_id=batch_id).first()
     if batch is None:
-        raise AccessDenied("no such batch", message_ja="該当する発注はありません。")
+        raise AccessDenied("no such batch", message_ja=gettext_noop("該当する発注はありません。"))
     return batch
 
 

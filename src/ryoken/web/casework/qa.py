@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, ConfigurationError, InvalidInput, RuleViolation
@@ -89,7 +90,9 @@ def draw_qa_sample(day: date, *, acting_staff: Staff, now: datetime | None = Non
     """The QA sample of `day`, drawn now for `acting_staff` or the one already drawn."""
     at = now or timezone.now()
     if day > timezone.localdate(at):
-        raise InvalidInput(f"{day} has not come yet", message_ja="未来の日付の抽出はできません。")
+        raise InvalidInput(
+            f"{day} has not come yet", message_ja=gettext_noop("未来の日付の抽出はできません。")
+        )
     existing = QASample.objects.filter(day=day).first()
     if existing is not None:
         return existing
@@ -155,7 +158,9 @@ def access_qa_review(staff: Staff, review_id: int) -> Review:
         .first()
     )
     if review is None:
-        raise AccessDenied("no such QA review of yours", message_ja="該当する確認はありません。")
+        raise AccessDenied(
+            "no such QA review of yours", message_ja=gettext_noop("該当する確認はありません。")
+        )
     return review
 
 
@@ -166,14 +171,18 @@ def mark_checked(
     at = now or timezone.now()
     text = note.strip()
     if not text:
-        raise InvalidInput("a QA check needs a note", message_ja="確認結果を入力してください。")
+        raise InvalidInput(
+            "a QA check needs a note", message_ja=gettext_noop("確認結果を入力してください。")
+        )
     if len(text) > MAX_REASONS:
         raise InvalidInput(
             f"the note is limited to {MAX_REASONS} characters",
             message_ja=f"確認結果は{MAX_REASONS}文字以内で入力してください。",
         )
     if review.reviewer_id != acting_staff.pk or review.kind != Review.Kind.QA:
-        raise AccessDenied("not your QA review", message_ja="該当する確認はありません。")
+        raise AccessDenied(
+            "not your QA review", message_ja=gettext_noop("該当する確認はありません。")
+        )
     app = review.application
     with transaction.atomic():
         updated = Review.objects.filter(pk=review.pk, decided_at=None).update(
@@ -181,7 +190,8 @@ def mark_checked(
         )
         if updated != 1:
             raise RuleViolation(
-                "the QA review was checked meanwhile", message_ja="この確認は既に完了しています。"
+                "the QA review was checked meanwhile",
+                message_ja=gettext_noop("この確認は既に完了しています。"),
             )
         ledger.record_in_transaction(
             Event(

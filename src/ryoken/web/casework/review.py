@@ -21,6 +21,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import applications as rules
@@ -150,21 +151,25 @@ def _refusal(
 ) -> tuple[str, str] | None:
     """Why `reviewer` may not take this review (English, Japanese), or None."""
     if not holds(reviewer, "review.work"):
-        return "the staff member does not review", "この職員は審査担当ではありません。"
+        return "the staff member does not review", gettext_noop(
+            "この職員は審査担当ではありません。"
+        )
     if not standing(reviewer, today).ok:
         return (
             "the staff member may not act today",
-            "この職員は現在業務を行えません（契約期間・資格をご確認ください）。",
+            gettext_noop("この職員は現在業務を行えません（契約期間・資格をご確認ください）。"),
         )
     if senior and not holds_senior_qualification(reviewer, today):
         return (
             "a 刑罰等関係 case needs a reviewer with a current senior_review qualification",
-            "刑罰等関係に該当する申請は、上級審査資格を持つ審査担当にのみ割り当てられます。",
+            gettext_noop(
+                "刑罰等関係に該当する申請は、上級審査資格を持つ審査担当にのみ割り当てられます。"
+            ),
         )
     if application.accepted_by and application.accepted_by == reviewer.staff_id:
         return (
             "the staff member accepted this application at the counter",
-            "受付を担当した職員には審査を割り当てられません。",
+            gettext_noop("受付を担当した職員には審査を割り当てられません。"),
         )
     return None
 
@@ -202,7 +207,7 @@ def assign_review(
     if application.state != ApplicationState.IN_REVIEW:
         raise RuleViolation(
             f"application {application} is not in review ({application.state})",
-            message_ja="この申請は審査中ではありません。",
+            message_ja=gettext_noop("この申請は審査中ではありません。"),
         )
     kind = review_kind_for(application)
     refusal = _refusal(
@@ -245,12 +250,14 @@ def access_review(staff: Staff, review_id: int, *, now: datetime | None = None) 
         .first()
     )
     if review is None:
-        raise AccessDenied("no such review of yours", message_ja="該当する審査はありません。")
+        raise AccessDenied(
+            "no such review of yours", message_ja=gettext_noop("該当する審査はありません。")
+        )
     today = timezone.localdate(now or timezone.now())
     if review.kind == Review.Kind.SENIOR and not holds_senior_qualification(staff, today):
         raise AccessDenied(
             "the senior_review qualification is missing or expired",
-            message_ja="上級審査資格が未取得か期限切れのため、この審査は開けません。",
+            message_ja=gettext_noop("上級審査資格が未取得か期限切れのため、この審査は開けません。"),
         )
     return review
 
@@ -305,7 +312,8 @@ def parse_decision(decision: str, reasons: str) -> Decision:
     text = reasons.strip()
     if decision not in ("approve", "reject"):
         raise InvalidInput(
-            f"unknown decision {decision!r}", message_ja="承認か却下を選んでください。"
+            f"unknown decision {decision!r}",
+            message_ja=gettext_noop("承認か却下を選んでください。"),
         )
     if len(text) > MAX_REASONS:
         raise InvalidInput(
@@ -314,7 +322,8 @@ def parse_decision(decision: str, reasons: str) -> Decision:
         )
     if decision == "reject" and not text:
         raise InvalidInput(
-            "a rejection needs its reasons", message_ja="却下の理由を入力してください。"
+            "a rejection needs its reasons",
+            message_ja=gettext_noop("却下の理由を入力してください。"),
         )
     return Decision(decision == "approve", text)
 
@@ -325,7 +334,7 @@ def decide_review(
     """Approve or reject: the application moves, the review records it, the grant closes."""
     at = now or timezone.now()
     if review.reviewer_id != acting_staff.pk:
-        raise AccessDenied("not your review", message_ja="該当する審査はありません。")
+        raise AccessDenied("not your review", message_ja=gettext_noop("該当する審査はありません。"))
     grant = Grant.objects.filter(review=review, closed_at=None).order_by("-opened_at").first()
     to = ApplicationState.APPROVED if decision.approve else ApplicationState.REJECTED
     with transaction.atomic():
@@ -336,7 +345,8 @@ def decide_review(
         )
         if updated != 1:
             raise RuleViolation(
-                "the review was decided meanwhile", message_ja="この審査は既に完了しています。"
+                "the review was decided meanwhile",
+                message_ja=gettext_noop("この審査は既に完了しています。"),
             )
         application = do_transition(
             review.application,

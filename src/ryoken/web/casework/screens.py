@@ -13,41 +13,45 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
-from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure
 from ryoken.web.counter.models import Grant
+from ryoken.web.i18n import bilingual
+from ryoken.web.i18n import state_label as _state_label
 
+# Japanese, marked for the catalog (gettext_noop); translated where shown.
 ROLE_LABELS: dict[str, str] = {
-    SubjectRole.APPLICANT: "申請者",
-    SubjectRole.FAMILY_MEMBER: "戸籍記載者（家族）",
-    SubjectRole.LEGAL_REPRESENTATIVE: "法定代理人",
-    SubjectRole.EMERGENCY_CONTACT: "緊急連絡先",
+    SubjectRole.APPLICANT: gettext_noop("申請者"),
+    SubjectRole.FAMILY_MEMBER: gettext_noop("戸籍記載者（家族）"),
+    SubjectRole.LEGAL_REPRESENTATIVE: gettext_noop("法定代理人"),
+    SubjectRole.EMERGENCY_CONTACT: gettext_noop("緊急連絡先"),
 }
 ROLE_ORDER = list(ROLE_LABELS)
 KIND_LABELS: dict[str, str] = {
-    "new": "新規",
-    "renewal": "切替",
-    "record_change": "記載事項変更",
-    "record_change_same_expiry": "記載事項変更（残存有効期間同一）",
-    "loss_report": "紛失届",
+    "new": gettext_noop("新規"),
+    "renewal": gettext_noop("切替"),
+    "record_change": gettext_noop("記載事項変更"),
+    "record_change_same_expiry": gettext_noop("記載事項変更（残存有効期間同一）"),
+    "loss_report": gettext_noop("紛失届"),
 }
-CHANNEL_LABELS = {"paper": "窓口", "online": "オンライン"}
-SEX_LABELS = {"M": "男", "F": "女"}
+CHANNEL_LABELS = {"paper": gettext_noop("窓口"), "online": gettext_noop("オンライン")}
+SEX_LABELS = {"M": gettext_noop("男"), "F": gettext_noop("女")}
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"%PDF", "application/pdf"))
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def channel_label(channel: str) -> str:
+    return gettext(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else channel
 
 
 def state_label(state: str) -> str:
-    try:
-        return STATE_LABELS_JA[ApplicationState(state)]
-    except ValueError:
-        return state
+    return _state_label(state)
 
 
 def display(name: str, value: str | bytes | None) -> dict[str, Any]:
@@ -58,13 +62,13 @@ def display(name: str, value: str | bytes | None) -> dict[str, Any]:
         if not mime and value.lstrip().startswith(b"<svg"):
             mime = "image/svg+xml"  # shown in <img>, where a script in it never runs
         if not mime:
-            return {"text": f"（画像 {len(value) // 1024} KB）"}
+            return {"text": gettext("（画像 %(kb)s KB）") % {"kb": len(value) // 1024}}
         return {
             "image": f"data:{mime};base64,{base64.b64encode(value).decode()}",
             "pdf": mime == "application/pdf",
         }
     if name == "sex":
-        return {"text": SEX_LABELS.get(value, value)}
+        return {"text": gettext(SEX_LABELS[value]) if value in SEX_LABELS else value}
     return {"text": value}
 
 
@@ -93,9 +97,13 @@ def sections(grant: Grant, roles: dict[str, list[str]]) -> list[dict[str, Any]]:
             {
                 "subject": subject,
                 "order": ROLE_ORDER.index(known[0]),
-                "title": "・".join(ROLE_LABELS[r] for r in known),
+                "title": gettext("・").join(gettext(ROLE_LABELS[r]) for r in known),
                 "rows": [
-                    {"name": r.name, "label": r.label_ja, "exposure": str(r.exposure)}
+                    {
+                        "name": r.name,
+                        "label": bilingual(r.label_ja, FIELDS_BY_NAME[r.name].label_en),
+                        "exposure": str(r.exposure),
+                    }
                     | display(r.name, r.value)
                     for r in rows
                 ],

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import ApplicationState, LossReportState, transition
@@ -46,7 +47,9 @@ def do_transition(
 
             raise IllegalTransition(
                 f"application {application} changed meanwhile ({locked.state})",
-                message_ja="この申請は他の職員により更新されました。画面を開き直してください。",
+                message_ja=gettext_noop(
+                    "この申請は他の職員により更新されました。画面を開き直してください。"
+                ),
             )
         locked.state = str(new)
         for name, value in changes.items():

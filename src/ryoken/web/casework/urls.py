@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.web.casework import views_breakglass, views_production, views_review
 
 app_name = "casework"
 
 # (capability, url name, label) for the home page.
-MENU: list[tuple[str, str, str]] = [
-    ("review.assign", "casework:assign", "審査の割当"),
-    ("review.work", "casework:queue", "審査"),
-    ("qa.work", "casework:qa", "品質確認（抽出）"),
-    ("production.order", "casework:production", "旅券作製の発注"),
-    ("breakglass.open", "casework:breakglass_open", "緊急アクセス"),
-    ("breakglass.review", "casework:breakglass_queue", "緊急アクセスの確認"),
+MENU: list[tuple[str, str, str | Promise]] = [
+    ("review.assign", "casework:assign", _("審査の割当")),
+    ("review.work", "casework:queue", _("審査")),
+    ("qa.work", "casework:qa", _("品質確認（抽出）")),
+    ("production.order", "casework:production", _("旅券作製の発注")),
+    ("breakglass.open", "casework:breakglass_open", _("緊急アクセス")),
+    ("breakglass.review", "casework:breakglass_queue", _("緊急アクセスの確認")),
 ]
 
 urlpatterns: list[URLPattern] = [

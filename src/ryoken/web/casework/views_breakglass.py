@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
@@ -15,6 +16,7 @@ from ryoken.web.accounts.views import step_up_required
 from ryoken.web.casework import breakglass, screens
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
+from ryoken.web.i18n import staff_message
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -40,7 +42,7 @@ def open_view(request: HttpRequest) -> HttpResponse:
                 staff=_staff(request), reason=form["reason"], target=target
             )
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
             return redirect("casework:breakglass_use", grant_id=grant.grant_id)
     return render(
@@ -87,7 +89,7 @@ def use(request: HttpRequest, grant_id: str) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, grant_id: str) -> HttpResponse:
     breakglass.close_breakglass(_own(request, grant_id))
-    messages.success(request, "緊急アクセスを終了しました。")
+    messages.success(request, gettext("緊急アクセスを終了しました。"))
     return redirect("home")
 
 
@@ -109,7 +111,9 @@ def review(request: HttpRequest, grant_id: str) -> HttpResponse:
         verdict = request.POST.get("verdict", "")
         try:
             if verdict not in ("justified", "not_justified"):
-                raise InvalidInput("choose a verdict", message_ja="正当かどうかを選んでください。")
+                raise InvalidInput(
+                    "choose a verdict", message_ja=gettext("正当かどうかを選んでください。")
+                )
             breakglass.review_breakglass(
                 grant,
                 justified=verdict == "justified",
@@ -117,9 +121,9 @@ def review(request: HttpRequest, grant_id: str) -> HttpResponse:
                 acting_staff=_staff(request),
             )
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
-            messages.success(request, "確認結果を記録しました。")
+            messages.success(request, gettext("確認結果を記録しました。"))
             return redirect("casework:breakglass_queue")
     return render(
         request,

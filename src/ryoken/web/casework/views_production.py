@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
@@ -17,6 +18,7 @@ from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_required
 from ryoken.web.casework import production, screens
 from ryoken.web.casework.models import ProductionBatch
+from ryoken.web.i18n import staff_message
 
 MAX_RESULTS_BYTES = 5 * 1024 * 1024
 
@@ -49,9 +51,13 @@ def order(request: HttpRequest) -> HttpResponse:
     try:
         batch = production.order_batch(acting_staff=_staff(request))
     except RyokenError as refusal:
-        messages.error(request, refusal.message_ja)
+        messages.error(request, staff_message(refusal))
         return redirect("casework:production")
-    messages.success(request, f"発注 {batch.batch_id} を作成しました（{batch.items.count()}件）。")
+    messages.success(
+        request,
+        gettext("発注 %(batch)s を作成しました（%(count)s件）。")
+        % {"batch": batch.batch_id, "count": batch.items.count()},
+    )
     return redirect("casework:production_batch", batch_id=batch.batch_id)
 
 
@@ -65,20 +71,23 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
         try:
             if upload is None or (upload.size or 0) > MAX_RESULTS_BYTES:
                 raise InvalidInput(
-                    "no results file", message_ja="作製結果ファイル（JSON）を選んでください。"
+                    "no results file",
+                    message_ja=gettext("作製結果ファイル（JSON）を選んでください。"),
                 )
             data = json.loads(upload.read().decode("utf-8"))
             summary = production.import_results(
                 batch, data, acting_staff=_staff(request), today=timezone.localdate()
             )
         except production.ResultsRejected as rejected:
-            problems, error = rejected.problems, rejected.message_ja
+            problems, error = rejected.problems, staff_message(rejected)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            error = "作製結果ファイルがJSONとして読めません。何も取り込んでいません。"
+            error = gettext("作製結果ファイルがJSONとして読めません。何も取り込んでいません。")
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
-            messages.success(request, f"{summary.imported}件を交付待ちにしました。")
+            messages.success(
+                request, gettext("%(count)s件を交付待ちにしました。") % {"count": summary.imported}
+            )
             return redirect("casework:production_batch", batch_id=batch.batch_id)
     items = [
         {"app": a, "kind": screens.kind_label(a.kind), "state": screens.state_label(a.state)}

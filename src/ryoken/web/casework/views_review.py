@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
@@ -20,6 +21,7 @@ from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework import qa, review, screens
 from ryoken.web.casework.models import Application, Review
+from ryoken.web.i18n import staff_message
 
 ASSIGN_PAGE = 100
 
@@ -33,7 +35,7 @@ def _row(app: Application) -> dict[str, Any]:
     return {
         "app": app,
         "kind": screens.kind_label(app.kind),
-        "channel": screens.CHANNEL_LABELS.get(app.channel, app.channel),
+        "channel": screens.channel_label(app.channel),
         "state": screens.state_label(app.state),
     }
 
@@ -49,17 +51,21 @@ def assign(request: HttpRequest) -> HttpResponse:
         app = Application.objects.filter(pk=request.POST.get("application") or 0).first()
         reviewer = Staff.objects.filter(staff_id=request.POST.get("reviewer", "")).first()
         if app is None or reviewer is None:
-            error = "申請と審査担当者を選んでください。"
+            error = gettext("申請と審査担当者を選んでください。")
         else:
             try:
                 done = review.assign_review(app, reviewer, acting_staff=_staff(request))
             except RyokenError as refusal:
-                error = refusal.message_ja
+                error = staff_message(refusal)
             else:
                 messages.success(
                     request,
-                    f"{app.reception_number} を {reviewer.display_name} に割り当てました"
-                    f"（{done.get_kind_display()}）。",
+                    gettext("%(number)s を %(reviewer)s に割り当てました（%(kind)s）。")
+                    % {
+                        "number": app.reception_number,
+                        "reviewer": reviewer.display_name,
+                        "kind": done.get_kind_display(),
+                    },
                 )
                 return redirect("casework:assign")
     today = timezone.localdate()
@@ -115,10 +121,12 @@ def case(request: HttpRequest, review_id: int) -> HttpResponse:
             )
             app = review.decide_review(item, decision, acting_staff=_staff(request))
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
             messages.success(
-                request, f"{app.reception_number}: {screens.state_label(app.state)}としました。"
+                request,
+                gettext("%(number)s: %(state)sとしました。")
+                % {"number": app.reception_number, "state": screens.state_label(app.state)},
             )
             return redirect("casework:queue")
     grant = review.work_grant(item)
@@ -146,14 +154,24 @@ def qa_list(request: HttpRequest) -> HttpResponse:
             day = date.fromisoformat(request.POST.get("day", ""))
             sample = qa.draw_qa_sample(day, acting_staff=_staff(request))
         except ValueError:
-            error = "日付を正しく入力してください。"
+            error = gettext("日付を正しく入力してください。")
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
             messages.success(
                 request,
-                f"{sample.day:%Y年%m月%d日}の抽出：受理{sample.population}件から"
-                f"{sample.reviews.count()}件（抽出率{sample.rate_percent:g}%）。",
+                gettext(
+                    "%(year)s年%(month)s月%(day)s日の抽出：受理%(population)s件から"
+                    "%(drawn)s件（抽出率%(rate)s%%）。"
+                )
+                % {
+                    "year": f"{sample.day:%Y}",
+                    "month": f"{sample.day:%m}",
+                    "day": f"{sample.day:%d}",
+                    "population": sample.population,
+                    "drawn": sample.reviews.count(),
+                    "rate": f"{sample.rate_percent:g}",
+                },
             )
             return redirect("casework:qa")
     reviews = [{"review": r} | _row(r.application) for r in qa.qa_queue(_staff(request))]
@@ -181,9 +199,13 @@ def qa_case(request: HttpRequest, review_id: int) -> HttpResponse:
         try:
             qa.mark_checked(item, request.POST.get("note", ""), acting_staff=_staff(request))
         except RyokenError as refusal:
-            error = refusal.message_ja
+            error = staff_message(refusal)
         else:
-            messages.success(request, f"{item.application.reception_number}: 確認済としました。")
+            messages.success(
+                request,
+                gettext("%(number)s: 確認済としました。")
+                % {"number": item.application.reception_number},
+            )
             return redirect("casework:qa")
     grant = review.work_grant(item)
     context = {

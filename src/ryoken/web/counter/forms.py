@@ -18,6 +18,9 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.domain import hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
@@ -27,6 +30,7 @@ from ryoken.privacy.normalise import PREFECTURES, to_katakana
 from ryoken.web.accounts.models import Window
 from ryoken.web.counter.intake import SCAN_DOCUMENTS, IntakeInput, PersonInput
 from ryoken.web.counter.models import Ticket
+from ryoken.web.i18n import staff_message
 
 MAX_FAMILY_MEMBERS = 5
 DEFAULT_MAX_SCAN_BYTES = 5 * 1024 * 1024  # settings.RYOKEN_MAX_SCAN_BYTES overrides
@@ -36,24 +40,24 @@ def max_scan_bytes() -> int:
     return int(getattr(settings, "RYOKEN_MAX_SCAN_BYTES", DEFAULT_MAX_SCAN_BYTES))
 
 
-KIND_LABELS: dict[str, str] = {
-    ApplicationKind.NEW: "新規",
-    ApplicationKind.RENEWAL: "切替",
-    ApplicationKind.RECORD_CHANGE: "記載事項変更",
-    ApplicationKind.RECORD_CHANGE_SAME_EXPIRY: "記載事項変更（残存有効期間同一旅券）",
+KIND_LABELS: dict[str, str | Promise] = {
+    ApplicationKind.NEW: _("新規"),
+    ApplicationKind.RENEWAL: _("切替"),
+    ApplicationKind.RECORD_CHANGE: _("記載事項変更"),
+    ApplicationKind.RECORD_CHANGE_SAME_EXPIRY: _("記載事項変更（残存有効期間同一旅券）"),
 }
-RECORD_CHANGE_LABELS: dict[str, str] = {
-    RecordChange.NAME: "氏名",
-    RecordChange.HONSEKI_PREFECTURE: "本籍の都道府県",
-    RecordChange.SEX: "性別",
-    RecordChange.BIRTH_DATE: "生年月日",
+RECORD_CHANGE_LABELS: dict[str, str | Promise] = {
+    RecordChange.NAME: _("氏名"),
+    RecordChange.HONSEKI_PREFECTURE: _("本籍の都道府県"),
+    RecordChange.SEX: _("性別"),
+    RecordChange.BIRTH_DATE: _("生年月日"),
 }
-PROXY_LABELS: dict[str, str] = {
-    ProxyRelation.SPOUSE: "配偶者",
-    ProxyRelation.RELATIVE_WITHIN_TWO_DEGREES: "二親等内の親族",
-    ProxyRelation.DESIGNATED: "申請者が指定した方",
+PROXY_LABELS: dict[str, str | Promise] = {
+    ProxyRelation.SPOUSE: _("配偶者"),
+    ProxyRelation.RELATIVE_WITHIN_TWO_DEGREES: _("二親等内の親族"),
+    ProxyRelation.DESIGNATED: _("申請者が指定した方"),
 }
-SEX_CHOICES = [("M", "男"), ("F", "女")]
+SEX_CHOICES = [("M", _("男")), ("F", _("女"))]
 
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+(?: [\u30a1-\u30fa\u30fc]+)*")
 _SEPARATORS = re.compile(r"[\s・]+")
@@ -71,11 +75,13 @@ def clean_name_kanji(value: str, *, two_parts: bool) -> str:
     """A name as written in the 戸籍. No NFKC: it would fold compatibility ideographs."""
     text = " ".join(value.replace("\u3000", " ").split())
     if not text:
-        raise forms.ValidationError("氏名を入力してください。")
+        raise forms.ValidationError(gettext("氏名を入力してください。"))
     if _CONTROL.search(text):
-        raise forms.ValidationError("氏名に使えない文字が含まれています。")
+        raise forms.ValidationError(gettext("氏名に使えない文字が含まれています。"))
     if two_parts and len(text.split(" ")) != 2:
-        raise forms.ValidationError("氏と名の間に空白を1つ入れてください（例：山田 太郎）。")
+        raise forms.ValidationError(
+            gettext("氏と名の間に空白を1つ入れてください（例：山田 太郎）。")
+        )
     return text
 
 
@@ -83,27 +89,31 @@ def clean_name_kana(value: str, *, two_parts: bool) -> str:
     """フリガナ in katakana (hiragana and half-width kana are converted), parts by spaces."""
     text = " ".join(_SEPARATORS.split(to_katakana(unicodedata.normalize("NFKC", value)).strip()))
     if not text:
-        raise forms.ValidationError("フリガナを入力してください。")
+        raise forms.ValidationError(gettext("フリガナを入力してください。"))
     if not _KATAKANA.fullmatch(text):
         raise forms.ValidationError(
-            "フリガナはカタカナで入力してください（氏と名の間は空白）。"
-            "漢字・英数字・記号は使えません。"
+            gettext(
+                "フリガナはカタカナで入力してください（氏と名の間は空白）。"
+                "漢字・英数字・記号は使えません。"
+            )
         )
     if two_parts and len(text.split(" ")) != 2:
-        raise forms.ValidationError("フリガナの氏と名の間に空白を1つ入れてください。")
+        raise forms.ValidationError(gettext("フリガナの氏と名の間に空白を1つ入れてください。"))
     try:
         hepburn.to_passport_romaji(text)
     except InvalidKana as error:  # e.g. a small ッ with nothing after it
-        raise forms.ValidationError(f"フリガナを確認してください：{error.message_ja}") from None
+        raise forms.ValidationError(
+            gettext("フリガナを確認してください：%(detail)s") % {"detail": staff_message(error)}
+        ) from None
     return text
 
 
 def clean_birth_date(value: date, *, today: date | None = None) -> date:
     today = today or timezone.localdate()
     if value > today:
-        raise forms.ValidationError("生年月日が未来の日付です。")
+        raise forms.ValidationError(gettext("生年月日が未来の日付です。"))
     if value.year < 1900:
-        raise forms.ValidationError("生年月日を確認してください。")
+        raise forms.ValidationError(gettext("生年月日を確認してください。"))
     return value
 
 
@@ -111,7 +121,9 @@ def clean_postcode(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).strip().lstrip("〒").strip()
     match = _POSTCODE.fullmatch(text)
     if match is None:
-        raise forms.ValidationError("郵便番号は7桁の数字で入力してください（例：170-0013）。")
+        raise forms.ValidationError(
+            gettext("郵便番号は7桁の数字で入力してください（例：170-0013）。")
+        )
     return f"{match.group(1)}-{match.group(2)}"
 
 
@@ -119,28 +131,30 @@ def clean_phone(value: str, *, mobile: bool = False) -> str:
     text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
     digits = text.replace("-", "")
     if not _PHONE.fullmatch(text) or not digits.isdigit() or not 10 <= len(digits) <= 11:
-        raise forms.ValidationError("電話番号は0から始まる10〜11桁の数字で入力してください。")
+        raise forms.ValidationError(
+            gettext("電話番号は0から始まる10〜11桁の数字で入力してください。")
+        )
     if mobile and not (len(digits) == 11 and digits[:3] in {"070", "080", "090"}):
-        raise forms.ValidationError("携帯電話番号は070・080・090から始まる11桁です。")
+        raise forms.ValidationError(gettext("携帯電話番号は070・080・090から始まる11桁です。"))
     return text
 
 
-def clean_text(value: str, what: str, *, max_length: int = 200) -> str:
+def clean_text(value: str, what: str | Promise, *, max_length: int = 200) -> str:
     text = " ".join(value.replace("\u3000", " ").split())
     if not text:
-        raise forms.ValidationError(f"{what}を入力してください。")
+        raise forms.ValidationError(gettext("%(what)sを入力してください。") % {"what": what})
     if _CONTROL.search(text) or len(text) > max_length:
-        raise forms.ValidationError(f"{what}を確認してください。")
+        raise forms.ValidationError(gettext("%(what)sを確認してください。") % {"what": what})
     return text
 
 
-def _date_field(label: str, *, required: bool = True) -> forms.DateField:
+def _date_field(label: str | Promise, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
         input_formats=["%Y-%m-%d", "%Y/%m/%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "日付は 年-月-日 の形で入力してください（例：1990-04-01）。"},
+        error_messages={"invalid": _("日付は 年-月-日 の形で入力してください（例：1990-04-01）。")},
     )
 
 
@@ -150,7 +164,7 @@ def _date_field(label: str, *, required: bool = True) -> forms.DateField:
 class KioskForm(forms.Form):
     purpose = forms.ChoiceField(
         choices=Ticket.Purpose.choices,
-        error_messages={"invalid_choice": "ご用件を選んでください。"},
+        error_messages={"invalid_choice": _("ご用件を選んでください。")},
     )
     reception_number = forms.CharField(required=False, max_length=60)
 
@@ -158,13 +172,15 @@ class KioskForm(forms.Form):
         raw = self.cleaned_data.get("reception_number") or ""
         text = unicodedata.normalize("NFKC", raw).strip().upper()
         if text and not _RECEPTION.fullmatch(text):
-            raise forms.ValidationError("受理番号は受理票に印字された英数字で入力してください。")
+            raise forms.ValidationError(
+                gettext("受理番号は受理票に印字された英数字で入力してください。")
+            )
         return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("purpose") == Ticket.Purpose.PICKUP and not data.get("reception_number"):
-            self.add_error("reception_number", "受理票の受理番号を入力してください。")
+            self.add_error("reception_number", gettext("受理票の受理番号を入力してください。"))
         return data
 
 
@@ -172,13 +188,13 @@ class WindowForm(forms.Form):
     window = forms.ModelChoiceField(
         queryset=Window.objects.filter(kind=Window.Kind.INTAKE).order_by("code"),
         to_field_name="code",
-        label="担当窓口",
-        error_messages={"invalid_choice": "窓口を選んでください。"},
+        label=_("担当窓口"),
+        error_messages={"invalid_choice": _("窓口を選んでください。")},
     )
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("done", "対応終了"), ("no_show", "不在")])
+    outcome = forms.ChoiceField(choices=[("done", _("対応終了")), ("no_show", _("不在"))])
 
 
 # --- the paper application -------------------------------------------------------------------
@@ -187,56 +203,59 @@ class CloseForm(forms.Form):
 class ApplicationForm(forms.Form):
     """The applicant's part of 一般旅券発給申請書 and the application's own choices."""
 
-    kind = forms.ChoiceField(label="申請の種類", choices=list(KIND_LABELS.items()))
-    name_kanji = forms.CharField(label="氏名（漢字）", max_length=60)
-    name_kana = forms.CharField(label="フリガナ", max_length=60)
-    sex = forms.ChoiceField(label="性別", choices=SEX_CHOICES, widget=forms.RadioSelect)
-    birth_date = _date_field("生年月日")
+    kind = forms.ChoiceField(label=_("申請の種類"), choices=list(KIND_LABELS.items()))
+    name_kanji = forms.CharField(label=_("氏名（漢字）"), max_length=60)
+    name_kana = forms.CharField(label=_("フリガナ"), max_length=60)
+    sex = forms.ChoiceField(label=_("性別"), choices=SEX_CHOICES, widget=forms.RadioSelect)
+    birth_date = _date_field(_("生年月日"))
     honseki_prefecture = forms.ChoiceField(
-        label="本籍（都道府県）", choices=[("", "選択してください"), *((p, p) for p in PREFECTURES)]
+        label=_("本籍（都道府県）"),
+        choices=[("", _("選択してください")), *((p, p) for p in PREFECTURES)],
     )
-    honseki_rest = forms.CharField(label="本籍（市区町村以下）", max_length=150)
-    postcode = forms.CharField(label="郵便番号", max_length=10)
-    address = forms.CharField(label="住所", max_length=200)
-    phone = forms.CharField(label="電話番号", max_length=20)
-    mobile = forms.CharField(label="携帯電話番号", max_length=20, required=False)
+    honseki_rest = forms.CharField(label=_("本籍（市区町村以下）"), max_length=150)
+    postcode = forms.CharField(label=_("郵便番号"), max_length=10)
+    address = forms.CharField(label=_("住所"), max_length=200)
+    phone = forms.CharField(label=_("電話番号"), max_length=20)
+    mobile = forms.CharField(label=_("携帯電話番号"), max_length=20, required=False)
     email = forms.EmailField(
-        label="メールアドレス",
+        label=_("メールアドレス"),
         required=False,
         max_length=200,
-        error_messages={"invalid": "メールアドレスの形式が正しくありません。"},
+        error_messages={"invalid": _("メールアドレスの形式が正しくありません。")},
     )
     requested_validity = forms.TypedChoiceField(
-        label="希望する有効期間",
-        choices=[("", "—"), ("5", "5年"), ("10", "10年")],
+        label=_("希望する有効期間"),
+        choices=[("", "—"), ("5", _("5年")), ("10", _("10年"))],
         coerce=int,
         empty_value=None,
         required=False,
     )
     criminal_record = forms.ChoiceField(
-        label="刑罰等関係",
-        choices=[("no", "いいえ"), ("yes", "はい")],
+        label=_("刑罰等関係"),
+        choices=[("no", _("いいえ")), ("yes", _("はい"))],
         widget=forms.RadioSelect,
     )
-    proxy = forms.BooleanField(label="代理提出", required=False)
+    proxy = forms.BooleanField(label=_("代理提出"), required=False)
     proxy_relation = forms.ChoiceField(
-        label="提出者と申請者の関係",
+        label=_("提出者と申請者の関係"),
         choices=[("", "—"), *PROXY_LABELS.items()],
         required=False,
     )
     # The current passport (renewal, record change): its number goes to the vault only.
-    current_passport_number = forms.CharField(label="現在の旅券番号", max_length=12, required=False)
-    current_passport_issued = _date_field("現在の旅券の発行年月日", required=False)
-    current_passport_expiry = _date_field("現在の旅券の有効期間満了日", required=False)
+    current_passport_number = forms.CharField(
+        label=_("現在の旅券番号"), max_length=12, required=False
+    )
+    current_passport_issued = _date_field(_("現在の旅券の発行年月日"), required=False)
+    current_passport_expiry = _date_field(_("現在の旅券の有効期間満了日"), required=False)
     record_changes = forms.MultipleChoiceField(
-        label="記載事項の変更内容",
+        label=_("記載事項の変更内容"),
         choices=list(RECORD_CHANGE_LABELS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    visa_pages_full = forms.BooleanField(label="査証欄の余白がない", required=False)
-    passport_damaged = forms.BooleanField(label="旅券の著しい損傷", required=False)
-    ic_chip_failed = forms.BooleanField(label="ICチップの不具合", required=False)
+    visa_pages_full = forms.BooleanField(label=_("査証欄の余白がない"), required=False)
+    passport_damaged = forms.BooleanField(label=_("旅券の著しい損傷"), required=False)
+    ic_chip_failed = forms.BooleanField(label=_("ICチップの不具合"), required=False)
 
     def clean_name_kanji(self) -> str:
         return clean_name_kanji(self.cleaned_data["name_kanji"], two_parts=True)
@@ -248,10 +267,10 @@ class ApplicationForm(forms.Form):
         return clean_birth_date(self.cleaned_data["birth_date"])
 
     def clean_honseki_rest(self) -> str:
-        text = clean_text(self.cleaned_data["honseki_rest"], "本籍", max_length=150)
+        text = clean_text(self.cleaned_data["honseki_rest"], _("本籍"), max_length=150)
         if any(text.startswith(p) for p in PREFECTURES):
             raise forms.ValidationError(
-                "都道府県は左の欄で選び、ここには市区町村以下を入力してください。"
+                gettext("都道府県は左の欄で選び、ここには市区町村以下を入力してください。")
             )
         return text
 
@@ -259,7 +278,7 @@ class ApplicationForm(forms.Form):
         return clean_postcode(self.cleaned_data["postcode"])
 
     def clean_address(self) -> str:
-        return clean_text(self.cleaned_data["address"], "住所")
+        return clean_text(self.cleaned_data["address"], _("住所"))
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
@@ -272,44 +291,58 @@ class ApplicationForm(forms.Form):
         raw = self.cleaned_data.get("current_passport_number") or ""
         text = unicodedata.normalize("NFKC", raw).strip().upper()
         if text and not _PASSPORT.fullmatch(text):
-            raise forms.ValidationError("旅券番号は英字2文字と数字7桁です（例：TK1234567）。")
+            raise forms.ValidationError(
+                gettext("旅券番号は英字2文字と数字7桁です（例：TK1234567）。")
+            )
         return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
         if data.get("proxy") and not data.get("proxy_relation"):
-            self.add_error("proxy_relation", "代理提出の場合は提出者との関係を選んでください。")
+            self.add_error(
+                "proxy_relation", gettext("代理提出の場合は提出者との関係を選んでください。")
+            )
         if kind == ApplicationKind.RECORD_CHANGE_SAME_EXPIRY:
             if data.get("requested_validity") is not None:
                 self.add_error(
-                    "requested_validity", "残存有効期間同一旅券では有効期間を選びません。"
+                    "requested_validity", gettext("残存有効期間同一旅券では有効期間を選びません。")
                 )
         elif kind and data.get("requested_validity") is None and "requested_validity" in data:
-            self.add_error("requested_validity", "希望する有効期間（5年・10年）を選んでください。")
+            self.add_error(
+                "requested_validity", gettext("希望する有効期間（5年・10年）を選んでください。")
+            )
         if kind and kind != ApplicationKind.NEW:
             for name, what in (
-                ("current_passport_number", "現在の旅券番号"),
-                ("current_passport_issued", "現在の旅券の発行年月日"),
-                ("current_passport_expiry", "現在の旅券の有効期間満了日"),
+                ("current_passport_number", _("現在の旅券番号")),
+                ("current_passport_issued", _("現在の旅券の発行年月日")),
+                ("current_passport_expiry", _("現在の旅券の有効期間満了日")),
             ):
                 if name in data and not data.get(name):
-                    self.add_error(name, f"{KIND_LABELS[kind]}の申請には{what}が必要です。")
+                    self.add_error(
+                        name,
+                        gettext("%(kind)sの申請には%(what)sが必要です。")
+                        % {"kind": KIND_LABELS[kind], "what": what},
+                    )
         issued, expiry = data.get("current_passport_issued"), data.get("current_passport_expiry")
         if issued and expiry and expiry <= issued:
-            self.add_error("current_passport_expiry", "満了日は発行年月日より後の日付です。")
+            self.add_error(
+                "current_passport_expiry", gettext("満了日は発行年月日より後の日付です。")
+            )
         if kind in (ApplicationKind.RECORD_CHANGE, ApplicationKind.RECORD_CHANGE_SAME_EXPIRY):
             if not data.get("record_changes"):
-                self.add_error("record_changes", "変更した記載事項を選んでください。")
+                self.add_error("record_changes", gettext("変更した記載事項を選んでください。"))
         elif data.get("record_changes"):
-            self.add_error("record_changes", "記載事項の変更は「記載事項変更」で申請してください。")
+            self.add_error(
+                "record_changes", gettext("記載事項の変更は「記載事項変更」で申請してください。")
+            )
         return data
 
 
 class _OptionalPersonForm(forms.Form):
     """A block of the form that may be left empty; once begun, every field is required."""
 
-    block_label = ""
+    block_label: str | Promise = ""
 
     def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -326,11 +359,13 @@ class _OptionalPersonForm(forms.Form):
         data = super().clean() or {}
         if self.is_blank():
             if self.block_required:
-                raise forms.ValidationError(f"{self.block_label}を入力してください。")
+                raise forms.ValidationError(
+                    gettext("%(what)sを入力してください。") % {"what": self.block_label}
+                )
             return {}
         for name in self.fields:
             if name not in self.errors and not data.get(name):
-                self.add_error(name, "この項目を入力してください。")
+                self.add_error(name, gettext("この項目を入力してください。"))
         return data
 
     def _clean_optional(self, name: str, cleaner: Any) -> Any:
@@ -341,13 +376,13 @@ class _OptionalPersonForm(forms.Form):
 
 
 class EmergencyContactForm(_OptionalPersonForm):
-    block_label = "緊急連絡先"
-    name_kanji = forms.CharField(label="氏名（漢字）", max_length=60)
-    name_kana = forms.CharField(label="フリガナ", max_length=60)
-    relation = forms.CharField(label="続柄", max_length=20)
-    postcode = forms.CharField(label="郵便番号", max_length=10)
-    address = forms.CharField(label="住所", max_length=200)
-    phone = forms.CharField(label="電話番号", max_length=20)
+    block_label = _("緊急連絡先")
+    name_kanji = forms.CharField(label=_("氏名（漢字）"), max_length=60)
+    name_kana = forms.CharField(label=_("フリガナ"), max_length=60)
+    relation = forms.CharField(label=_("続柄"), max_length=20)
+    postcode = forms.CharField(label=_("郵便番号"), max_length=10)
+    address = forms.CharField(label=_("住所"), max_length=200)
+    phone = forms.CharField(label=_("電話番号"), max_length=20)
 
     def clean_name_kanji(self) -> str:
         return self._clean_optional("name_kanji", lambda v: clean_name_kanji(v, two_parts=False))
@@ -356,13 +391,13 @@ class EmergencyContactForm(_OptionalPersonForm):
         return self._clean_optional("name_kana", lambda v: clean_name_kana(v, two_parts=False))
 
     def clean_relation(self) -> str:
-        return self._clean_optional("relation", lambda v: clean_text(v, "続柄", max_length=20))
+        return self._clean_optional("relation", lambda v: clean_text(v, _("続柄"), max_length=20))
 
     def clean_postcode(self) -> str:
         return self._clean_optional("postcode", clean_postcode)
 
     def clean_address(self) -> str:
-        return self._clean_optional("address", lambda v: clean_text(v, "住所"))
+        return self._clean_optional("address", lambda v: clean_text(v, _("住所")))
 
     def clean_phone(self) -> str:
         return self._clean_optional("phone", clean_phone)
@@ -371,12 +406,12 @@ class EmergencyContactForm(_OptionalPersonForm):
 class RepresentativeForm(_OptionalPersonForm):
     """法定代理人: required when the applicant is a minor on the application date."""
 
-    block_label = "法定代理人（未成年の申請者）"
-    name_kanji = forms.CharField(label="氏名（漢字）", max_length=60)
-    name_kana = forms.CharField(label="フリガナ", max_length=60)
-    relation = forms.CharField(label="続柄", max_length=20)
-    address = forms.CharField(label="住所", max_length=200)
-    phone = forms.CharField(label="電話番号", max_length=20)
+    block_label = _("法定代理人（未成年の申請者）")
+    name_kanji = forms.CharField(label=_("氏名（漢字）"), max_length=60)
+    name_kana = forms.CharField(label=_("フリガナ"), max_length=60)
+    relation = forms.CharField(label=_("続柄"), max_length=20)
+    address = forms.CharField(label=_("住所"), max_length=200)
+    phone = forms.CharField(label=_("電話番号"), max_length=20)
 
     clean_name_kanji = EmergencyContactForm.clean_name_kanji
     clean_name_kana = EmergencyContactForm.clean_name_kana
@@ -388,12 +423,12 @@ class RepresentativeForm(_OptionalPersonForm):
 class FamilyMemberForm(_OptionalPersonForm):
     """One family member named in the 戸籍謄本."""
 
-    block_label = "家族"
-    name_kanji = forms.CharField(label="氏名（漢字）", max_length=60)
-    name_kana = forms.CharField(label="フリガナ", max_length=60)
-    relation = forms.CharField(label="続柄", max_length=20)
-    birth_date = _date_field("生年月日", required=False)
-    sex = forms.ChoiceField(label="性別", choices=[("", "—"), *SEX_CHOICES], required=False)
+    block_label = _("家族")
+    name_kanji = forms.CharField(label=_("氏名（漢字）"), max_length=60)
+    name_kana = forms.CharField(label=_("フリガナ"), max_length=60)
+    relation = forms.CharField(label=_("続柄"), max_length=20)
+    birth_date = _date_field(_("生年月日"), required=False)
+    sex = forms.ChoiceField(label=_("性別"), choices=[("", "—"), *SEX_CHOICES], required=False)
 
     clean_name_kanji = EmergencyContactForm.clean_name_kanji
     clean_name_kana = EmergencyContactForm.clean_name_kana
@@ -415,15 +450,15 @@ class RomajiForm(forms.Form):
     """The clerk's choice: the suggestion, an alternative, or the spelling the form requests."""
 
     choice = forms.CharField(max_length=60, required=False)
-    written = forms.CharField(label="申請書に記入された綴り", max_length=60, required=False)
-    documented = forms.BooleanField(label="外国式の綴りを示す書類を確認した", required=False)
-    confirmed = forms.BooleanField(label="申請者と綴りを確認した", required=False)
+    written = forms.CharField(label=_("申請書に記入された綴り"), max_length=60, required=False)
+    documented = forms.BooleanField(label=_("外国式の綴りを示す書類を確認した"), required=False)
+    confirmed = forms.BooleanField(label=_("申請者と綴りを確認した"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not (data.get("choice") or data.get("written", "").strip()):
             raise forms.ValidationError(
-                "ローマ字の綴りを選ぶか、記入された綴りを入力してください。"
+                gettext("ローマ字の綴りを選ぶか、記入された綴りを入力してください。")
             )
         return data
 
@@ -457,10 +492,10 @@ def _path_like(name: str) -> bool:
 
 
 class ScanForm(forms.Form):
-    koseki = forms.FileField(label="戸籍謄本", required=False)
-    photo = forms.FileField(label="顔写真", required=False)
-    signature = forms.FileField(label="申請者の署名", required=False)
-    representative_signature = forms.FileField(label="法定代理人の署名", required=False)
+    koseki = forms.FileField(label=_("戸籍謄本"), required=False)
+    photo = forms.FileField(label=_("顔写真"), required=False)
+    signature = forms.FileField(label=_("申請者の署名"), required=False)
+    representative_signature = forms.FileField(label=_("法定代理人の署名"), required=False)
 
     def __init__(self, *args: Any, with_representative: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -472,23 +507,27 @@ class ScanForm(forms.Form):
         upload: UploadedFile | None = self.cleaned_data.get(name)
         if upload is None:
             return None
-        label = SCAN_DOCUMENTS[name][1]
+        what = {"label": SCAN_DOCUMENTS[name][1]}
         limit = max_scan_bytes()
         if upload.size is None or upload.size > limit:
             raise forms.ValidationError(
-                f"{label}のファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）。"
+                gettext("%(label)sのファイルが大きすぎます（上限 %(mb)s MB）。")
+                % {**what, "mb": limit // (1024 * 1024)}
             )
         if upload.size == 0:
-            raise forms.ValidationError(f"{label}のファイルが空です。")
+            raise forms.ValidationError(gettext("%(label)sのファイルが空です。") % what)
         if _path_like(upload.name or ""):
-            raise forms.ValidationError(f"{label}のファイル名が正しくありません。")
+            raise forms.ValidationError(gettext("%(label)sのファイル名が正しくありません。") % what)
         content = upload.read(limit + 1)
         if len(content) > limit:
-            raise forms.ValidationError(f"{label}のファイルが大きすぎます。")
+            raise forms.ValidationError(gettext("%(label)sのファイルが大きすぎます。") % what)
         mime = sniff(content[:16])
         if mime is None:  # the name and the browser's content type are not trusted
             raise forms.ValidationError(
-                f"{label}はPNG・JPEG・PDFの画像のみ受け付けます（ファイルの内容で判定します）。"
+                gettext(
+                    "%(label)sはPNG・JPEG・PDFの画像のみ受け付けます（ファイルの内容で判定します）。"
+                )
+                % what
             )
         self.contents[name] = (content, mime)
         return upload
@@ -508,7 +547,7 @@ class ScanForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors and not self.contents:
-            raise forms.ValidationError("取り込むファイルを選んでください。")
+            raise forms.ValidationError(gettext("取り込むファイルを選んでください。"))
         return data
 
 
@@ -519,15 +558,17 @@ class RevealForm(forms.Form):
     subject = forms.CharField(max_length=40)
     field = forms.CharField(max_length=40)
     reason = forms.CharField(
-        label="表示する理由",
+        label=_("表示する理由"),
         max_length=300,
-        error_messages={"required": "表示する理由を入力してください。"},
+        error_messages={"required": _("表示する理由を入力してください。")},
     )
 
     def clean_reason(self) -> str:
         text = " ".join(self.cleaned_data["reason"].split())
         if len(text) < 4:
-            raise forms.ValidationError("表示する理由を具体的に入力してください（4文字以上）。")
+            raise forms.ValidationError(
+                gettext("表示する理由を具体的に入力してください（4文字以上）。")
+            )
         return text
 
 
@@ -540,12 +581,17 @@ class AcceptForm(forms.Form):
             self.fields[f"item_{code}"] = forms.BooleanField(
                 label=label,
                 required=True,
-                error_messages={"required": f"「{label}」を確認してチェックしてください。"},
+                error_messages={
+                    "required": gettext("「%(label)s」を確認してチェックしてください。")
+                    % {"label": label}
+                },
             )
         self.fields["identity_confirmed"] = forms.BooleanField(
-            label="本人であること（人違いでないこと）を確認した",
+            label=_("本人であること（人違いでないこと）を確認した"),
             required=True,
-            error_messages={"required": "本人確認（人違いでないこと）をチェックしてください。"},
+            error_messages={
+                "required": gettext("本人確認（人違いでないこと）をチェックしてください。")
+            },
         )
 
     def ticked(self) -> list[str]:

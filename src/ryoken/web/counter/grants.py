@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied
@@ -134,7 +135,7 @@ def access_grant(staff: Staff, grant_id: str, now: datetime | None = None) -> Gr
         .first()
     )
     if grant is None:
-        raise AccessDenied("no open grant", message_ja="有効な業務がありません。")
+        raise AccessDenied("no open grant", message_ja=gettext_noop("有効な業務がありません。"))
     return grant
 
 
@@ -148,7 +149,9 @@ class GrantPolicy:
 
     def decide(self, request: AccessRequest) -> Decision:
         if not request.grant:
-            return _deny("no grant covers this access", "この操作を許可する業務がありません。")
+            return _deny(
+                "no grant covers this access", gettext_noop("この操作を許可する業務がありません。")
+            )
         now = timezone.now()
         grant = (
             Grant.objects.select_related("staff", "window", "ticket")
@@ -156,27 +159,35 @@ class GrantPolicy:
             .first()
         )
         if grant is None or grant.staff.staff_id != request.actor:
-            return _deny("the grant is not the actor's", "この業務の担当者ではありません。")
+            return _deny(
+                "the grant is not the actor's", gettext_noop("この業務の担当者ではありません。")
+            )
         if grant.closed_at is not None or grant.expires_at <= now:
-            return _deny("the grant has ended", "業務は終了しています。")
+            return _deny("the grant has ended", gettext_noop("業務は終了しています。"))
         state = standing(grant.staff, timezone.localdate())
         if not state.ok:
             return _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
         if not grant.subjects.filter(subject=request.subject_id).exists():
             return _deny(
-                "this person is not part of the work", "この方は現在の業務の対象ではありません。"
+                "this person is not part of the work",
+                gettext_noop("この方は現在の業務の対象ではありません。"),
             )
         for field in request.fields:
             allowed = exposure(grant.step, field)
             if allowed is Exposure.HIDDEN:
-                return _deny(f"{field} is hidden at {grant.step}", "この項目は表示できません。")
+                return _deny(
+                    f"{field} is hidden at {grant.step}", gettext_noop("この項目は表示できません。")
+                )
             if request.kind == "match":
                 continue
             if allowed is Exposure.MATCH_ONLY:
-                return _deny(f"{field} may only be matched", "この項目は照合のみ可能です。")
+                return _deny(
+                    f"{field} may only be matched", gettext_noop("この項目は照合のみ可能です。")
+                )
             if allowed is Exposure.MASKED and request.form == "shown" and not request.reason:
                 return _deny(
-                    f"revealing {field} needs a reason", "表示するには理由の入力が必要です。"
+                    f"revealing {field} needs a reason",
+                    gettext_noop("表示するには理由の入力が必要です。"),
                 )
         links: dict[str, str | int | bool | None] = {"step": grant.step, "grant_kind": grant.kind}
         if grant.ticket_id:

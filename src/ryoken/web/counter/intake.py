@@ -22,6 +22,9 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import applications as rules
@@ -45,6 +48,7 @@ from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants, queue
 from ryoken.web.counter.models import Grant, IntakeRecord, Ticket
 from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
 
@@ -56,13 +60,13 @@ PURPOSE = "intake"
 _CHECK_ID = SubjectId("ds_" + "0" * 26)
 
 # Document scans: form field → (vault field, label, whose document).
-SCAN_DOCUMENTS: dict[str, tuple[str, str, SubjectRole]] = {
-    "koseki": ("koseki_image", "戸籍謄本", SubjectRole.APPLICANT),
-    "photo": ("face_photo", "顔写真", SubjectRole.APPLICANT),
-    "signature": ("signature_image", "申請者の署名", SubjectRole.APPLICANT),
+SCAN_DOCUMENTS: dict[str, tuple[str, str | Promise, SubjectRole]] = {
+    "koseki": ("koseki_image", _("戸籍謄本"), SubjectRole.APPLICANT),
+    "photo": ("face_photo", _("顔写真"), SubjectRole.APPLICANT),
+    "signature": ("signature_image", _("申請者の署名"), SubjectRole.APPLICANT),
     "representative_signature": (
         "signature_image",
-        "法定代理人の署名",
+        _("法定代理人の署名"),
         SubjectRole.LEGAL_REPRESENTATIVE,
     ),
 }
@@ -138,7 +142,7 @@ def applicant_is_minor(birth_date: date, on: date) -> bool:
 
 
 def rule_errors(data: IntakeInput, today: date) -> dict[str, str]:
-    """The passport rules' objections, by form field (Japanese). Empty when acceptable."""
+    """The passport rules' objections, by form field, in the staff member's language."""
     errors: dict[str, str] = {}
     if data.kind is not ApplicationKind.RECORD_CHANGE_SAME_EXPIRY:
         try:
@@ -148,31 +152,36 @@ def rule_errors(data: IntakeInput, today: date) -> dict[str, str]:
                 requested_years=data.requested_validity,
             )
         except (RuleViolation, InvalidInput) as error:
-            errors["requested_validity"] = error.message_ja
+            errors["requested_validity"] = staff_message(error)
     if applicant_is_minor(data.birth_date, today) and not data.has(
         SubjectRole.LEGAL_REPRESENTATIVE
     ):
-        errors["representative"] = "未成年の申請者には法定代理人の記入が必要です。"
+        errors["representative"] = gettext("未成年の申請者には法定代理人の記入が必要です。")
     try:
         app = _domain_application(data, today)
     except (InvalidInput, RuleViolation) as error:
-        errors.setdefault("kind", error.message_ja)
+        errors.setdefault("kind", staff_message(error))
         return errors
     if data.proxy is not None:
         result = rules.proxy_eligibility(app)
         if not result.allowed:
-            why = "、".join(rules.PROXY_REFUSAL_LABELS[r][1] for r in result.refusals)
-            errors["proxy"] = (
-                f"この申請は代理提出できません（{why}）。申請者本人が提出してください。"
+            labels = [rules.PROXY_REFUSAL_LABELS[r] for r in result.refusals]
+            why = bilingual(
+                "、".join(ja for _en, ja in labels), "; ".join(en for en, _ja in labels)
             )
+            errors["proxy"] = gettext(
+                "この申請は代理提出できません（%(why)s）。申請者本人が提出してください。"
+            ) % {"why": why}
     if data.kind is ApplicationKind.RENEWAL:
         renewal = rules.renewal_eligibility_of(app)
         if not renewal.eligible:
             held = app.current_passport
             if held is None or not validity.is_valid_on(held.expiry, today):
-                errors["kind"] = "有効な旅券がないため、切替ではなく新規で申請してください。"
+                errors["kind"] = gettext(
+                    "有効な旅券がないため、切替ではなく新規で申請してください。"
+                )
             else:
-                errors["kind"] = (
+                errors["kind"] = gettext(
                     "残存有効期間が1年以上あり、切替の理由（査証欄の余白なし・著しい損傷・"
                     "ICチップの不具合）にも当たりません。"
                 )
@@ -180,7 +189,7 @@ def rule_errors(data: IntakeInput, today: date) -> dict[str, str]:
         try:
             rules.passport_term(app)
         except (RuleViolation, InvalidInput) as error:
-            errors["current_passport_expiry"] = error.message_ja
+            errors["current_passport_expiry"] = staff_message(error)
     return errors
 
 
@@ -361,12 +370,15 @@ def do_confirm_romaji(
     """Store the confirmed passport spelling; a non-Hepburn one cannot come by proxy."""
     if application.state != ApplicationState.DRAFT:
         raise RuleViolation(
-            "the application was already accepted", message_ja="受理済みの申請は変更できません。"
+            "the application was already accepted",
+            message_ja=gettext_noop("受理済みの申請は変更できません。"),
         )
     if non_hepburn and application.proxy:
         raise RuleViolation(
             "a non-Hepburn spelling cannot be requested by proxy",
-            message_ja="非ヘボン式の綴りは代理提出では申請できません。申請者本人が提出してください。",
+            message_ja=gettext_noop(
+                "非ヘボン式の綴りは代理提出では申請できません。申請者本人が提出してください。"
+            ),
         )
     with transaction.atomic():
         gateway.store(
@@ -408,7 +420,8 @@ def do_store_scans(
     """
     if application.state != ApplicationState.DRAFT:
         raise RuleViolation(
-            "the application was already accepted", message_ja="受理済みの申請は変更できません。"
+            "the application was already accepted",
+            message_ja=gettext_noop("受理済みの申請は変更できません。"),
         )
     stored: list[str] = []
     with transaction.atomic():
@@ -521,20 +534,23 @@ def do_accept(
     at = now or timezone.now()
     if application.state != ApplicationState.DRAFT:
         raise RuleViolation(
-            "the application was already accepted", message_ja="この申請はすでに受理されています。"
+            "the application was already accepted",
+            message_ja=gettext_noop("この申請はすでに受理されています。"),
         )
+    # Refused with every reason at once; the screen shows them in the staff member's language.
     problems: list[str] = []
     if not application.romaji_confirmed:
-        problems.append("ローマ字氏名が確認されていません。")
+        problems.append(gettext("ローマ字氏名が確認されていません。"))
     labels = {n: SCAN_DOCUMENTS[n][1] for n in SCAN_DOCUMENTS}
     missing = missing_scans(application)
     if missing:
         problems.append(
-            "取り込まれていない書類があります：" + "、".join(labels[n] for n in missing)
+            gettext("取り込まれていない書類があります：%(documents)s")
+            % {"documents": gettext("、").join(str(labels[n]) for n in missing)}
         )
     unticked = {str(i.item) for i in application_items(application)} - set(ticked)
     if unticked:
-        problems.append("確認されていない提出書類があります。")
+        problems.append(gettext("確認されていない提出書類があります。"))
     if problems:
         raise RuleViolation("the application is not ready to accept", message_ja=" ".join(problems))
     record: IntakeRecord = application.intake  # type: ignore[attr-defined]
@@ -548,7 +564,8 @@ def do_accept(
     )["birth_date"]
     if not isinstance(birth, str):
         raise InvalidInput(
-            "the applicant's birth date is missing", message_ja="生年月日がありません。"
+            "the applicant's birth date is missing",
+            message_ja=gettext_noop("生年月日がありません。"),
         )
     domain_app = rules.Application(
         kind=ApplicationKind(application.kind),

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import (
@@ -40,6 +41,7 @@ from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.i18n import state_label
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
 
@@ -133,17 +135,16 @@ def describe(candidates: list[str]) -> list[Candidate]:
             kind=ApplicationKind.LOSS_REPORT.value
         )
         latest = apps.order_by("-application_date", "-pk").first()
-        state_ja = ""
-        if latest is not None:
-            state_ja = {str(s): label for s, label in STATE_LABELS_JA.items()}.get(
-                latest.state, latest.state
-            )
+        # Shown on the loss screen: in the staff member's language despite the names.
+        state_ja = state_label(latest.state) if latest is not None else ""
         out.append(
             Candidate(
                 index=index,
                 applications=apps.count(),
                 latest_date=latest.application_date if latest else None,
-                latest_kind_ja=KIND_LABELS_JA.get(latest.kind, latest.kind) if latest else "",
+                latest_kind_ja=gettext(KIND_LABELS_JA[latest.kind])
+                if latest and latest.kind in KIND_LABELS_JA
+                else (latest.kind if latest else ""),
                 latest_state_ja=state_ja,
             )
         )
@@ -155,7 +156,7 @@ def choose_holder(grant: Grant, subject_id: str) -> None:
     if holder_of(grant) is not None or grant.subjects.exists():
         raise RuleViolation(
             "a holder was already chosen on this visit",
-            message_ja="この受付では既に届出人を選択しています。",
+            message_ja=gettext_noop("この受付では既に届出人を選択しています。"),
         )
     grants.add_subjects(grant, [subject_id])
 
@@ -167,7 +168,8 @@ def sniff_photo(data: bytes) -> str:
     """The image type from its first bytes (PNG or JPEG), or InvalidInput."""
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidInput(
-            "the photo is larger than 5 MB", message_ja="写真のファイルは5MB以下にしてください。"
+            "the photo is larger than 5 MB",
+            message_ja=gettext_noop("写真のファイルは5MB以下にしてください。"),
         )
     if data.startswith(PNG_MAGIC):
         return "image/png"
@@ -175,7 +177,7 @@ def sniff_photo(data: bytes) -> str:
         return "image/jpeg"
     raise InvalidInput(
         "the photo is not a PNG or JPEG image",
-        message_ja="写真はPNGまたはJPEG形式の画像を選んでください。",
+        message_ja=gettext_noop("写真はPNGまたはJPEG形式の画像を選んでください。"),
     )
 
 
@@ -225,12 +227,12 @@ def file_loss_report(
     if holder is None:
         raise RuleViolation(
             "choose the passport holder first",
-            message_ja="先に届出人（旅券の名義人）を選んでください。",
+            message_ja=gettext_noop("先に届出人（旅券の名義人）を選んでください。"),
         )
     if report_of(grant) is not None:
         raise RuleViolation(
             "a loss report was already filed on this visit",
-            message_ja="この受付で紛失届は既に受理しています。",
+            message_ja=gettext_noop("この受付で紛失届は既に受理しています。"),
         )
     check_evidence(evidence)
     assert evidence.photo is not None  # noqa: S101 - check_evidence refuses a missing photo

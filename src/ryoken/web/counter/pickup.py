@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ryoken.audit.events import EventCode, decode_entry
 from ryoken.domain.applications import (
@@ -35,6 +36,7 @@ from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.prints import ja_date
+from ryoken.web.i18n import bilingual
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 
@@ -44,9 +46,9 @@ SCREEN_FIELDS = ("name_kanji", "birth_date", "passport_number", "previous_passpo
 # Both must have answered 一致 (latest answer wins) before a passport is handed over.
 IDENTITY_FIELDS = ("birth_date", "passport_number")
 MATCH_LABELS_JA = {
-    "birth_date": "生年月日",
-    "passport_number": "交付する旅券の旅券番号",
-    "previous_passport": "旧旅券",
+    "birth_date": gettext_noop("生年月日"),
+    "passport_number": gettext_noop("交付する旅券の旅券番号"),
+    "previous_passport": gettext_noop("旧旅券"),
 }
 
 
@@ -133,7 +135,7 @@ def parse_presented(
     if issued is not None and not old:
         raise InvalidInput(
             "an old passport's issue date without its number",
-            message_ja="旧旅券の発行年月日だけでなく旅券番号も入力してください。",
+            message_ja=gettext_noop("旧旅券の発行年月日だけでなく旅券番号も入力してください。"),
         )
     return Presented(born, number, old, issued)
 
@@ -207,7 +209,7 @@ class Fee:
         return cls(
             quote.national,
             quote.prefectural,
-            tuple((line.label_ja, line.amount) for line in quote.lines),
+            tuple((bilingual(line.label_ja, line.label_en), line.amount) for line in quote.lines),
         )
 
 
@@ -221,13 +223,13 @@ def stored_fee(application: Application) -> Fee | None:
 def lapse_refusal(application: Application, today: date) -> str:
     """Why this passport can no longer be handed over, or "" if it can."""
     if application.issue_date is None:
-        return "発行日が登録されていないため交付できません。作製記録を確認してください。"
+        return gettext("発行日が登録されていないため交付できません。作製記録を確認してください。")
     if pickup_lapsed(application.issue_date, today):
         deadline = pickup_deadline(application.issue_date)
-        return (
-            f"受取期限（発行日から6か月、{ja_date(deadline)}まで）を過ぎたため、"
+        return gettext(
+            "受取期限（発行日から6か月、%(deadline)sまで）を過ぎたため、"
             "この旅券は失効しています（旅券法第18条第1項第2号）。交付できません。"
-        )
+        ) % {"deadline": bilingual(ja_date(deadline), deadline.isoformat())}
     return ""
 
 
@@ -252,7 +254,7 @@ def do_issue(
     if application.state != ApplicationState.READY:
         raise RuleViolation(
             f"the application is {application.state}, not ready",
-            message_ja="この旅券は交付待ちの状態ではありません。",
+            message_ja=gettext_noop("この旅券は交付待ちの状態ではありません。"),
         )
     refusal = lapse_refusal(application, today)
     if refusal:
@@ -261,7 +263,7 @@ def do_issue(
     if not identity_confirmed(checks):
         raise RuleViolation(
             "identity has not been confirmed by a match",
-            message_ja=(
+            message_ja=gettext_noop(
                 "本人確認ができていません。生年月日と旅券番号の照合がいずれも「一致」に"
                 "なってから交付してください。"
             ),
@@ -269,15 +271,17 @@ def do_issue(
     if old_passport_returned and checks.get("previous_passport") is not True:
         raise RuleViolation(
             "the returned old passport has not matched the record",
-            message_ja="返納された旧旅券の番号を照合し、「一致」を確認してください。",
+            message_ja=gettext_noop("返納された旧旅券の番号を照合し、「一致」を確認してください。"),
         )
     if fee is None:
         raise RuleViolation(
             "no fee is known",
-            message_ja="手数料が確定していません。本人確認の照合を行ってください。",
+            message_ja=gettext_noop("手数料が確定していません。本人確認の照合を行ってください。"),
         )
     if not fee_paid:
-        raise RuleViolation("the fee is not paid", message_ja="手数料の受領を確認してください。")
+        raise RuleViolation(
+            "the fee is not paid", message_ja=gettext_noop("手数料の受領を確認してください。")
+        )
     return do_transition(
         application,
         ApplicationState.ISSUED,
@@ -306,4 +310,4 @@ def returns_old_passport(application: Application) -> bool:
 
 def match_rows(checks: dict[str, bool]) -> Sequence[tuple[str, str, bool | None]]:
     """(field, label, answer) rows for the screen, in a fixed order."""
-    return [(name, label, checks.get(name)) for name, label in MATCH_LABELS_JA.items()]
+    return [(name, gettext(label), checks.get(name)) for name, label in MATCH_LABELS_JA.items()]

@@ -1,17 +1,21 @@
-"""Forms of the pickup, loss-report and print/copy screens. Messages are Japanese."""
+"""Forms of the pickup, loss-report and print/copy screens, Japanese first (msgids)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.errors import InvalidInput
 from ryoken.web.accounts.models import Window
 from ryoken.web.counter import loss, pickup
 from ryoken.web.counter.prints import DOCUMENT_LABELS_JA, MAX_REASON, CopyDocument
+from ryoken.web.i18n import staff_message
 
-REQUIRED = {"required": "入力してください。"}
+REQUIRED = {"required": _("入力してください。")}
 
 
 def _windows() -> list[tuple[str, str]]:
@@ -20,7 +24,7 @@ def _windows() -> list[tuple[str, str]]:
 
 
 class CallForm(forms.Form):
-    window = forms.ChoiceField(label="窓口", choices=(), error_messages=REQUIRED)
+    window = forms.ChoiceField(label=_("窓口"), choices=(), error_messages=REQUIRED)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,19 +35,19 @@ class MatchForm(forms.Form):
     """What the clerk types from what the person presents. Values are never echoed back."""
 
     birth_date = forms.CharField(
-        label="生年月日（提示された本人確認書類から）",
+        label=_("生年月日（提示された本人確認書類から）"),
         max_length=40,
         error_messages=REQUIRED,
-        help_text="例：1990-01-02、平成2年1月2日",
+        help_text=_("例：1990-01-02、平成2年1月2日"),
     )
     passport_number = forms.CharField(
-        label="交付する旅券の旅券番号", max_length=20, error_messages=REQUIRED
+        label=_("交付する旅券の旅券番号"), max_length=20, error_messages=REQUIRED
     )
     old_passport_number = forms.CharField(
-        label="返納される旧旅券の旅券番号（ある場合）", max_length=20, required=False
+        label=_("返納される旧旅券の旅券番号（ある場合）"), max_length=20, required=False
     )
     old_passport_issued = forms.CharField(
-        label="旧旅券の発行年月日（ある場合）", max_length=40, required=False
+        label=_("旧旅券の発行年月日（ある場合）"), max_length=40, required=False
     )
 
     def clean(self) -> dict[str, Any]:
@@ -58,24 +62,32 @@ class MatchForm(forms.Form):
                 data.get("old_passport_issued", ""),
             )
         except InvalidInput as error:
-            raise forms.ValidationError(error.message_ja) from None
+            raise forms.ValidationError(staff_message(error)) from None
         return data
 
 
 class IssueForm(forms.Form):
-    fee_paid = forms.BooleanField(label="手数料を受領した", required=False)
-    old_passport_returned = forms.BooleanField(label="旧旅券の返納を受けた", required=False)
+    fee_paid = forms.BooleanField(label=_("手数料を受領した"), required=False)
+    old_passport_returned = forms.BooleanField(label=_("旧旅券の返納を受けた"), required=False)
+
+
+# Formatted when shown, in the language of that request.
+_reason_too_long = lazy(
+    lambda: gettext("理由は%(max)s文字以内で入力してください。") % {"max": MAX_REASON}, str
+)
 
 
 def _reason_field() -> forms.CharField:
     return forms.CharField(
-        label="理由",
+        label=_("理由"),
         max_length=MAX_REASON,
         error_messages={
-            "required": "印刷・複写の理由を入力してください。",
-            "max_length": f"理由は{MAX_REASON}文字以内で入力してください。",
+            "required": _("印刷・複写の理由を入力してください。"),
+            "max_length": _reason_too_long(),
         },
-        widget=forms.TextInput(attrs={"placeholder": "例：申請者への交付、紙詰まりによる再印刷"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("例：申請者への交付、紙詰まりによる再印刷")}
+        ),
     )
 
 
@@ -83,8 +95,8 @@ class PrintForm(forms.Form):
     grant = forms.CharField(widget=forms.HiddenInput, max_length=40)
     application = forms.IntegerField(widget=forms.HiddenInput)
     document = forms.ChoiceField(
-        label="書類",
-        choices=[("receipt", "受理票"), ("pickup_record", "交付記録")],
+        label=_("書類"),
+        choices=[("receipt", _("受理票")), ("pickup_record", _("交付記録"))],
         error_messages=REQUIRED,
     )
     reason = _reason_field()
@@ -95,22 +107,24 @@ class ReprintForm(forms.Form):
 
 
 class CopyForm(forms.Form):
-    grant = forms.ChoiceField(label="業務（受付中の整理券）", choices=(), error_messages=REQUIRED)
+    grant = forms.ChoiceField(
+        label=_("業務（受付中の整理券）"), choices=(), error_messages=REQUIRED
+    )
     document = forms.ChoiceField(
-        label="複写する書類",
-        choices=[(d.value, DOCUMENT_LABELS_JA[d]) for d in CopyDocument],
+        label=_("複写する書類"),
+        choices=[(d.value, gettext_lazy(DOCUMENT_LABELS_JA[d])) for d in CopyDocument],
         error_messages=REQUIRED,
     )
     pages = forms.IntegerField(
-        label="枚数",
+        label=_("枚数"),
         min_value=1,
         max_value=200,
         initial=1,
         error_messages={
-            "required": "枚数を入力してください。",
-            "min_value": "枚数は1以上で入力してください。",
-            "max_value": "枚数は200以下で入力してください。",
-            "invalid": "枚数は数字で入力してください。",
+            "required": _("枚数を入力してください。"),
+            "min_value": _("枚数は1以上で入力してください。"),
+            "max_value": _("枚数は200以下で入力してください。"),
+            "invalid": _("枚数は数字で入力してください。"),
         },
     )
     reason = _reason_field()
@@ -121,12 +135,12 @@ class CopyForm(forms.Form):
 
 
 class LossSearchForm(forms.Form):
-    name_kana = forms.CharField(label="氏名（フリガナ）", max_length=60, error_messages=REQUIRED)
+    name_kana = forms.CharField(label=_("氏名（フリガナ）"), max_length=60, error_messages=REQUIRED)
     birth_date = forms.CharField(
-        label="生年月日", max_length=40, error_messages=REQUIRED, help_text="例：1990-01-02"
+        label=_("生年月日"), max_length=40, error_messages=REQUIRED, help_text=_("例：1990-01-02")
     )
     passport_number = forms.CharField(
-        label="紛失した旅券の旅券番号（わかる場合・絞り込み用）", max_length=20, required=False
+        label=_("紛失した旅券の旅券番号（わかる場合・絞り込み用）"), max_length=20, required=False
     )
 
     def clean(self) -> dict[str, Any]:
@@ -141,7 +155,7 @@ class LossSearchForm(forms.Form):
             if data.get("passport_number", "").strip():
                 normalise.passport_number(data["passport_number"])
         except InvalidInput as error:
-            raise forms.ValidationError(error.message_ja) from None
+            raise forms.ValidationError(staff_message(error)) from None
         return data
 
 
@@ -150,17 +164,19 @@ class ChooseForm(forms.Form):
 
 
 class LossReportForm(forms.Form):
-    police_report_number = forms.CharField(label="警察署の受理番号", max_length=40, required=False)
+    police_report_number = forms.CharField(
+        label=_("警察署の受理番号"), max_length=40, required=False
+    )
     disaster_certificate = forms.BooleanField(
-        label="罹災証明書（消防署発行）の提出あり", required=False
+        label=_("罹災証明書（消防署発行）の提出あり"), required=False
     )
     photo = forms.FileField(
-        label="写真（PNGまたはJPEG、5MB以下）",
+        label=_("写真（PNGまたはJPEG、5MB以下）"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
     lost_passport_number = forms.CharField(
-        label="紛失した旅券の旅券番号（わかる場合）", max_length=20, required=False
+        label=_("紛失した旅券の旅券番号（わかる場合）"), max_length=20, required=False
     )
 
     def clean(self) -> dict[str, Any]:
@@ -173,7 +189,7 @@ class LossReportForm(forms.Form):
         photo = None
         if upload:
             if upload.size > loss.MAX_PHOTO_BYTES:
-                raise forms.ValidationError("写真のファイルは5MB以下にしてください。")
+                raise forms.ValidationError(gettext("写真のファイルは5MB以下にしてください。"))
             photo = upload.read()
         evidence = loss.LossEvidence(
             police_report_number=data.get("police_report_number", ""),
@@ -186,6 +202,6 @@ class LossReportForm(forms.Form):
             if evidence.lost_passport_number.strip():
                 normalise.passport_number(evidence.lost_passport_number)
         except InvalidInput as error:
-            raise forms.ValidationError(error.message_ja) from None
+            raise forms.ValidationError(staff_message(error)) from None
         data["evidence"] = evidence
         return data

@@ -7,6 +7,7 @@ id within that grant, a vault subject id within that grant, or a print job id of
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.web.counter import views_loss, views_pickup, views_prints
 
@@ -14,9 +15,9 @@ app_name = "pickup"
 
 # (capability, url name, label) for the home page.
 MENU = [
-    ("counter.serve", "pickup:queue", "交付・紛失届窓口"),
-    ("counter.print", "pickup:prints", "印刷・複写の記録"),
-    ("counter.print", "pickup:copy", "複写の申告"),
+    ("counter.serve", "pickup:queue", _("交付・紛失届窓口")),
+    ("counter.print", "pickup:prints", _("印刷・複写の記録")),
+    ("counter.print", "pickup:copy", _("複写の申告")),
 ]
 
 urlpatterns = [

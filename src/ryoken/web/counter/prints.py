@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import ApplicationKind, Channel
@@ -60,23 +61,24 @@ class CopyDocument(StrEnum):
     OTHER = "other"
 
 
+# Japanese (the printed documents are Japanese); marked for the catalog, translated on screens.
 DOCUMENT_LABELS_JA: dict[str, str] = {
-    PrintDocument.RECEIPT: "受理票",
-    PrintDocument.PICKUP_RECORD: "交付記録",
-    CopyDocument.IDENTITY_DOCUMENT: "本人確認書類",
-    CopyDocument.KOSEKI: "戸籍謄本",
-    CopyDocument.APPLICATION_FORM: "申請書",
-    CopyDocument.LOSS_REPORT_FORM: "紛失一般旅券等届出書",
-    CopyDocument.OLD_PASSPORT: "旧旅券（失効処理済）",
-    CopyDocument.OTHER: "その他の書類",
+    PrintDocument.RECEIPT: gettext_noop("受理票"),
+    PrintDocument.PICKUP_RECORD: gettext_noop("交付記録"),
+    CopyDocument.IDENTITY_DOCUMENT: gettext_noop("本人確認書類"),
+    CopyDocument.KOSEKI: gettext_noop("戸籍謄本"),
+    CopyDocument.APPLICATION_FORM: gettext_noop("申請書"),
+    CopyDocument.LOSS_REPORT_FORM: gettext_noop("紛失一般旅券等届出書"),
+    CopyDocument.OLD_PASSPORT: gettext_noop("旧旅券（失効処理済）"),
+    CopyDocument.OTHER: gettext_noop("その他の書類"),
 }
 
 KIND_LABELS_JA: dict[str, str] = {
-    ApplicationKind.NEW: "新規",
-    ApplicationKind.RENEWAL: "切替",
-    ApplicationKind.RECORD_CHANGE: "記載事項変更",
-    ApplicationKind.RECORD_CHANGE_SAME_EXPIRY: "記載事項変更（残存有効期間同一旅券）",
-    ApplicationKind.LOSS_REPORT: "紛失届",
+    ApplicationKind.NEW: gettext_noop("新規"),
+    ApplicationKind.RENEWAL: gettext_noop("切替"),
+    ApplicationKind.RECORD_CHANGE: gettext_noop("記載事項変更"),
+    ApplicationKind.RECORD_CHANGE_SAME_EXPIRY: gettext_noop("記載事項変更（残存有効期間同一旅券）"),
+    ApplicationKind.LOSS_REPORT: gettext_noop("紛失届"),
 }
 
 LAPSE_WARNING_JA = (
@@ -98,7 +100,9 @@ def _documents_for(kind: str) -> frozenset[str]:
         return frozenset(PrintDocument)
     if kind == PrintJob.Kind.COPY:
         return frozenset(CopyDocument)
-    raise InvalidInput(f"unknown job kind {kind!r}", message_ja="印刷か複写かを選んでください。")
+    raise InvalidInput(
+        f"unknown job kind {kind!r}", message_ja=gettext_noop("印刷か複写かを選んでください。")
+    )
 
 
 def _open_grant_of(staff: Staff, grant: Grant | None, at: datetime) -> Grant:
@@ -106,14 +110,16 @@ def _open_grant_of(staff: Staff, grant: Grant | None, at: datetime) -> Grant:
     if grant is None:
         raise AccessDenied(
             "a print or copy needs the grant of the current work",
-            message_ja="窓口の受付や担当業務がない状態では印刷・複写できません。",
+            message_ja=gettext_noop("窓口の受付や担当業務がない状態では印刷・複写できません。"),
         )
     try:
         return grants.access_grant(staff, grant.grant_id, at)
     except AccessDenied:
         raise AccessDenied(
             "the grant is not this staff member's open grant",
-            message_ja="この業務は終了しているか、ご自身の業務ではないため印刷・複写できません。",
+            message_ja=gettext_noop(
+                "この業務は終了しているか、ご自身の業務ではないため印刷・複写できません。"
+            ),
         ) from None
 
 
@@ -158,7 +164,8 @@ def do_print(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(
-            "a print or copy needs a reason", message_ja="印刷・複写の理由を入力してください。"
+            "a print or copy needs a reason",
+            message_ja=gettext_noop("印刷・複写の理由を入力してください。"),
         )
     if len(reason) > MAX_REASON:
         raise InvalidInput(
@@ -167,7 +174,7 @@ def do_print(
     if document not in _documents_for(kind):
         raise InvalidInput(
             f"unknown document {document!r} for a {kind}",
-            message_ja="印刷・複写する書類の種類が正しくありません。",
+            message_ja=gettext_noop("印刷・複写する書類の種類が正しくありません。"),
         )
     if not 1 <= pages <= MAX_PAGES:
         raise InvalidInput(
@@ -178,13 +185,13 @@ def do_print(
     if application is not None and not _application_in_grant(application, open_grant):
         raise AccessDenied(
             "the application is not part of this work",
-            message_ja="この申請は現在の業務の対象ではありません。",
+            message_ja=gettext_noop("この申請は現在の業務の対象ではありません。"),
         )
     covered = set(open_grant.subjects.values_list("subject", flat=True))
     if not set(subject_ids) <= covered:
         raise AccessDenied(
             "a person is not part of this work",
-            message_ja="現在の業務の対象ではない方の書類は印刷・複写できません。",
+            message_ja=gettext_noop("現在の業務の対象ではない方の書類は印刷・複写できません。"),
         )
     code = EventCode.PRINT if kind == PrintJob.Kind.PRINT else EventCode.COPY
     for _ in range(5):  # a watermark collision (31^8 ids) only retries
@@ -245,10 +252,13 @@ def do_print(
 def reprint(*, staff: Staff, job: PrintJob, reason: str, now: datetime | None = None) -> PrintJob:
     """Print a job's document again: a new job (new watermark id), with its own reason."""
     if job.staff_id != staff.pk:
-        raise AccessDenied("not this staff member's job", message_ja="印刷記録が見つかりません。")
+        raise AccessDenied(
+            "not this staff member's job", message_ja=gettext_noop("印刷記録が見つかりません。")
+        )
     if job.kind != PrintJob.Kind.PRINT:
         raise RuleViolation(
-            "only prints can be printed again", message_ja="複写の記録は再印刷できません。"
+            "only prints can be printed again",
+            message_ja=gettext_noop("複写の記録は再印刷できません。"),
         )
     return do_print(
         staff=staff,
@@ -293,7 +303,7 @@ def _receipt_lines(job: PrintJob, app: Application) -> list[str]:
     if kind is ApplicationKind.LOSS_REPORT:
         raise RuleViolation(
             "a loss report has no receipt for pickup",
-            message_ja="紛失届には受理票（受取用）はありません。",
+            message_ja=gettext_noop("紛失届には受理票（受取用）はありません。"),
         )
     items = checklist(kind, Channel(app.channel), application_date=app.application_date)
     lines = [
@@ -318,7 +328,7 @@ def _pickup_record_lines(job: PrintJob, app: Application) -> list[str]:
     if app.state != "issued":
         raise RuleViolation(
             "the pickup record is printed after issuance",
-            message_ja="交付記録は交付の後に印刷できます。",
+            message_ja=gettext_noop("交付記録は交付の後に印刷できます。"),
         )
     from ryoken.web.counter.pickup import identity_checks  # pickup imports this module
 
@@ -350,29 +360,34 @@ def document_content(job: PrintJob) -> tuple[str, list[str]]:
     app = job.application
     if app is None:
         raise InvalidInput(
-            "this document needs an application", message_ja="申請が指定されていません。"
+            "this document needs an application",
+            message_ja=gettext_noop("申請が指定されていません。"),
         )
     if job.document == PrintDocument.RECEIPT:
         return "受理票", _receipt_lines(job, app)
     if job.document == PrintDocument.PICKUP_RECORD:
         return "交付記録", _pickup_record_lines(job, app)
     raise InvalidInput(
-        f"{job.document} is not printed by the system", message_ja="この書類は印刷できません。"
+        f"{job.document} is not printed by the system",
+        message_ja=gettext_noop("この書類は印刷できません。"),
     )
 
 
 def check_printable(document: str, application: Application | None) -> None:
     """Refuse before recording a job whose document cannot be produced."""
     if application is None:
-        raise InvalidInput("choose an application", message_ja="申請が指定されていません。")
+        raise InvalidInput(
+            "choose an application", message_ja=gettext_noop("申請が指定されていません。")
+        )
     if document == PrintDocument.RECEIPT and application.kind == ApplicationKind.LOSS_REPORT:
         raise RuleViolation(
-            "a loss report has no receipt", message_ja="紛失届には受理票（受取用）はありません。"
+            "a loss report has no receipt",
+            message_ja=gettext_noop("紛失届には受理票（受取用）はありません。"),
         )
     if document == PrintDocument.PICKUP_RECORD and application.state != "issued":
         raise RuleViolation(
             "the pickup record is printed after issuance",
-            message_ja="交付記録は交付の後に印刷できます。",
+            message_ja=gettext_noop("交付記録は交付の後に印刷できます。"),
         )
 
 

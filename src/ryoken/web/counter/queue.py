@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput, RuleViolation
@@ -68,7 +69,8 @@ def issue_ticket(
         purpose = Ticket.Purpose(purpose)
     except ValueError:
         raise InvalidInput(
-            f"unknown ticket purpose {purpose!r}", message_ja="受付の種類が正しくありません。"
+            f"unknown ticket purpose {purpose!r}",
+            message_ja=gettext_noop("受付の種類が正しくありません。"),
         ) from None
     at = now or timezone.now()
     with transaction.atomic():
@@ -77,7 +79,7 @@ def issue_ticket(
             if not reception_number:
                 raise InvalidInput(
                     "a pickup ticket needs the reception number",
-                    message_ja="受理票の受理番号を入力してください。",
+                    message_ja=gettext_noop("受理票の受理番号を入力してください。"),
                 )
             application = Application.objects.filter(
                 reception_number=reception_number.strip(), state="ready"
@@ -85,7 +87,7 @@ def issue_ticket(
             if application is None:
                 raise RuleViolation(
                     "no passport ready for that reception number",
-                    message_ja="この受理番号の旅券は交付の準備ができていません。",
+                    message_ja=gettext_noop("この受理番号の旅券は交付の準備ができていません。"),
                 )
         ticket = Ticket.objects.create(
             number=f"{PREFIX[purpose]}-{_next_ticket_sequence(office, purpose, at):03d}",
@@ -141,7 +143,7 @@ def call_next(
         if grants.open_grants_of(staff, at):
             raise RuleViolation(
                 "finish the current applicant first",
-                message_ja="現在の申請者の対応を終了してから次を呼び出してください。",
+                message_ja=gettext_noop("現在の申請者の対応を終了してから次を呼び出してください。"),
             )
         # skip_locked: a colleague calling at the same moment takes the next ticket instead
         # of queueing behind this transaction (SQLite ignores it: writers are serialised).

@@ -4,6 +4,7 @@ URLs carry ids (grant ids, application ids), never names or other personal data.
 """
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from ryoken.web.counter import views_intake, views_queue
 
@@ -11,7 +12,7 @@ app_name = "counter"
 
 # (capability, url name, label) for the home page.
 MENU = [
-    ("counter.serve", "counter:queue", "窓口受付（呼出）"),
+    ("counter.serve", "counter:queue", _("窓口受付（呼出）")),
 ]
 
 _work = "work/<str:grant_id>/"

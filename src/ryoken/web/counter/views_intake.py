@@ -18,10 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from ryoken.domain import hepburn
-from ryoken.domain.applications import STATE_LABELS_JA, ApplicationState
+from ryoken.domain.applications import ApplicationState
 from ryoken.domain.documents import Visit
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, InvalidKana, RyokenError
@@ -44,15 +45,17 @@ from ryoken.web.counter.forms import (
     sniff,
 )
 from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.i18n import bilingual, staff_message, state_label, yen
 
+# Japanese, marked for the catalog; translated where shown.
 ROLE_LABELS: dict[str, str] = {
-    SubjectRole.APPLICANT: "申請者",
-    SubjectRole.FAMILY_MEMBER: "家族（戸籍謄本）",
-    SubjectRole.LEGAL_REPRESENTATIVE: "法定代理人",
-    SubjectRole.EMERGENCY_CONTACT: "緊急連絡先",
+    SubjectRole.APPLICANT: gettext_noop("申請者"),
+    SubjectRole.FAMILY_MEMBER: gettext_noop("家族（戸籍謄本）"),
+    SubjectRole.LEGAL_REPRESENTATIVE: gettext_noop("法定代理人"),
+    SubjectRole.EMERGENCY_CONTACT: gettext_noop("緊急連絡先"),
 }
 ROLE_ORDER = list(ROLE_LABELS)
-SEX_LABELS = {"M": "男", "F": "女"}
+SEX_LABELS = {"M": gettext_noop("男"), "F": gettext_noop("女")}
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -96,10 +99,7 @@ def _context(request: HttpRequest, grant: Grant, **extra: Any) -> dict[str, Any]
 
 
 def _state_label(app: Application) -> str:
-    try:
-        return STATE_LABELS_JA[ApplicationState(app.state)]
-    except ValueError:
-        return app.state
+    return state_label(app.state)
 
 
 # --- the ticket's work screen ----------------------------------------------------------------
@@ -159,14 +159,14 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
                         data=data,
                     )
                 except RyokenError as exc:
-                    error = exc.message_ja
+                    error = staff_message(exc)
                 else:
                     messages.success(
-                        request, "申請を登録しました。ローマ字氏名を確認してください。"
+                        request, gettext("申請を登録しました。ローマ字氏名を確認してください。")
                     )
                     return redirect("counter:romaji", grant_id=grant.grant_id, app_id=app.pk)
         if not error:
-            error = "入力内容に誤りがあります。赤字の項目を確認してください。"
+            error = gettext("入力内容に誤りがあります。赤字の項目を確認してください。")
     return render(
         request,
         "counter/intake_form.html",
@@ -199,7 +199,9 @@ def _names(grant: Grant, app: Application) -> tuple[str, str]:
 
 
 def _split_reason(text: str) -> str:
-    return text.split(" / ", 1)[0]  # the Japanese half of "日本語 / English"
+    """The half of the core's "日本語 / English" for the staff member's language."""
+    ja, _sep, en = text.partition(" / ")
+    return bilingual(ja, en)
 
 
 @requires("counter.intake")
@@ -214,7 +216,8 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
         result = hepburn.romanize(kana, kanji or None)
     except InvalidKana:
         messages.error(
-            request, "登録されたフリガナからローマ字を作れません。申請を確認してください。"
+            request,
+            gettext("登録されたフリガナからローマ字を作れません。申請を確認してください。"),
         )
         return redirect("counter:work", grant_id=grant.grant_id)
     form = RomajiForm(request.POST or None, initial={"choice": result.spelling})
@@ -228,9 +231,11 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             result.needs_confirmation or verdict.needs_confirmation or verdict.non_hepburn
         )
         if not verdict.accepted:
-            error = verdict.reason_ja
+            error = bilingual(verdict.reason_ja, verdict.reason_en)
         elif must_confirm and not form.cleaned_data["confirmed"]:
-            error = "綴りを申請者と確認し、「申請者と綴りを確認した」にチェックしてください。"
+            error = gettext(
+                "綴りを申請者と確認し、「申請者と綴りを確認した」にチェックしてください。"
+            )
         else:
             try:
                 intake.do_confirm_romaji(
@@ -242,13 +247,15 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
                     rule=verdict.rule,
                 )
             except RyokenError as exc:
-                error = exc.message_ja
+                error = staff_message(exc)
             else:
                 # No name in the message: messages may travel in a cookie.
-                messages.success(request, "ローマ字氏名を確認しました。")
+                messages.success(request, gettext("ローマ字氏名を確認しました。"))
                 return redirect("counter:scans", grant_id=grant.grant_id, app_id=app.pk)
     elif request.method == "POST":
-        error = " ".join(str(e) for e in form.non_field_errors()) or "入力を確認してください。"
+        error = " ".join(str(e) for e in form.non_field_errors()) or gettext(
+            "入力を確認してください。"
+        )
     return render(
         request,
         "counter/romaji.html",
@@ -292,15 +299,20 @@ def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
                     contents=form.contents,
                 )
             except RyokenError as exc:
-                error = exc.message_ja
+                error = staff_message(exc)
             else:
-                labels = "、".join(intake.SCAN_DOCUMENTS[n][1] for n in stored)
-                messages.success(request, f"{labels}を取り込みました。")
+                labels = gettext("、").join(str(intake.SCAN_DOCUMENTS[n][1]) for n in stored)
+                messages.success(
+                    request, gettext("%(documents)sを取り込みました。") % {"documents": labels}
+                )
+                # do_store_scans updated the record through its own row: re-read it, or the
+                # clerk is sent back here with every document already in.
+                app.intake.refresh_from_db()  # type: ignore[attr-defined]
                 if not intake.missing_scans(app):
                     return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
                 return redirect("counter:scans", grant_id=grant.grant_id, app_id=app.pk)
         else:
-            error = "取り込めないファイルがあります。何も保存していません。"
+            error = gettext("取り込めないファイルがあります。何も保存していません。")
     app.intake.refresh_from_db()  # type: ignore[attr-defined]
     done = app.intake.scanned_set()  # type: ignore[attr-defined]
     status_rows = [(intake.SCAN_DOCUMENTS[n][1], n in done) for n in intake.required_scans(app)]
@@ -321,11 +333,11 @@ def _display(name: str, value: str | bytes | None) -> dict[str, Any]:
     if isinstance(value, bytes):
         mime = sniff(value[:16]) or ("image/svg+xml" if value.lstrip().startswith(b"<svg") else "")
         if not mime:
-            return {"text": f"（画像 {len(value) // 1024} KB）"}
+            return {"text": gettext("（画像 %(kb)s KB）") % {"kb": len(value) // 1024}}
         uri = f"data:{mime};base64,{base64.b64encode(value).decode()}"
         return {"image": uri, "pdf": mime == "application/pdf"}
     if name == "sex":
-        return {"text": SEX_LABELS.get(value, value)}
+        return {"text": gettext(SEX_LABELS[value]) if value in SEX_LABELS else value}
     return {"text": value}
 
 
@@ -346,9 +358,11 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
             {
                 "subject": subject,
                 "order": ROLE_ORDER.index(first),
-                "title": "・".join(ROLE_LABELS[r] for r in sorted(held, key=ROLE_ORDER.index)),
+                "title": gettext("・").join(
+                    gettext(ROLE_LABELS[r]) for r in sorted(held, key=ROLE_ORDER.index)
+                ),
                 "rows": [
-                    {"name": r.name, "label": r.label_ja, "exposure": str(r.exposure)}
+                    {"name": r.name, "label": _field_label(r.name), "exposure": str(r.exposure)}
                     | _display(r.name, r.value)
                     for r in rows
                 ],
@@ -357,16 +371,27 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
     return sorted(sections, key=lambda s: s["order"])
 
 
+def _field_label(name: str) -> str:
+    field = FIELDS_BY_NAME[name]
+    return bilingual(field.label_ja, field.label_en)
+
+
 def _accept_items(app: Application) -> list[tuple[str, str]]:
     """The checklist items of the application visit, each to be ticked (with its note)."""
-    return [
-        (str(i.item), f"{i.label_ja}（{i.note_ja}）" if i.note_ja else i.label_ja)
-        for i in intake.application_items(app)
-    ]
+    items = []
+    for i in intake.application_items(app):
+        label, note = bilingual(i.label_ja, i.label_en), bilingual(i.note_ja, i.note_en)
+        items.append(
+            (
+                str(i.item),
+                gettext("%(item)s（%(note)s）") % {"item": label, "note": note} if note else label,
+            )
+        )
+    return items
 
 
 def _fee_rows(quote: Any) -> list[tuple[str, str]]:
-    return [(line.label_ja, f"{line.amount:,}円") for line in quote.lines]
+    return [(bilingual(line.label_ja, line.label_en), yen(line.amount)) for line in quote.lines]
 
 
 def _review_context(
@@ -384,7 +409,11 @@ def _review_context(
         try:
             fee = intake.fee_quote(app, date.fromisoformat(birth))
         except (ValueError, RyokenError) as exc:
-            fee_error = getattr(exc, "message_ja", "生年月日から手数料を計算できません。")
+            fee_error = (
+                staff_message(exc)
+                if isinstance(exc, RyokenError)
+                else gettext("生年月日から手数料を計算できません。")
+            )
     items = intake.checklist_of(app)
     if accept_form is None:
         accept_form = AcceptForm(items=_accept_items(app))
@@ -396,14 +425,22 @@ def _review_context(
         state=_state_label(app),
         people=people,
         fee_rows=_fee_rows(fee) if fee else None,
-        fee_total=f"{fee.total:,}円" if fee else None,
+        fee_total=yen(fee.total) if fee else None,
         fee_error=fee_error,
-        pickup_items=[i for i in items if i.visit == Visit.PICKUP],
+        pickup_items=[_bilingual_item(i) for i in items if i.visit == Visit.PICKUP],
         accept_form=accept_form,
         missing=[intake.SCAN_DOCUMENTS[n][1] for n in intake.missing_scans(app)],
         draft=app.state == ApplicationState.DRAFT,
         reveal_form=RevealForm(),
     )
+
+
+def _bilingual_item(item: Any) -> dict[str, str]:
+    """A checklist item as the template reads it (`label_ja`, `note_ja`), in the language."""
+    return {
+        "label_ja": bilingual(item.label_ja, item.label_en),
+        "note_ja": bilingual(item.note_ja, item.note_en),
+    }
 
 
 @requires("counter.intake")
@@ -436,7 +473,7 @@ def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             grant=grant, subject_id=subject, field=field, reason=form.cleaned_data["reason"]
         )
     except RyokenError as exc:
-        messages.error(request, exc.message_ja)
+        messages.error(request, staff_message(exc))
         return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
     return render(
         request,
@@ -445,8 +482,8 @@ def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
             request,
             grant,
             app=app,
-            label=FIELDS_BY_NAME[field].label_ja,
-            value=value if isinstance(value, str) else "（未登録）",
+            label=_field_label(field),
+            value=value if isinstance(value, str) else gettext("（未登録）"),
         ),
     )
 
@@ -468,11 +505,11 @@ def accept(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
                 ticked=form.ticked(),
             )
         except RyokenError as exc:
-            error = exc.message_ja
+            error = staff_message(exc)
         else:
             return redirect("counter:receipt", grant_id=grant.grant_id, app_id=app.pk)
     else:
-        error = "受理の前に確認が必要な項目があります。"
+        error = gettext("受理の前に確認が必要な項目があります。")
     app.refresh_from_db()
     context = _review_context(request, grant, app, accept_form=form)
     context["error"] = error

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
@@ -18,6 +19,7 @@ from ryoken.web.counter import exposure, loss
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.pickup_forms import ChooseForm, LossReportForm, LossSearchForm
 from ryoken.web.counter.views_pickup import watermark_for
+from ryoken.web.i18n import staff_message
 
 SESSION_CANDIDATES = "ryoken_loss_candidates:{grant}"
 HOLDER_FIELDS = ("name_kanji", "name_kana", "birth_date")
@@ -105,7 +107,7 @@ def choose_view(request: HttpRequest, grant_id: str) -> HttpResponse:
     try:
         loss.choose_holder(grant, found[index])
     except RyokenError as error:
-        messages.error(request, error.message_ja)
+        messages.error(request, staff_message(error))
     request.session.pop(SESSION_CANDIDATES.format(grant=grant.grant_id), None)
     return redirect("pickup:loss", grant_id=grant.grant_id)
 
@@ -126,12 +128,16 @@ def file_view(request: HttpRequest, grant_id: str) -> HttpResponse:
             evidence=form.cleaned_data["evidence"],
         )
     except RyokenError as error:
-        form.add_error(None, error.message_ja)
+        form.add_error(None, staff_message(error))
         return _render(request, grant, report_form=form, status=400)
-    note = {None: "", True: "（旅券番号：記録と一致）", False: "（旅券番号：記録と不一致）"}[
-        matched
-    ]
+    note = {
+        None: "",
+        True: gettext("（旅券番号：記録と一致）"),
+        False: gettext("（旅券番号：記録と不一致）"),
+    }[matched]
     messages.success(
-        request, f"紛失届を受理しました（{report.reception_number}）。旅券は失効しました。{note}"
+        request,
+        gettext("紛失届を受理しました（%(number)s）。旅券は失効しました。%(note)s")
+        % {"number": report.reception_number, "note": note},
     )
     return redirect("pickup:loss", grant_id=grant.grant_id)

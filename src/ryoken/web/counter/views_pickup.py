@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ryoken.errors import AccessDenied, ConfigurationError, RyokenError
@@ -23,6 +24,7 @@ from ryoken.web.counter import exposure, grants, pickup, queue
 from ryoken.web.counter.models import Grant, Ticket
 from ryoken.web.counter.pickup_forms import CallForm, IssueForm, MatchForm, PrintForm
 from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.i18n import staff_message
 from ryoken.web.vault import gateway
 
 SESSION_FEE = "ryoken_pickup_fee:{grant}:{app}"
@@ -52,6 +54,10 @@ def forget_visit(request: HttpRequest, grant_id: str) -> None:
 # --- the queue at the pickup and loss windows -----------------------------------------------
 
 
+def _kind(kind: str) -> str:
+    return gettext(KIND_LABELS_JA[kind]) if kind in KIND_LABELS_JA else kind
+
+
 @requires("counter.serve")
 @require_http_methods(["GET", "POST"])
 def queue_view(request: HttpRequest) -> HttpResponse:
@@ -62,18 +68,22 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         window = Window.objects.get(code=form.cleaned_data["window"])
         request.session[SESSION_WINDOW] = window.code
         if window.kind == Window.Kind.PICKUP and not holds(staff, "counter.pickup"):
-            messages.error(request, "交付窓口は交付担当の職員のみ利用できます。")
+            messages.error(request, gettext("交付窓口は交付担当の職員のみ利用できます。"))
             return redirect("pickup:queue")
         try:
             called = queue.call_next(staff, window)
         except RyokenError as error:
-            messages.error(request, error.message_ja)
+            messages.error(request, staff_message(error))
             return redirect("pickup:queue")
         if called is None:
-            messages.info(request, "お待ちの方はいません。")
+            messages.info(request, gettext("お待ちの方はいません。"))
             return redirect("pickup:queue")
         ticket, grant = called
-        messages.success(request, f"整理券 {ticket.number} を {window.code} に呼び出しました。")
+        messages.success(
+            request,
+            gettext("整理券 %(ticket)s を %(window)s に呼び出しました。")
+            % {"ticket": ticket.number, "window": window.code},
+        )
         return redirect(screen_of(grant))
     if request.method == "POST":
         status = 400
@@ -110,7 +120,10 @@ def close_view(request: HttpRequest, grant_id: str) -> HttpResponse:
         raise Http404
     queue.close_ticket(grant.ticket, staff=staff, no_show=request.POST.get("no_show") == "1")
     forget_visit(request, grant_id)
-    messages.success(request, f"整理券 {grant.ticket.number} の対応を終了しました。")
+    messages.success(
+        request,
+        gettext("整理券 %(ticket)s の対応を終了しました。") % {"ticket": grant.ticket.number},
+    )
     return redirect("pickup:queue")
 
 
@@ -132,7 +145,7 @@ def serve_view(request: HttpRequest, grant_id: str) -> HttpResponse:
         "counter/pickup_choose.html",
         {
             "grant": grant,
-            "apps": [(a, KIND_LABELS_JA.get(a.kind, a.kind)) for a in apps],
+            "apps": [(a, _kind(a.kind)) for a in apps],
             "watermark": watermark_for(request, grant),
         },
     )
@@ -177,7 +190,7 @@ def _render_application(
     context: dict[str, Any] = {
         "grant": grant,
         "app": app,
-        "kind_ja": KIND_LABELS_JA.get(app.kind, app.kind),
+        "kind_ja": _kind(app.kind),
         "fields": view,
         "photo_url": reverse("pickup:photo", args=[grant.grant_id, app.applicant]),
         "checks": pickup.match_rows(checks),
@@ -208,7 +221,7 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
     """Ask the vault 一致 / 不一致 for what the person presents; values are not echoed."""
     grant, app = _access(request, grant_id, app_id)
     if app.state != "ready":
-        messages.error(request, "交付待ちの旅券ではないため照合できません。")
+        messages.error(request, gettext("交付待ちの旅券ではないため照合できません。"))
         return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     form = MatchForm(request.POST)
     if not form.is_valid():
@@ -216,7 +229,12 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
+                messages.error(
+                    request,
+                    gettext("%(field)s：%(answer)s") % {"field": label, "answer": error}
+                    if label
+                    else error,
+                )
         return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     presented: pickup.Presented = form.cleaned_data["presented"]
     results = pickup.check_identity(grant=grant, application=app, presented=presented)
@@ -230,13 +248,17 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
                 "lines": [list(line) for line in fee.lines],
             }
         except ConfigurationError as error:
-            request.session[key] = {"error": error.message_ja}
+            request.session[key] = {"error": staff_message(error)}
     labels = pickup.MATCH_LABELS_JA
-    summary = "、".join(f"{labels[k]}：{'一致' if v else '不一致'}" for k, v in results.items())
+    summary = gettext("、").join(
+        gettext("%(field)s：%(answer)s")
+        % {"field": gettext(labels[k]), "answer": gettext("一致") if v else gettext("不一致")}
+        for k, v in results.items()
+    )
     if all(results.values()):
-        messages.success(request, f"照合結果　{summary}")
+        messages.success(request, gettext("照合結果　%(summary)s") % {"summary": summary})
     else:
-        messages.error(request, f"照合結果　{summary}")
+        messages.error(request, gettext("照合結果　%(summary)s") % {"summary": summary})
     return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
 
 
@@ -257,9 +279,13 @@ def issue_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
             old_passport_returned=bool(form.cleaned_data.get("old_passport_returned")),
         )
     except RyokenError as error:
-        messages.error(request, error.message_ja)
+        messages.error(request, staff_message(error))
     else:
-        messages.success(request, f"受理番号 {app.reception_number} の旅券を交付しました。")
+        messages.success(
+            request,
+            gettext("受理番号 %(number)s の旅券を交付しました。")
+            % {"number": app.reception_number},
+        )
     return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
 
 

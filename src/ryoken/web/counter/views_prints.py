@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
@@ -17,6 +18,7 @@ from ryoken.web.counter.models import Grant, PrintJob
 from ryoken.web.counter.pickup_forms import CopyForm, PrintForm, ReprintForm
 from ryoken.web.counter.prints import DOCUMENT_LABELS_JA
 from ryoken.web.counter.views_pickup import watermark_for
+from ryoken.web.i18n import staff_message
 
 MAX_LISTED = 100
 
@@ -39,6 +41,10 @@ def _refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
     )
 
 
+def _document(document: str) -> str:
+    return gettext(DOCUMENT_LABELS_JA[document]) if document in DOCUMENT_LABELS_JA else document
+
+
 @requires("counter.print")
 def prints_view(request: HttpRequest) -> HttpResponse:
     """My print and copy jobs, newest first."""
@@ -49,10 +55,7 @@ def prints_view(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")[:MAX_LISTED]
     )
     open_ids = {g.pk for g in grants.open_grants_of(staff)}
-    rows = [
-        (job, DOCUMENT_LABELS_JA.get(job.document, job.document), job.grant_id in open_ids)
-        for job in jobs
-    ]
+    rows = [(job, _document(job.document), job.grant_id in open_ids) for job in jobs]
     return render(
         request,
         "counter/prints_list.html",
@@ -93,7 +96,7 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
             application=application,
         )
     except RyokenError as error:
-        form.add_error(None, error.message_ja)
+        form.add_error(None, staff_message(error))
         return render(
             request,
             "counter/prints_new.html",
@@ -113,20 +116,24 @@ def reprint_view(request: HttpRequest, job_id: str) -> HttpResponse:
         raise Http404
     form = ReprintForm(request.POST)
     if not form.is_valid():
-        return _refused(request, "再印刷の理由を入力してください。", 400)
+        return _refused(request, gettext("再印刷の理由を入力してください。"), 400)
     try:
         again = prints.reprint(staff=staff, job=job, reason=form.cleaned_data["reason"])
     except AccessDenied as error:
-        return _refused(request, error.message_ja, 403)
+        return _refused(request, staff_message(error), 403)
     except RyokenError as error:
-        return _refused(request, error.message_ja, 400)
+        return _refused(request, staff_message(error), 400)
     return _pdf(again)
 
 
 def _grant_label(grant: Grant) -> str:
     ticket = grant.ticket.number if grant.ticket else "-"
     window = grant.window.code if grant.window else "-"
-    return f"整理券 {ticket}（{window}・{grant.get_kind_display()}）"
+    return gettext("整理券 %(ticket)s（%(window)s・%(kind)s）") % {
+        "ticket": ticket,
+        "window": window,
+        "kind": grant.get_kind_display(),
+    }
 
 
 @requires("counter.print")
@@ -152,7 +159,7 @@ def copy_view(request: HttpRequest) -> HttpResponse:
                 pages=form.cleaned_data["pages"],
             )
         except RyokenError as error:
-            form.add_error(None, error.message_ja)
+            form.add_error(None, staff_message(error))
         else:
             return redirect("pickup:copy_done", job_id=job.job_id)
     if request.method == "POST":
@@ -180,7 +187,7 @@ def copy_done_view(request: HttpRequest, job_id: str) -> HttpResponse:
         "counter/prints_copy_done.html",
         {
             "job": job,
-            "document_ja": DOCUMENT_LABELS_JA.get(job.document, job.document),
+            "document_ja": _document(job.document),
             "watermark": watermark_for(request, job.grant),
         },
     )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
@@ -20,6 +21,7 @@ from ryoken.web.accounts.models import Window
 from ryoken.web.counter import grants, intake, queue
 from ryoken.web.counter.forms import CloseForm, KioskForm, WindowForm
 from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.i18n import staff_message
 
 WINDOW_SESSION_KEY = "ryoken_counter_window"
 KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"
@@ -54,7 +56,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not _kiosk_allows(request):
-            error = "発券が混み合っています。しばらくしてからもう一度お試しください。"
+            error = gettext("発券が混み合っています。しばらくしてからもう一度お試しください。")
             status = 429
         elif form.is_valid():
             try:
@@ -63,7 +65,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
                     reception_number=form.cleaned_data["reception_number"] or None,
                 )
             except RyokenError as exc:
-                error = exc.message_ja
+                error = staff_message(exc)
                 status = 400
             else:
                 request.session[KIOSK_SESSION_KEY] = ticket.pk
@@ -143,7 +145,7 @@ def choose_window(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         request.session[WINDOW_SESSION_KEY] = form.cleaned_data["window"].code
     else:
-        messages.error(request, "窓口を選んでください。")
+        messages.error(request, gettext("窓口を選んでください。"))
     return redirect("counter:queue")
 
 
@@ -154,21 +156,25 @@ def call_next(request: HttpRequest) -> HttpResponse:
     staff = request.staff  # type: ignore[attr-defined]
     window = _chosen_window(request)
     if window is None:
-        messages.error(request, "先に担当窓口を選んでください。")
+        messages.error(request, gettext("先に担当窓口を選んでください。"))
         return redirect("counter:queue")
     if not holds(staff, "counter.intake"):
-        messages.error(request, "申請受付窓口で対応する権限がありません。")
+        messages.error(request, gettext("申請受付窓口で対応する権限がありません。"))
         return redirect("counter:queue")
     try:
         called = intake.do_call_next(staff, window)
     except RyokenError as exc:
-        messages.error(request, exc.message_ja)
+        messages.error(request, staff_message(exc))
         return redirect("counter:queue")
     if called is None:
-        messages.info(request, "お待ちの方はいません。")
+        messages.info(request, gettext("お待ちの方はいません。"))
         return redirect("counter:queue")
     ticket, grant = called
-    messages.success(request, f"整理券 {ticket.number} の方を{window.label}へ呼び出しました。")
+    messages.success(
+        request,
+        gettext("整理券 %(ticket)s の方を%(window)sへ呼び出しました。")
+        % {"ticket": ticket.number, "window": window.label},
+    )
     return redirect("counter:work", grant_id=grant.grant_id)
 
 
@@ -183,10 +189,14 @@ def close(request: HttpRequest, grant_id: str) -> HttpResponse:
         raise Http404 from None
     form = CloseForm(request.POST)
     if grant.ticket is None or not form.is_valid():
-        messages.error(request, "操作を確認してください。")
+        messages.error(request, gettext("操作を確認してください。"))
         return redirect("counter:queue")
     no_show = form.cleaned_data["outcome"] == "no_show"
     intake.do_close(grant, staff=staff, no_show=no_show)
-    label = "不在として終了" if no_show else "対応を終了"
-    messages.success(request, f"整理券 {grant.ticket.number} の{label}しました。")
+    done = (
+        gettext("整理券 %(ticket)s の不在として終了しました。")
+        if no_show
+        else gettext("整理券 %(ticket)s の対応を終了しました。")
+    )
+    messages.success(request, done % {"ticket": grant.ticket.number})
     return redirect("counter:queue")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, entry_bytes
 from ryoken.audit.merkle import leaf_hash, root_of_hashes
@@ -231,7 +232,7 @@ class GroupCommitter:
             failure = LedgerError(
                 f"the ledger could not record ({type(error).__name__}: {error}); "
                 "nothing was disclosed",
-                message_ja="監査台帳に記録できないため、個人情報は表示できません。",
+                message_ja=gettext_noop("監査台帳に記録できないため、個人情報は表示できません。"),
             )
             for item in batch:
                 item.error = failure

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import people
@@ -83,7 +84,9 @@ class RequireGrant:
     def decide(self, request: AccessRequest) -> Decision:
         if not request.grant:
             return Decision(
-                False, "no grant covers this access", "この操作を許可する権限がありません。"
+                False,
+                "no grant covers this access",
+                gettext_noop("この操作を許可する権限がありません。"),
             )
         return Decision(True)
 
@@ -150,7 +153,7 @@ def _data_key(subject_id: str) -> bytes:
     if wrapped_key is None:
         raise KeyUnavailable(
             "this person's data key was destroyed at the end of retention",
-            message_ja="保存期間が終了し、この方の個人情報は消去されています。",
+            message_ja=gettext_noop("保存期間が終了し、この方の個人情報は消去されています。"),
         )
     wrapped = WrappedKey(kek_id=kek_id, blob=bytes(wrapped_key))
     return keys.keyring().unwrap(wrapped, subject_id=subject_id)

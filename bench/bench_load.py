@@ -1,0 +1,589 @@
+"""HTTP load: 100 simulated clerks against a real server, on SQLite and then PostgreSQL.
+
+For each database: a fresh data dir (`ryoken init`, a small `ryoken demo seed`), bench
+clerks with TOTP devices and windows, waiting tickets and passports ready for pickup
+(`bench/loadoffice.py`), then gunicorn (gthread workers) on 127.0.0.1 serving the
+production settings plus the baseline pages (`ryoken.web.bench_settings`). The clerks
+(`bench/loadclient.py`, threads in this process) log in with password and TOTP and serve
+visitors for RYOKEN_BENCH_LOAD_SECONDS, thinking between actions. Then a saturation phase:
+every clerk reloads a disclosing screen with no pause, first the real one, then the
+baseline, for RYOKEN_BENCH_LOAD_SATURATE seconds each.
+
+Figures, each next to the same page without the gateway, measured in the same run:
+- latency p50/p95/p99 per disclosing page (romaji, review, pickup screen, photo);
+- requests/s, intakes/s and pickups/s under load; pages/s at saturation;
+- disclosures answered (counted from 200 responses, per grant) against `disclosure`
+  entries in the ledger, matches likewise; `ryoken audit verify` must exit 0.
+
+Both the clerks and the server share this machine's cores: the client's CPU time is
+printed next to the server's.
+
+Environment: RYOKEN_BENCH_LOAD_CLERKS (100), _SECONDS (60), _SATURATE (8), _THINK (mean
+seconds between a clerk's actions, 1.0), _PICKUP_SHARE (0.3), _WORKERS (2), _THREADS (8),
+_DATABASES ("sqlite,postgresql"), RYOKEN_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.common import Row, percentiles, report
+from bench.loadclient import (
+    Browser,
+    Clerk,
+    CounterClerk,
+    FlowError,
+    IssuanceClerk,
+    Login,
+    Stats,
+    free_port,
+    totp,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DATABASE = "ryoken_bench_load"
+DISCLOSING = ("romaji", "review", "pickup_app", "photo")
+WRITES = ("call", "intake_post", "romaji_post", "scans_post", "accept", "match", "issue")
+NOT_LOAD = ("login", "window")  # before the measured phase
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Config:
+    clerks: int = _env_int("RYOKEN_BENCH_LOAD_CLERKS", 100)
+    seconds: float = _env_float("RYOKEN_BENCH_LOAD_SECONDS", 60)
+    saturate: float = _env_float("RYOKEN_BENCH_LOAD_SATURATE", 8)
+    think: float = _env_float("RYOKEN_BENCH_LOAD_THINK", 1.0)
+    pickup_share: float = _env_float("RYOKEN_BENCH_LOAD_PICKUP_SHARE", 0.3)
+    workers: int = _env_int("RYOKEN_BENCH_LOAD_WORKERS", 2)
+    threads: int = _env_int("RYOKEN_BENCH_LOAD_THREADS", 8)
+    databases: tuple[str, ...] = tuple(
+        os.environ.get("RYOKEN_BENCH_LOAD_DATABASES", "sqlite,postgresql").split(",")
+    )
+    pg_url: str = os.environ.get("RYOKEN_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
+
+    @property
+    def pickup_clerks(self) -> int:
+        return round(self.clerks * self.pickup_share)
+
+    @property
+    def intake_clerks(self) -> int:
+        return self.clerks - self.pickup_clerks
+
+    def think_time(self, rng: random.Random) -> Callable[[], float]:
+        def pause() -> float:
+            return rng.uniform(0.5, 1.5) * self.think
+
+        return pause
+
+
+class LoadBenchError(Exception):
+    """The benchmark could not run (setup, server start): reported, not a traceback."""
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def _base_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    """A clean environment: nothing from another benchmark run in this process leaks in."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RYOKEN_", "DJANGO_")) and k != "DATABASE_URL"
+    }
+    env.update(RYOKEN_DATA_DIR=str(data_dir), RYOKEN_HTTPS="0", PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], what: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise LoadBenchError(f"{what} failed (exit {done.returncode}): " + " | ".join(tail))
+    return done.stdout
+
+
+@contextmanager
+def _postgres(config: Config) -> Iterator[str]:
+    """A fresh database for this run, dropped afterwards (also after an error)."""
+    try:
+        import psycopg
+    except ImportError as error:
+        raise LoadBenchError("psycopg is not installed") from error
+    admin = config.pg_url.rstrip("/") + "/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    except psycopg.Error as error:
+        raise LoadBenchError(f"PostgreSQL at {config.pg_url} is not usable: {error}") from error
+    try:
+        yield config.pg_url.rstrip("/") + "/" + PG_DATABASE
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU of `pid` and its children (the gunicorn master and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+@contextmanager
+def _server(config: Config, env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
+    """gunicorn on 127.0.0.1 with the bench settings; always stopped on the way out."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    if not gunicorn.exists():
+        raise LoadBenchError("gunicorn is not installed in the virtualenv (pip install gunicorn)")
+    port = free_port()
+    server_env = dict(env, DJANGO_SETTINGS_MODULE="ryoken.web.bench_settings")
+    server_env["RYOKEN_BENCH_BASELINE"] = "1"
+    args = [
+        str(gunicorn),
+        "--worker-class=gthread",
+        f"--workers={config.workers}",
+        f"--threads={config.threads}",
+        f"--bind=127.0.0.1:{port}",
+        "--keep-alive=30",
+        "--timeout=120",
+        "--error-logfile=-",
+        "ryoken.web.wsgi:application",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args,
+            env=server_env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_ready(port, process, log)
+        yield port, process.pid
+    finally:
+        _stop(process)
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LoadBenchError("gunicorn exited: " + " | ".join(_tail(log, 5)))
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise LoadBenchError(
+        "gunicorn did not answer /healthz within 60 s: " + " | ".join(_tail(log, 5))
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    try:
+        return path.read_text(errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return []
+
+
+# --- the clerks ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    load: Stats = field(default_factory=Stats)
+    saturated: Stats = field(default_factory=Stats)
+    saturated_base: Stats = field(default_factory=Stats)
+    load_seconds: float = 0.0
+    sat_seconds: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    tally: dict[str, dict[str, object]] = field(default_factory=dict)
+    verify_rc: int = -1
+    verify_out: str = ""
+    server_log_errors: list[str] = field(default_factory=list)
+
+
+def _clerks(config: Config, office: dict[str, object], port: int, stats: Stats) -> list[Clerk]:
+    clerks: list[Clerk] = []
+    presented = office["presented"]
+    for n, spec in enumerate([*office["intake"], *office["pickup"]]):  # type: ignore[misc]
+        login = Login(**{k: spec[k] for k in Login.__dataclass_fields__})
+        rng = random.Random(7919 * n + 1)  # noqa: S311 - synthetic data
+        browser = Browser("127.0.0.1", port, stats)
+        kind = dict(think=config.think_time(rng), rng=rng)
+        if spec["role"] == "issuance_clerk":
+            clerks.append(IssuanceClerk(browser, login, presented=presented, **kind))  # type: ignore[arg-type]
+        else:
+            clerks.append(CounterClerk(browser, login, **kind))  # type: ignore[arg-type]
+    return clerks
+
+
+def _in_threads(clerks: list[Clerk], work: Callable[[Clerk], None]) -> None:
+    def guarded(clerk: Clerk) -> None:
+        try:
+            work(clerk)
+        except Exception as error:  # one clerk's failure is an error figure, not a crash
+            clerk.stats.error(f"{clerk.login_data.username}: {type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=guarded, args=(c,), daemon=True) for c in clerks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _log_in_all(clerks: list[Clerk]) -> None:
+    """Logins verify argon2 (~0.5 s of server CPU each): a few at a time, before the load."""
+    gate = threading.Semaphore(6)
+
+    def log_in(clerk: Clerk) -> None:
+        with gate:
+            clerk.log_in()
+        clerk.setup()  # type: ignore[attr-defined]
+
+    _in_threads(clerks, log_in)
+
+
+def _saturate(clerks: list[Clerk], run: Run, seconds: float) -> None:
+    """Every clerk holds a disclosing screen and reloads it with no pause: real, then
+    baseline. Barriers keep the two phases apart."""
+    starts: list[float] = []
+    barrier = threading.Barrier(len(clerks), action=lambda: starts.append(time.monotonic()))
+
+    def work(clerk: Clerk) -> None:
+        clerk.think = lambda: 0.0
+        ready = False
+        try:
+            ready = clerk.hold()
+        except (FlowError, OSError) as error:
+            clerk.stats.error(f"{clerk.login_data.username}: saturation setup: {error}")
+        for phase, stats in ((False, run.saturated), (True, run.saturated_base)):
+            barrier.wait()
+            clerk.b.stats = stats
+            until = starts[-1] + seconds
+            while ready and time.monotonic() < until:
+                try:
+                    clerk.reload(baseline=phase)
+                except (FlowError, OSError) as error:
+                    stats.error(f"{clerk.login_data.username}: {error}")
+                    ready = False
+        barrier.wait()
+        clerk.b.stats = run.load
+        clerk.finish()
+
+    _in_threads(clerks, work)
+
+
+def _verify_totp(office: dict[str, object]) -> None:
+    check = office.get("totp_check")
+    if not check:
+        return
+    spec = next(
+        s for s in [*office["intake"], *office["pickup"]] if s["username"] == check["username"]
+    )  # type: ignore[misc,index]
+    mine = totp(
+        spec["key"], at=check["at"], step=spec["step"], t0=spec["t0"], digits=spec["digits"]
+    )  # type: ignore[index]
+    if mine != check["code"]:  # type: ignore[index]
+        raise LoadBenchError("the client's TOTP does not agree with the server's current_code")
+
+
+def run_database(config: Config, name: str, database_url: str | None) -> Run:
+    run = Run()
+    work = Path(tempfile.mkdtemp(prefix=f"ryoken-bench-load-{name}-"))
+    try:
+        env = _base_env(work / "data", database_url)
+        _run(["-m", "ryoken.cli", "init"], env, "ryoken init")
+        _run(
+            ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
+        )
+        # Enough waiting visitors that nobody runs out: a generous ceiling on what the
+        # clerks can serve in the time, plus one each for the saturation phase.
+        per_clerk = int(config.seconds / max(config.think * 8, 1.0)) + 3
+        office_file = work / "office.json"
+        _run(
+            [
+                "-m",
+                "bench.loadoffice",
+                "prepare",
+                str(office_file),
+                f"--intake={config.intake_clerks}",
+                f"--pickup={config.pickup_clerks}",
+                f"--tickets={config.intake_clerks * per_clerk}",
+                f"--ready={config.pickup_clerks * per_clerk}",
+            ],
+            env,
+            "bench office setup",
+        )
+        office = json.loads(office_file.read_text())
+        _verify_totp(office)
+        log = work / "gunicorn.log"
+        cpu0 = time.process_time()
+        with _server(config, env, log) as (port, pid):
+            clerks = _clerks(config, office, port, run.load)
+            _log_in_all(clerks)
+            start = time.monotonic()
+            _in_threads(clerks, lambda c: c.run(start + config.seconds))
+            run.load_seconds = time.monotonic() - start
+            if config.saturate > 0:
+                _saturate(clerks, run, config.saturate)
+                run.sat_seconds = config.saturate
+            for clerk in clerks:
+                clerk.b.close()
+            run.server_cpu = _cpu_seconds(pid)
+        run.client_cpu = time.process_time() - cpu0
+        run.server_log_errors = [
+            line for line in _tail(log, 100000) if "Traceback" in line or "[ERROR]" in line
+        ]
+        run.tally = json.loads(
+            _run(["-m", "bench.loadoffice", "tally", str(office["ledger_since"])], env, "tally")
+        )
+        verify = subprocess.run(
+            [sys.executable, "-m", "ryoken.cli", "audit", "verify"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        run.verify_rc = verify.returncode
+        run.verify_out = (verify.stdout + verify.stderr).strip()
+        return run
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _ms(samples: list[float], p: int) -> float:
+    return percentiles(samples, (p,))[p] * 1000 if samples else float("nan")
+
+
+def _expected(run: Run) -> dict[str, Counter[str]]:
+    merged: dict[str, Counter[str]] = {}
+    for stats in (run.load, run.saturated, run.saturated_base):
+        for grant, counts in stats.expected.items():
+            merged.setdefault(grant, Counter()).update(counts)
+    return merged
+
+
+def ledger_check(run: Run) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """(code → (answered, in ledger)) and the grants where the two disagree."""
+    expected = _expected(run)
+    by_grant: dict[str, dict[str, int]] = run.tally.get("by_grant", {})  # type: ignore[assignment]
+    by_code: dict[str, int] = run.tally.get("by_code", {})  # type: ignore[assignment]
+    totals = {}
+    problems = []
+    for code in ("disclosure", "match"):
+        answered = sum(c[code] for c in expected.values())
+        totals[code] = (answered, int(by_code.get(code, 0)))
+        for grant in sorted(set(expected) | set(by_grant)):
+            a = expected.get(grant, Counter())[code]
+            ledgered = by_grant.get(grant, {}).get(code, 0)
+            if a != ledgered:
+                problems.append(f"{grant}: {code} answered {a}, in ledger {ledgered}")
+    return totals, problems
+
+
+def print_run(config: Config, name: str, run: Run) -> list[str]:
+    """Print the tables for one database. Returns the problems found."""
+    load = run.load.samples
+    requests = sum(len(v) for k, v in load.items() if k not in NOT_LOAD)
+    real = [
+        x for k, v in load.items() if k not in NOT_LOAD and not k.startswith("base:") for x in v
+    ]
+    label = "same page, no gateway"
+    rows = [
+        Row("requests/s (all clerk requests)", requests / run.load_seconds, "-", None, "req/s"),
+        Row("intakes completed/s", run.load.counts["intakes"] / run.load_seconds, "-", None, "/s"),
+        Row("pickups completed/s", run.load.counts["pickups"] / run.load_seconds, "-", None, "/s"),
+        Row("all pages p50", _ms(real, 50), "-", None, "ms"),
+        Row("all pages p95", _ms(real, 95), "-", None, "ms", "≤ 150"),
+        Row("all pages p99", _ms(real, 99), "-", None, "ms"),
+    ]
+    for page in DISCLOSING:
+        ours, base = load.get(page, []), load.get(f"base:{page}", [])
+        for p in (50, 95):
+            rows.append(
+                Row(
+                    f"{page} p{p} (n={len(ours)})",
+                    _ms(ours, p),
+                    label,
+                    _ms(base, p) if base else None,
+                    "ms",
+                    "≤ 150" if p == 95 else "",
+                )
+            )
+    for page in WRITES:
+        if load.get(page):
+            rows.append(
+                Row(
+                    f"{page} p95 (n={len(load[page])})",
+                    _ms(load[page], 95),
+                    "-",
+                    None,
+                    "ms",
+                    "≤ 150",
+                )
+            )
+    logins = load.get("login", [])
+    if logins:
+        rows.append(
+            Row("login request p50 (argon2, before load)", _ms(logins, 50), "-", None, "ms")
+        )
+    title = (
+        f"HTTP load — {name}: {config.clerks} clerks ({config.intake_clerks} intake, "
+        f"{config.pickup_clerks} pickup), {run.load_seconds:.0f} s, think {config.think:g} s mean, "
+        f"gunicorn {config.workers}×{config.threads} threads"
+    )
+    report(title, rows)
+    if run.sat_seconds:
+        sat, base = run.saturated.samples, run.saturated_base.samples
+        sat_all = [x for v in sat.values() for x in v]
+        base_all = [x for v in base.values() for x in v]
+        report(
+            f"HTTP load — {name}: saturation ({run.sat_seconds:.0f} s each, no think time; "
+            "review and pickup screens reloaded)",
+            [
+                Row(
+                    "disclosing pages/s",
+                    len(sat_all) / run.sat_seconds,
+                    label,
+                    len(base_all) / run.sat_seconds,
+                    "pages/s",
+                ),
+                Row("page p50 at saturation", _ms(sat_all, 50), label, _ms(base_all, 50), "ms"),
+                Row("page p95 at saturation", _ms(sat_all, 95), label, _ms(base_all, 95), "ms"),
+            ],
+        )
+    totals, problems = ledger_check(run)
+    errors = run.load.errors + run.saturated.errors + run.saturated_base.errors
+    refused = int(run.tally.get("by_code", {}).get("disclosure.refused", 0))  # type: ignore[union-attr]
+    report(
+        f"HTTP load — {name}: every answered disclosure is in the ledger",
+        [
+            Row(
+                "disclosures answered (200s, per page)",
+                totals["disclosure"][0],
+                "disclosure entries in ledger",
+                totals["disclosure"][1],
+                "events",
+                "equal",
+            ),
+            Row(
+                "matches answered",
+                totals["match"][0],
+                "match entries in ledger",
+                totals["match"][1],
+                "events",
+                "equal",
+            ),
+            Row(
+                "grants where the two differ", len([p for p in problems]), "-", None, "grants", "0"
+            ),
+            Row("disclosures refused", refused, "-", None, "events", "0"),
+            Row("client errors", len(errors), "-", None, "errors", "0"),
+            Row("server log errors", len(run.server_log_errors), "-", None, "lines", "0"),
+            Row("`ryoken audit verify` exit code", run.verify_rc, "-", None, "", "0"),
+            Row(
+                "client CPU (this process)",
+                run.client_cpu,
+                "server CPU (gunicorn)",
+                run.server_cpu,
+                "s",
+            ),
+        ],
+    )
+    found = [f"{name}: {e}" for e in errors[:10]]
+    found += [f"{name}: ledger: {p}" for p in problems[:10]]
+    found += [f"{name}: server: {line}" for line in run.server_log_errors[:5]]
+    if refused:
+        found.append(f"{name}: {refused} disclosures refused")
+    if run.verify_rc != 0:
+        found.append(f"{name}: audit verify: {run.verify_out[-300:]}")
+    counts = run.load.counts
+    print(
+        f"{name}: queue empty for {counts['queue empty']} clerks; "
+        f"{counts['reconnects']} keep-alive reconnects\n",
+        flush=True,
+    )
+    return found
+
+
+def main() -> None:
+    config = Config()
+    problems: list[str] = []
+    for name in config.databases:
+        try:
+            if name == "sqlite":
+                run = run_database(config, "SQLite", None)
+            elif name == "postgresql":
+                with _postgres(config) as url:
+                    run = run_database(config, "PostgreSQL", url)
+            else:
+                print(f"load: unknown database {name!r} (sqlite, postgresql)\n", flush=True)
+                continue
+        except LoadBenchError as error:
+            print(f"HTTP load on {name} did not run: {error}\n", flush=True)
+            problems.append(f"{name}: {error}")
+            continue
+        problems += print_run(config, "SQLite" if name == "sqlite" else "PostgreSQL", run)
+    if problems:
+        print("Problems found:", *(f"- {p}" for p in problems), sep="\n", flush=True)
+        print(flush=True)
