@@ -8,9 +8,13 @@ STAMP := $(VENV)/.installed
 export RYOKEN_DATA_DIR ?= $(CURDIR)/var
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install system-deps demo test lint typecheck contracts unit integration browser bench clean
+.PHONY: install system-deps translations test-postgres demo test lint typecheck contracts unit integration browser bench clean
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps translations
+
+# English is the second language of every screen; the .mo is compiled from the .po.
+translations: $(STAMP) system-deps
+	cd src/ryoken/web && DJANGO_SETTINGS_MODULE=ryoken.web.test_settings $(CURDIR)/$(BIN)/django-admin compilemessages -v 0
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

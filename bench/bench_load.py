@@ -38,7 +38,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,18 +204,18 @@ def _server(config: Config, env: dict[str, str], log: Path) -> Iterator[tuple[in
 
 
 def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise LoadBenchError("gunicorn exited: " + " | ".join(_tail(log, 5)))
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
     raise LoadBenchError(
-        "gunicorn did not answer /healthz within 60 s: " + " | ".join(_tail(log, 5))
+        "gunicorn did not answer /healthz within 120 s: " + " | ".join(_tail(log, 5))
     )
 
 
@@ -226,10 +226,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=10)
 
 
@@ -256,6 +254,8 @@ class Run:
     verify_rc: int = -1
     verify_out: str = ""
     server_log_errors: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+    load_average: float = 0.0
 
 
 def _clerks(config: Config, office: dict[str, object], port: int, stats: Stats) -> list[Clerk]:
@@ -263,13 +263,16 @@ def _clerks(config: Config, office: dict[str, object], port: int, stats: Stats) 
     presented = office["presented"]
     for n, spec in enumerate([*office["intake"], *office["pickup"]]):  # type: ignore[misc]
         login = Login(**{k: spec[k] for k in Login.__dataclass_fields__})
-        rng = random.Random(7919 * n + 1)  # noqa: S311 - synthetic data
+        rng = random.Random(7919 * n + 1)
         browser = Browser("127.0.0.1", port, stats)
-        kind = dict(think=config.think_time(rng), rng=rng)
+        think = config.think_time(rng)
+        clerk: Clerk
         if spec["role"] == "issuance_clerk":
-            clerks.append(IssuanceClerk(browser, login, presented=presented, **kind))  # type: ignore[arg-type]
+            clerk = IssuanceClerk(browser, login, think=think, rng=rng, presented=presented)
         else:
-            clerks.append(CounterClerk(browser, login, **kind))  # type: ignore[arg-type]
+            clerk = CounterClerk(browser, login, think=think, rng=rng)
+        clerk.keep = config.saturate > 0
+        clerks.append(clerk)
     return clerks
 
 
@@ -294,7 +297,7 @@ def _log_in_all(clerks: list[Clerk]) -> None:
     def log_in(clerk: Clerk) -> None:
         with gate:
             clerk.log_in()
-        clerk.setup()  # type: ignore[attr-defined]
+        clerk.setup()
 
     _in_threads(clerks, log_in)
 
@@ -348,6 +351,7 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
     work = Path(tempfile.mkdtemp(prefix=f"ryoken-bench-load-{name}-"))
     try:
         env = _base_env(work / "data", database_url)
+        mark = time.monotonic()
         _run(["-m", "ryoken.cli", "init"], env, "ryoken init")
         _run(
             ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
@@ -372,17 +376,25 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
         )
         office = json.loads(office_file.read_text())
         _verify_totp(office)
+        run.phases["setup"] = time.monotonic() - mark
         log = work / "gunicorn.log"
         cpu0 = time.process_time()
         with _server(config, env, log) as (port, pid):
             clerks = _clerks(config, office, port, run.load)
+            mark = time.monotonic()
             _log_in_all(clerks)
+            run.load_average = os.getloadavg()[0]
             start = time.monotonic()
+            run.phases["log in"] = start - mark
+            run.load.window_end = start + config.seconds
             _in_threads(clerks, lambda c: c.run(start + config.seconds))
-            run.load_seconds = time.monotonic() - start
+            run.load_seconds = config.seconds
+            run.phases["load (and finishing visits)"] = time.monotonic() - start
             if config.saturate > 0:
+                mark = time.monotonic()
                 _saturate(clerks, run, config.saturate)
                 run.sat_seconds = config.saturate
+                run.phases["saturation"] = time.monotonic() - mark
             for clerk in clerks:
                 clerk.b.close()
             run.server_cpu = _cpu_seconds(pid)
@@ -393,6 +405,7 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
         run.tally = json.loads(
             _run(["-m", "bench.loadoffice", "tally", str(office["ledger_since"])], env, "tally")
         )
+        mark = time.monotonic()
         verify = subprocess.run(
             [sys.executable, "-m", "ryoken.cli", "audit", "verify"],
             env=env,
@@ -403,6 +416,7 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
         )
         run.verify_rc = verify.returncode
         run.verify_out = (verify.stdout + verify.stderr).strip()
+        run.phases["audit verify"] = time.monotonic() - mark
         return run
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -558,9 +572,13 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
     if run.verify_rc != 0:
         found.append(f"{name}: audit verify: {run.verify_out[-300:]}")
     counts = run.load.counts
+    phases = ", ".join(f"{k} {v:.0f} s" for k, v in run.phases.items())
     print(
-        f"{name}: queue empty for {counts['queue empty']} clerks; "
-        f"{counts['reconnects']} keep-alive reconnects\n",
+        f"{name}: {counts['intakes']} intakes and {counts['pickups']} pickups completed in the "
+        f"window ({counts['intakes after the window']} and {counts['pickups after the window']} "
+        f"finished after it, untimed); queue empty for {counts['queue empty']} clerks; "
+        f"{counts['reconnects']} keep-alive reconnects; load average when the load began "
+        f"{run.load_average:.1f} (other processes share the cores); {phases}\n",
         flush=True,
     )
     return found

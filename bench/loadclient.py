@@ -92,10 +92,14 @@ class Stats:
     counts: Counter[str] = field(default_factory=Counter)
     expected: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Requests started after this (monotonic) moment are not timed: the clerks are only
+    # finishing the visit in progress, without pausing, so that every grant closes.
+    window_end: float = float("inf")
 
-    def sample(self, kind: str, seconds: float) -> None:
-        with self.lock:
-            self.samples[kind].append(seconds)
+    def sample(self, kind: str, seconds: float, started: float) -> None:
+        if started < self.window_end:
+            with self.lock:
+                self.samples[kind].append(seconds)
 
     def error(self, text: str) -> None:
         with self.lock:
@@ -185,6 +189,7 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         for attempt in (1, 2):
             conn, reused = self._connection()
+            started = time.monotonic()
             start = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -204,7 +209,7 @@ class Browser:
             break
         self.last_used = time.monotonic()
         if record:
-            self.stats.sample(kind, elapsed)
+            self.stats.sample(kind, elapsed, started)
         self._store_cookies(raw.headers.get_all("Set-Cookie") or [])
         text = payload.decode("utf-8", "replace") if _is_text(raw) else ""
         token = _CSRF.search(text)
@@ -377,15 +382,30 @@ class Clerk:
         self.rng = rng
         self.baseline = baseline
         self.grant = ""
+        self.until = float("inf")
+        # Keep the last visit's grant open at the end of the run, for the saturation phase.
+        self.keep = False
 
     @property
     def stats(self) -> Stats:
         return self.b.stats
 
     def pause(self) -> None:
-        seconds = self.think()
+        """Think before the next action; after the end of the run, just finish the visit."""
+        seconds = min(self.think(), self.until - time.monotonic())
         if seconds > 0:
             time.sleep(seconds)
+
+    def done(self, what: str) -> None:
+        """The visit is over: close the ticket, unless the run is over and the saturation
+        phase will reload this visit's screen."""
+        late = time.monotonic() >= self.until
+        self.stats.count(f"{what} after the window" if late else what)
+        if not (late and self.keep):
+            self._close()
+
+    def _close(self) -> None:
+        raise NotImplementedError
 
     def log_in(self) -> None:
         b, who = self.b, self.login_data
@@ -399,7 +419,12 @@ class Clerk:
             raise FlowError(f"login: redirected to {done.location}")
 
     def run(self, until: float, *, max_errors: int = 5) -> None:
-        """Serve visitors until `until` (monotonic); finish the visit in progress."""
+        """Serve visitors until `until` (monotonic); finish the visit in progress.
+
+        Clerks start at a random point of their first pause, so visits do not arrive in step.
+        """
+        self.until = until
+        time.sleep(self.rng.uniform(0, self.think()))
         failures = 0
         while time.monotonic() < until:
             try:
@@ -416,9 +441,18 @@ class Clerk:
                     self.stats.error(f"{self.login_data.username}: gave up after errors")
                     return
 
+    def setup(self) -> None:
+        """After logging in: open the window's screen."""
+        raise NotImplementedError
+
     def abandon(self) -> None:
         """After an error: close the ticket (and the grant with it), as a clerk would."""
-        raise NotImplementedError
+        if self.grant:
+            try:
+                self._close()
+            except (FlowError, OSError, http.client.HTTPException) as error:
+                self.stats.error(f"{self.login_data.username}: close after error: {error}")
+                self.grant = ""
 
     def visit(self) -> None:
         raise NotImplementedError
@@ -438,6 +472,7 @@ class CounterClerk(Clerk):
     """受付: call → paper form → romaji → scans → review → 受理 → close."""
 
     home = "/counter/"
+    review_url = ""
 
     def setup(self) -> None:
         self.b.expect("GET", "/counter/", "queue", 200)
@@ -516,35 +551,28 @@ class CounterClerk(Clerk):
         if not accepted.location.endswith("/receipt/"):
             raise FlowError(f"accept: went to {accepted.location}")
         self.b.expect("GET", accepted.location, "receipt", 200)
+        self.review_url = base
         self.pause()
-        self._close()
-        self.stats.count("intakes")
+        self.done("intakes")
 
     def _close(self) -> None:
         g, self.grant = self.grant, ""
         self.b.expect("POST", f"/counter/work/{g}/close/", "close", 302, form={"outcome": "done"})
         self.b.expect("GET", "/counter/", "queue", 200)
 
-    def abandon(self) -> None:
-        if self.grant:
-            try:
-                self._close()
-            except (FlowError, OSError, http.client.HTTPException) as error:
-                self.stats.error(f"{self.login_data.username}: close after error: {error}")
-                self.grant = ""
-
     def hold(self) -> bool:
-        self._call()
-        self.held = self._enter()
+        if not self.grant:
+            self._call()
+            self.review_url = self._enter()
         return True
 
     def reload(self, baseline: bool) -> None:
         if baseline:
-            app_id = self.held.rstrip("/").rsplit("/", 1)[1]
+            app_id = self.review_url.rstrip("/").rsplit("/", 1)[1]
             url = f"/bench/baseline/intake/{self.grant}/{app_id}/review/"
             self.b.expect("GET", url, "base:review", 200)
         else:
-            self._review(self.held, baseline=False)
+            self._review(self.review_url, baseline=False)
 
 
 class IssuanceClerk(Clerk):
@@ -624,24 +652,16 @@ class IssuanceClerk(Clerk):
         if 'data-testid="state">交付済' not in page.body:
             raise FlowError(f"issue: not issued{_why(page)}")
         self.pause()
-        self._close()
-        self.stats.count("pickups")
+        self.done("pickups")
 
     def _close(self) -> None:
         g, self.grant = self.grant, ""
         self.b.expect("POST", f"/pickup/close/{g}/", "pickup_close", 302)
         self.b.expect("GET", "/pickup/", "pickup_queue", 200)
 
-    def abandon(self) -> None:
-        if self.grant:
-            try:
-                self._close()
-            except (FlowError, OSError, http.client.HTTPException) as error:
-                self.stats.error(f"{self.login_data.username}: close after error: {error}")
-                self.grant = ""
-
     def hold(self) -> bool:
-        self._call()
+        if not self.grant:
+            self._call()
         return True
 
     def reload(self, baseline: bool) -> None:

@@ -28,7 +28,7 @@ import secrets
 import struct
 import sys
 import zlib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 OFFICE = "TKY-IKB"
@@ -144,58 +144,67 @@ def _ready_passports(count: int, rng: random.Random) -> dict[str, dict[str, str]
     from django.db import transaction
     from django.utils import timezone
 
+    now = timezone.now()
+    today = timezone.localdate()
+    presented: dict[str, dict[str, str]] = {}
+    with transaction.atomic():  # one commit (one fsync) for all of them
+        for i in range(count):
+            app_id, document = _ready_passport(i, rng, now, today)
+            presented[app_id] = document
+    return presented
+
+
+def _ready_passport(
+    i: int, rng: random.Random, now: datetime, today: date
+) -> tuple[str, dict[str, str]]:
+    """One holder in the vault, their application ready, their pickup ticket waiting.
+    Returns the application id and what the holder presents at the window."""
     from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.counter.models import Ticket
     from ryoken.web.vault import gateway
 
-    now = timezone.now()
-    today = timezone.localdate()
-    presented: dict[str, dict[str, str]] = {}
-    for i in range(count):
-        surname, surname_kana = rng.choice(_SURNAMES)
-        given, given_kana = rng.choice(_GIVEN)
-        birth = (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat()
-        number = f"T{rng.choice('KRS')}{rng.randint(0, 9_999_999):07d}"
-        with transaction.atomic():
-            subject = gateway.create_subject(
-                actor="bench",
-                values={
-                    "name_kanji": f"{surname} {given}",
-                    "name_kana": f"{surname_kana} {given_kana}",
-                    "birth_date": birth,
-                    "passport_number": number,
-                    "face_photo": tiny_png(),
-                },
-                purpose="bench seed",
-                retain_until=today.replace(year=today.year + 11),
-                now=now,
-            )
-            app = Application.objects.create(
-                reception_number=f"BENCH-{today:%Y%m%d}-{i:06d}",
-                office=OFFICE,
-                kind="new",
-                channel="paper",
-                state="ready",
-                applicant=subject,
-                application_date=today - timedelta(days=20),
-                created_at=now - timedelta(days=20),
-                accepted_at=now - timedelta(days=20),
-                accepted_by="bench",
-                requested_validity=10,
-                validity_years=10,
-                romaji_confirmed=True,
-                issue_date=today - timedelta(days=10),
-            )
-            ApplicationPerson.objects.create(application=app, subject=subject, role="applicant")
-            ticket = Ticket.objects.create(
-                number=f"B-{5000 + i}",
-                office=OFFICE,
-                purpose=Ticket.Purpose.PICKUP,
-                issued_at=now - timedelta(hours=1) + timedelta(milliseconds=i),
-            )
-            ticket.applications.add(app)
-        presented[str(app.pk)] = {"birth_date": birth, "passport_number": number}
-    return presented
+    surname, surname_kana = rng.choice(_SURNAMES)
+    given, given_kana = rng.choice(_GIVEN)
+    birth = (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat()
+    number = f"T{rng.choice('KRS')}{rng.randint(0, 9_999_999):07d}"
+    subject = gateway.create_subject(
+        actor="bench",
+        values={
+            "name_kanji": f"{surname} {given}",
+            "name_kana": f"{surname_kana} {given_kana}",
+            "birth_date": birth,
+            "passport_number": number,
+            "face_photo": tiny_png(),
+        },
+        purpose="bench seed",
+        retain_until=today.replace(year=today.year + 11),
+        now=now,
+    )
+    app = Application.objects.create(
+        reception_number=f"BENCH-{today:%Y%m%d}-{i:06d}",
+        office=OFFICE,
+        kind="new",
+        channel="paper",
+        state="ready",
+        applicant=subject,
+        application_date=today - timedelta(days=20),
+        created_at=now - timedelta(days=20),
+        accepted_at=now - timedelta(days=20),
+        accepted_by="bench",
+        requested_validity=10,
+        validity_years=10,
+        romaji_confirmed=True,
+        issue_date=today - timedelta(days=10),
+    )
+    ApplicationPerson.objects.create(application=app, subject=subject, role="applicant")
+    ticket = Ticket.objects.create(
+        number=f"B-{5000 + i}",
+        office=OFFICE,
+        purpose=Ticket.Purpose.PICKUP,
+        issued_at=now - timedelta(hours=1) + timedelta(milliseconds=i),
+    )
+    ticket.applications.add(app)
+    return str(app.pk), {"birth_date": birth, "passport_number": number}
 
 
 def prepare(args: argparse.Namespace) -> int:
@@ -207,7 +216,7 @@ def prepare(args: argparse.Namespace) -> int:
     from ryoken.web.accounts.services import current_code
     from ryoken.web.ledger.store import ledger_size
 
-    rng = random.Random(args.seed)  # noqa: S311 - synthetic data, not secrets
+    rng = random.Random(args.seed)
     with transaction.atomic():
         intake = _create_clerks("lc", args.intake, Role.COUNTER_CLERK, Window.Kind.INTAKE)
         pickup = _create_clerks("li", args.pickup, Role.ISSUANCE_CLERK, Window.Kind.PICKUP)

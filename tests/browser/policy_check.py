@@ -7,8 +7,9 @@
 - a MASKED value must not appear in full (nor the part its mask hides), unless the test
   says it was revealed on this page;
 - a row the page labels as a field (`data-testid="row-FIELD"`, or a `<dt>` carrying the
-  field's catalogue label) must be a field the step does not hide, and a row that says
-  how it is exposed (`data-exposure`) must not be more exposed than the policy allows.
+  field's catalogue label, Japanese or English) must be a field the step does not hide,
+  and a row that says how it is exposed (`data-exposure`) must not be more exposed than
+  the policy allows.
 
 `step=None` is a screen that must show no personal data at all (kiosk, queues, lists).
 Values shorter than `MIN_CHECKED_LENGTH` (a sex "F", a relation "夫", an answer "no") are
@@ -37,7 +38,7 @@ MIN_CHECKED_LENGTH = 4
 # digits ("0021") could turn up by chance in a random token on the page.
 MIN_HIDDEN_PART = 5
 _RANK = {Exposure.HIDDEN: 0, Exposure.MATCH_ONLY: 1, Exposure.MASKED: 2, Exposure.SHOWN: 3}
-_LABELS = {f.label_ja: f.name for f in FIELDS}
+_LABELS = {label: f.name for f in FIELDS for label in (f.label_ja, f.label_en)}
 _ROW = re.compile(r'data-testid="row-([a-z_]+)"(?:\s+data-exposure="([a-z_]+)")?')
 _DT = re.compile(r"<dt[^>]*>(.*?)</dt>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -108,7 +109,7 @@ def _rows(page: str) -> list[tuple[str, str | None]]:
         label = html_lib.unescape(_TAG.sub("", m[1])).strip()
         if label in _LABELS:
             rows.append((_LABELS[label], None))
-    return rows
+    return list(dict.fromkeys(rows))  # a row named both ways is reported once
 
 
 def screen_violations(
@@ -141,7 +142,7 @@ def screen_violations(
             forms = full_forms(name, value)
             if level is not Exposure.MATCH_ONLY:
                 forms |= hidden_part(name, value)
-            for form in sorted(forms):
+            for form in sorted(forms, key=lambda f: (-len(f), f)):  # the fullest first
                 if form in page:
                     out.append(Violation(person, name, level, f"value on the page: {form[:40]!r}"))
                     break

@@ -95,10 +95,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "activity outside office hours or on closed days: {subjects} person(s) on {days} day(s)",
     ),
     "volume": (
-        "対応した申請者1人当たりの表示・照合・印刷・複写・対応時間が同僚または本人の初期水準を"
-        "上回った日: {days}日（最大 z={value}）",
-        "per applicant served, reveals/matches/prints/copies/handling time above peers or the "
-        "person's own first weeks on {days} day(s) (max z={value})",
+        "対応した申請者1人当たりの表示・照合・印刷・複写（申告のない複写を含む）が同僚または"
+        "本人の初期水準を上回った日: {days}日（最大 z={value}）",
+        "per person served, reveals/matches/prints/copies (undeclared copies included) above "
+        "peers or the person's own first weeks on {days} day(s) (max z={value})",
+    ),
+    "handling_time": (
+        "対応した申請者1人当たりの窓口対応時間が同僚または本人の初期水準より長い日: {days}日"
+        "（これだけでは警告しません）",
+        "handling time per person served above peers or the person's own first weeks on "
+        "{days} day(s) (never alerts on its own)",
     ),
     "bulk": (
         "短時間の大量検索・大量閲覧: {n}回（1時間に最大{value}件）",
@@ -152,23 +158,31 @@ def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
         t=(pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
     )
     total: pl.Expr = pl.lit(0.0)
+    before: pl.Expr = pl.lit(0.0)  # the score just before this signal (for re-arming)
     for name in s.get_column("detector").unique().sort().to_list():
         mine = pl.when(pl.col("detector") == name).then(pl.col("weight")).otherwise(0.0)
-        decayed = (-pl.col("t")).exp() * (mine * pl.col("t").exp()).cum_sum().over("staff")
-        total = total + _saturate(decayed, config.cap(name))
+        grown = mine * pl.col("t").exp()
+        upto = grown.cum_sum().over("staff")
+        cap = config.cap(name)
+        total = total + _saturate((-pl.col("t")).exp() * upto, cap)
+        before = before + _saturate((-pl.col("t")).exp() * (upto - grown), cap)
     thr = config.threshold
-    s = s.with_columns(score=total)
-    state = (
+    rearm = thr * config.rearm_fraction
+    s = s.with_columns(score=total, before=before)
+    # State after each signal: 1 alerting, 0 re-armed, null in between (keeps the last).
+    after = (
         pl.when(pl.col("score") >= thr)
         .then(pl.lit(1))
-        .when(pl.col("score") < thr * config.rearm_fraction)
+        .when((pl.col("score") < rearm) | (pl.col("before") < rearm))
         .then(pl.lit(0))
         .otherwise(pl.lit(None, pl.Int32))
     )
-    s = s.with_columns(state=state)
-    before = pl.col("state").forward_fill().shift(1).over("staff").fill_null(0)
-    crossing = (pl.col("state") == 1).fill_null(False) & (before == 0)
-    return s.with_columns(crossing=crossing).drop("state", "t")
+    s = s.with_columns(after=after)
+    carried = pl.col("after").forward_fill().shift(1).over("staff").fill_null(0)
+    # A case that cooled below the re-arm level before this signal is armed again.
+    armed = (pl.col("before") < rearm) | (carried == 0)
+    crossing = (pl.col("score") >= thr) & armed
+    return s.with_columns(crossing=crossing).drop("after", "before", "t")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 # Weight of one unit of evidence per detector (see cases.py for how units combine).
 DEFAULT_WEIGHTS = MappingProxyType(
     {
-        "unexplained": 1.5,  # per person read outside any task, per day
-        "unexplained_copier": 1.5,  # per copier job with no declared job behind it
+        "unexplained": 3.0,  # per person read outside any task, per day
+        "unexplained_copier": 0.5,  # per copier job with no declared job (office copies exist)
         "break_glass_pending": 0.2,  # break-glass not reviewed yet: mostly fine, so light
         "break_glass_unjustified": 3.0,  # a supervisor said no
         "refused": 0.3,  # the gateway refused: probing, or a slip
@@ -41,12 +41,14 @@ DEFAULT_WEIGHTS = MappingProxyType(
 # raise an alert on their own (their caps stay below the threshold).
 DEFAULT_CAPS = MappingProxyType(
     {
-        "same_surname": 2.0,
-        "neighbourhood": 2.0,
+        "same_surname": 1.5,
+        "neighbourhood": 1.5,
+        "unexplained_copier": 3.0,
         "after_hours": 6.0,
         "break_glass_pending": 1.5,
         "refused": 2.0,
         "volume": 12.0,
+        "handling_time": 3.0,  # supports the footprints, never alarms alone
         "contract_end": 6.0,
         "canary": 1e9,
     }
@@ -79,7 +81,7 @@ class DetectConfig:
     weights: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
     caps: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_CAPS)
     # cases
-    threshold: float = 6.0
+    threshold: float = 4.0
     rearm_fraction: float = 0.5  # an alerted case must fall below this share to alert again
     decay_days: float = 30.0  # evidence halves in about three weeks (e-folding time)
     # family chain: how long after serving an applicant their relatives count as "related"
@@ -89,11 +91,12 @@ class DetectConfig:
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
     volume_z: float = 4.0  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
-    min_served: int = 40  # applicants in the window before rates are compared
+    min_served: int = 40  # persons served in the window before rates are compared
+    trainee_days: int = 90  # new hires: compared only with their own first weeks
     min_peers: int = 4
     # bulk
-    bulk_subjects_per_hour: int = 60
-    bulk_searches_per_hour: int = 40
+    bulk_subjects_per_hour: int = 20  # persons outside assigned work in one hour
+    bulk_searches_per_hour: int = 30
     bulk_peer_factor: float = 2.0  # and more than this many times the role's P99
     export_subjects: int = 12
     export_pages: int = 60

@@ -14,7 +14,7 @@ office, role and the blind tokens are used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import polars as pl
@@ -51,6 +51,7 @@ class Context:
     subjects: pl.DataFrame
     days: pl.Series
     config: DetectConfig
+    memo: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def staff_events(self, codes: tuple[str, ...] | None, columns: list[str]) -> pl.DataFrame:
         """Staff members' events with these codes, only these columns (projection first)."""
@@ -62,6 +63,13 @@ class Context:
     @property
     def unexplained(self) -> pl.DataFrame:
         return self.explanation.per_subject.filter(~pl.col("explained"))
+
+    @property
+    def outside_any_task(self) -> pl.DataFrame:
+        """Reads with no grant at all (break-glass has its own supervisor review)."""
+        return self.explanation.per_subject.filter(
+            pl.col("status").is_in(["no_grant", "counter_without_ticket"])
+        )
 
 
 def build_context(
@@ -153,7 +161,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
                 copier.with_columns(
                     staff=pl.col("actor"),
                     detector=pl.lit("unexplained_copier"),
-                    weight=w("unexplained_copier") * (1 + pages / 10).clip(1, 3),
+                    weight=w("unexplained_copier") * (1 + pages / 30).clip(1, 2),
                     value=pages,
                     refs=pl.concat_list("line"),
                     note=pl.col("status"),
@@ -181,7 +189,7 @@ def family_chain(ctx: Context) -> pl.DataFrame:
     """Relatives (same family_token) of a person the staff member recently served, read
     outside the task. Relatives put on the grant (`added`) are explained and never here."""
     tokens = _subject_tokens(ctx).select("subject", "family_token").drop_nulls()
-    un = ctx.unexplained.join(tokens, on="subject")
+    un = ctx.outside_any_task.join(tokens, on="subject")
     if un.is_empty():
         return empty_signals()
     served = (
@@ -205,7 +213,7 @@ def family_chain(ctx: Context) -> pl.DataFrame:
 def watchlist(ctx: Context) -> pl.DataFrame:
     """VIP or watch-listed persons read outside any task (their own visits are explained)."""
     vip = _subject_tokens(ctx).filter(pl.col("watchlist")).select("subject")
-    rows = ctx.unexplained.join(vip, on="subject")
+    rows = ctx.outside_any_task.join(vip, on="subject")
     return _per_person_day(rows, "watchlist", ctx.config.weight("watchlist"))
 
 
@@ -216,7 +224,7 @@ def _staff_tokens(ctx: Context) -> pl.DataFrame:
 def same_surname(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons sharing the staff member's surname (weighs, never alone)."""
     rows = (
-        ctx.unexplained.join(_subject_tokens(ctx), on="subject")
+        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_surname") == pl.col("a_surname"))
     )
@@ -226,7 +234,7 @@ def same_surname(ctx: Context) -> pl.DataFrame:
 def neighbourhood(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons from the staff member's own municipality."""
     rows = (
-        ctx.unexplained.join(_subject_tokens(ctx), on="subject")
+        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_area") == pl.col("a_area"))
     )
@@ -250,15 +258,6 @@ def _after_hours(ctx: Context) -> pl.Expr:
 def after_hours(ctx: Context) -> pl.DataFrame:
     """Persons touched outside office hours or on a closed day; overtime on real work is light."""
     rows = ctx.explanation.per_subject.filter(_after_hours(ctx))
-    searches = (
-        ctx.staff_events(("search",), ["line", "at", "day", "minute", "actor", "subjects"])
-        .filter(_after_hours(ctx))
-        .select("line", "at", "day", "actor", subject="subjects")
-        .explode("subject")
-        .drop_nulls("subject")
-        .with_columns(explained=pl.lit(False))
-    )
-    rows = pl.concat([rows.select(searches.columns), searches])
     w = ctx.config.weight
     return pl.concat(
         [
@@ -290,18 +289,21 @@ def roles_of(ctx: Context) -> pl.DataFrame:
 
 
 def bulk(ctx: Context) -> pl.DataFrame:
-    """Hours with far more persons or searches than the role's normal; big export jobs."""
+    """Hours with many persons touched outside assigned work (searches, break-glass,
+    unexplained reads) or many searches, above the role's normal; big print/copy jobs."""
     c = ctx.config
     roles = roles_of(ctx)
-    people = pl.concat(
-        [
-            ctx.explanation.per_subject.select("actor", "at", "day", "line", "subject"),
-            ctx.staff_events(("search",), ["actor", "at", "day", "line", "subjects"])
-            .rename({"subjects": "subject"})
-            .explode("subject")
-            .drop_nulls("subject"),
-        ]
-    ).with_columns(hour=pl.col("at").dt.truncate("1h"))
+    # Persons touched outside assigned work: unexplained, break-glass, or found by a search.
+    outside = (
+        ~pl.col("explained")
+        | (pl.col("explained_by") == "break_glass")
+        | (pl.col("code") == "search")
+    )
+    people = (
+        ctx.explanation.per_subject.filter(outside)
+        .select("actor", "at", "day", "line", "subject")
+        .with_columns(hour=pl.col("at").dt.truncate("1h"))
+    )
     hours = (
         people.group_by("actor", "hour")
         .agg(
@@ -469,14 +471,14 @@ def canary(ctx: Context) -> pl.DataFrame:
         .join(canaries.lazy(), on="subject")
         .collect()
     )
-    off = touches.filter(
-        (pl.col("path_staff").is_not_null() & (pl.col("actor") != pl.col("path_staff")))
-        | (
-            pl.col("path_window").is_not_null()
-            & (pl.col("place").is_null() | (pl.col("place") != pl.col("path_window")))
-        )
-        | (pl.col("path_staff").is_null() & pl.col("path_window").is_null())
+    # The planted path is the canary's window (whoever staffs it: covers happen) or, for a
+    # canary planted without a window, its staff member.
+    on_path = (
+        pl.when(pl.col("path_window").is_not_null())
+        .then(pl.col("place").fill_null("") == pl.col("path_window"))
+        .otherwise(pl.col("path_staff").is_not_null() & (pl.col("actor") == pl.col("path_staff")))
     )
+    off = touches.filter(~on_path)
     return as_signals(
         off.with_columns(
             staff=pl.col("actor"),

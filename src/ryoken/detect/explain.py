@@ -1,6 +1,7 @@
 """Explanations: which work justifies each disclosure, match, print and copy.
 
-An access by staff member A to person S at time t is *explained* by a grant (`grant.open`)
+An access (a disclosure, match, search hit, print or copy) by staff member A to person S at
+time t is *explained* by a grant (`grant.open`)
 that A holds, that covers S (from the moment S was put on it), and that is open at t:
 a counter grant with a ticket, an assigned review, a QA sample, a production batch, or a
 break-glass that a supervisor judged justified. Grants end at `grant.close`, or when their
@@ -22,7 +23,8 @@ import polars as pl
 
 from ryoken.detect.config import DetectConfig
 
-ACCESS_CODES = ("disclosure", "match", "print", "copy")
+# A search shows the persons it finds (name, birth date): an exposure like a disclosure.
+ACCESS_CODES = ("disclosure", "match", "search", "print", "copy")
 COPIER = "external.copier"
 NON_STAFF = ("system", "kiosk")
 OPEN_CODES = ("grant.open", "breakglass.open")
@@ -98,7 +100,7 @@ def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
     opens = pick(
         events,
         OPEN_CODES,
-        ["grant", "at", "actor", "code", "kind", "ticket", "terminal", "subjects"],
+        ["grant", "at", "actor", "code", "kind", "ticket", "terminal", "purpose", "subjects"],
     )
     kind = (
         pl.when(pl.col("code") == "breakglass.open")
@@ -118,6 +120,7 @@ def grants(events: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
             kind=pl.col("kind").max(),
             ticket=pl.col("ticket").max(),
             terminal=pl.col("terminal").max(),
+            step=pl.col("purpose").max(),
             opened=pl.col("at").min(),
             served=pl.col("n").sum().cast(pl.Int64),
         )
@@ -238,9 +241,7 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         on=["grant", "subject"],
         how="left",
     )
-    ok = ((pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)).fill_null(
-        False
-    )
+    ok = ((pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)).fill_null(False)
     claimed = claimed.with_columns(ok=ok)
     slow = (
         claimed.filter(~pl.col("ok") & pl.col("subject").is_not_null())

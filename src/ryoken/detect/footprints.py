@@ -1,153 +1,234 @@
-"""Footprint detectors: rates per applicant served, against peers and against oneself.
+"""Footprint detectors: rates per person served, against peers and against oneself.
 
 An in-task skimmer (the Ikebukuro clerk) reads only people she is serving, so nothing she
 does is unexplained. What she leaves is a footprint: more reveals, copies, prints and
-minutes per applicant than her peers at the same office and role, and than her own first
-weeks. `volume` scores that every office day over a rolling window; `contract_end` compares
-a person's rates after giving notice with their own before.
+minutes per person served than her peers at the same office, and than her own first weeks.
+
+Rates depend on the work: a pickup has no reveals, a loss report always has a copy, a review
+has no prints. So every footprint is counted per task (the grant it ran under) and compared
+*within the same kind of task* (grant kind and step: counter:intake, counter:pickup,
+review:review, …): the expected count for a person is Σ over kinds of (office rate for that
+kind, leaving the person out) × (persons they served in that kind). Copier jobs behind no
+declared job are counted per day against all persons served. New hires (the first
+`trainee_days` after `hired_on`, when the staff file gives it) are slower and reveal more by
+nature: they are left out of the office rates and compared only with their own first weeks.
+
+`volume` scores every office day over a rolling window of W office days; `contract_end`
+compares a person's observed/expected ratio after giving notice with their own before.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals, roles_of
+from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals
 from ryoken.detect.explain import NON_STAFF
 
-# Per-applicant footprints (see `volume_frame`).
-METRICS = (
-    "reveals",
-    "matches",
-    "prints",
-    "copies",
-    "undeclared_pages",
-    "handling_minutes",
-    "searches",
-)
+TASK_METRICS = ("reveals", "matches", "prints", "copies", "minutes")
+DAY_METRICS = ("undeclared_copies",)
+METRICS = TASK_METRICS + DAY_METRICS
 _CHI2_1_MEDIAN = 0.4549  # median of chi-square with one degree of freedom
+_ALL = "(all)"  # the stratum of per-day metrics
 
 
-def volume_frame(ctx: Context) -> pl.DataFrame:
-    """One row per (staff, office day): applicants served and each footprint metric."""
-    ev = ctx.events.lazy().filter(~pl.col("actor").is_in(NON_STAFF))
+def _trainee(ctx: Context) -> pl.Expr:
+    """True on days the person is within their first `trainee_days` (staff file hired_on)."""
+    hired = pl.col("hired_on")
+    return ((pl.col("day") - hired).dt.total_days() < ctx.config.trainee_days).fill_null(False)
+
+
+def task_counts(ctx: Context) -> pl.DataFrame:
+    """(actor, office, day, stratum, metric, o, n): counts and persons served per day and
+    kind of task, long format, every office day present (zeros filled)."""
     reveal = (pl.col("code") == "disclosure") & (
         (pl.col("reason").fill_null("") != "") | pl.col("purpose").str.ends_with(":reveal")
     )
-    counts = (
-        ev.group_by("actor", "day")
+    per_grant = (
+        ctx.events.lazy()
+        .filter(pl.col("grant").is_not_null() & pl.col("code").is_in(("disclosure", "match",
+                                                                       "print", "copy")))
+        .group_by("grant", "actor")
         .agg(
             reveals=reveal.sum(),
             matches=(pl.col("code") == "match").sum(),
             prints=(pl.col("code") == "print").sum(),
             copies=(pl.col("code") == "copy").sum(),
-            searches=(pl.col("code") == "search").sum(),
-            last_at=pl.col("at").max(),
         )
         .collect()
+    )  # fmt: skip
+    grants = ctx.explanation.grants.filter(pl.col("kind") != "break_glass")
+    tasks = (
+        grants.select(
+            "grant",
+            "actor",
+            day=_local_day(ctx, "opened"),
+            stratum=pl.col("kind").fill_null("") + ":" + pl.col("step").fill_null(""),
+            n=pl.col("served").cast(pl.Float64),
+            minutes=((pl.col("end") - pl.col("opened")).dt.total_seconds() / 60).clip(0, 60),
+        )
+        .join(per_grant, on=["grant", "actor"], how="left")
+        .group_by("actor", "day", "stratum")
+        .agg(pl.col("n", *TASK_METRICS).fill_null(0).sum().cast(pl.Float64))
     )
+    persons = tasks.group_by("actor", "day").agg(n=pl.col("n").sum())
     copier = (
         ctx.explanation.access.filter(pl.col("code") == "external.copier")
         .group_by("actor", "day")
-        .agg(undeclared_pages=pl.col("undeclared_pages").sum())
-    )
-    local_open = pl.col("opened").dt.convert_time_zone(ctx.config.tz).dt.date()
-    work = (
-        ctx.explanation.grants.filter(pl.col("kind") != "break_glass")
-        .with_columns(
-            day=local_open,
-            minutes=(pl.col("end") - pl.col("opened")).dt.total_seconds() / 60,
-        )
-        .group_by("actor", "day")
         .agg(
-            served=pl.col("served").sum(),
-            handling_minutes=pl.col("minutes")
-            .filter(pl.col("kind") == "counter")
-            .clip(0, 240)
-            .sum(),
+            undeclared_copies=(
+                (pl.col("status") == "copier_unmatched") | (pl.col("undeclared_pages") > 0)
+            ).sum()
         )
     )
-    days = ctx.days.to_frame("day")
-    actors = work.select("actor").unique()
-    grid = actors.join(days, how="cross")
-    frame = (
-        grid.join(work, on=["actor", "day"], how="left")
-        .join(counts, on=["actor", "day"], how="left")
-        .join(copier, on=["actor", "day"], how="left")
-        .with_columns(pl.col(*METRICS, "served").fill_null(0).cast(pl.Float64))
-        .join(roles_of(ctx), on="actor", how="left")
-        .with_columns(pl.col("office", "role").fill_null(""))
-        .sort("actor", "day")
+    per_day = persons.join(copier, on=["actor", "day"], how="left").with_columns(
+        stratum=pl.lit(_ALL),
+        undeclared_copies=pl.col("undeclared_copies").fill_null(0).cast(pl.Float64),
     )
-    return frame
+    long = (
+        pl.concat(
+            [
+                tasks.unpivot(TASK_METRICS, index=["actor", "day", "stratum", "n"]),
+                per_day.unpivot(DAY_METRICS, index=["actor", "day", "stratum", "n"]),
+            ]
+        )
+        .rename({"variable": "metric", "value": "o"})
+        # handling time is the time at the window; desk tasks' grants run as long as a
+        # reviewer keeps the file open, which says little
+        .filter((pl.col("metric") != "minutes") | pl.col("stratum").str.starts_with("counter:"))
+    )
+    keys = long.select("actor", "stratum", "metric").unique()
+    grid = keys.join(ctx.days.to_frame("day"), how="cross")
+    return (
+        grid.join(long, on=["actor", "stratum", "metric", "day"], how="left")
+        .with_columns(pl.col("o", "n").fill_null(0.0).cast(pl.Float64))
+        .join(_people(ctx), on="actor", how="left")
+        .with_columns(office=pl.col("office").fill_null(""), trainee=_trainee(ctx))
+        .drop("hired_on")
+        .sort("actor", "stratum", "metric", "day")
+    )
 
 
-def _dispersion(o: pl.Expr, e: pl.Expr, eligible: pl.Expr, group: list[str]) -> pl.Expr:
-    """Robust overdispersion of counts around their expectation within a peer group."""
-    ratio = ((o - e) ** 2 / (e + 1.0)).filter(eligible).median().over(group) / _CHI2_1_MEDIAN
-    return ratio.clip(1.0, 50.0)
+def _local_day(ctx: Context, column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(ctx.config.tz).dt.date()
+
+
+def _people(ctx: Context) -> pl.DataFrame:
+    if ctx.staff.is_empty():
+        return pl.DataFrame(schema={"actor": pl.String, "office": pl.String, "hired_on": pl.Date})
+    return ctx.staff.select(actor="staff_id", office="office", hired_on="hired_on")
+
+
+def expected(ctx: Context) -> pl.DataFrame:
+    """(actor, office, day, metric): today's count `o` and peer expectation `e`; over the
+    rolling window O, E (peers) and E_own, V_own (the person's first weeks), N; the trainee
+    flag and the office's φ. Memoised on the context (volume and contract_end read it)."""
+    if "footprints" in ctx.memo:
+        return ctx.memo["footprints"]
+    c = ctx.config
+    w = c.volume_window_days
+    rows = task_counts(ctx)
+    key = ["actor", "stratum", "metric"]
+    pool = ["office", "day", "stratum", "metric"]
+    roll = {"min_samples": 1}
+    rows = rows.with_columns(
+        ow=pl.col("o").rolling_sum(w, **roll).over(key),
+        nw=pl.col("n").rolling_sum(w, **roll).over(key),
+        # a trainee anywhere in the window is no one's peer and has none
+        tw=pl.col("trainee").cast(pl.Int8).rolling_max(w, **roll).over(key) > 0,
+    )
+    # The office's rate per kind of task over the window, from non-trainees, leaving the
+    # person out; today's expectation is that rate times today's persons served.
+    peer = ~pl.col("tw")
+    mine_o = pl.when(peer).then(pl.col("ow")).otherwise(0.0)
+    mine_n = pl.when(peer).then(pl.col("nw")).otherwise(0.0)
+    rows = rows.with_columns(
+        p=(
+            (pl.col("ow").filter(peer).sum().over(pool) - mine_o)
+            / (pl.col("nw").filter(peer).sum().over(pool) - mine_n)
+        ).fill_nan(None)
+    )
+    rows = rows.with_columns(e=pl.col("p").fill_null(0.0) * pl.col("n")).with_columns(
+        ew=pl.col("e").rolling_sum(w, **roll).over(key)
+    )
+    # The person's first `baseline_days` office days with anyone served, per kind of task:
+    # frozen, so a slow ramp (S8) cannot drag it along.
+    present = (
+        rows.group_by("actor", "day")
+        .agg(served=(pl.col("n") > 0).any())
+        .sort("actor", "day")
+        .with_columns(present=pl.col("served").cast(pl.Int32).cum_sum().over("actor"))
+    )
+    rows = rows.join(present, on=["actor", "day"], how="left")
+    in_base = pl.col("served") & (pl.col("present") <= c.baseline_days)
+    base = rows.filter(in_base).group_by(key).agg(b_o=pl.col("o").sum(), b_n=pl.col("n").sum())
+    rows = rows.join(base, on=key, how="left").with_columns(pl.col("b_o", "b_n").fill_null(0.0))
+    p_own = (pl.col("b_o") + pl.col("p").fill_null(0.0)) / (pl.col("b_n") + 1)
+    rows = rows.with_columns(
+        e_own=p_own * pl.col("nw"),
+        # the own rate is itself an estimate from b_n persons: its variance adds nw / b_n
+        v_own=p_own * pl.col("nw") * (1 + pl.col("nw") / (pl.col("b_n") + 1)),
+    )
+    daily = rows.group_by("actor", "office", "day", "metric").agg(
+        o=pl.col("o").sum(),
+        e=pl.col("e").sum(),
+        O=pl.col("ow").sum(),
+        E=pl.col("ew").sum(),
+        N=pl.col("nw").sum(),
+        E_own=pl.col("e_own").sum(),
+        V_own=pl.col("v_own").sum(),
+        trainee=pl.col("tw").any(),
+        peers_known=(pl.col("p").is_not_null() | (pl.col("nw") == 0)).all(),
+        after_base=pl.col("present").max() > c.baseline_days,
+    )
+    eligible = (pl.col("N") >= c.min_served) & ~pl.col("trainee") & pl.col("peers_known")
+    group = ["office", "day", "metric"]
+    residual = ((pl.col("O") - pl.col("E")) ** 2 / (pl.col("E") + 1.0)).filter(eligible)
+    phi = (residual.median().over(group) / _CHI2_1_MEDIAN).clip(1.0, 50.0)
+    daily = daily.with_columns(peers=eligible.sum().over(group)).with_columns(
+        phi=pl.when(pl.col("peers") >= c.min_peers).then(phi).otherwise(1.0).fill_null(1.0)
+    )
+    daily = daily.sort("actor", "metric", "day")
+    ctx.memo["footprints"] = daily
+    return daily
 
 
 def volume_scores(ctx: Context) -> pl.DataFrame:
-    """Rolling-window rates per applicant served, scored against peers and own first weeks.
+    """Per (actor, day, metric): z against peers and z against the person's own first weeks.
 
-    For each metric m and each office day: O = the staff member's count over the last W
-    office days, N = applicants served over them. Peers (same office and role, N ≥ min_served)
-    give the median rate p and a robust dispersion φ (from the median squared Pearson
-    residual); z_peer = (O - pN) / sqrt(φ pN + 1). The person's own first `baseline_days`
-    working days give p_own, frozen, so a slow ramp (S8) cannot drag the baseline with it;
-    z_own = (O - p_own N) / sqrt(φ p_own N (1 + N/N_base) + 1), the last factor because
-    p_own is itself estimated from N_base applicants.
+    Counts: z_peer = (O - E) / sqrt(φ E + 1), with E the task-mix-matched office expectation
+    over the window and φ the office's robust overdispersion (median squared Pearson
+    residual / 0.455, at least 1); z_own = (O - E_own) / sqrt(φ V_own + 1), E_own from the
+    person's own rates per kind of task in their first `baseline_days` working days and
+    V_own adding the uncertainty of those rates. Handling minutes: robust z of O/E against
+    the peers' median and MAD (scaled for how many people the person served), and of
+    O/E_own against 1. Peer z only for non-trainees with N ≥ min_served when at least
+    min_peers such people are comparable.
     """
     c = ctx.config
-    frame = volume_frame(ctx)
-    if frame.is_empty():
-        return frame
-    w = c.volume_window_days
-    roll = [pl.col(m).rolling_sum(w, min_samples=1).over("actor").alias(f"o_{m}") for m in METRICS]
-    frame = frame.with_columns(
-        *roll, n=pl.col("served").rolling_sum(w, min_samples=1).over("actor")
+    f = expected(ctx)
+    if f.is_empty():
+        return f
+    enough = pl.col("N") >= c.min_served
+    eligible = enough & ~pl.col("trainee")
+    group = ["office", "day", "metric"]
+    ratio = pl.col("O") / pl.col("E")
+    med = ratio.filter(eligible).median().over(group)
+    mad = ((ratio - med).abs().filter(eligible).median().over(group) * 1.4826).clip(0.02)
+    # a person who served fewer people than the typical peer has a noisier ratio
+    typical_n = pl.col("N").filter(eligible).median().over(group)
+    f = f.with_columns(med=med, mad=mad * (typical_n / pl.col("N")).clip(1.0).sqrt())
+    counts_peer = (pl.col("O") - pl.col("E")) / (pl.col("phi") * pl.col("E") + 1).sqrt()
+    counts_own = (pl.col("O") - pl.col("E_own")) / (pl.col("phi") * pl.col("V_own") + 1).sqrt()
+    # Minutes are not counts (a long visit is many minutes at once): robust z of ratios.
+    robust = pl.col("metric") == "minutes"
+    z_peer = pl.when(robust).then((ratio - pl.col("med")) / pl.col("mad")).otherwise(counts_peer)
+    own_ratio = pl.col("O") / pl.col("E_own")
+    z_own = pl.when(robust).then((own_ratio - 1) / (pl.col("mad") * 1.5**0.5)).otherwise(counts_own)
+    comparable = pl.col("peers_known") & (pl.col("peers") >= c.min_peers) & (pl.col("E") > 0)
+    return f.with_columns(
+        z_peer=pl.when(eligible & comparable).then(z_peer),
+        z_own=pl.when(enough & pl.col("after_base") & (pl.col("E_own") > 0)).then(z_own),
     )
-    present = (pl.col("served") > 0).cast(pl.Int32).cum_sum().over("actor")
-    in_base = (present <= c.baseline_days) & (pl.col("served") > 0)
-    frame = frame.with_columns(present=present, in_base=in_base)
-    base = (
-        frame.filter(pl.col("in_base"))
-        .group_by("actor")
-        .agg(
-            base_n=pl.col("served").sum(),
-            base_days=pl.len(),
-            **{f"b_{m}": pl.col(m).sum() for m in METRICS},
-        )
-    )
-    frame = frame.join(base, on="actor", how="left")
-    group = ["office", "role", "day"]
-    eligible = pl.col("n") >= c.min_served
-    frame = frame.with_columns(
-        peers=eligible.sum().over(group),
-        **{f"p_{m}": (pl.col(f"o_{m}") / pl.col("n")).filter(eligible).median().over(group)
-           for m in METRICS},
-    )  # fmt: skip
-    frame = frame.with_columns(
-        **{f"phi_{m}": _dispersion(pl.col(f"o_{m}"), pl.col(f"p_{m}") * pl.col("n"), eligible,
-                                   group) for m in METRICS}
-    )  # fmt: skip
-    after_base = (pl.col("base_days") >= c.baseline_days) & ~pl.col("in_base")
-    exprs = []
-    for m in METRICS:
-        o, p, phi = pl.col(f"o_{m}"), pl.col(f"p_{m}"), pl.col(f"phi_{m}")
-        e = p * pl.col("n")
-        z_peer = pl.when(eligible & (pl.col("peers") >= c.min_peers)).then(
-            (o - e) / (phi * e + 1).sqrt()
-        )
-        p_own = (pl.col(f"b_{m}") + p.fill_null(0.0)) / (pl.col("base_n") + 1)
-        e_own = p_own * pl.col("n")
-        z_own = pl.when(eligible & after_base).then(
-            # the baseline rate is itself an estimate: its variance adds (N / N_base)
-            (o - e_own)
-            / (phi.fill_null(1.0) * e_own * (1 + pl.col("n") / pl.col("base_n")) + 1).sqrt()
-        )
-        exprs += [z_peer.alias(f"zp_{m}"), z_own.alias(f"zo_{m}")]
-    return frame.with_columns(exprs)
 
 
 def _excess(z: pl.Expr, threshold: float, cap: float = 3.0) -> pl.Expr:
@@ -156,113 +237,115 @@ def _excess(z: pl.Expr, threshold: float, cap: float = 3.0) -> pl.Expr:
 
 
 def volume(ctx: Context) -> pl.DataFrame:
-    """A day whose rolling per-applicant rate stands out from peers or the person's own start."""
+    """A day whose rolling per-person rates stand out from peers or the person's own start."""
     c = ctx.config
     scores = volume_scores(ctx)
     if scores.is_empty():
         return empty_signals()
-    parts = []
-    for m in METRICS:
-        zp, zo = pl.col(f"zp_{m}").fill_null(0.0), pl.col(f"zo_{m}").fill_null(0.0)
-        excess = _excess(zp, c.volume_z) + 0.5 * _excess(zo, c.own_z)
-        parts.append(
-            scores.filter(excess > 0).select(
-                "actor", "day", "last_at", metric=pl.lit(m), excess=excess, z=zp, z_own=zo
-            )
-        )
-    hits = pl.concat(parts)
+    zp, zo = pl.col("z_peer").fill_null(0.0), pl.col("z_own").fill_null(0.0)
+    excess = _excess(zp, c.volume_z) + 0.5 * _excess(zo, c.own_z)
+    hits = scores.with_columns(excess=excess).filter(pl.col("excess") > 0)
     if hits.is_empty():
         return empty_signals()
-    per_day = hits.group_by("actor", "day").agg(
-        at=pl.col("last_at").first(),
+    # Handling time varies with what applicants bring more than with what a clerk does: it
+    # is its own detector, capped below the threshold, so it supports but never alarms alone.
+    hits = hits.with_columns(
+        detector=pl.when(pl.col("metric") == "minutes")
+        .then(pl.lit("handling_time"))
+        .otherwise(pl.lit("volume"))
+    )
+    per_day = hits.group_by("actor", "day", "detector").agg(
         weight=c.weight("volume") * pl.col("excess").sum(),
-        value=pl.col("z").max(),
-        note=pl.format("{} z={} own={}", "metric", pl.col("z").round(1), pl.col("z_own").round(1))
+        value=pl.col("z_peer").fill_null(pl.col("z_own")).max(),
+        note=pl.format(
+            "{} z={} own={}",
+            "metric",
+            pl.col("z_peer").round(1).cast(pl.String).fill_null("–"),
+            pl.col("z_own").round(1).cast(pl.String).fill_null("–"),
+        )
         .sort()
         .str.join("; "),
     )
-    refs = _footprint_refs(ctx, per_day.select("actor", "day"))
-    out = per_day.join(refs, on=["actor", "day"], how="left").with_columns(
-        staff=pl.col("actor"), detector=pl.lit("volume")
+    return _at_day_end(ctx, per_day, None)
+
+
+def _at_day_end(ctx: Context, per_day: pl.DataFrame, detector: str | None) -> pl.DataFrame:
+    """Stamp per-day signals with the person's last event that day (a nightly run would see
+    them then), and attach their reveal/print/copy/copier lines as evidence."""
+    keys = per_day.select("actor", "day")
+    facts = (
+        ctx.events.lazy()
+        .filter(~pl.col("actor").is_in(NON_STAFF))
+        .select("actor", "day", "at", "line", "code", "reason")
+        .join(keys.lazy(), on=["actor", "day"])
+        .group_by("actor", "day")
+        .agg(
+            at=pl.col("at").max(),
+            refs=pl.col("line")
+            .filter(
+                pl.col("code").is_in(["print", "copy", "external.copier"])
+                | ((pl.col("code") == "disclosure") & (pl.col("reason").fill_null("") != ""))
+            )
+            .sort()
+            .head(MAX_REFS),
+        )
+        .collect()
     )
+    out = per_day.join(facts, on=["actor", "day"], how="inner").with_columns(staff=pl.col("actor"))
+    if detector is not None:
+        out = out.with_columns(detector=pl.lit(detector))
     return as_signals(out)
 
 
-def _footprint_refs(ctx: Context, keys: pl.DataFrame) -> pl.DataFrame:
-    """Up to MAX_REFS reveal/print/copy/copier lines per (actor, day), as evidence."""
-    return (
-        ctx.events.lazy()
-        .filter(
-            (pl.col("code").is_in(["print", "copy", "external.copier"]))
-            | ((pl.col("code") == "disclosure") & (pl.col("reason").fill_null("") != ""))
-        )
-        .select("actor", "day", "line")
-        .join(keys.lazy(), on=["actor", "day"])
-        .group_by("actor", "day")
-        .agg(refs=pl.col("line").sort().head(MAX_REFS))
-        .collect()
-    )
-
-
 def contract_end(ctx: Context) -> pl.DataFrame:
-    """After notice is given, per-applicant rates against the person's own months before."""
+    """After notice is given, the person's observed/expected ratio against their own ratio in
+    the `notice_baseline_days` office days before (task mix and season are in E, so a change
+    of work does not count), plus persons read outside any task (normally none)."""
     c = ctx.config
     notice = ctx.staff.filter(pl.col("notice_given_on").is_not_null()).select(
         actor="staff_id", notice="notice_given_on"
     )
     if notice.is_empty():
         return empty_signals()
-    frame = volume_frame(ctx).join(notice, on="actor")
-    if frame.is_empty():
+    daily = _with_unexplained(ctx, expected(ctx).select("actor", "day", "metric", "o", "e"))
+    daily = daily.join(notice, on="actor")
+    if daily.is_empty():
         return empty_signals()
-    metrics = [*METRICS, "unexplained"]
-    un = (
-        ctx.unexplained.group_by("actor", "day")
-        .agg(unexplained=pl.col("subject").n_unique())
-        .with_columns(pl.col("unexplained").cast(pl.Float64))
-    )
-    frame = frame.join(un, on=["actor", "day"], how="left").with_columns(
-        pl.col("unexplained").fill_null(0.0)
-    )
-    idx = pl.int_range(pl.len()).over("actor")
-    frame = frame.with_columns(idx=idx)
+    key = ["actor", "metric"]
+    daily = daily.sort("actor", "metric", "day").with_columns(idx=pl.int_range(pl.len()).over(key))
     first_after = (
-        frame.filter(pl.col("day") >= pl.col("notice"))
+        daily.filter(pl.col("day") >= pl.col("notice"))
         .group_by("actor")
         .agg(notice_idx=pl.col("idx").min())
     )
-    frame = frame.join(first_after, on="actor")
+    daily = daily.join(first_after, on="actor")
     before = (pl.col("idx") < pl.col("notice_idx")) & (
         pl.col("idx") >= pl.col("notice_idx") - c.notice_baseline_days
     )
-    base = (
-        frame.filter(before)
-        .group_by("actor")
-        .agg(base_n=pl.col("served").sum(), **{f"b_{m}": pl.col(m).sum() for m in metrics})
-    )
-    after = frame.filter(pl.col("idx") >= pl.col("notice_idx")).join(base, on="actor")
-    cum_n = pl.col("served").cum_sum().over("actor", order_by="day")
-    parts = []
-    for m in metrics:
-        o = pl.col(m).cum_sum().over("actor", order_by="day")
-        e = (pl.col(f"b_{m}") + 0.5) / (pl.col("base_n") + 1) * cum_n
-        z = (o - e) / (e + 1).sqrt()
-        parts.append(
-            after.select("actor", "day", "last_at", metric=pl.lit(m), z=z).filter(
-                pl.col("z") >= c.notice_z
-            )
-        )
-    hits = pl.concat(parts)
+    base = daily.filter(before).group_by(key).agg(b_o=pl.col("o").sum(), b_e=pl.col("e").sum())
+    after = daily.filter(pl.col("idx") >= pl.col("notice_idx")).join(base, on=key)
+    o_a = pl.col("o").cum_sum().over(key, order_by="day")
+    e_a = pl.col("e").cum_sum().over(key, order_by="day")
+    ratio = (pl.col("b_o") + 1) / (pl.col("b_e") + 1)
+    z = (o_a - ratio * e_a) / (ratio * e_a * (1 + e_a / (pl.col("b_e") + 1)) + 1).sqrt()
+    hits = after.with_columns(z=z).filter(pl.col("z") >= c.notice_z)
     if hits.is_empty():
         return empty_signals()
     per_day = hits.group_by("actor", "day").agg(
-        at=pl.col("last_at").first(),
         weight=c.weight("contract_end") * _excess(pl.col("z"), c.notice_z).sum(),
         value=pl.col("z").max(),
         note=pl.format("{} z={}", "metric", pl.col("z").round(1)).sort().str.join("; "),
     )
-    return as_signals(
-        per_day.filter(pl.col("at").is_not_null()).with_columns(
-            staff=pl.col("actor"), detector=pl.lit("contract_end")
-        )
+    return _at_day_end(ctx, per_day, "contract_end")
+
+
+def _with_unexplained(ctx: Context, daily: pl.DataFrame) -> pl.DataFrame:
+    """Add a metric: persons read outside any task per day (expected: almost none)."""
+    un = ctx.unexplained.group_by("actor", "day").agg(
+        o=pl.col("subject").n_unique().cast(pl.Float64)
     )
+    grid = daily.select("actor", "day").unique()
+    extra = grid.join(un, on=["actor", "day"], how="left").select(
+        "actor", "day", metric=pl.lit("unexplained"), o=pl.col("o").fill_null(0.0), e=pl.lit(0.05)
+    )
+    return pl.concat([daily, extra])

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -118,7 +119,7 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
             first = hits.row(0, named=True)["at"]
             index = _working_index(ctx.days)
             start_day = _local_day(start, tz)
-            days_to = _day_index(index, first_day(first, tz)) - _day_index(index, start_day) + 1
+            days_to = _day_index(index, _local_day(first, tz)) - _day_index(index, start_day) + 1
             exposed_before = len({s for t, s in exposures if t < first})
         else:
             exposed_before = exposed_total
@@ -148,13 +149,7 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
 
 
 def _local_day(at: datetime, tz: str) -> date:
-    from zoneinfo import ZoneInfo
-
     return at.astimezone(ZoneInfo(tz)).date()
-
-
-def first_day(at: datetime, tz: str) -> date:
-    return _local_day(at, tz)
 
 
 def canary_latency(det: Detection) -> tuple[int, int]:
@@ -290,12 +285,16 @@ def group_rates(runs: Iterable[RunScore]) -> list[dict[str, Any]]:
 # --- truth.json -------------------------------------------------------------------------
 
 
-def _time(value: object, what: str) -> datetime:
+def _time(value: object, what: str, tz: str) -> datetime:
+    """An ISO time with a zone, or an ISO date (its start, office time)."""
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise InvalidInput(f"truth: {what} must be an ISO-8601 time")
+        raise InvalidInput(f"truth: {what} must be an ISO-8601 time or date")
     try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
         at = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"truth: {what} {value!r} is not an ISO-8601 time") from None
@@ -304,51 +303,57 @@ def _time(value: object, what: str) -> datetime:
     return at
 
 
-def _as_list(value: object) -> list[Any]:
+def _strings(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, list | tuple):
-        return list(value)
-    raise InvalidInput(f"truth: expected a list, got {type(value).__name__}")
+        return [str(v) for v in value]
+    raise InvalidInput(f"truth: expected a list of ids, got {type(value).__name__}")
 
 
-def parse_insider(obj: Mapping[str, Any]) -> Insider:
-    """One insider from truth.json (keys listed in docs/detection.md)."""
-    staff = [*_as_list(obj.get("staff")), *_as_list(obj.get("accounts"))]
-    staff += _as_list(obj.get("account_used")) + _as_list(obj.get("victim"))
-    if not staff:
-        raise InvalidInput("truth: an insider needs 'staff' (their account ids)")
-    exposures = []
-    for item in _as_list(obj.get("exposures")):
-        if isinstance(item, Mapping):
-            exposures.append((_time(item.get("at"), "exposure time"), str(item["subject"])))
-        else:
-            t, s = item
-            exposures.append((_time(t, "exposure time"), str(s)))
-    start_value = obj.get("start") or obj.get("started_at") or obj.get("first_at")
-    if start_value is None and exposures:
-        start = min(t for t, _ in exposures)
-    else:
-        start = _time(start_value, "insider start")
-    return Insider(
-        staff=tuple(dict.fromkeys(str(s) for s in staff)),
-        start=start,
-        exposures=tuple(sorted(exposures)),
-        label=str(obj.get("scenario", "")),
-    )
+def parse_truth(obj: Mapping[str, Any], *, tz: str = "Asia/Tokyo") -> Truth:
+    """The simulator's truth.json (docs/detection.md lists the keys read).
 
-
-def parse_truth(obj: Mapping[str, Any]) -> Truth:
-    scenario = str(obj.get("scenario") or "clean")
-    insiders = tuple(parse_insider(i) for i in _as_list(obj.get("insiders")))
+    Every insider is one detection target: the run counts as detected when any account the
+    insiders used (theirs, a colleague's login in S6) raises an alert after the first
+    exposure. The start is the first exposure's time (the first thing there was to see),
+    else the scenario's start date.
+    """
+    if not isinstance(obj, Mapping):
+        raise InvalidInput("truth: expected a JSON object")
+    scenario = obj.get("scenario") or "clean"
+    params = obj.get("parameters") or {}
+    intensity = params.get("intensity") if isinstance(params, Mapping) else None
+    insiders = _strings(obj.get("insiders"))
+    accounts = [*insiders, *_strings(obj.get("credential_owner"))]
+    exposures: list[tuple[datetime, str]] = []
+    for item in obj.get("exposures") or []:
+        if not isinstance(item, Mapping) or "subject" not in item or "at" not in item:
+            raise InvalidInput("truth: every exposure needs 'subject' and 'at'")
+        exposures.append((_time(item["at"], "exposure time", tz), str(item["subject"])))
+        accounts += _strings(item.get("actor"))
+    found: tuple[Insider, ...] = ()
+    if insiders:
+        start = (
+            min(t for t, _ in exposures)
+            if exposures
+            else _time(obj.get("start"), "scenario start", tz)
+        )
+        found = (
+            Insider(
+                staff=tuple(dict.fromkeys(accounts)),
+                start=start,
+                exposures=tuple(sorted(exposures)),
+                label=str(scenario),
+            ),
+        )
     seed = obj.get("seed")
-    intensity = obj.get("intensity", "")
     return Truth(
-        scenario=scenario,
-        intensity="" if intensity is None else str(intensity),
-        seed=int(seed) if isinstance(seed, int) else None,
-        insiders=insiders,
-        extra={k: v for k, v in obj.items() if k not in ("insiders",)},
+        scenario=str(scenario),
+        intensity="" if intensity is None else f"{float(intensity):g}",
+        seed=seed if isinstance(seed, int) else None,
+        insiders=found,
+        extra={k: obj[k] for k in ("first_day", "last_day", "business_days") if k in obj},
     )

@@ -17,6 +17,6 @@ if os.environ.get("RYOKEN_BENCH_BASELINE") != "1":
         "(set RYOKEN_BENCH_BASELINE=1 to use it); production uses ryoken.web.settings."
     )
 
-from ryoken.web.settings import *  # noqa: E402, F403
+from ryoken.web.settings import *  # noqa: F403
 
 ROOT_URLCONF = "ryoken.web.benchviews"

@@ -42,32 +42,29 @@ def test_it_never_alerts_on_shared_surnames_or_neighbours_alone() -> None:
 
 
 def test_it_adds_different_kinds_of_evidence_up_to_an_alert() -> None:
+    w = CONFIG.weight
+    kinds = ("unexplained", "after_hours", "same_surname")
+    assert all(w(k) < CONFIG.threshold for k in kinds)
+    assert sum(w(k) for k in kinds) >= CONFIG.threshold
     scored = score_signals(
-        signals(
-            ("c1", 0, "unexplained", 1.5),
-            ("c1", 0.01, "unexplained", 1.5),
-            ("c1", 0.02, "same_surname", 1.0),
-            ("c1", 0.03, "after_hours", 0.4),
-            ("c1", 0.04, "family_chain", 2.5),
-        ),
-        CONFIG,
+        signals(*[("c1", 0.01 * n, k, w(k)) for n, k in enumerate(kinds)]), CONFIG
     )
-    assert scored["crossing"].to_list() == [False, False, False, False, True]
+    assert scored["crossing"].to_list() == [False, False, True]
 
 
 def test_it_lets_old_evidence_fade() -> None:
-    apart = score_signals(
-        signals(*[("c1", 120.0 * k, "unexplained", 1.5) for k in range(5)]), CONFIG
-    )
+    w = CONFIG.weight("unexplained")
+    apart = score_signals(signals(*[("c1", 120.0 * k, "unexplained", w) for k in range(5)]), CONFIG)
     together = score_signals(
-        signals(*[("c1", 0.01 * k, "unexplained", 1.5) for k in range(5)]), CONFIG
+        signals(*[("c1", 0.01 * k, "unexplained", w) for k in range(5)]), CONFIG
     )
     assert not apart["crossing"].any()
     assert together["crossing"].sum() == 1
 
 
 def test_it_counts_a_new_alert_only_after_the_case_cooled_down() -> None:
-    burst = [("c1", d + 0.01 * k, "unexplained", 1.5) for d in (0, 3, 200) for k in range(6)]
+    w = CONFIG.weight("unexplained")
+    burst = [("c1", d + 0.01 * k, "unexplained", w) for d in (0, 3, 200) for k in range(6)]
     scored = score_signals(signals(*burst), CONFIG)
     crossings = scored.filter(pl.col("crossing"))["at"].to_list()
     assert [(t - T0).days for t in crossings] == [0, 200]
@@ -114,8 +111,8 @@ def test_it_explains_a_case_in_japanese_and_english_with_event_lines(skim_detect
     det, _ = skim_detection
     case = case_records(det, max_cases=1)[0]
     assert case["staff"] == "c4" and case["alert"]
-    assert any("申請者1人当たり" in r for r in case["reasons_ja"])
-    assert any("per applicant served" in r for r in case["reasons_en"])
+    assert any("1人当たり" in r for r in case["reasons_ja"])
+    assert any("per person served" in r for r in case["reasons_en"])
     lines = case["detectors"][0]["evidence_lines"]
     events = det.context.events.filter(pl.col("line").is_in(lines))
     assert set(events["actor"]) == {"c4"}

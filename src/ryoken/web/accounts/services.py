@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -108,12 +109,12 @@ def current_code(device: TOTPDevice, *, at: float | None = None) -> str:
 
 def ensure_windows() -> list[Window]:
     specs = [
-        ("W01", "受付1番窓口", Window.Kind.INTAKE),
-        ("W02", "受付2番窓口", Window.Kind.INTAKE),
-        ("W03", "受付3番窓口", Window.Kind.INTAKE),
-        ("P01", "交付1番窓口", Window.Kind.PICKUP),
-        ("P02", "交付2番窓口", Window.Kind.PICKUP),
-        ("L01", "紛失届窓口", Window.Kind.LOSS),
+        ("W01", gettext_noop("受付1番窓口"), Window.Kind.INTAKE),
+        ("W02", gettext_noop("受付2番窓口"), Window.Kind.INTAKE),
+        ("W03", gettext_noop("受付3番窓口"), Window.Kind.INTAKE),
+        ("P01", gettext_noop("交付1番窓口"), Window.Kind.PICKUP),
+        ("P02", gettext_noop("交付2番窓口"), Window.Kind.PICKUP),
+        ("L01", gettext_noop("紛失届窓口"), Window.Kind.LOSS),
     ]
     return [
         Window.objects.get_or_create(code=code, defaults={"label": label, "kind": kind})[0]

@@ -184,8 +184,13 @@ class KioskForm(forms.Form):
         return data
 
 
+class _WindowField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return gettext(obj.label)  # the seeded labels are in the catalog; others stay as typed
+
+
 class WindowForm(forms.Form):
-    window = forms.ModelChoiceField(
+    window = _WindowField(
         queryset=Window.objects.filter(kind=Window.Kind.INTAKE).order_by("code"),
         to_field_name="code",
         label=_("担当窓口"),

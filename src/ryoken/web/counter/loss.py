@@ -23,7 +23,6 @@ from django.utils.translation import gettext, gettext_noop
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import (
-    STATE_LABELS_JA,
     ApplicationKind,
     Channel,
     LossReportState,

@@ -20,7 +20,7 @@ REQUIRED = {"required": _("入力してください。")}
 
 def _windows() -> list[tuple[str, str]]:
     rows = Window.objects.filter(kind__in=[Window.Kind.PICKUP, Window.Kind.LOSS]).order_by("code")
-    return [(w.code, f"{w.code} {w.label}") for w in rows]
+    return [(w.code, f"{w.code} {gettext(w.label)}") for w in rows]
 
 
 class CallForm(forms.Form):

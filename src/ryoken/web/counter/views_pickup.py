@@ -24,7 +24,7 @@ from ryoken.web.counter import exposure, grants, pickup, queue
 from ryoken.web.counter.models import Grant, Ticket
 from ryoken.web.counter.pickup_forms import CallForm, IssueForm, MatchForm, PrintForm
 from ryoken.web.counter.prints import KIND_LABELS_JA
-from ryoken.web.i18n import staff_message
+from ryoken.web.i18n import staff_message, state_label
 from ryoken.web.vault import gateway
 
 SESSION_FEE = "ryoken_pickup_fee:{grant}:{app}"
@@ -191,6 +191,7 @@ def _render_application(
         "grant": grant,
         "app": app,
         "kind_ja": _kind(app.kind),
+        "state": state_label(app.state),
         "fields": view,
         "photo_url": reverse("pickup:photo", args=[grant.grant_id, app.applicant]),
         "checks": pickup.match_rows(checks),

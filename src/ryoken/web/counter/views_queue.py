@@ -173,7 +173,7 @@ def call_next(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         gettext("整理券 %(ticket)s の方を%(window)sへ呼び出しました。")
-        % {"ticket": ticket.number, "window": window.label},
+        % {"ticket": ticket.number, "window": gettext(window.label)},
     )
     return redirect("counter:work", grant_id=grant.grant_id)
 

@@ -1,0 +1,335 @@
+"""The scorecard: run each insider scenario over many seeds through the simulator, detect,
+and score against the truth (`ryoken evaluate`).
+
+Each run goes through the files, as another office's logs would: the simulator writes
+events.jsonl, staff.csv, subjects.csv and truth.json to a scratch directory; detection reads
+them back with `ryoken.detect.load`, runs, and `ryoken.detect.metrics` scores the cases
+against truth.json. Scoring is pure (detect/metrics.py); this module only drives the runs,
+in parallel processes, and writes the report and the plots.
+
+Seeds: the scorecard uses seeds 1..N. The detection settings were tuned on seeds 1000-1009
+only (docs/detection.md), so the figures are not fitted to the runs they report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ryoken.detect.cases import detect
+from ryoken.detect.config import DetectConfig
+from ryoken.detect.load import load_events, load_staff, load_subjects
+from ryoken.detect.metrics import (
+    RECALL_DAYS,
+    Row,
+    RunScore,
+    group_rates,
+    parse_truth,
+    reweighted_precision,
+    score_run,
+    summarise,
+)
+from ryoken.errors import InvalidInput
+from ryoken.sim.output import SimConfig, write_run
+from ryoken.sim.scenarios import SCENARIOS, ScenarioSpec
+
+START = date(2026, 4, 6)  # a Monday after the April rotation
+DAYS = 140  # insiders start between day 28 and 46, so 90 working days fit after most starts
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One scorecard line to run: a scenario (or "clean") at one intensity."""
+
+    scenario: str
+    intensity: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.scenario if self.intensity is None else f"{self.scenario} q={self.intensity:g}"
+
+
+DEFAULT_PLANS: tuple[Plan, ...] = (
+    Plan("clean"),
+    Plan("S1", 0.01),
+    Plan("S1", 0.025),
+    Plan("S1", 0.05),
+    Plan("S1", 0.10),
+    Plan("S1-nofoot", 0.05),
+    Plan("S2"),
+    Plan("S3"),
+    Plan("S4"),
+    Plan("S5"),
+    Plan("S6"),
+    Plan("S7", 0.05),
+    Plan("S8", 0.05),
+)
+
+
+def plans_for(names: Sequence[str] | None) -> tuple[Plan, ...]:
+    """The default plans, or those of the named scenarios ("S1" keeps all its intensities;
+    "S1@0.05" picks one)."""
+    if not names:
+        return DEFAULT_PLANS
+    out: list[Plan] = []
+    for name in names:
+        scenario, _, q = name.partition("@")
+        if scenario != "clean" and scenario not in SCENARIOS:
+            raise InvalidInput(
+                f"unknown scenario {scenario!r}; known: clean, {', '.join(SCENARIOS)}"
+            )
+        if q:
+            try:
+                out.append(Plan(scenario, float(q)))
+            except ValueError:
+                raise InvalidInput(f"intensity {q!r} is not a number") from None
+            continue
+        chosen = [p for p in DEFAULT_PLANS if p.scenario == scenario] or [Plan(scenario)]
+        out += chosen
+    return tuple(out)
+
+
+def run_one(
+    plan: Plan,
+    seed: int,
+    *,
+    days: int = DAYS,
+    start: date = START,
+    config: DetectConfig | None = None,
+    scratch: Path | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+) -> RunScore:
+    """Simulate one run to files, detect over them, and score it."""
+    spec = None if plan.scenario == "clean" else ScenarioSpec(plan.scenario, plan.intensity)
+    sim = SimConfig(seed=seed, start=start, days=days, scenario=spec)
+    with tempfile.TemporaryDirectory(prefix="ryoken-eval-", dir=scratch) as name:
+        out = Path(name)
+        write_run(sim, out)
+        began = timer()
+        events = load_events(out / "events.jsonl").events
+        staff = load_staff(out / "staff.csv")
+        subjects = load_subjects(out / "subjects.csv")
+        det = detect(events, staff, subjects, config)
+        seconds = timer() - began
+        truth = parse_truth(json.loads((out / "truth.json").read_text(encoding="utf-8")))
+    truth = replace(truth, scenario=plan.scenario, intensity=_intensity(plan), seed=seed)
+    return score_run(det, truth, seconds=seconds)
+
+
+def _intensity(plan: Plan) -> str:
+    return "" if plan.intensity is None else f"{plan.intensity:g}"
+
+
+def _job(args: tuple[Plan, int, int, DetectConfig | None]) -> RunScore:
+    plan, seed, days, config = args
+    return run_one(plan, seed, days=days, config=config)
+
+
+def run_many(
+    plans: Sequence[Plan],
+    seeds: Iterable[int],
+    *,
+    days: int = DAYS,
+    jobs: int = 2,
+    config: DetectConfig | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> list[RunScore]:
+    """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python)."""
+    work = [(p, s, days, config) for p in plans for s in seeds]
+    out: list[RunScore] = []
+    if jobs <= 1:
+        results: Iterable[RunScore] = map(_job, work)
+        for n, r in enumerate(results, 1):
+            out.append(r)
+            _tell(progress, n, len(work), r)
+        return out
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for n, r in enumerate(pool.map(_job, work), 1):
+            out.append(r)
+            _tell(progress, n, len(work), r)
+    return out
+
+
+def _tell(progress: Callable[[str], object] | None, n: int, total: int, r: RunScore) -> None:
+    if progress is None:
+        return
+    what = f"{r.scenario}{' q=' + r.intensity if r.intensity else ''} seed {r.seed}"
+    found = (
+        "clean"
+        if r.detected is None
+        else (f"detected in {r.days_to_detect} day(s)" if r.detected else "not detected")
+    )
+    progress(f"[{n}/{total}] {what}: {found}, {r.alerts} alert(s), {r.seconds:.1f}s detect")
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1, pct: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if pct:
+        return f"{100 * value:.{digits}f}%"
+    return f"{value:.{digits}f}"
+
+
+def table(rows: Sequence[Row], clean_false_per_day: float) -> str:
+    head = (
+        "| scenario | runs | "
+        + " | ".join(f"≤{k}d" for k in RECALL_DAYS)
+        + " | median d | P90 d | exposed (median / P90) | alerts /1k sd | false /1k sd "
+        "| precision | precision @1/1000 sy | explained |"
+    )
+    sep = "|---|---:|" + "---:|" * len(RECALL_DAYS) + "---:|---:|---:|---:|---:|---:|---:|---:|"
+    lines = [head, sep]
+    for r in rows:
+        label = r.scenario + (f" q={r.intensity}" if r.intensity else "")
+        insider = r.scenario != "clean"
+        recall = " | ".join(_fmt(r.recall[k], 0, pct=True) if insider else "–" for k in RECALL_DAYS)
+        reweighted = (
+            reweighted_precision(r.recall.get(30, 0.0), clean_false_per_day) if insider else None
+        )
+        lines.append(
+            f"| {label} | {r.runs} | {recall} | {_fmt(r.median_days, 0)} | {_fmt(r.p90_days, 0)} "
+            f"| {_fmt(r.exposed_median, 0)} / {_fmt(r.exposed_p90, 0)} "
+            f"| {_fmt(r.alerts_per_1000, 2)} | {_fmt(r.false_alerts_per_1000, 2)} "
+            f"| {_fmt(r.precision, 1, pct=True) if insider else '–'} "
+            f"| {_fmt(reweighted, 2, pct=True)} | {_fmt(r.explained_share, 2, pct=True)} |"
+        )
+    return "\n".join(lines)
+
+
+def report(runs: Sequence[RunScore]) -> dict[str, Any]:
+    rows = summarise(runs)
+    clean = [r for r in runs if r.scenario == "clean"]
+    clean_days = sum(r.staff_days for r in clean)
+    clean_false = sum(r.false_alerts for r in clean) / clean_days if clean_days else 0.0
+    touches = sum(r.canary_touches for r in runs)
+    quick = sum(r.canary_alerted_within_minute for r in runs)
+    return {
+        "rows": [r.as_dict() for r in rows],
+        "table": table(rows, clean_false),
+        "clean_false_alerts_per_1000_staff_days": 1000 * clean_false,
+        "all_alerts_per_1000_staff_days": 1000
+        * sum(r.alerts for r in runs)
+        / max(1, sum(r.staff_days for r in runs)),
+        "canary": {"touches": touches, "alerted_within_a_minute": quick},
+        "groups": group_rates(runs),
+        "detect_seconds_per_run": sum(r.seconds for r in runs) / max(1, len(runs)),
+        "runs": [r.as_dict() for r in runs],
+    }
+
+
+def write_report(payload: dict[str, Any], runs: Sequence[RunScore], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "scorecard.json", out / "scorecard.md"]
+    written[0].write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    groups = "\n".join(
+        f"| {g['dimension']} | {g['group']} | {g['staff_days']} | {g['alerts']} "
+        f"| {g['alerts_per_1000_staff_days']:.2f} |"
+        for g in payload["groups"]
+    )
+    written[1].write_text(
+        payload["table"]
+        + "\n\nAlert rates by staff group (all runs):\n\n| dimension | group | staff-days | "
+        "alerts | per 1,000 staff-days |\n|---|---|---:|---:|---:|\n" + groups + "\n",
+        "utf-8",
+    )
+    written += plot(runs, out)
+    return written
+
+
+def plot(runs: Sequence[RunScore], out: Path) -> list[Path]:
+    """PNG plots: time-to-detect ECDFs per scenario, exposed before detection, group rates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels: dict[str, list[RunScore]] = {}
+    for r in runs:
+        if r.detected is None:
+            continue
+        labels.setdefault(r.scenario + (f" q={r.intensity}" if r.intensity else ""), []).append(r)
+    paths = []
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    horizon = 100
+    for label, rs in sorted(labels.items()):
+        days = sorted(r.days_to_detect for r in rs if r.detected and r.days_to_detect)
+        xs = list(range(0, horizon + 1))
+        ys = [sum(d <= x for d in days) / len(rs) for x in xs]
+        ax.step(xs, ys, where="post", label=f"{label} (n={len(rs)})")
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel("working days from the insider's first exposure (log scale after 10)")
+    ax.set_ylabel("share of runs detected")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    ax.set_title("Time to detect, per scenario")
+    fig.tight_layout()
+    paths.append(out / "time_to_detect.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    names = sorted(labels)
+    data = [[float(r.exposed_before or 0) for r in labels[n]] for n in names]
+    ax.boxplot(data, tick_labels=names, vert=True, showfliers=True)
+    ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylabel("persons exposed before the first alert")
+    ax.tick_params(axis="x", rotation=45, labelsize=7)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_title("Persons exposed before detection (undetected runs: all they exposed)")
+    fig.tight_layout()
+    paths.append(out / "exposed_before_detection.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+
+    groups = group_rates(runs)
+    if groups:
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        names2 = [f"{g['dimension']}: {g['group']}" for g in groups]
+        ax.barh(names2, [g["alerts_per_1000_staff_days"] for g in groups])
+        ax.set_xlabel("alerts per 1,000 staff-days (all runs)")
+        ax.set_title("Alert rates by staff group (never by nationality)")
+        ax.tick_params(axis="y", labelsize=7)
+        fig.tight_layout()
+        paths.append(out / "alert_rates_by_group.png")
+        fig.savefig(paths[-1], dpi=110)
+        plt.close(fig)
+    return paths
+
+
+def run_scorecard(
+    *,
+    seeds: Iterable[int],
+    scenarios: Sequence[str] | None = None,
+    days: int | None = None,
+    out: Path | None = None,
+    jobs: int = 2,
+    config: DetectConfig | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> str:
+    """Run, score, write the report (when `out` is given) and return the table."""
+    runs = run_many(
+        plans_for(scenarios),
+        list(seeds),
+        days=days or DAYS,
+        jobs=jobs,
+        config=config,
+        progress=progress,
+    )
+    payload = report(runs)
+    if out is not None:
+        for path in write_report(payload, runs, out):
+            if progress:
+                progress(f"wrote {path}")
+    return str(payload["table"])
