@@ -20,7 +20,8 @@ printed next to the server's.
 
 Environment: RYOKEN_BENCH_LOAD_CLERKS (100), _SECONDS (60), _SATURATE (8), _THINK (mean
 seconds between a clerk's actions, 1.0), _PICKUP_SHARE (0.3), _WORKERS (2), _THREADS (8),
-_DATABASES ("sqlite,postgresql"), RYOKEN_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/).
+_DATABASES ("sqlite,postgresql"), _KEEP (1 keeps the data dir), RYOKEN_BENCH_PG_URL
+(postgres://postgres@127.0.0.1:5432/; the database ryoken_bench_load is created and dropped).
 """
 
 from __future__ import annotations
@@ -29,37 +30,61 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.common import Row, percentiles, report
 from bench.loadclient import (
     Browser,
     Clerk,
     CounterClerk,
-    FlowError,
     IssuanceClerk,
     Login,
     Stats,
-    free_port,
+    Window,
     totp,
 )
+from bench.loadserver import (
+    ROOT,
+    LoadBenchError,
+    base_env,
+    cpu_seconds,
+    postgres,
+    run_python,
+    server,
+    tail,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DATABASE = "ryoken_bench_load"
 DISCLOSING = ("romaji", "review", "pickup_app", "photo")
-WRITES = ("call", "intake_post", "romaji_post", "scans_post", "accept", "match", "issue")
-NOT_LOAD = ("login", "window")  # before the measured phase
+# Every other request of the two flows, in the order a clerk makes them.
+OTHERS = (
+    "call",
+    "work",
+    "intake_form",
+    "intake_post",
+    "romaji_post",
+    "scans",
+    "scans_post",
+    "accept",
+    "receipt",
+    "close",
+    "queue",
+    "pickup_call",
+    "pickup_serve",
+    "match",
+    "issue",
+    "pickup_close",
+    "pickup_queue",
+)
+NOT_LOAD = ("login", "setup")  # before the measured window
 
 
 def _env_int(name: str, default: int) -> int:
@@ -99,145 +124,6 @@ class Config:
         return pause
 
 
-class LoadBenchError(Exception):
-    """The benchmark could not run (setup, server start): reported, not a traceback."""
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-def _base_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    """A clean environment: nothing from another benchmark run in this process leaks in."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RYOKEN_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    env.update(RYOKEN_DATA_DIR=str(data_dir), RYOKEN_HTTPS="0", PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def _run(args: list[str], env: dict[str, str], what: str) -> str:
-    done = subprocess.run(
-        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise LoadBenchError(f"{what} failed (exit {done.returncode}): " + " | ".join(tail))
-    return done.stdout
-
-
-@contextmanager
-def _postgres(config: Config) -> Iterator[str]:
-    """A fresh database for this run, dropped afterwards (also after an error)."""
-    try:
-        import psycopg
-    except ImportError as error:
-        raise LoadBenchError("psycopg is not installed") from error
-    admin = config.pg_url.rstrip("/") + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    except psycopg.Error as error:
-        raise LoadBenchError(f"PostgreSQL at {config.pg_url} is not usable: {error}") from error
-    try:
-        yield config.pg_url.rstrip("/") + "/" + PG_DATABASE
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User+system CPU of `pid` and its children (the gunicorn master and its workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-@contextmanager
-def _server(config: Config, env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
-    """gunicorn on 127.0.0.1 with the bench settings; always stopped on the way out."""
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
-        raise LoadBenchError("gunicorn is not installed in the virtualenv (pip install gunicorn)")
-    port = free_port()
-    server_env = dict(env, DJANGO_SETTINGS_MODULE="ryoken.web.bench_settings")
-    server_env["RYOKEN_BENCH_BASELINE"] = "1"
-    args = [
-        str(gunicorn),
-        "--worker-class=gthread",
-        f"--workers={config.workers}",
-        f"--threads={config.threads}",
-        f"--bind=127.0.0.1:{port}",
-        "--keep-alive=30",
-        "--timeout=120",
-        "--error-logfile=-",
-        "ryoken.web.wsgi:application",
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            args,
-            env=server_env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_ready(port, process, log)
-        yield port, process.pid
-    finally:
-        _stop(process)
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise LoadBenchError("gunicorn exited: " + " | ".join(_tail(log, 5)))
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise LoadBenchError(
-        "gunicorn did not answer /healthz within 120 s: " + " | ".join(_tail(log, 5))
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int) -> list[str]:
-    try:
-        return path.read_text(errors="replace").strip().splitlines()[-lines:]
-    except OSError:
-        return []
-
-
 # --- the clerks ------------------------------------------------------------------------------
 
 
@@ -250,7 +136,7 @@ class Run:
     sat_seconds: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
-    tally: dict[str, dict[str, object]] = field(default_factory=dict)
+    tally: dict[str, Any] = field(default_factory=dict)
     verify_rc: int = -1
     verify_out: str = ""
     server_log_errors: list[str] = field(default_factory=list)
@@ -258,10 +144,10 @@ class Run:
     load_average: float = 0.0
 
 
-def _clerks(config: Config, office: dict[str, object], port: int, stats: Stats) -> list[Clerk]:
+def _clerks(config: Config, office: dict[str, Any], port: int, stats: Stats) -> list[Clerk]:
     clerks: list[Clerk] = []
     presented = office["presented"]
-    for n, spec in enumerate([*office["intake"], *office["pickup"]]):  # type: ignore[misc]
+    for n, spec in enumerate([*office["intake"], *office["pickup"]]):
         login = Login(**{k: spec[k] for k in Login.__dataclass_fields__})
         rng = random.Random(7919 * n + 1)
         browser = Browser("127.0.0.1", port, stats)
@@ -302,19 +188,36 @@ def _log_in_all(clerks: list[Clerk]) -> None:
     _in_threads(clerks, log_in)
 
 
+def _open_window(clerks: list[Clerk], config: Config, run: Run) -> Window:
+    """Clerks fast-forward to their starting points; the last to arrive opens the window."""
+    window = Window()
+
+    def open_window() -> None:
+        window.start = time.monotonic()
+        window.end = window.start + config.seconds
+        run.load.window_start, run.load.window_end = window.start, window.end
+
+    run.load.window_start = float("inf")  # nothing is timed on the way to the start
+    gate = threading.Barrier(len(clerks), action=open_window, timeout=600)
+    _in_threads(clerks, lambda clerk: clerk.run(gate, window))
+    return window
+
+
 def _saturate(clerks: list[Clerk], run: Run, seconds: float) -> None:
     """Every clerk holds a disclosing screen and reloads it with no pause: real, then
-    baseline. Barriers keep the two phases apart."""
+    baseline. Barriers keep the two phases apart; a clerk that cannot hold a screen (an
+    error, an empty queue) still passes the barriers, idle."""
     starts: list[float] = []
-    barrier = threading.Barrier(len(clerks), action=lambda: starts.append(time.monotonic()))
+    barrier = threading.Barrier(
+        len(clerks), action=lambda: starts.append(time.monotonic()), timeout=600
+    )
 
     def work(clerk: Clerk) -> None:
-        clerk.think = lambda: 0.0
         ready = False
         try:
             ready = clerk.hold()
-        except (FlowError, OSError) as error:
-            clerk.stats.error(f"{clerk.login_data.username}: saturation setup: {error}")
+        except Exception as error:  # recorded; the clerk sits the phase out
+            clerk.stats.error(f"{clerk.login_data.username}: saturation setup: {error!r}")
         for phase, stats in ((False, run.saturated), (True, run.saturated_base)):
             barrier.wait()
             clerk.b.stats = stats
@@ -322,8 +225,8 @@ def _saturate(clerks: list[Clerk], run: Run, seconds: float) -> None:
             while ready and time.monotonic() < until:
                 try:
                     clerk.reload(baseline=phase)
-                except (FlowError, OSError) as error:
-                    stats.error(f"{clerk.login_data.username}: {error}")
+                except Exception as error:
+                    stats.error(f"{clerk.login_data.username}: {error!r}")
                     ready = False
         barrier.wait()
         clerk.b.stats = run.load
@@ -332,17 +235,17 @@ def _saturate(clerks: list[Clerk], run: Run, seconds: float) -> None:
     _in_threads(clerks, work)
 
 
-def _verify_totp(office: dict[str, object]) -> None:
+def _verify_totp(office: dict[str, Any]) -> None:
+    """The client computes TOTP codes itself: check it against the server's own function."""
     check = office.get("totp_check")
     if not check:
         return
-    spec = next(
-        s for s in [*office["intake"], *office["pickup"]] if s["username"] == check["username"]
-    )  # type: ignore[misc,index]
+    clerks = [*office["intake"], *office["pickup"]]
+    spec = next(s for s in clerks if s["username"] == check["username"])
     mine = totp(
         spec["key"], at=check["at"], step=spec["step"], t0=spec["t0"], digits=spec["digits"]
-    )  # type: ignore[index]
-    if mine != check["code"]:  # type: ignore[index]
+    )
+    if mine != check["code"]:
         raise LoadBenchError("the client's TOTP does not agree with the server's current_code")
 
 
@@ -350,17 +253,21 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
     run = Run()
     work = Path(tempfile.mkdtemp(prefix=f"ryoken-bench-load-{name}-"))
     try:
-        env = _base_env(work / "data", database_url)
+        env = base_env(work / "data", database_url)
         mark = time.monotonic()
-        _run(["-m", "ryoken.cli", "init"], env, "ryoken init")
-        _run(
+        run_python(["-m", "ryoken.cli", "init"], env, "ryoken init")
+        run_python(
             ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
         )
-        # Enough waiting visitors that nobody runs out: a generous ceiling on what the
-        # clerks can serve in the time, plus one each for the saturation phase.
-        per_clerk = int(config.seconds / max(config.think * 8, 1.0)) + 3
+        # Enough waiting visitors that nobody runs out: what a clerk could serve at its
+        # shortest pauses, plus the visit it starts in and one for the saturation phase.
+        shortest = max(config.think * 0.5, 0.05)
+
+        def visits(pauses: int) -> int:
+            return int(config.seconds / (pauses * shortest)) + 3
+
         office_file = work / "office.json"
-        _run(
+        run_python(
             [
                 "-m",
                 "bench.loadoffice",
@@ -368,8 +275,8 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
                 str(office_file),
                 f"--intake={config.intake_clerks}",
                 f"--pickup={config.pickup_clerks}",
-                f"--tickets={config.intake_clerks * per_clerk}",
-                f"--ready={config.pickup_clerks * per_clerk}",
+                f"--tickets={config.intake_clerks * visits(CounterClerk.PAUSES_PER_VISIT)}",
+                f"--ready={config.pickup_clerks * visits(IssuanceClerk.PAUSES_PER_VISIT)}",
             ],
             env,
             "bench office setup",
@@ -379,17 +286,19 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
         run.phases["setup"] = time.monotonic() - mark
         log = work / "gunicorn.log"
         cpu0 = time.process_time()
-        with _server(config, env, log) as (port, pid):
+        with server(config.workers, config.threads, env, log) as (port, pid):
             clerks = _clerks(config, office, port, run.load)
             mark = time.monotonic()
             _log_in_all(clerks)
             run.load_average = os.getloadavg()[0]
-            start = time.monotonic()
-            run.phases["log in"] = start - mark
-            run.load.window_end = start + config.seconds
-            _in_threads(clerks, lambda c: c.run(start + config.seconds))
+            run.phases["log in"] = time.monotonic() - mark
+            mark = time.monotonic()
+            window = _open_window(clerks, config, run)
             run.load_seconds = config.seconds
-            run.phases["load (and finishing visits)"] = time.monotonic() - start
+            run.phases["load (and getting to the start, finishing visits)"] = (
+                time.monotonic() - mark
+            )
+            run.phases["of which the measured window"] = window.end - window.start
             if config.saturate > 0:
                 mark = time.monotonic()
                 _saturate(clerks, run, config.saturate)
@@ -397,13 +306,15 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
                 run.phases["saturation"] = time.monotonic() - mark
             for clerk in clerks:
                 clerk.b.close()
-            run.server_cpu = _cpu_seconds(pid)
+            run.server_cpu = cpu_seconds(pid)
         run.client_cpu = time.process_time() - cpu0
         run.server_log_errors = [
-            line for line in _tail(log, 100000) if "Traceback" in line or "[ERROR]" in line
+            line for line in tail(log, 100000) if "Traceback" in line or "[ERROR]" in line
         ]
         run.tally = json.loads(
-            _run(["-m", "bench.loadoffice", "tally", str(office["ledger_since"])], env, "tally")
+            run_python(
+                ["-m", "bench.loadoffice", "tally", str(office["ledger_since"])], env, "tally"
+            )
         )
         mark = time.monotonic()
         verify = subprocess.run(
@@ -419,7 +330,10 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
         run.phases["audit verify"] = time.monotonic() - mark
         return run
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("RYOKEN_BENCH_LOAD_KEEP") == "1":
+            print(f"kept {work} (RYOKEN_BENCH_LOAD_KEEP=1)", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -440,8 +354,8 @@ def _expected(run: Run) -> dict[str, Counter[str]]:
 def ledger_check(run: Run) -> tuple[dict[str, tuple[int, int]], list[str]]:
     """(code → (answered, in ledger)) and the grants where the two disagree."""
     expected = _expected(run)
-    by_grant: dict[str, dict[str, int]] = run.tally.get("by_grant", {})  # type: ignore[assignment]
-    by_code: dict[str, int] = run.tally.get("by_code", {})  # type: ignore[assignment]
+    by_grant: dict[str, dict[str, int]] = run.tally.get("by_grant", {})
+    by_code: dict[str, int] = run.tally.get("by_code", {})
     totals = {}
     problems = []
     for code in ("disclosure", "match"):
@@ -458,13 +372,13 @@ def ledger_check(run: Run) -> tuple[dict[str, tuple[int, int]], list[str]]:
 def print_run(config: Config, name: str, run: Run) -> list[str]:
     """Print the tables for one database. Returns the problems found."""
     load = run.load.samples
-    requests = sum(len(v) for k, v in load.items() if k not in NOT_LOAD)
     real = [
         x for k, v in load.items() if k not in NOT_LOAD and not k.startswith("base:") for x in v
     ]
+    baseline_requests = sum(len(v) for k, v in load.items() if k.startswith("base:"))
     label = "same page, no gateway"
     rows = [
-        Row("requests/s (all clerk requests)", requests / run.load_seconds, "-", None, "req/s"),
+        Row("requests/s (the clerks' pages)", len(real) / run.load_seconds, "-", None, "req/s"),
         Row("intakes completed/s", run.load.counts["intakes"] / run.load_seconds, "-", None, "/s"),
         Row("pickups completed/s", run.load.counts["pickups"] / run.load_seconds, "-", None, "/s"),
         Row("all pages p50", _ms(real, 50), "-", None, "ms"),
@@ -484,18 +398,10 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
                     "≤ 150" if p == 95 else "",
                 )
             )
-    for page in WRITES:
+    for page in OTHERS:
         if load.get(page):
-            rows.append(
-                Row(
-                    f"{page} p95 (n={len(load[page])})",
-                    _ms(load[page], 95),
-                    "-",
-                    None,
-                    "ms",
-                    "≤ 150",
-                )
-            )
+            n = len(load[page])
+            rows.append(Row(f"{page} p95 (n={n})", _ms(load[page], 95), "-", None, "ms", "≤ 150"))
     logins = load.get("login", [])
     if logins:
         rows.append(
@@ -508,9 +414,8 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
     )
     report(title, rows)
     if run.sat_seconds:
-        sat, base = run.saturated.samples, run.saturated_base.samples
-        sat_all = [x for v in sat.values() for x in v]
-        base_all = [x for v in base.values() for x in v]
+        sat_all = [x for v in run.saturated.samples.values() for x in v]
+        base_all = [x for v in run.saturated_base.samples.values() for x in v]
         report(
             f"HTTP load — {name}: saturation ({run.sat_seconds:.0f} s each, no think time; "
             "review and pickup screens reloaded)",
@@ -528,7 +433,7 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
         )
     totals, problems = ledger_check(run)
     errors = run.load.errors + run.saturated.errors + run.saturated_base.errors
-    refused = int(run.tally.get("by_code", {}).get("disclosure.refused", 0))  # type: ignore[union-attr]
+    refused = int(run.tally.get("by_code", {}).get("disclosure.refused", 0))
     report(
         f"HTTP load — {name}: every answered disclosure is in the ledger",
         [
@@ -577,7 +482,9 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
         f"{name}: {counts['intakes']} intakes and {counts['pickups']} pickups completed in the "
         f"window ({counts['intakes after the window']} and {counts['pickups after the window']} "
         f"finished after it, untimed); queue empty for {counts['queue empty']} clerks; "
-        f"{counts['reconnects']} keep-alive reconnects; load average when the load began "
+        f"{counts['reconnects']} keep-alive reconnects; "
+        f"{baseline_requests / run.load_seconds:.1f} baseline requests/s interleaved; "
+        f"load average when the load began "
         f"{run.load_average:.1f} (other processes share the cores); {phases}\n",
         flush=True,
     )
@@ -592,7 +499,7 @@ def main() -> None:
             if name == "sqlite":
                 run = run_database(config, "SQLite", None)
             elif name == "postgresql":
-                with _postgres(config) as url:
+                with postgres(config.pg_url) as url:
                     run = run_database(config, "PostgreSQL", url)
             else:
                 print(f"load: unknown database {name!r} (sqlite, postgresql)\n", flush=True)

@@ -22,7 +22,6 @@ import http.client
 import random
 import re
 import secrets
-import socket
 import struct
 import threading
 import time
@@ -30,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ryoken.domain.fields import FIELDS_BY_ROLE, SubjectRole
@@ -92,12 +92,14 @@ class Stats:
     counts: Counter[str] = field(default_factory=Counter)
     expected: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # Requests started after this (monotonic) moment are not timed: the clerks are only
-    # finishing the visit in progress, without pausing, so that every grant closes.
+    # Only requests started inside the measured window are timed. Before it, clerks
+    # fast-forward to their starting point; after it, they only finish the visit in
+    # progress, without pausing, so that every grant closes.
+    window_start: float = 0.0
     window_end: float = float("inf")
 
     def sample(self, kind: str, seconds: float, started: float) -> None:
-        if started < self.window_end:
+        if self.window_start <= started < self.window_end:
             with self.lock:
                 self.samples[kind].append(seconds)
 
@@ -219,8 +221,8 @@ class Browser:
         target = location.path + (f"?{location.query}" if location.query else "")
         return Response(raw.status, target, text)
 
-    def expect(self, method: str, path: str, kind: str, status: int, **kwargs: object) -> Response:
-        response = self.request(method, path, kind, **kwargs)  # type: ignore[arg-type]
+    def expect(self, method: str, path: str, kind: str, status: int, **kwargs: Any) -> Response:
+        response = self.request(method, path, kind, **kwargs)
         if response.status != status:
             raise FlowError(f"{kind}: HTTP {response.status} (expected {status}){_why(response)}")
         return response
@@ -362,10 +364,19 @@ class QueueEmpty(Exception):
     """Nobody is waiting for this kind of window."""
 
 
+@dataclass
+class Window:
+    """The measured window, opened for every clerk at once (monotonic seconds)."""
+
+    start: float = 0.0
+    end: float = float("inf")
+
+
 class Clerk:
     """What both kinds of clerk share: logging in, thinking, giving up after errors."""
 
     home = "/"
+    PAUSES_PER_VISIT = 0
 
     def __init__(
         self,
@@ -382,19 +393,45 @@ class Clerk:
         self.rng = rng
         self.baseline = baseline
         self.grant = ""
-        self.until = float("inf")
         # Keep the last visit's grant open at the end of the run, for the saturation phase.
         self.keep = False
+        self.window: Window = Window()
+        self.skip = 0  # pauses of the first visit still to fast-forward through
+        self.gate: threading.Barrier | None = None
 
     @property
     def stats(self) -> Stats:
         return self.b.stats
 
+    @property
+    def until(self) -> float:
+        return self.window.end
+
     def pause(self) -> None:
-        """Think before the next action; after the end of the run, just finish the visit."""
+        """Think before the next action; after the end of the run, just finish the visit.
+
+        Before the run, a clerk fast-forwards (no pause, untimed) through the first `skip`
+        pauses of its first visit, then waits at the gate with everyone else: the measured
+        window opens with clerks spread over every step of their work, as in a running
+        office, instead of all starting at 「次の方」.
+        """
+        if self.skip > 0:
+            self.skip -= 1
+            if self.skip > 0:
+                return
+            self.pass_gate()
+            time.sleep(self.rng.uniform(0, self.think()))  # somewhere inside this pause
+            return
         seconds = min(self.think(), self.until - time.monotonic())
         if seconds > 0:
             time.sleep(seconds)
+
+    def pass_gate(self) -> None:
+        """Wait for every clerk to reach its starting point (once; an error passes too)."""
+        gate, self.gate = self.gate, None
+        self.skip = 0
+        if gate is not None:
+            gate.wait()
 
     def done(self, what: str) -> None:
         """The visit is over: close the ticket, unless the run is over and the saturation
@@ -418,28 +455,35 @@ class Clerk:
         if not done.location.startswith(self.home):
             raise FlowError(f"login: redirected to {done.location}")
 
-    def run(self, until: float, *, max_errors: int = 5) -> None:
-        """Serve visitors until `until` (monotonic); finish the visit in progress.
+    def run(self, gate: threading.Barrier, window: Window, *, max_errors: int = 5) -> None:
+        """Serve visitors while the window is open; finish the visit in progress.
 
-        Clerks start at a random point of their first pause, so visits do not arrive in step.
+        The clerk starts at a random pause of its first visit (see `pause`); `gate` opens
+        the window for everyone at once.
         """
-        self.until = until
-        time.sleep(self.rng.uniform(0, self.think()))
+        self.window, self.gate = window, gate
+        self.skip = self.rng.randrange(self.PAUSES_PER_VISIT + 1)
+        if self.skip == 0:
+            self.pass_gate()
+            time.sleep(self.rng.uniform(0, self.think()))
         failures = 0
-        while time.monotonic() < until:
-            try:
-                self.visit()
-                failures = 0
-            except QueueEmpty:
-                self.stats.count("queue empty")
-                return
-            except (FlowError, OSError, http.client.HTTPException) as error:
-                self.stats.error(f"{self.login_data.username}: {error}")
-                failures += 1
-                self.abandon()
-                if failures >= max_errors:
-                    self.stats.error(f"{self.login_data.username}: gave up after errors")
+        try:
+            while time.monotonic() < self.until:
+                try:
+                    self.visit()
+                    failures = 0
+                except QueueEmpty:
+                    self.stats.count("queue empty")
                     return
+                except (FlowError, OSError, http.client.HTTPException) as error:
+                    self.stats.error(f"{self.login_data.username}: {error}")
+                    failures += 1
+                    self.abandon()
+                    if failures >= max_errors:
+                        self.stats.error(f"{self.login_data.username}: gave up after errors")
+                        return
+        finally:
+            self.pass_gate()  # a clerk that failed before its starting point still opens it
 
     def setup(self) -> None:
         """After logging in: open the window's screen."""
@@ -473,14 +517,13 @@ class CounterClerk(Clerk):
 
     home = "/counter/"
     review_url = ""
+    PAUSES_PER_VISIT = 5
 
     def setup(self) -> None:
-        self.b.expect("GET", "/counter/", "queue", 200)
-        self.pause()
-        self.b.expect(
-            "POST", "/counter/window/", "window", 302, form={"window": self.login_data.window}
-        )
-        self.b.expect("GET", "/counter/", "queue", 200)
+        self.b.expect("GET", "/counter/", "setup", 200)
+        window = {"window": self.login_data.window}
+        self.b.expect("POST", "/counter/window/", "setup", 302, form=window)
+        self.b.expect("GET", "/counter/", "setup", 200)
 
     def _call(self) -> str:
         called = self.b.expect("POST", "/counter/call/", "call", 302)
@@ -579,6 +622,7 @@ class IssuanceClerk(Clerk):
     """交付: call → match birth date and passport number → issue → close."""
 
     home = "/pickup/"
+    PAUSES_PER_VISIT = 3
 
     def __init__(
         self,
@@ -595,7 +639,7 @@ class IssuanceClerk(Clerk):
         self.app_url = ""
 
     def setup(self) -> None:
-        self.b.expect("GET", "/pickup/", "pickup_queue", 200)
+        self.b.expect("GET", "/pickup/", "setup", 200)
 
     def _screen(self, *, baseline: bool) -> Response:
         """The application screen and its photo, as a browser loads them."""
@@ -672,9 +716,3 @@ class IssuanceClerk(Clerk):
         else:
             self.b.expect("GET", self.app_url, "pickup_app", 200)
             self.stats.expect(self.grant, "disclosure", PICKUP_DISCLOSURES)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

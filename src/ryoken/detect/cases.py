@@ -9,14 +9,20 @@ detector cannot run away on its own, and the "weigh, never alarm alone" detector
 surname, neighbourhood) have caps below the threshold. Old evidence fades: a stray
 unexplained read a year ago does not join one today.
 
-Alert. A case alerts when its score reaches `threshold`; it can alert again only after its
-score has fallen below `rearm_fraction` × threshold (as if the officer had dismissed it and
-a new case opened). Every such crossing is counted as one alert in the alert rate, so a
-person who keeps looking odd costs the office an alert each time, honestly.
+Supporting evidence. Some detectors only support (same surname, neighbourhood, after
+hours, handling time, copier jobs without a declared job, break-glass awaiting review,
+refused reads: `DetectConfig.support`): their sum is capped again, below the threshold,
+so no mix of them alone can raise an alert.
+
+Alert. A case alerts when its score reaches `threshold`. The officer then has it for
+`triage_days`, during which new evidence joins the same case; after that a new case starts
+from zero. Every alert counts in the alert rate, so a person who keeps looking odd costs the
+office an alert each time, honestly.
 
 The sums are evaluated at every signal with a cumulative sum of w·exp(t/τ) per staff member
-(then times exp(-t/τ)), so scoring is columnar too; t is measured from each person's first
-signal, which keeps exp() finite for spans up to 600·τ (about 50 years at τ = 30 days).
+(then times exp(-t/τ)), so scoring is columnar too (one pass per alert round); t is
+measured from each case's first signal, which keeps exp() finite for spans up to 600·τ
+(about 50 years at τ = 30 days).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -147,42 +153,52 @@ def run_detectors(ctx: Context, names: tuple[str, ...] | None = None) -> pl.Data
     return pl.concat([DETECTORS[n](ctx) for n in chosen]).sort("staff", "at")
 
 
+def _score_once(s: pl.DataFrame, config: DetectConfig) -> pl.Expr:
+    """The running case score at each signal, for signals sorted by (staff, at) with `t`."""
+    primary: pl.Expr = pl.lit(0.0)
+    support: pl.Expr = pl.lit(0.0)
+    for name in s.get_column("detector").unique().sort().to_list():
+        mine = pl.when(pl.col("detector") == name).then(pl.col("weight")).otherwise(0.0)
+        decayed = (-pl.col("t")).exp() * (mine * pl.col("t").exp()).cum_sum().over("staff")
+        part = _saturate(decayed, config.cap(name))
+        if name in config.support:
+            support = support + part
+        else:
+            primary = primary + part
+    return primary + _saturate(support, config.support_cap)
+
+
 def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
-    """Signals sorted per staff member with the running case `score` and `alert` crossings."""
+    """Signals sorted per staff member with the running case `score` and the `crossing`
+    that raised each alert. After an alert the case is with the privacy officer for
+    `triage_days`: evidence in that time joins it; afterwards a new case starts from zero
+    (as if the officer had closed the old one). Each round settles one alert per person."""
     if signals.is_empty():
         return signals.with_columns(
             score=pl.lit(None, pl.Float64), crossing=pl.lit(None, pl.Boolean)
         )
     tau_us = config.decay_days * 86_400e6
-    s = signals.sort("staff", "at").with_columns(
-        t=(pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
-    )
-    total: pl.Expr = pl.lit(0.0)
-    before: pl.Expr = pl.lit(0.0)  # the score just before this signal (for re-arming)
-    for name in s.get_column("detector").unique().sort().to_list():
-        mine = pl.when(pl.col("detector") == name).then(pl.col("weight")).otherwise(0.0)
-        grown = mine * pl.col("t").exp()
-        upto = grown.cum_sum().over("staff")
-        cap = config.cap(name)
-        total = total + _saturate((-pl.col("t")).exp() * upto, cap)
-        before = before + _saturate((-pl.col("t")).exp() * (upto - grown), cap)
-    thr = config.threshold
-    rearm = thr * config.rearm_fraction
-    s = s.with_columns(score=total, before=before)
-    # State after each signal: 1 alerting, 0 re-armed, null in between (keeps the last).
-    after = (
-        pl.when(pl.col("score") >= thr)
-        .then(pl.lit(1))
-        .when((pl.col("score") < rearm) | (pl.col("before") < rearm))
-        .then(pl.lit(0))
-        .otherwise(pl.lit(None, pl.Int32))
-    )
-    s = s.with_columns(after=after)
-    carried = pl.col("after").forward_fill().shift(1).over("staff").fill_null(0)
-    # A case that cooled below the re-arm level before this signal is armed again.
-    armed = (pl.col("before") < rearm) | (carried == 0)
-    crossing = (pl.col("score") >= thr) & armed
-    return s.with_columns(crossing=crossing).drop("after", "before", "t")
+    triage = timedelta(days=config.triage_days)
+    remaining = signals.sort("staff", "at").with_row_index("_i")
+    done: list[pl.DataFrame] = []
+    while remaining.height:
+        t = (pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
+        scored = remaining.with_columns(t=t)
+        scored = scored.with_columns(score=_score_once(scored, config)).drop("t")
+        first = (
+            scored.filter(pl.col("score") >= config.threshold)
+            .group_by("staff")
+            .agg(first_i=pl.col("_i").min(), first_at=pl.col("at").min())
+        )
+        scored = scored.join(first, on="staff", how="left")
+        settled = pl.col("first_at").is_null() | (pl.col("at") <= pl.col("first_at") + triage)
+        done.append(
+            scored.filter(settled)
+            .with_columns(crossing=(pl.col("_i") == pl.col("first_i")).fill_null(False))
+            .drop("first_i", "first_at")
+        )
+        remaining = scored.filter(~settled).drop("score", "first_i", "first_at")
+    return pl.concat(done).sort("staff", "at", "_i").drop("_i")
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "unexplained": 3.0,  # per person read outside any task, per day
         "unexplained_copier": 0.5,  # per copier job with no declared job (office copies exist)
         "break_glass_pending": 0.2,  # break-glass not reviewed yet: mostly fine, so light
-        "break_glass_unjustified": 3.0,  # a supervisor said no
+        "break_glass_unjustified": 2.0,  # a supervisor said no
         "refused": 0.3,  # the gateway refused: probing, or a slip
         "family_chain": 2.5,  # a relative of a recent applicant, outside the task
         "watchlist": 5.0,  # a VIP or watch-listed person, outside the task
         "same_surname": 1.0,
         "neighbourhood": 1.0,
         "after_hours": 0.4,  # per person touched after hours without a task
-        "after_hours_explained": 0.03,  # overtime on real work: barely counts
+        "after_hours_explained": 0.01,  # overtime on real work: barely counts
         "volume": 1.0,  # per day a per-applicant rate stands out (times the excess z)
         "bulk": 4.0,  # an hour with far more persons or searches than anyone's normal
         "export": 2.0,  # one job with many persons or pages
@@ -44,7 +44,7 @@ DEFAULT_CAPS = MappingProxyType(
         "same_surname": 1.5,
         "neighbourhood": 1.5,
         "unexplained_copier": 3.0,
-        "after_hours": 6.0,
+        "after_hours": 3.0,
         "break_glass_pending": 1.5,
         "refused": 2.0,
         "volume": 12.0,
@@ -54,6 +54,18 @@ DEFAULT_CAPS = MappingProxyType(
     }
 )
 DEFAULT_CAP = 12.0
+# Detectors that support a case but must never raise an alert, alone or together.
+SUPPORT = frozenset(
+    {
+        "same_surname",
+        "neighbourhood",
+        "after_hours",
+        "handling_time",
+        "unexplained_copier",
+        "break_glass_pending",
+        "refused",
+    }
+)
 
 DEFAULT_GRANT_MINUTES = MappingProxyType(
     {
@@ -82,7 +94,9 @@ class DetectConfig:
     caps: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_CAPS)
     # cases
     threshold: float = 4.0
-    rearm_fraction: float = 0.5  # an alerted case must fall below this share to alert again
+    triage_days: float = 7.0  # after an alert, new evidence joins that case this long
+    support: frozenset[str] = SUPPORT
+    support_cap: float = 3.0  # all supporting evidence together stays below the threshold
     decay_days: float = 30.0  # evidence halves in about three weeks (e-folding time)
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
@@ -91,6 +105,7 @@ class DetectConfig:
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
     volume_z: float = 4.0  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
+    own_support_z: float = 2.0  # ... when peers agree at least this much (or there are none)
     min_served: int = 40  # persons served in the window before rates are compared
     trainee_days: int = 90  # new hires: compared only with their own first weeks
     min_peers: int = 4

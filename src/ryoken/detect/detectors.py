@@ -20,7 +20,15 @@ from datetime import timedelta
 import polars as pl
 
 from ryoken.detect.config import DetectConfig
-from ryoken.detect.explain import NON_STAFF, Explanation, explain, office_days, pick, prepare
+from ryoken.detect.explain import (
+    ACCESS_CODES,
+    NON_STAFF,
+    Explanation,
+    explain,
+    office_days,
+    pick,
+    prepare,
+)
 from ryoken.detect.load import empty_staff, empty_subjects
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
@@ -449,36 +457,35 @@ def credentials(ctx: Context) -> pl.DataFrame:
 
 
 def canary(ctx: Context) -> pl.DataFrame:
-    """Any event on a canary person off its planted path (window and/or staff): decisive."""
+    """A canary person exposed off its planted path, or put under break-glass: decisive.
+
+    The path is the canary's own counter visit: exposures explained by a counter grant (its
+    ticket called to a window; a returning visit may be served at another window), or
+    explained ones at its planted window or by its planted clerk. Anything else — a search,
+    break-glass, a review, a read with no task — is off the path."""
     canaries = ctx.subjects.filter(pl.col("canary").fill_null(False)).select(
         subject="subject_id", path_window="canary_window", path_staff="canary_staff"
     )
     if canaries.is_empty():
         return empty_signals()
-    touches = (
-        ctx.events.lazy()
-        .filter(~pl.col("actor").is_in(NON_STAFF) & (pl.col("subjects").list.len() > 0))
-        .select(
-            "line",
-            "at",
-            "day",
-            "actor",
-            "code",
-            place=pl.coalesce("window", "terminal"),
-            subject="subjects",
-        )
+    exposed = ctx.explanation.per_subject.join(canaries, on="subject").join(
+        pick(ctx.events, ACCESS_CODES, ["line", "window", "terminal"]), on="line", how="left"
+    )
+    on_path = pl.col("explained") & (
+        (pl.col("explained_by") == "counter")
+        | (pl.coalesce("window", "terminal") == pl.col("path_window")).fill_null(False)
+        | (pl.col("actor") == pl.col("path_staff")).fill_null(False)
+    )
+    glass = (
+        ctx.staff_events(("breakglass.open",), ["line", "at", "day", "actor", "code", "subjects"])
+        .rename({"subjects": "subject"})
         .explode("subject")
-        .join(canaries.lazy(), on="subject")
-        .collect()
+        .join(canaries.select("subject"), on="subject")
     )
-    # The planted path is the canary's window (whoever staffs it: covers happen) or, for a
-    # canary planted without a window, its staff member.
-    on_path = (
-        pl.when(pl.col("path_window").is_not_null())
-        .then(pl.col("place").fill_null("") == pl.col("path_window"))
-        .otherwise(pl.col("path_staff").is_not_null() & (pl.col("actor") == pl.col("path_staff")))
+    cols = ["line", "at", "day", "actor", "code", "subject"]
+    off = pl.concat(
+        [exposed.filter(~on_path).select(cols), glass.select(cols)], how="vertical_relaxed"
     )
-    off = touches.filter(~on_path)
     return as_signals(
         off.with_columns(
             staff=pl.col("actor"),

@@ -147,8 +147,17 @@ def expected(ctx: Context) -> pl.DataFrame:
             / (pl.col("nw").filter(peer).sum().over(pool) - mine_n)
         ).fill_nan(None)
     )
-    rows = rows.with_columns(e=pl.col("p").fill_null(0.0) * pl.col("n")).with_columns(
-        ew=pl.col("e").rolling_sum(w, **roll).over(key)
+    # Only days and kinds of task with an office rate count toward the peer comparison
+    # (early in a run, a kind of task may have no one else doing it yet).
+    known = pl.col("p").is_not_null()
+    rows = rows.with_columns(
+        e=pl.col("p").fill_null(0.0) * pl.col("n"),
+        ok=pl.when(known).then(pl.col("o")).otherwise(0.0),
+        nk=pl.when(known).then(pl.col("n")).otherwise(0.0),
+    ).with_columns(
+        ew=pl.col("e").rolling_sum(w, **roll).over(key),
+        okw=pl.col("ok").rolling_sum(w, **roll).over(key),
+        nkw=pl.col("nk").rolling_sum(w, **roll).over(key),
     )
     # The person's first `baseline_days` office days with anyone served, per kind of task:
     # frozen, so a slow ramp (S8) cannot drag it along.
@@ -169,18 +178,19 @@ def expected(ctx: Context) -> pl.DataFrame:
         v_own=p_own * pl.col("nw") * (1 + pl.col("nw") / (pl.col("b_n") + 1)),
     )
     daily = rows.group_by("actor", "office", "day", "metric").agg(
-        o=pl.col("o").sum(),
+        o=pl.col("ok").sum(),
         e=pl.col("e").sum(),
-        O=pl.col("ow").sum(),
+        O=pl.col("okw").sum(),
         E=pl.col("ew").sum(),
-        N=pl.col("nw").sum(),
+        N=pl.col("nkw").sum(),
+        O_all=pl.col("ow").sum(),
+        N_all=pl.col("nw").sum(),
         E_own=pl.col("e_own").sum(),
         V_own=pl.col("v_own").sum(),
         trainee=pl.col("tw").any(),
-        peers_known=(pl.col("p").is_not_null() | (pl.col("nw") == 0)).all(),
         after_base=pl.col("present").max() > c.baseline_days,
     )
-    eligible = (pl.col("N") >= c.min_served) & ~pl.col("trainee") & pl.col("peers_known")
+    eligible = (pl.col("N") >= c.min_served) & ~pl.col("trainee")
     group = ["office", "day", "metric"]
     residual = ((pl.col("O") - pl.col("E")) ** 2 / (pl.col("E") + 1.0)).filter(eligible)
     phi = (residual.median().over(group) / _CHI2_1_MEDIAN).clip(1.0, 50.0)
@@ -218,16 +228,17 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     typical_n = pl.col("N").filter(eligible).median().over(group)
     f = f.with_columns(med=med, mad=mad * (typical_n / pl.col("N")).clip(1.0).sqrt())
     counts_peer = (pl.col("O") - pl.col("E")) / (pl.col("phi") * pl.col("E") + 1).sqrt()
-    counts_own = (pl.col("O") - pl.col("E_own")) / (pl.col("phi") * pl.col("V_own") + 1).sqrt()
+    counts_own = (pl.col("O_all") - pl.col("E_own")) / (pl.col("phi") * pl.col("V_own") + 1).sqrt()
     # Minutes are not counts (a long visit is many minutes at once): robust z of ratios.
     robust = pl.col("metric") == "minutes"
     z_peer = pl.when(robust).then((ratio - pl.col("med")) / pl.col("mad")).otherwise(counts_peer)
-    own_ratio = pl.col("O") / pl.col("E_own")
+    own_ratio = pl.col("O_all") / pl.col("E_own")
     z_own = pl.when(robust).then((own_ratio - 1) / (pl.col("mad") * 1.5**0.5)).otherwise(counts_own)
-    comparable = pl.col("peers_known") & (pl.col("peers") >= c.min_peers) & (pl.col("E") > 0)
+    comparable = (pl.col("peers") >= c.min_peers) & (pl.col("E") > 0)
+    own_ok = (pl.col("N_all") >= c.min_served) & pl.col("after_base") & (pl.col("E_own") > 0)
     return f.with_columns(
         z_peer=pl.when(eligible & comparable).then(z_peer),
-        z_own=pl.when(enough & pl.col("after_base") & (pl.col("E_own") > 0)).then(z_own),
+        z_own=pl.when(own_ok).then(z_own),
     )
 
 
@@ -243,7 +254,12 @@ def volume(ctx: Context) -> pl.DataFrame:
     if scores.is_empty():
         return empty_signals()
     zp, zo = pl.col("z_peer").fill_null(0.0), pl.col("z_own").fill_null(0.0)
-    excess = _excess(zp, c.volume_z) + 0.5 * _excess(zo, c.own_z)
+    # The own baseline drifts with things peers share (a season, a new form), so it counts
+    # only where peers agree in direction, or where there are no peers to ask.
+    own_counts = pl.col("z_peer").is_null() | (zp >= c.own_support_z)
+    excess = _excess(zp, c.volume_z) + pl.when(own_counts).then(
+        0.5 * _excess(zo, c.own_z)
+    ).otherwise(0.0)
     hits = scores.with_columns(excess=excess).filter(pl.col("excess") > 0)
     if hits.is_empty():
         return empty_signals()

@@ -14,14 +14,15 @@ If the font file or fontTools is missing, or the conversion fails, we fall back 
 built-in CID font HeiseiKakuGo-W5 (Adobe-Japan1, UniJIS-UCS2-H): nothing is embedded and
 viewers substitute a local Japanese font. UCS-2 cannot carry characters beyond the Basic
 Multilingual Plane, so those are replaced by 〓 (geta, the typesetter's mark for a missing
-glyph) and listed in `FontChoice.replaced`, for the officer to check the affected notices.
+glyph) and listed in `FontChoice.replaced`, for the officer to check the affected notices;
+so are characters Noto itself lacks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,9 +98,7 @@ class FontChoice:
 
 
 def _noto_path() -> Path | None:
-    override = os.environ.get("RYOKEN_PDF_FONT")
-    candidates = (Path(override),) if override else NOTO_PATHS
-    return next((p for p in candidates if p.is_file()), None)
+    return next((p for p in NOTO_PATHS if p.is_file()), None)
 
 
 def _jp_face(path: Path) -> Any:
@@ -115,11 +114,12 @@ def _jp_face(path: Path) -> Any:
     raise LookupError(f"{path} has no {NOTO_FAMILY} face")
 
 
-def _truetype_subset(path: Path, chars: str, postscript_name: str) -> bytes:
+def _truetype_subset(path: Path, chars: str, postscript_name: str) -> tuple[bytes, set[str]]:
     """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf.
 
     Each cut gets its own PostScript name: ReportLab registers type faces by that name, and
     two cuts sharing Noto's would render the second document with the first one's glyphs.
+    Also returns the characters the font has.
     """
     from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
     from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
@@ -137,6 +137,7 @@ def _truetype_subset(path: Path, chars: str, postscript_name: str) -> bytes:
     subsetter = Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)
+    covered = {chr(code) for code in font.getBestCmap()}
     if "CFF " in font:
         order = font.getGlyphOrder()
         glyphs = font.getGlyphSet()
@@ -179,7 +180,7 @@ def _truetype_subset(path: Path, chars: str, postscript_name: str) -> bytes:
     names.setName(postscript_name, 6, 1, 0, 0)
     out = io.BytesIO()
     font.save(out)
-    return out.getvalue()
+    return out.getvalue(), covered
 
 
 def _cid_font(chars: str) -> FontChoice:
@@ -204,10 +205,11 @@ def font_for(text: str, *, embed: bool = True) -> FontChoice:
         return cached
     try:
         name = f"RyokenNotoJP-{key}"
-        data = _truetype_subset(path, chars, name)
+        data, covered = _truetype_subset(path, chars, name)
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     except Exception:  # any failure here means "use the fallback font", which says so
         return _cid_font(chars)
-    choice = FontChoice(name, embedded=True, source=str(path))
+    missing = {c for c in chars if c not in covered and unicodedata.category(c)[0] not in "CZ"}
+    choice = FontChoice(name, embedded=True, source=str(path), replaced=tuple(sorted(missing)))
     _registered[key] = choice
     return choice
