@@ -3,25 +3,29 @@
 For each database: a fresh data dir (`ryoken init`, a small `ryoken demo seed`), bench
 clerks with TOTP devices and windows, waiting tickets and passports ready for pickup
 (`bench/loadoffice.py`), then gunicorn (gthread workers) on 127.0.0.1 serving the
-production settings plus the baseline pages (`ryoken.web.bench_settings`). The clerks
-(`bench/loadclient.py`, threads in this process) log in with password and TOTP and serve
-visitors for RYOKEN_BENCH_LOAD_SECONDS, thinking between actions. Then a saturation phase:
-every clerk reloads a disclosing screen with no pause, first the real one, then the
-baseline, for RYOKEN_BENCH_LOAD_SATURATE seconds each.
+production settings plus the baseline pages (`ryoken.web.bench_settings`; processes in
+`bench/loadserver.py`). The clerks (`bench/loadclient.py`, threads in this process) log in
+with password and TOTP, fast-forward (untimed) to a random step of their first visit, and
+then serve visitors for RYOKEN_BENCH_LOAD_SECONDS, thinking between actions, right after
+each disclosing screen also loading the same screen without the gateway. Then a
+saturation phase: every clerk reloads a disclosing screen with no pause, the real one and
+then the baseline, for RYOKEN_BENCH_LOAD_SATURATE seconds each.
 
-Figures, each next to the same page without the gateway, measured in the same run:
-- latency p50/p95/p99 per disclosing page (romaji, review, pickup screen, photo);
-- requests/s, intakes/s and pickups/s under load; pages/s at saturation;
+Figures, each disclosing page next to the same page without the gateway, same run:
+- latency p50/p95 per disclosing page (romaji, review, pickup screen, photo), p95 of every
+  other page, p50/p95/p99 over all pages; requests/s, intakes/s, pickups/s;
+- pages/s at saturation, with and without the gateway;
 - disclosures answered (counted from 200 responses, per grant) against `disclosure`
-  entries in the ledger, matches likewise; `ryoken audit verify` must exit 0.
+  entries in the ledger, matches likewise; errors; `ryoken audit verify` must exit 0.
 
-Both the clerks and the server share this machine's cores: the client's CPU time is
-printed next to the server's.
+The clerks and the server share this machine's cores (and with anything else running):
+the client's CPU time is printed next to the server's, and the load average.
 
-Environment: RYOKEN_BENCH_LOAD_CLERKS (100), _SECONDS (60), _SATURATE (8), _THINK (mean
-seconds between a clerk's actions, 1.0), _PICKUP_SHARE (0.3), _WORKERS (2), _THREADS (8),
-_DATABASES ("sqlite,postgresql"), _KEEP (1 keeps the data dir), RYOKEN_BENCH_PG_URL
-(postgres://postgres@127.0.0.1:5432/; the database ryoken_bench_load is created and dropped).
+Environment: RYOKEN_BENCH_LOAD_CLERKS (100), _SECONDS (50), _SATURATE (5), _THINK (mean
+seconds a clerk pauses before each action, 20), _PICKUP_SHARE (0.3), _WORKERS (2),
+_THREADS (8), _DATABASES ("sqlite,postgresql"), _KEEP (1 keeps the data dir),
+RYOKEN_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/; the database ryoken_bench_load
+is created for the run and dropped after it).
 """
 
 from __future__ import annotations
@@ -42,16 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Row, percentiles, report
-from bench.loadclient import (
-    Browser,
-    Clerk,
-    CounterClerk,
-    IssuanceClerk,
-    Login,
-    Stats,
-    Window,
-    totp,
-)
+from bench.loadbrowser import Browser, Stats, totp
+from bench.loadclient import Clerk, CounterClerk, IssuanceClerk, Login, Window
 from bench.loadserver import (
     ROOT,
     LoadBenchError,
@@ -64,6 +60,8 @@ from bench.loadserver import (
 )
 
 DISCLOSING = ("romaji", "review", "pickup_app", "photo")
+BASELINE = "same page, no gateway"
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # Every other request of the two flows, in the order a clerk makes them.
 OTHERS = (
     "call",
@@ -87,27 +85,35 @@ OTHERS = (
 NOT_LOAD = ("login", "setup")  # before the measured window
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
-
-
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, str(default)))
-
-
 @dataclass(frozen=True)
 class Config:
-    clerks: int = _env_int("RYOKEN_BENCH_LOAD_CLERKS", 100)
-    seconds: float = _env_float("RYOKEN_BENCH_LOAD_SECONDS", 60)
-    saturate: float = _env_float("RYOKEN_BENCH_LOAD_SATURATE", 8)
-    think: float = _env_float("RYOKEN_BENCH_LOAD_THINK", 1.0)
-    pickup_share: float = _env_float("RYOKEN_BENCH_LOAD_PICKUP_SHARE", 0.3)
-    workers: int = _env_int("RYOKEN_BENCH_LOAD_WORKERS", 2)
-    threads: int = _env_int("RYOKEN_BENCH_LOAD_THREADS", 8)
-    databases: tuple[str, ...] = tuple(
-        os.environ.get("RYOKEN_BENCH_LOAD_DATABASES", "sqlite,postgresql").split(",")
-    )
-    pg_url: str = os.environ.get("RYOKEN_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
+    clerks: int = 100
+    seconds: float = 50
+    saturate: float = 5
+    think: float = 20.0  # mean pause before each action (uniform, 0.5× to 1.5×)
+    pickup_share: float = 0.3
+    workers: int = 2
+    threads: int = 8
+    databases: tuple[str, ...] = ("sqlite", "postgresql")
+    pg_url: str = "postgres://postgres@127.0.0.1:5432/"
+
+    @classmethod
+    def from_env(cls) -> Config:
+        env = os.environ.get
+        default = cls()
+        return cls(
+            clerks=int(env("RYOKEN_BENCH_LOAD_CLERKS", default.clerks)),
+            seconds=float(env("RYOKEN_BENCH_LOAD_SECONDS", default.seconds)),
+            saturate=float(env("RYOKEN_BENCH_LOAD_SATURATE", default.saturate)),
+            think=float(env("RYOKEN_BENCH_LOAD_THINK", default.think)),
+            pickup_share=float(env("RYOKEN_BENCH_LOAD_PICKUP_SHARE", default.pickup_share)),
+            workers=int(env("RYOKEN_BENCH_LOAD_WORKERS", default.workers)),
+            threads=int(env("RYOKEN_BENCH_LOAD_THREADS", default.threads)),
+            databases=tuple(
+                env("RYOKEN_BENCH_LOAD_DATABASES", ",".join(default.databases)).split(",")
+            ),
+            pg_url=env("RYOKEN_BENCH_PG_URL", default.pg_url),
+        )
 
     @property
     def pickup_clerks(self) -> int:
@@ -351,36 +357,40 @@ def _expected(run: Run) -> dict[str, Counter[str]]:
     return merged
 
 
-def ledger_check(run: Run) -> tuple[dict[str, tuple[int, int]], list[str]]:
-    """(code → (answered, in ledger)) and the grants where the two disagree."""
+def ledger_totals(run: Run) -> dict[str, tuple[int, int]]:
+    """code → (answered, in the ledger), for disclosures and matches."""
+    expected = _expected(run)
+    by_code: dict[str, int] = run.tally.get("by_code", {})
+    return {
+        code: (sum(c[code] for c in expected.values()), int(by_code.get(code, 0)))
+        for code in ("disclosure", "match")
+    }
+
+
+def ledger_problems(run: Run) -> list[str]:
+    """Every grant where what the clerks were answered and what the ledger holds differ."""
     expected = _expected(run)
     by_grant: dict[str, dict[str, int]] = run.tally.get("by_grant", {})
-    by_code: dict[str, int] = run.tally.get("by_code", {})
-    totals = {}
     problems = []
     for code in ("disclosure", "match"):
-        answered = sum(c[code] for c in expected.values())
-        totals[code] = (answered, int(by_code.get(code, 0)))
         for grant in sorted(set(expected) | set(by_grant)):
-            a = expected.get(grant, Counter())[code]
+            answered = expected.get(grant, Counter())[code]
             ledgered = by_grant.get(grant, {}).get(code, 0)
-            if a != ledgered:
-                problems.append(f"{grant}: {code} answered {a}, in ledger {ledgered}")
-    return totals, problems
+            if answered != ledgered:
+                problems.append(f"{grant}: {code} answered {answered}, in ledger {ledgered}")
+    return problems
 
 
-def print_run(config: Config, name: str, run: Run) -> list[str]:
-    """Print the tables for one database. Returns the problems found."""
+def _load_rows(run: Run) -> list[Row]:
     load = run.load.samples
     real = [
         x for k, v in load.items() if k not in NOT_LOAD and not k.startswith("base:") for x in v
     ]
-    baseline_requests = sum(len(v) for k, v in load.items() if k.startswith("base:"))
-    label = "same page, no gateway"
+    per_second = 1 / run.load_seconds
     rows = [
-        Row("requests/s (the clerks' pages)", len(real) / run.load_seconds, "-", None, "req/s"),
-        Row("intakes completed/s", run.load.counts["intakes"] / run.load_seconds, "-", None, "/s"),
-        Row("pickups completed/s", run.load.counts["pickups"] / run.load_seconds, "-", None, "/s"),
+        Row("requests/s (the clerks' pages)", len(real) * per_second, "-", None, "req/s"),
+        Row("intakes completed/s", run.load.counts["intakes"] * per_second, "-", None, "/s"),
+        Row("pickups completed/s", run.load.counts["pickups"] * per_second, "-", None, "/s"),
         Row("all pages p50", _ms(real, 50), "-", None, "ms"),
         Row("all pages p95", _ms(real, 95), "-", None, "ms", "≤ 150"),
         Row("all pages p99", _ms(real, 99), "-", None, "ms"),
@@ -392,7 +402,7 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
                 Row(
                     f"{page} p{p} (n={len(ours)})",
                     _ms(ours, p),
-                    label,
+                    BASELINE,
                     _ms(base, p) if base else None,
                     "ms",
                     "≤ 150" if p == 95 else "",
@@ -402,72 +412,79 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
         if load.get(page):
             n = len(load[page])
             rows.append(Row(f"{page} p95 (n={n})", _ms(load[page], 95), "-", None, "ms", "≤ 150"))
-    logins = load.get("login", [])
-    if logins:
-        rows.append(
-            Row("login request p50 (argon2, before load)", _ms(logins, 50), "-", None, "ms")
-        )
-    title = (
+    if load.get("login"):
+        p50 = _ms(load["login"], 50)
+        rows.append(Row("login request p50 (argon2, before load)", p50, "-", None, "ms"))
+    return rows
+
+
+def _saturation_rows(run: Run) -> list[Row]:
+    ours = [x for v in run.saturated.samples.values() for x in v]
+    base = [x for v in run.saturated_base.samples.values() for x in v]
+    rate = len(ours) / run.sat_seconds
+    return [
+        Row("disclosing pages/s", rate, BASELINE, len(base) / run.sat_seconds, "pages/s"),
+        Row("page p50 at saturation", _ms(ours, 50), BASELINE, _ms(base, 50), "ms"),
+        Row("page p95 at saturation", _ms(ours, 95), BASELINE, _ms(base, 95), "ms"),
+    ]
+
+
+def _ledger_rows(run: Run, problems: list[str], errors: list[str], refused: int) -> list[Row]:
+    totals = ledger_totals(run)
+    disclosures, matches = totals["disclosure"], totals["match"]
+    return [
+        Row(
+            "disclosures answered (200s, per page)",
+            disclosures[0],
+            "disclosure entries in ledger",
+            disclosures[1],
+            "events",
+            "equal",
+        ),
+        Row(
+            "matches answered", matches[0], "match entries in ledger", matches[1], "events", "equal"
+        ),
+        Row("grants where the two differ", len(problems), "-", None, "grants", "0"),
+        Row("disclosures refused", refused, "-", None, "events", "0"),
+        Row("client errors", len(errors), "-", None, "errors", "0"),
+        Row("server log errors", len(run.server_log_errors), "-", None, "lines", "0"),
+        Row("`ryoken audit verify` exit code", run.verify_rc, "-", None, "", "0"),
+        Row("client CPU (this process)", run.client_cpu, "server CPU", run.server_cpu, "s"),
+    ]
+
+
+def print_run(config: Config, name: str, run: Run) -> list[str]:
+    """Print the tables for one database. Returns the problems found."""
+    report(
         f"HTTP load — {name}: {config.clerks} clerks ({config.intake_clerks} intake, "
-        f"{config.pickup_clerks} pickup), {run.load_seconds:.0f} s, think {config.think:g} s mean, "
-        f"gunicorn {config.workers}×{config.threads} threads"
+        f"{config.pickup_clerks} pickup), {run.load_seconds:.0f} s, think {config.think:g} s "
+        f"mean, gunicorn {config.workers}×{config.threads} threads",
+        _load_rows(run),
     )
-    report(title, rows)
     if run.sat_seconds:
-        sat_all = [x for v in run.saturated.samples.values() for x in v]
-        base_all = [x for v in run.saturated_base.samples.values() for x in v]
         report(
             f"HTTP load — {name}: saturation ({run.sat_seconds:.0f} s each, no think time; "
             "review and pickup screens reloaded)",
-            [
-                Row(
-                    "disclosing pages/s",
-                    len(sat_all) / run.sat_seconds,
-                    label,
-                    len(base_all) / run.sat_seconds,
-                    "pages/s",
-                ),
-                Row("page p50 at saturation", _ms(sat_all, 50), label, _ms(base_all, 50), "ms"),
-                Row("page p95 at saturation", _ms(sat_all, 95), label, _ms(base_all, 95), "ms"),
-            ],
+            _saturation_rows(run),
         )
-    totals, problems = ledger_check(run)
+    problems = ledger_problems(run)
     errors = run.load.errors + run.saturated.errors + run.saturated_base.errors
     refused = int(run.tally.get("by_code", {}).get("disclosure.refused", 0))
     report(
         f"HTTP load — {name}: every answered disclosure is in the ledger",
-        [
-            Row(
-                "disclosures answered (200s, per page)",
-                totals["disclosure"][0],
-                "disclosure entries in ledger",
-                totals["disclosure"][1],
-                "events",
-                "equal",
-            ),
-            Row(
-                "matches answered",
-                totals["match"][0],
-                "match entries in ledger",
-                totals["match"][1],
-                "events",
-                "equal",
-            ),
-            Row(
-                "grants where the two differ", len([p for p in problems]), "-", None, "grants", "0"
-            ),
-            Row("disclosures refused", refused, "-", None, "events", "0"),
-            Row("client errors", len(errors), "-", None, "errors", "0"),
-            Row("server log errors", len(run.server_log_errors), "-", None, "lines", "0"),
-            Row("`ryoken audit verify` exit code", run.verify_rc, "-", None, "", "0"),
-            Row(
-                "client CPU (this process)",
-                run.client_cpu,
-                "server CPU (gunicorn)",
-                run.server_cpu,
-                "s",
-            ),
-        ],
+        _ledger_rows(run, problems, errors, refused),
+    )
+    counts = run.load.counts
+    baseline_requests = sum(len(v) for k, v in run.load.samples.items() if k.startswith("base:"))
+    print(
+        f"{name}: {counts['intakes']} intakes and {counts['pickups']} pickups completed in the "
+        f"window ({counts['intakes after the window']} and {counts['pickups after the window']} "
+        f"finished after it, untimed); queue empty for {counts['queue empty']} clerks; "
+        f"{counts['reconnects']} keep-alive reconnects; "
+        f"{baseline_requests / run.load_seconds:.1f} baseline requests/s interleaved; "
+        f"load average when the load began {run.load_average:.1f} (other processes share "
+        "the cores); " + ", ".join(f"{k} {v:.0f} s" for k, v in run.phases.items()) + "\n",
+        flush=True,
     )
     found = [f"{name}: {e}" for e in errors[:10]]
     found += [f"{name}: ledger: {p}" for p in problems[:10]]
@@ -476,39 +493,28 @@ def print_run(config: Config, name: str, run: Run) -> list[str]:
         found.append(f"{name}: {refused} disclosures refused")
     if run.verify_rc != 0:
         found.append(f"{name}: audit verify: {run.verify_out[-300:]}")
-    counts = run.load.counts
-    phases = ", ".join(f"{k} {v:.0f} s" for k, v in run.phases.items())
-    print(
-        f"{name}: {counts['intakes']} intakes and {counts['pickups']} pickups completed in the "
-        f"window ({counts['intakes after the window']} and {counts['pickups after the window']} "
-        f"finished after it, untimed); queue empty for {counts['queue empty']} clerks; "
-        f"{counts['reconnects']} keep-alive reconnects; "
-        f"{baseline_requests / run.load_seconds:.1f} baseline requests/s interleaved; "
-        f"load average when the load began "
-        f"{run.load_average:.1f} (other processes share the cores); {phases}\n",
-        flush=True,
-    )
     return found
 
 
 def main() -> None:
-    config = Config()
+    config = Config.from_env()
     problems: list[str] = []
-    for name in config.databases:
+    for key in config.databases:
+        name = NAMES.get(key)
+        if name is None:
+            print(f"load: unknown database {key!r} (sqlite, postgresql)\n", flush=True)
+            continue
         try:
-            if name == "sqlite":
-                run = run_database(config, "SQLite", None)
-            elif name == "postgresql":
+            if key == "postgresql":
                 with postgres(config.pg_url) as url:
-                    run = run_database(config, "PostgreSQL", url)
+                    run = run_database(config, name, url)
             else:
-                print(f"load: unknown database {name!r} (sqlite, postgresql)\n", flush=True)
-                continue
+                run = run_database(config, name, None)
         except LoadBenchError as error:
             print(f"HTTP load on {name} did not run: {error}\n", flush=True)
             problems.append(f"{name}: {error}")
             continue
-        problems += print_run(config, "SQLite" if name == "sqlite" else "PostgreSQL", run)
+        problems += print_run(config, name, run)
     if problems:
         print("Problems found:", *(f"- {p}" for p in problems), sep="\n", flush=True)
         print(flush=True)

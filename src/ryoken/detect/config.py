@@ -101,11 +101,11 @@ class DetectConfig:
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
     # volume
-    volume_window_days: int = 10  # working days in the rolling window
+    volume_window_days: int = 20  # working days in the rolling window
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
     volume_z: float = 4.0  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
-    own_support_z: float = 2.0  # ... when peers agree at least this much (or there are none)
+    own_support_z: float = 3.0  # ... when peers agree at least this much (or there are none)
     min_served: int = 40  # persons served in the window before rates are compared
     trainee_days: int = 90  # new hires: compared only with their own first weeks
     min_peers: int = 4

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals
+from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals, roles_of
 from ryoken.detect.explain import NON_STAFF
 
 TASK_METRICS = ("reveals", "matches", "prints", "copies", "minutes")
@@ -80,8 +80,14 @@ def task_counts(ctx: Context) -> pl.DataFrame:
             ).sum()
         )
     )
-    per_day = persons.join(copier, on=["actor", "day"], how="left").with_columns(
-        stratum=pl.lit(_ALL),
+    # copier jobs are compared within a role: office staff copy papers that are not personal
+    # data far more often than window clerks do
+    roles = roles_of(ctx).select("actor", "role")
+    per_day = persons.join(copier, on=["actor", "day"], how="left").join(
+        roles, on="actor", how="left"
+    )
+    per_day = per_day.with_columns(
+        stratum=pl.lit(_ALL + ":") + pl.col("role").fill_null(""),
         undeclared_copies=pl.col("undeclared_copies").fill_null(0).cast(pl.Float64),
     )
     long = (
@@ -205,9 +211,9 @@ def expected(ctx: Context) -> pl.DataFrame:
 def volume_scores(ctx: Context) -> pl.DataFrame:
     """Per (actor, day, metric): z against peers and z against the person's own first weeks.
 
-    Counts: z_peer = (O - E) / sqrt(φ E + 1), with E the task-mix-matched office expectation
-    over the window and φ the office's robust overdispersion (median squared Pearson
-    residual / 0.455, at least 1); z_own = (O - E_own) / sqrt(φ V_own + 1), E_own from the
+    Counts: z_peer = poisson_z(O, E, φ), with E the task-mix-matched office expectation over
+    the window and φ the office's robust overdispersion (median squared Pearson residual /
+    0.455, at least 1); z_own = poisson_z(O, E_own, φ V_own / E_own), E_own from the
     person's own rates per kind of task in their first `baseline_days` working days and
     V_own adding the uncertainty of those rates. Handling minutes: robust z of O/E against
     the peers' median and MAD (scaled for how many people the person served), and of
@@ -227,8 +233,9 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     # a person who served fewer people than the typical peer has a noisier ratio
     typical_n = pl.col("N").filter(eligible).median().over(group)
     f = f.with_columns(med=med, mad=mad * (typical_n / pl.col("N")).clip(1.0).sqrt())
-    counts_peer = (pl.col("O") - pl.col("E")) / (pl.col("phi") * pl.col("E") + 1).sqrt()
-    counts_own = (pl.col("O_all") - pl.col("E_own")) / (pl.col("phi") * pl.col("V_own") + 1).sqrt()
+    counts_peer = poisson_z(pl.col("O"), pl.col("E"), pl.col("phi"))
+    own_phi = pl.col("phi") * pl.col("V_own") / pl.col("E_own")
+    counts_own = poisson_z(pl.col("O_all"), pl.col("E_own"), own_phi)
     # Minutes are not counts (a long visit is many minutes at once): robust z of ratios.
     robust = pl.col("metric") == "minutes"
     z_peer = pl.when(robust).then((ratio - pl.col("med")) / pl.col("mad")).otherwise(counts_peer)
@@ -240,6 +247,17 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
         z_peer=pl.when(eligible & comparable).then(z_peer),
         z_own=pl.when(own_ok).then(z_own),
     )
+
+
+def poisson_z(observed: pl.Expr, expected: pl.Expr, phi: pl.Expr) -> pl.Expr:
+    """How surprising `observed` counts are when `expected` were expected, as a z-score of
+    the upper tail P(X ≥ O) of a Poisson, overdispersed by φ (O and E divided by φ). The
+    Wilson–Hilferty form, z = 3√k (1 - 1/(9k) - (λ/k)^(1/3)), stays accurate for the small
+    counts a single clerk produces (a normal approximation with a +1 damper does not)."""
+    k = observed / phi
+    lam = (expected / phi).clip(1e-9)
+    z = 3 * k.sqrt() * (1 - 1 / (9 * k) - (lam / k) ** (1 / 3))
+    return pl.when(k > 0).then(z).otherwise(-(lam.sqrt()))
 
 
 def _excess(z: pl.Expr, threshold: float, cap: float = 3.0) -> pl.Expr:

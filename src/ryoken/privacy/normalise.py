@@ -33,6 +33,8 @@ from ryoken.errors import InvalidInput
 VARIANT_KANJI: Mapping[str, str] = MappingProxyType(
     {
         "髙": "高",  # はしご高
+        "龍": "竜",
+        "關": "関",
         "﨑": "崎",  # たつさき
         "嵜": "崎",
         "濵": "浜",

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ryoken.web.casework",
     "ryoken.web.counter",
     "ryoken.web.api",
+    "ryoken.web.watch",
 ]
 
 MIDDLEWARE = [

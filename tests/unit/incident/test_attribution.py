@@ -115,14 +115,17 @@ def test_it_names_the_source_of_7_records_among_10_in_at_least_95_percent_of_tri
     assert right / 200 >= 0.95
 
 
-def test_it_still_names_the_source_when_the_outsiders_are_other_clerks_subjects() -> None:
+@pytest.mark.parametrize("weighting", list(Weighting))
+def test_it_still_names_the_source_when_the_outsiders_are_other_clerks_subjects(
+    weighting: Weighting,
+) -> None:
     right = 0
     for office_seed in range(10):
         rng = random.Random(100 + office_seed)
         table, served = synthetic_office(rng)
         for _ in range(20):
             source, named = leak_trial(
-                rng, table, served, outsiders_in_office=True, weighting=Weighting.SPECIFICITY
+                rng, table, served, outsiders_in_office=True, weighting=weighting
             )
             right += source == named
     assert right / 200 >= 0.95

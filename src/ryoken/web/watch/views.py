@@ -1,0 +1,320 @@
+"""The privacy office screens: case queue, case and triage, a staff member's timeline and
+exposure against peers, canary registry, watchlist and the fairness panel.
+
+Cases are read by the privacy officer and the auditor (`watch.read`); only the privacy
+officer triages and manages canaries and the watchlist (`watch.cases`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from ryoken.errors import RyokenError
+from ryoken.web.accounts.access import holds, requires
+from ryoken.web.accounts.models import Staff, Window
+from ryoken.web.i18n import bilingual, staff_message
+from ryoken.web.vault.models import Subject
+from ryoken.web.watch import charts, screens, service, triage
+from ryoken.web.watch.models import Case, Watchlist, WatchState
+
+TIMELINE_DAYS = 14
+MAX_TIMELINE_DAYS = 90
+
+
+def _staff(request: HttpRequest) -> Staff:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _can_manage(request: HttpRequest) -> bool:
+    return holds(_staff(request), "watch.cases")
+
+
+def _case(case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise Http404("no such case")
+    return case
+
+
+def _staff_member(staff_id: str) -> Staff:
+    member = Staff.objects.filter(staff_id=staff_id).first()
+    if member is None:
+        raise Http404("no such staff member")
+    return member
+
+
+@requires("watch.read")
+def queue(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("show") == "all"
+    cases = list(screens.ranked_cases(show_all=show_all)[:500])
+    rows = [
+        {"case": c, "rank": i, "reasons": screens.reasons_of(c)} for i, c in enumerate(cases, 1)
+    ]
+    return render(
+        request,
+        "watch/queue.html",
+        {
+            "rows": rows,
+            "show_all": show_all,
+            "state": WatchState.load(),
+            "can_manage": _can_manage(request),
+        },
+    )
+
+
+def _render_case(
+    request: HttpRequest, case: Case, *, error: str = "", reason: str = "", status: int = 200
+) -> HttpResponse:
+    detectors = [
+        {**d, "reason": bilingual(d["reason_ja"], d.get("reason_en", ""))}
+        for d in case.evidence.get("detectors", [])
+    ]
+    return render(
+        request,
+        "watch/case.html",
+        {
+            "case": case,
+            "detectors": detectors,
+            "events": screens.events_at(case.seqs),
+            "notes": list(case.notes.all()),
+            "next_states": [
+                (s, Case.Status(s).label) for s in sorted(triage.TRANSITIONS[case.status])
+            ],
+            "can_manage": _can_manage(request),
+            "error": error,
+            "reason": reason,
+            "min_reason": triage.MIN_DISMISS_REASON,
+        },
+        status=status,
+    )
+
+
+@requires("watch.read")
+def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _render_case(request, _case(case_id))
+
+
+@requires("watch.cases")
+@require_POST
+def triage_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(case_id)
+    reason = request.POST.get("reason", "")
+    try:
+        triage.transition_case(
+            case.pk, request.POST.get("to", ""), acting_staff=_staff(request), reason=reason
+        )
+    except RyokenError as refusal:
+        case.refresh_from_db()
+        return _render_case(request, case, error=staff_message(refusal), reason=reason, status=400)
+    messages.success(request, gettext("事案の状態を変更しました。"))
+    return redirect("watch:case", case_id=case.pk)
+
+
+@requires("watch.cases")
+@require_POST
+def note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(case_id)
+    try:
+        triage.add_note(case.pk, acting_staff=_staff(request), text=request.POST.get("text", ""))
+    except RyokenError as refusal:
+        return _render_case(request, case, error=staff_message(refusal), status=400)
+    messages.success(request, gettext("メモを追加しました。"))
+    return redirect("watch:case", case_id=case.pk)
+
+
+def _period(request: HttpRequest) -> tuple[date, int]:
+    try:
+        days = int(request.GET.get("days", TIMELINE_DAYS))
+    except ValueError:
+        days = TIMELINE_DAYS
+    try:
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = timezone.localdate()
+    return end, min(max(days, 1), MAX_TIMELINE_DAYS)
+
+
+@requires("watch.read")
+def timeline(request: HttpRequest, staff_id: str) -> HttpResponse:
+    member = _staff_member(staff_id)
+    end, span = _period(request)
+    days, cut = screens.timeline(member.staff_id, end=end, days=span)
+    chart = charts.day_bars(
+        screens.day_counts(days, end=end, span=span), title=gettext("1日ごとの記録件数")
+    )
+    return render(
+        request,
+        "watch/timeline.html",
+        {
+            "member": member,
+            "days": days,
+            "cut": cut,
+            "limit": screens.MAX_TIMELINE_ROWS,
+            "end": end,
+            "span": span,
+            "earlier": end - timedelta(days=span),
+            "chart": chart,
+            "cases": Case.objects.filter(staff_id=member.staff_id).order_by("-pk")[:20],
+        },
+    )
+
+
+@requires("watch.read")
+def exposure(request: HttpRequest, staff_id: str) -> HttpResponse:
+    member = _staff_member(staff_id)
+    figures = screens.exposure_of(member)
+    chart = None
+    rows = []
+    if figures is not None:
+        labels = [str(screens.METRIC_LABELS[m]) for m in service.EXPOSURE_METRICS]
+        chart = charts.grouped_bars(
+            labels,
+            [
+                (member.staff_id, [figures.mine[m] for m in service.EXPOSURE_METRICS]),
+                (
+                    gettext("同じ役割の同僚の中央値"),
+                    [figures.peers[m] for m in service.EXPOSURE_METRICS],
+                ),
+            ],
+            title=gettext("対応した申請者1人当たりの件数"),
+        )
+        rows = [
+            (label, figures.mine[m], figures.peers[m])
+            for label, m in zip(labels, service.EXPOSURE_METRICS, strict=True)
+        ]
+    return render(
+        request,
+        "watch/exposure.html",
+        {
+            "member": member,
+            "figures": figures,
+            "chart": chart,
+            "rows": rows,
+            "state": WatchState.load(),
+        },
+    )
+
+
+@requires("watch.read")
+def canaries(request: HttpRequest) -> HttpResponse:
+    return _render_canaries(request)
+
+
+def _render_canaries(
+    request: HttpRequest, *, error: str = "", form: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
+    ids = Subject.objects.filter(canary=True).values_list("id", flat=True)
+    return render(
+        request,
+        "watch/canaries.html",
+        {
+            "canaries": screens.canaries(ids),
+            "can_manage": _can_manage(request),
+            "windows": Window.objects.order_by("code"),
+            "error": error,
+            "form": form or {},
+        },
+        status=status,
+    )
+
+
+@requires("watch.cases")
+@require_POST
+def canary_place(request: HttpRequest) -> HttpResponse:
+    form = {k: request.POST.get(k, "") for k in ("subject", "window", "staff_id", "note")}
+    try:
+        triage.place_canary(
+            form["subject"],
+            window=form["window"],
+            staff_id=form["staff_id"],
+            note=form["note"],
+            acting_staff=_staff(request),
+        )
+    except RyokenError as refusal:
+        return _render_canaries(request, error=staff_message(refusal), form=form, status=400)
+    messages.success(request, gettext("カナリアの配置を記録しました。"))
+    return redirect("watch:canaries")
+
+
+@requires("watch.cases")
+def watchlist(request: HttpRequest) -> HttpResponse:
+    error = ""
+    form = {k: request.POST.get(k, "") for k in ("subject", "reason")}
+    if request.method == "POST":
+        try:
+            triage.add_to_watchlist(
+                form["subject"], reason=form["reason"], acting_staff=_staff(request)
+            )
+        except RyokenError as refusal:
+            error = staff_message(refusal)
+        else:
+            messages.success(request, gettext("要注意リストに登録しました。"))
+            return redirect("watch:watchlist")
+    return render(
+        request,
+        "watch/watchlist.html",
+        {
+            "entries": Watchlist.objects.order_by("-added_at", "-pk"),
+            "error": error,
+            "form": form,
+        },
+        status=400 if error else 200,
+    )
+
+
+@requires("watch.cases")
+@require_POST
+def watchlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
+    if not Watchlist.objects.filter(pk=entry_id).exists():
+        raise Http404("no such entry")
+    triage.remove_from_watchlist(entry_id)
+    messages.success(request, gettext("要注意リストから外しました。"))
+    return redirect("watch:watchlist")
+
+
+@requires("watch.read")
+def fairness(request: HttpRequest) -> HttpResponse:
+    rows = screens.group_rates()
+    dimensions = []
+    for dim in ("employer_kind", "vendor", "tenure_band"):
+        mine = [r for r in rows if r["dimension"] == dim]
+        if not mine:
+            continue
+        chart = charts.grouped_bars(
+            [str(r["group_label"]) for r in mine],
+            [(gettext("1,000職員日当たりの警告"), [r["alerts_per_1000_staff_days"] for r in mine])],
+            title=str(screens.GROUP_LABELS[dim]),
+            height=240,
+        )
+        dimensions.append({"label": screens.GROUP_LABELS[dim], "rows": mine, "chart": chart})
+    return render(
+        request,
+        "watch/fairness.html",
+        {"dimensions": dimensions, "state": WatchState.load()},
+    )
+
+
+@requires("watch.cases")
+@require_POST
+def run_now(request: HttpRequest) -> HttpResponse:
+    result = service.run_detection(timezone.now())
+    messages.success(
+        request,
+        gettext(
+            "検知を実行しました：新しい事案 %(new)d件、更新 %(updated)d件、再開 %(reopened)d件。"
+        )
+        % {
+            "new": len(result.created),
+            "updated": len(result.updated),
+            "reopened": len(result.reopened),
+        },
+    )
+    return redirect("watch:queue")
