@@ -47,8 +47,15 @@ FIELD_SETS = [
 def slice_frame(n: int, seed: int = 1) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     codes = rng.choice(
-        ["disclosure", "match", "grant.open", "ticket.call", "grant.close", "print",
-         "external.copier"],
+        [
+            "disclosure",
+            "match",
+            "grant.open",
+            "ticket.call",
+            "grant.close",
+            "print",
+            "external.copier",
+        ],
         size=n,
         p=[0.62, 0.12, 0.08, 0.08, 0.0995, 0.0003, 0.0002],
     )
@@ -109,25 +116,49 @@ def main() -> None:
     ours, result = timed(lambda: scope(frame, "counter7", period))
     base, persons = timed(lambda: naive(frame), repeat=1)
     assert result.persons >= persons  # type: ignore[attr-defined]
-    rows = [Row("scope a 1M-event slice (40,000 people)", ours * 1000, "Python row loop",
-                base * 1000, "ms", "< 1,000 ms")]
+    rows = [
+        Row(
+            "scope a 1M-event slice (40,000 people)",
+            ours * 1000,
+            "Python row loop",
+            base * 1000,
+            "ms",
+            "< 1,000 ms",
+        )
+    ]
     built, _ = timed(lambda: len(scope(frame, "counter7", period).subjects), repeat=1)
-    rows.append(Row("same, and build every per-person object", built * 1000, "Python row loop",
-                    base * 1000, "ms"))
+    rows.append(
+        Row(
+            "same, and build every per-person object",
+            built * 1000,
+            "Python row loop",
+            base * 1000,
+            "ms",
+        )
+    )
     office = Office("旅券課", "知事", "お問い合わせ窓口", "03-0000-0000", "平日9時から17時")
-    facts = IncidentFacts(office, date(2023, 5, 15), "概要", "原因", "二次被害", "対応", "公表",
-                          "再発防止", "その他")
+    facts = IncidentFacts(
+        office, date(2023, 5, 15), "概要", "原因", "二次被害", "対応", "公表", "再発防止", "その他"
+    )
     scoped = scope(frame.head(200_000), "counter7", period)
     subjects = [s.subject for s in scoped.subjects][:1920]
     kanji = "佐藤鈴木高橋田中渡辺伊藤山本中村小林加藤吉田山田佐々木山口松本井上木村林清水"
-    names = {s: Addressee(f"{kanji[i % len(kanji)]}{kanji[(i * 7) % len(kanji)]} {kanji[(i * 13) % len(kanji)]}子",
-                          "170-0013", f"東京都豊島区東池袋{i % 9 + 1}-{i % 30 + 1}-{i % 17 + 1}")
-             for i, s in enumerate(subjects)}
+
+    def _name(i: int) -> str:
+        k = len(kanji)
+        return f"{kanji[i % k]}{kanji[(i * 7) % k]} {kanji[(i * 13) % k]}子"
+
+    names = {
+        s: Addressee(
+            _name(i), "170-0013", f"東京都豊島区東池袋{i % 9 + 1}-{i % 30 + 1}-{i % 17 + 1}"
+        )
+        for i, s in enumerate(subjects)
+    }
     notices = build_notices(scoped, facts, names.get, prepared_on=date(2023, 11, 24))
     embedded, _ = timed(lambda: render_notices_pdf(notices), repeat=1)
     cid, _ = timed(lambda: render_notices_pdf(notices, embed_font=False), repeat=1)
-    rows.append(Row(f"{len(notices.notices):,} notices, one PDF (Noto embedded)", embedded, "CID font",
-                    cid, "s"))
+    label = f"{len(notices.notices):,} notices, one PDF (Noto embedded)"
+    rows.append(Row(label, embedded, "CID font", cid, "s"))
     report("Incident: scoping and notices", rows)
 
 
