@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ryoken.cli.setup import django_setup
@@ -80,6 +81,12 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_bundle(args: argparse.Namespace) -> int:
+    from ryoken.cli.incident import _verify_with_default_key
+
+    return _verify_with_default_key(args)
+
+
 def register(subparsers: Any) -> None:
     audit = subparsers.add_parser(
         "audit", help="verify the ledger, prove entries, sign checkpoints"
@@ -93,6 +100,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_prove)
     p = sub.add_parser("checkpoint", help="sign a checkpoint now")
     p.set_defaults(func=cmd_checkpoint)
+    p = sub.add_parser("verify-bundle", help="check an evidence bundle offline (no database)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--key", type=Path, default=None, help="the ledger's public key")
+    p.add_argument("--witness", type=Path, help="the auditor's witness log")
+    p.set_defaults(func=_verify_bundle)
 
     keys = subparsers.add_parser("keys", help="key management")
     sub = keys.add_subparsers(dest="keys_command", metavar="ACTION")

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from ryoken.audit.events import check_aware
 from ryoken.domain.fields import FIELDS_BY_NAME

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 NOTO_PATHS: tuple[Path, ...] = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -102,7 +102,7 @@ def _noto_path() -> Path | None:
 
 
 def _jp_face(path: Path) -> Any:
-    from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTCollection
     from fontTools.ttLib import TTFont as FTFont
 
     if path.suffix.lower() != ".ttc":
@@ -121,9 +121,9 @@ def _truetype_subset(path: Path, chars: str, postscript_name: str) -> tuple[byte
     two cuts sharing Noto's would render the second document with the first one's glyphs.
     Also returns the characters the font has.
     """
-    from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
-    from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
-    from fontTools.subset import Options, Subsetter  # type: ignore[import-untyped]
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.subset import Options, Subsetter
     from fontTools.ttLib import newTable
 
     font = _jp_face(path)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ryoken.web.counter",
     "ryoken.web.api",
     "ryoken.web.watch",
+    "ryoken.web.incident",
 ]
 
 MIDDLEWARE = [

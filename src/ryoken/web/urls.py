@@ -23,6 +23,7 @@ for prefix, dotted in (
     ("pickup/", "ryoken.web.counter.pickup_urls"),
     ("casework/", "ryoken.web.casework.urls"),
     ("watch/", "ryoken.web.watch.urls"),
+    ("incident/", "ryoken.web.incident.urls"),
     ("api/", "ryoken.web.api.urls"),
 ):
     try:

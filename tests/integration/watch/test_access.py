@@ -31,7 +31,9 @@ def test_it_lists_every_watch_url():
 
     resolver = get_resolver()
     names = {
-        p.name for r in resolver.url_patterns if getattr(r, "namespace", None) == "watch"
+        p.name
+        for r in resolver.url_patterns
+        if getattr(r, "namespace", None) == "watch"
         for p in r.url_patterns
     }
     assert len(names) == len(VIEWS)

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def worked_office(office, personas, make_staff):
     """Two clerks at work, one of whom looked up a canary; detection has run."""
     clerk = personas["counter_clerk"]
-    peer = make_staff("counter_clerk", username="clerk2", employer="株式会社ミライ窓口サービス",
-                      employer_kind="contractor")
+    peer = make_staff(
+        "counter_clerk",
+        username="clerk2",
+        employer="株式会社ミライ窓口サービス",
+        employer_kind="contractor",
+    )
     office.serve(clerk, "W01", office.application(family=1), reveals=3)
     office.serve(peer, "W02", office.application(family=1), reveals=1)
     canary = office.canary(window="W02", staff_id=peer.staff_id)
@@ -75,7 +79,7 @@ def test_it_shows_a_staff_members_day_by_day(worked_office, officer, login_as, c
 
 
 def test_it_draws_exposure_per_applicant_against_peers(worked_office, officer, login_as, client):
-    clerk, peer, _ = worked_office
+    clerk, _, _ = worked_office
     login_as(officer)
     html = client.get(f"/watch/staff/{clerk.staff_id}/exposure/").content.decode()
     chart = re.search(r'<div class="card" data-testid="exposure-chart">(.*?)</div>', html, re.S)
@@ -121,7 +125,9 @@ def test_it_records_where_a_canary_is_planted(office, officer, login_as, client)
     assert "窓口 W03" in html.split(f'data-testid="canary-{canary.applicant}"')[1]
 
     ordinary = office.application()
-    refused = client.post("/watch/canaries/place/", {"subject": ordinary.applicant, "window": "W01"})
+    refused = client.post(
+        "/watch/canaries/place/", {"subject": ordinary.applicant, "window": "W01"}
+    )
     assert refused.status_code == 400
     assert "カナリア（おとり）として登録されていません" in refused.content.decode()
 
@@ -151,3 +157,40 @@ def test_it_shows_the_queue_in_english(worked_office, officer, login_as, client)
     assert "Cases (privacy office)" in html and "canary person touched" in html
     page = html.replace('<button name="language" value="ja">日本語</button>', "")
     assert re.findall(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff]+", page) == []
+
+
+def test_it_shows_the_timeline_of_an_account_that_is_not_staff(
+    ledger_db, officer, login_as, client
+):
+    from ryoken.audit.events import Event, EventCode
+    from ryoken.web.ledger import store
+
+    store.record(
+        Event(
+            code=EventCode.EXTERNAL_COPIER,
+            at=timezone.now(),
+            actor="mfp-user-7",
+            details={"copier": "MFP-2F", "pages": 40, "unmatched": True},
+        )
+    )
+    login_as(officer)
+    html = client.get("/watch/staff/mfp-user-7/").content.decode()
+    assert "external.copier" in html and "職員として登録されていないアカウントです。" in html
+
+
+def test_it_ranks_unsettled_cases_by_score_whatever_their_status(
+    worked_office, office, personas, officer, login_as, client
+):
+    clerk, peer, _ = worked_office
+    family = office.application(family=2)
+    office.break_glass(peer, family, judged_by=personas["supervisor"], justified=False)
+    service.run_detection(timezone.now())
+    canary_case = Case.objects.get(staff_id=clerk.staff_id)
+    login_as(officer)
+    client.post(f"/watch/case/{canary_case.pk}/triage/", {"to": "investigating"})
+
+    html = client.get("/watch/").content.decode()
+
+    ranks = re.findall(r'data-testid="case-(\d+)">\s*<td>(\d+)</td>', html)
+    assert len(ranks) == 2
+    assert ranks[0] == (str(canary_case.pk), "1")

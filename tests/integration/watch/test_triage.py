@@ -9,7 +9,7 @@ from django.utils import timezone
 from ryoken.web.watch import service
 from ryoken.web.watch.models import Case
 
-from .conftest import ledger_codes, last_event
+from .conftest import last_event, ledger_codes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -97,3 +97,14 @@ def test_it_refuses_a_zero_interval(capsys):
     with pytest.raises(SystemExit):
         main(["watch", "--interval", "0"])
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_it_runs_in_full_then_quickly_and_stops_when_told(office, personas, capsys):
+    office.serve(personas["counter_clerk"], "W01", office.application())
+
+    code = main(["watch", "--interval", "1", "--iterations", "2"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = [line for line in out.splitlines() if " run: " in line]
+    assert [line.split()[0] for line in lines] == ["full", "quick"]

@@ -24,7 +24,7 @@ def grouped_bars(
     height: int = 300,
 ) -> SafeString:
     """One group of bars per category, one bar per series, with values on the bars."""
-    left, right, top, bottom = 48, 12, 34, 58
+    left, right, top, bottom = 48, 12, 48, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([v for _, values in series for v in values] + [0.0])
     scale = plot_h / peak if peak > 0 else 0.0
@@ -75,8 +75,9 @@ def grouped_bars(
 
 def day_bars(days: Sequence[tuple[str, int]], *, title: str, height: int = 160) -> SafeString:
     """Events per day as a simple bar chart (the timeline's overview)."""
-    left, top, bottom = 36, 26, 34
-    bar = 22
+    left, top, bottom = 36, 40, 34
+    bar = 36 if len(days) <= 31 else 12
+    label_every = 1 if bar >= 30 else 7  # a label needs about 30 pixels
     width = max(left + bar * len(days) + 12, 320)
     plot_h = height - top - bottom
     peak = max([n for _, n in days] + [1])
@@ -95,8 +96,16 @@ def day_bars(days: Sequence[tuple[str, int]], *, title: str, height: int = 160) 
         parts.append(
             f'<rect x="{x + 2}" y="{y:.1f}" width="{bar - 4}" height="{h:.1f}" '
             f'fill="{COLOURS[0]}"><title>{escape(label)}: {n}</title></rect>'
-            f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" font-size="9" '
-            f'text-anchor="middle" fill="#5b6775">{escape(label[-5:])}</text>'
         )
+        if n:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" font-size="10" '
+                f'text-anchor="middle" fill="#1d2733">{n}</text>'
+            )
+        if i % label_every == 0:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" font-size="9" '
+                f'text-anchor="middle" fill="#5b6775">{escape(label[-5:])}</text>'
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -83,6 +83,23 @@ class CaseNote(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    @property
+    def label(self) -> str:
+        """What the watcher did, in the staff member's language (its notes carry no text)."""
+        if self.author != "system":
+            return ""
+        if self.kind == self.Kind.SYSTEM:
+            return str(_("検知の警告により事案を作成しました。"))
+        return str(_("問題なしで終了した後の新しい証拠で、警告が再び出たため再開しました。"))
+
+    @property
+    def from_label(self) -> str:
+        return str(Case.Status(self.from_status).label) if self.from_status else "–"
+
+    @property
+    def to_label(self) -> str:
+        return str(Case.Status(self.to_status).label) if self.to_status else ""
+
 
 class WatchState(models.Model):
     """The watcher's bookmark (one row): the last ledger entry it has looked at, when it last

@@ -60,12 +60,12 @@ GROUP_LABELS: dict[str, Promise] = {
 
 
 def ranked_cases(*, show_all: bool = False) -> QuerySet[Case]:
-    """The queue: open cases first, then those under investigation, by score."""
+    """The queue: cases still to be settled (open or under investigation) by score, then
+    confirmed ones, then dismissed ones."""
     order = When_(
-        When(status=Case.Status.OPEN, then=Value(0)),
-        When(status=Case.Status.INVESTIGATING, then=Value(1)),
-        When(status=Case.Status.CONFIRMED, then=Value(2)),
-        default=Value(3),
+        When(status__in=ACTIVE, then=Value(0)),
+        When(status=Case.Status.CONFIRMED, then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )
     query = Case.objects.all() if show_all else Case.objects.filter(status__in=ACTIVE)
@@ -105,7 +105,9 @@ class EventRow:
             grant=event.grant or "",
             terminal=event.terminal or "",
             details=[
-                (key, _detail(event.details[key])) for key in SHOWN_DETAILS if key in event.details
+                (key, _detail(event.details[key]))
+                for key in SHOWN_DETAILS
+                if event.details.get(key) is not None
             ],
         )
 

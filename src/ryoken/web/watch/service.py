@@ -281,7 +281,11 @@ def upsert_case(record: dict[str, Any], det: Detection, *, now: datetime) -> tup
     first_alert = _aware(record["first_alert_at"] or record["first_signal_at"])
     first_signal = _aware(record["first_signal_at"])
     last_signal = _aware(record["last_signal_at"])
+    WatchState.load()  # the row exists before it is locked
     with transaction.atomic():
+        # One writer of cases at a time (the watcher, a "run now" click): two runs must not
+        # both find no case for a staff member and open two.
+        WatchState.objects.select_for_update().filter(pk=1).first()
         case = Case.objects.select_for_update().filter(staff_id=staff).order_by("-pk").first()
         if case is None:
             evidence = merge_evidence({}, record)
@@ -317,7 +321,6 @@ def upsert_case(record: dict[str, Any], det: Detection, *, now: datetime) -> tup
                 author=SYSTEM,
                 kind=CaseNote.Kind.SYSTEM,
                 to_status=Case.Status.OPEN,
-                text="alert raised",
                 ledger_seq=seq,
             )
             return "created", case.pk
@@ -344,7 +347,6 @@ def upsert_case(record: dict[str, Any], det: Detection, *, now: datetime) -> tup
                 kind=CaseNote.Kind.TRANSITION,
                 from_status=Case.Status.DISMISSED,
                 to_status=Case.Status.OPEN,
-                text="reopened: new evidence after the dismissal raises an alert on its own",
                 ledger_seq=seq,
             )
             case.status = Case.Status.OPEN

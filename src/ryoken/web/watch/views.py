@@ -7,7 +7,7 @@ officer triages and manages canaries and the watchlist (`watch.cases`).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from ryoken.errors import RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.i18n import bilingual, staff_message
+from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject
 from ryoken.web.watch import charts, screens, service, triage
 from ryoken.web.watch.models import Case, Watchlist, WatchState
@@ -74,7 +75,12 @@ def _render_case(
     request: HttpRequest, case: Case, *, error: str = "", reason: str = "", status: int = 200
 ) -> HttpResponse:
     detectors = [
-        {**d, "reason": bilingual(d["reason_ja"], d.get("reason_en", ""))}
+        {
+            **d,
+            "reason": bilingual(d["reason_ja"], d.get("reason_en", "")),
+            "first": datetime.fromisoformat(d["first_at"]),
+            "last": datetime.fromisoformat(d["last_at"]),
+        }
         for d in case.evidence.get("detectors", [])
     ]
     return render(
@@ -144,9 +150,13 @@ def _period(request: HttpRequest) -> tuple[date, int]:
 
 @requires("watch.read")
 def timeline(request: HttpRequest, staff_id: str) -> HttpResponse:
-    member = _staff_member(staff_id)
+    """A staff member's ledger entries by day. Any actor in the ledger has one (a case may
+    name an account that is not, or no longer, a staff member's)."""
+    member = Staff.objects.filter(staff_id=staff_id).first()
+    if member is None and not Entry.objects.filter(actor=staff_id).exists():
+        raise Http404("no such staff member")
     end, span = _period(request)
-    days, cut = screens.timeline(member.staff_id, end=end, days=span)
+    days, cut = screens.timeline(staff_id, end=end, days=span)
     chart = charts.day_bars(
         screens.day_counts(days, end=end, span=span), title=gettext("1日ごとの記録件数")
     )
@@ -155,6 +165,7 @@ def timeline(request: HttpRequest, staff_id: str) -> HttpResponse:
         "watch/timeline.html",
         {
             "member": member,
+            "actor": staff_id,
             "days": days,
             "cut": cut,
             "limit": screens.MAX_TIMELINE_ROWS,
@@ -162,7 +173,7 @@ def timeline(request: HttpRequest, staff_id: str) -> HttpResponse:
             "span": span,
             "earlier": end - timedelta(days=span),
             "chart": chart,
-            "cases": Case.objects.filter(staff_id=member.staff_id).order_by("-pk")[:20],
+            "cases": Case.objects.filter(staff_id=staff_id).order_by("-pk")[:20],
         },
     )
 

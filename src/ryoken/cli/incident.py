@@ -1,0 +1,328 @@
+"""`ryoken incident`: the privacy office's answer on the day the police call.
+
+    ryoken incident open --title T --staff ID[,ID] --from DATE --to DATE --officer ID
+    ryoken incident hold --incident N --officer ID [--out BUNDLE.zip]
+    ryoken incident scope --incident N [--channel screen|print|copy|document_image]
+                          [--csv FILE] [--xlsx FILE] --officer ID
+    ryoken incident attribute --leaked FILE.csv --from DATE --to DATE --officer ID [--top 5]
+    ryoken incident report --incident N --out DIR --officer ID
+    ryoken incident notices --incident N --out FILE.pdf --officer ID
+    ryoken incident who-saw SUBJECT_ID
+    ryoken incident verify-bundle FILE [--key PUB] [--witness FILE]
+
+Dates are local (Asia/Tokyo) days; `--to` is inclusive. Every step that reads or exports
+personal data is recorded in the ledger under the officer's staff id.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ryoken.cli import CheckFailed
+from ryoken.cli.setup import django_setup
+from ryoken.errors import InvalidInput
+
+JST = ZoneInfo("Asia/Tokyo")
+MAX_LEAK_BYTES = 50 * 1024 * 1024
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _period(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in Tokyo time."""
+    return (
+        datetime.combine(start, time(), JST),
+        datetime.combine(end + timedelta(days=1), time(), JST),
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
+
+
+def _incident(args: argparse.Namespace) -> Any:
+    from ryoken.web.incident import service
+
+    return service.get_incident(args.incident)
+
+
+def _officer(args: argparse.Namespace) -> Any:
+    from ryoken.web.incident import service
+
+    return service.officer_of(args.officer)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.incident import service
+
+    start, end = _period(args.start, args.end)
+    incident = service.open_incident(
+        title=args.title,
+        learned_on=args.learned_on or date.today(),  # noqa: DTZ011 - the operator's day
+        suspects=[s for part in args.staff for s in part.split(",")],
+        start=start,
+        end=end,
+        officer=_officer(args),
+        unlawful_purpose=not args.not_unlawful,
+        case_id=args.case,
+    )
+    print(f"incident #{incident.pk} opened: {', '.join(incident.suspects)}")
+    return 0
+
+
+def cmd_hold(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.incident import service
+
+    result = service.place_hold(_incident(args), officer=_officer(args))
+    out = args.out or Path(f"incident-{result.hold.incident_id}-evidence.zip")
+    _write(out, result.bundle)
+    print(
+        f"hold placed: frozen {', '.join(result.frozen)}; {result.subjects} persons under legal "
+        f"hold; evidence bundle {out} ({result.entries} entries, checkpoint "
+        f"{result.hold.checkpoint_size})"
+    )
+    return 0
+
+
+def cmd_scope(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.incident.exposures import Channel
+    from ryoken.web.incident import service
+
+    incident = _incident(args)
+    channels = [Channel(c) for c in args.channel] if args.channel else None
+    found = service.incident_scope(incident, channels=channels)
+    print(f"persons: {found.persons}")
+    for title, counts in (
+        ("by field class", {k.value: v for k, v in found.by_field_class.items()}),
+        ("by field", dict(found.by_field)),
+        ("by role", dict(found.by_role)),
+        ("by channel", {k.value: v for k, v in found.by_channel.items()}),
+    ):
+        print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    officer = _officer(args) if (args.csv or args.xlsx) else None
+    for fmt, path in (("csv", args.csv), ("xlsx", args.xlsx)):
+        if path is not None:
+            _write(path, service.export_scope(incident, fmt, officer=officer, channels=channels))
+            print(f"wrote {path}")
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.incident.exposures import Period
+    from ryoken.web.incident import service
+
+    try:
+        if args.leaked.stat().st_size > MAX_LEAK_BYTES:
+            raise InvalidInput(f"{args.leaked} is larger than {MAX_LEAK_BYTES} bytes")
+        data = args.leaked.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {args.leaked}: {error.strerror}") from None
+    start, end = _period(args.start, args.end)
+    result = service.attribute_leak(data, Period(start, end), officer=_officer(args))
+    print(
+        f"rows: {len(result.rows)}; resolved persons: {len(result.leaked_subjects)}; "
+        f"unmatched rows: {len(result.unmatched_rows)}; p = {result.p:.2f}"
+    )
+    for rank, suspect in enumerate(result.staff[: args.top], start=1):
+        canary = f"; canary hits {', '.join(suspect.canary_hits)}" if suspect.decisive else ""
+        print(
+            f"{rank}. {suspect.agent}: confidence {suspect.probability:.3f}; received "
+            f"{suspect.leaked_received} of the leaked persons (of {suspect.received} seen)" + canary
+        )
+        for item in suspect.evidence[:5]:
+            first = item.first_at.isoformat() if item.first_at else "-"
+            print(
+                f"     rows {','.join(map(str, item.rows))}: {item.subject} first seen {first} "
+                f"(entry {item.first_ref}); shared with {item.recipients}"
+            )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.incident.documents import render_text_pdf, to_json_bytes
+    from ryoken.web.incident import service
+
+    incident = _incident(args)
+    result = service.report_of(incident, officer=_officer(args))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInput(f"cannot create {args.out}: {error.strerror}") from None
+    stem = f"incident-{incident.pk}"
+    _write(args.out / f"{stem}-report.pdf", result.pdf)
+    _write(args.out / f"{stem}-report.json", to_json_bytes(result.report))
+    _write(args.out / f"{stem}-publication.pdf", render_text_pdf(result.publication))
+    _write(args.out / f"{stem}-publication.json", to_json_bytes(result.publication))
+    _write(args.out / f"{stem}-enquiry-script.pdf", render_text_pdf(result.enquiry))
+    verdict = "must be reported" if result.decision.required else "need not be reported"
+    print(f"persons: {result.decision.persons}; the leak {verdict}")
+    for reason in result.decision.reasons:
+        print(f"  - {reason.text_en}")
+    print(
+        f"preliminary report due {result.deadlines.preliminary_due.isoformat()}; final report "
+        f"due {result.deadlines.final_due.isoformat()}"
+    )
+    for reminder in result.reminders:
+        print(f"  ! {reminder.message_en}")
+    print(f"wrote {args.out}/{stem}-*")
+    return 0
+
+
+def cmd_notices(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.incident import service
+
+    notices, pdf = service.notices_of(_incident(args), officer=_officer(args))
+    _write(args.out, pdf)
+    print(
+        f"wrote {args.out}: {len(notices.notices)} notices; {len(notices.undeliverable)} persons "
+        "without an address (publication and enquiry desk instead)"
+    )
+    return 0
+
+
+def cmd_who_saw(args: argparse.Namespace) -> int:
+    django_setup()
+    from ryoken.web.accounts.models import Role
+    from ryoken.web.incident import service
+
+    rows = service.who_saw(args.subject)
+    if not rows:
+        print("no staff member has seen this person's data")
+        return 0
+    for row in rows:
+        role = Role(row.role).label if row.role in Role.values else row.role
+        flag = "  OUTSIDE A VISIT" if row.outside_visit else ""
+        print(
+            f"{row.at:%Y-%m-%d %H:%M} {row.office or '-'} {role} {row.code} "
+            f"{row.purpose} [{', '.join(row.fields)}]{flag}"
+        )
+    return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    """Offline: needs the ledger's public key and, optionally, the witness log, no database."""
+    from ryoken.audit.checkpoints import load_public_key
+    from ryoken.incident.bundle import verify_bundle
+
+    try:
+        bundle = args.file.read_bytes()
+        key = load_public_key(args.key.read_bytes())
+        witness = args.witness.read_text().splitlines() if args.witness else None
+    except OSError as error:
+        raise InvalidInput(f"cannot read {error.filename}: {error.strerror}") from None
+    report = verify_bundle(bundle, key, witness_lines=witness)
+    if not report.ok:
+        raise CheckFailed("the evidence bundle does not verify: " + "; ".join(report.problems))
+    size = report.checkpoint.size if report.checkpoint else "?"
+    print(
+        f"evidence bundle verified: {report.entries_checked} entries, proofs to the signed "
+        f"checkpoint of size {size}"
+    )
+    return 0
+
+
+def _default_key() -> Path:
+    import os
+
+    return Path(os.environ.get("RYOKEN_KEYS_DIR", "keys")) / "ledger-signing.pub"
+
+
+def register(subparsers: Any) -> None:
+    incident = subparsers.add_parser(
+        "incident",
+        help="evidence hold, scoping, leak attribution, APPI documents",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = incident.add_subparsers(dest="incident_command", metavar="STEP")
+    sub.required = True
+
+    def officer(p: argparse.ArgumentParser, required: bool = True) -> None:
+        p.add_argument("--officer", required=required, help="the privacy officer's staff id")
+
+    def number(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--incident", type=int, required=True, help="the incident number")
+
+    p = sub.add_parser("open", help="open an incident on staff and a period")
+    p.add_argument("--title", required=True)
+    p.add_argument("--staff", action="append", required=True, help="suspect staff id(s)")
+    p.add_argument("--from", dest="start", type=_day, required=True, help="first day")
+    p.add_argument("--to", dest="end", type=_day, required=True, help="last day (inclusive)")
+    p.add_argument("--learned-on", type=_day, help="the day the office learned of it")
+    p.add_argument("--not-unlawful", action="store_true", help="not an unlawful purpose")
+    p.add_argument("--case", type=int, help="the watch case that raised it")
+    officer(p)
+    p.set_defaults(func=cmd_open)
+
+    p = sub.add_parser("hold", help="freeze, legal hold, checkpoint, signed evidence bundle")
+    number(p)
+    p.add_argument("--out", type=Path, help="where to write the bundle (.zip)")
+    officer(p)
+    p.set_defaults(func=cmd_hold)
+
+    p = sub.add_parser("scope", help="every person the suspects exposed; CSV/Excel export")
+    number(p)
+    p.add_argument(
+        "--channel",
+        action="append",
+        choices=["screen", "print", "copy", "document_image"],
+        help="keep only this channel (repeatable)",
+    )
+    p.add_argument("--csv", type=Path, help="write the scoping as CSV")
+    p.add_argument("--xlsx", type=Path, help="write the scoping as Excel")
+    officer(p, required=False)
+    p.set_defaults(func=cmd_scope)
+
+    p = sub.add_parser("attribute", help="rank the staff as the source of a leaked list")
+    p.add_argument("--leaked", type=Path, required=True, help="the leaked list (CSV)")
+    p.add_argument("--from", dest="start", type=_day, required=True)
+    p.add_argument("--to", dest="end", type=_day, required=True)
+    p.add_argument("--top", type=int, default=5)
+    officer(p)
+    p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("report", help="the APPI report (PDF + JSON), publication, desk script")
+    number(p)
+    p.add_argument("--out", type=Path, required=True, help="directory")
+    officer(p)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("notices", help="one notice per person, as one PDF")
+    number(p)
+    p.add_argument("--out", type=Path, required=True, help="the PDF file")
+    officer(p)
+    p.set_defaults(func=cmd_notices)
+
+    p = sub.add_parser("who-saw", help="who saw a person's data (roles, not names)")
+    p.add_argument("subject", help="the data subject id")
+    p.set_defaults(func=cmd_who_saw)
+
+    p = sub.add_parser("verify-bundle", help="check an evidence bundle offline")
+    p.add_argument("file", type=Path)
+    p.add_argument("--key", type=Path, default=None, help="the ledger's public key")
+    p.add_argument("--witness", type=Path, help="the auditor's witness log")
+    p.set_defaults(func=_verify_with_default_key)
+
+
+def _verify_with_default_key(args: argparse.Namespace) -> int:
+    if args.key is None:
+        args.key = _default_key()
+    return cmd_verify_bundle(args)

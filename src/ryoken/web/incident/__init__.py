@@ -1,0 +1,1 @@
+"""The privacy office's incident work: evidence hold, scoping, attribution, APPI documents."""

@@ -1,0 +1,283 @@
+"""The privacy officer's incident screens: list and open, evidence hold, scoping with its
+exports, leak attribution, the APPI documents, and "who saw my data" for a person.
+
+Auditors read the list and each incident (`watch.read`); everything that acts or exports
+is the privacy officer's (`incident.manage`), and the hold, the exports and the notices
+(which read names and addresses) need a fresh step-up.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from ryoken.errors import InvalidInput, RyokenError
+from ryoken.incident import appi
+from ryoken.incident.documents import to_json_bytes
+from ryoken.incident.exposures import Period
+from ryoken.web.accounts.access import holds, requires
+from ryoken.web.accounts.models import Role, Staff
+from ryoken.web.accounts.views import step_up_required
+from ryoken.web.i18n import bilingual, staff_message
+from ryoken.web.incident import service
+from ryoken.web.incident.models import Hold, Incident
+
+MAX_LEAK_BYTES = 20 * 1024 * 1024
+
+
+def _staff(request: HttpRequest) -> Staff:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _incident(incident_id: int) -> Incident:
+    found = Incident.objects.filter(pk=incident_id).first()
+    if found is None:
+        raise Http404("no such incident")
+    return found
+
+
+def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time(), zone),
+        datetime.combine(end + timedelta(days=1), time(), zone),
+    )
+
+
+class IncidentForm(forms.Form):
+    title = forms.CharField(label=_("件名"), max_length=200)
+    staff = forms.CharField(label=_("対象職員ID（複数はカンマ区切り）"), max_length=200)
+    start = forms.DateField(label=_("期間の開始日"))
+    end = forms.DateField(label=_("期間の終了日"))
+    learned_on = forms.DateField(label=_("事態を知った日"))
+    unlawful_purpose = forms.BooleanField(
+        label=_("不正の目的のおそれ（職員による持ち出し）"), required=False, initial=True
+    )
+
+
+class LeakForm(forms.Form):
+    leaked = forms.FileField(label=_("流出リスト（CSV）"))
+    start = forms.DateField(label=_("期間の開始日"))
+    end = forms.DateField(label=_("期間の終了日"))
+
+
+class SubjectForm(forms.Form):
+    subject = forms.CharField(label=_("本人ID"), max_length=40)
+
+
+@requires("watch.read")
+def incident_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "incident/list.html",
+        {
+            "incidents": Incident.objects.all()[:200],
+            "can_manage": holds(_staff(request), "incident.manage"),
+            "form": IncidentForm(initial={"learned_on": timezone.localdate()}),
+        },
+    )
+
+
+@requires("incident.manage")
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    form = IncidentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        start, end = _bounds(data["start"], data["end"])
+        try:
+            incident = service.open_incident(
+                title=data["title"],
+                learned_on=data["learned_on"],
+                suspects=data["staff"].split(","),
+                start=start,
+                end=end,
+                officer=_staff(request),
+                unlawful_purpose=data["unlawful_purpose"],
+            )
+        except RyokenError as error:
+            form.add_error(None, staff_message(error))
+        else:
+            return redirect("incident:detail", incident.pk)
+    response = render(
+        request,
+        "incident/list.html",
+        {"incidents": Incident.objects.all()[:200], "can_manage": True, "form": form},
+    )
+    response.status_code = 400
+    return response
+
+
+@requires("watch.read")
+def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    found = service.incident_scope(incident)
+    today = max(timezone.localdate(), incident.learned_on)
+    decision = appi.assess_scope(
+        found, learned_on=incident.learned_on, unlawful_purpose=incident.unlawful_purpose
+    )
+    return render(
+        request,
+        "incident/detail.html",
+        {
+            "incident": incident,
+            "scope": found,
+            "by_field_class": [(k.value, v) for k, v in found.by_field_class.items()],
+            "by_field": list(found.by_field.items()),
+            "by_role": list(found.by_role.items()),
+            "by_channel": [(k.value, v) for k, v in found.by_channel.items()],
+            "decision": decision,
+            "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
+            "deadlines": appi.deadlines(
+                incident.learned_on, unlawful_purpose=incident.unlawful_purpose
+            ),
+            "reminders": [
+                bilingual(r.message_ja, r.message_en)
+                for r in appi.reminders(
+                    incident.learned_on, today, unlawful_purpose=incident.unlawful_purpose
+                )
+            ],
+            "holds": incident.holds.all(),
+            "can_manage": holds(_staff(request), "incident.manage"),
+        },
+    )
+
+
+@requires("incident.manage")
+@step_up_required
+@require_POST
+def hold(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    try:
+        result = service.place_hold(incident, officer=_staff(request))
+    except RyokenError as error:
+        messages.error(request, staff_message(error))
+    else:
+        messages.success(
+            request,
+            _("証拠保全を実施しました（対象者 %(n)d 名、記録 %(e)d 件）。")
+            % {"n": result.subjects, "e": result.entries},
+        )
+    return redirect("incident:detail", incident.pk)
+
+
+@requires("incident.manage")
+@step_up_required
+def bundle(request: HttpRequest, hold_id: int) -> HttpResponse:
+    found = Hold.objects.filter(pk=hold_id).first()
+    if found is None or not found.bundle:
+        raise Http404("no such bundle")
+    name = f"incident-{found.incident_id}-hold-{found.pk}-evidence.zip"
+    return _download(bytes(found.bundle), name, "application/zip")
+
+
+@requires("incident.manage")
+@step_up_required
+def export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
+    incident = _incident(incident_id)
+    types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    if fmt not in types:
+        raise Http404("no such format")
+    data = service.export_scope(incident, fmt, officer=_staff(request))
+    return _download(data, f"incident-{incident.pk}-scope.{fmt}", types[fmt])
+
+
+@requires("incident.manage")
+@step_up_required
+def report(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    result = service.report_of(incident, officer=_staff(request))
+    return _download(result.pdf, f"incident-{incident.pk}-report.pdf", "application/pdf")
+
+
+@requires("incident.manage")
+@step_up_required
+def report_json(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    result = service.report_of(incident, officer=_staff(request))
+    return _download(
+        to_json_bytes(result.report), f"incident-{incident.pk}-report.json", "application/json"
+    )
+
+
+@requires("incident.manage")
+@step_up_required
+def notices(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    try:
+        _, pdf = service.notices_of(incident, officer=_staff(request))
+    except RyokenError as error:
+        messages.error(request, staff_message(error))
+        return redirect("incident:detail", incident.pk)
+    return _download(pdf, f"incident-{incident.pk}-notices.pdf", "application/pdf")
+
+
+@requires("incident.manage")
+def attribute_view(request: HttpRequest) -> HttpResponse:
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = LeakForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["leaked"]
+            start, end = _bounds(form.cleaned_data["start"], form.cleaned_data["end"])
+            try:
+                if upload.size > MAX_LEAK_BYTES:
+                    raise InvalidInput(
+                        "the list is too large", message_ja="ファイルが大きすぎます。"
+                    )
+                result = service.attribute_leak(
+                    upload.read(), Period(start, end), officer=_staff(request)
+                )
+            except RyokenError as error:
+                form.add_error(None, staff_message(error))
+                status = 400
+        else:
+            status = 400
+    else:
+        today = timezone.localdate()
+        form = LeakForm(initial={"start": today - timedelta(days=365), "end": today})
+    response = render(
+        request,
+        "incident/attribute.html",
+        {
+            "form": form,
+            "result": result,
+            "suspects": result.staff[:10] if result else [],
+        },
+    )
+    response.status_code = status
+    return response
+
+
+@requires("incident.manage")
+def who_saw(request: HttpRequest) -> HttpResponse:
+    form = SubjectForm(request.GET or None)
+    rows = None
+    if form.is_valid():
+        rows = [
+            {
+                "access": a,
+                "role": Role(a.role).label if a.role in Role.values else a.role,
+            }
+            for a in service.who_saw(form.cleaned_data["subject"].strip())
+        ]
+    return render(request, "incident/who_saw.html", {"form": form, "rows": rows})
