@@ -221,10 +221,14 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
 
     backoffice = seed_backoffice()
     tickets += seed_demo_tickets(count=2)
+    from ryoken.web.watch.demo_seed import seed_watch
+
+    watch = seed_watch()
     return [
         f"demo office seeded (seed {seed}): {applications} applications, "
         f"{len(office.persons)} persons, {tickets} tickets waiting",
         *backoffice,
+        *watch,
         *_login_lines(),
         *_visitor_cards(office),
     ]

@@ -108,3 +108,22 @@ def test_it_runs_in_full_then_quickly_and_stops_when_told(office, personas, caps
     assert code == 0
     lines = [line for line in out.splitlines() if " run: " in line]
     assert [line.split()[0] for line in lines] == ["full", "quick"]
+
+
+def test_it_works_off_a_backlog_in_bounded_passes(office, personas, monkeypatch):
+    from django.utils import timezone
+
+    from ryoken.web.watch import service
+    from ryoken.web.watch.ledger_frame import top_seq
+
+    clerk = personas["counter_clerk"]
+    office.serve(clerk, "W01", office.application())
+    office.break_glass(clerk, office.canary(window="W02"))
+    monkeypatch.setattr(service, "QUICK_MAX_ENTRIES", 10)
+
+    passes = []
+    while WatchState.load().last_seq < top_seq():
+        passes.append(service.run_quick_checks(timezone.now()))
+
+    assert len(passes) > 2 and all(p.events <= 10 for p in passes)
+    assert Case.objects.get().staff_id == clerk.staff_id  # the canary touch was still seen

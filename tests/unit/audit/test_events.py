@@ -32,7 +32,7 @@ RELEASED_CODES = [
     "case.transition", "hold.place", "export.evidence", "staff.change", "ticket.issue",
     "ticket.call", "ticket.close", "subject.write", "search", "application.import",
     "breakglass.review", "production.order", "production.import", "review.assign",
-    "review.qa_check", "api_client.change",
+    "review.qa_check", "api_client.change", "watchlist.change",
 ]  # fmt: skip
 
 

@@ -40,7 +40,7 @@ from ryoken.detect.detectors import build_context, empty_signals
 from ryoken.detect.footprints import task_counts
 from ryoken.web.counter import grants
 from ryoken.web.ledger import store as ledger
-from ryoken.web.watch import ledger_frame, tables
+from ryoken.web.watch import tables
 from ryoken.web.watch.ledger_frame import RollingWindow, read_frame, top_seq
 from ryoken.web.watch.models import Case, CaseNote, WatchState
 
@@ -56,6 +56,7 @@ CONTEXT_CODES = (
     "ticket.call",
 )
 CONTEXT_DAYS = 1  # longer than any grant lasts (a review's is 8 hours)
+QUICK_MAX_ENTRIES = 200_000  # new entries one quick pass reads at most
 MAX_SEQS_PER_DETECTOR = 100
 MAX_SEQS = 400
 EXPOSURE_METRICS = ("reveals", "matches", "prints", "copies", "undeclared_copies")
@@ -153,7 +154,8 @@ def run_quick_checks(
     started = time.perf_counter()
     at = now or timezone.now()
     state = WatchState.load()
-    top = top_seq()
+    # Bounded: after a long pause the backlog is worked off over several passes.
+    top = min(top_seq(), state.last_seq + QUICK_MAX_ENTRIES)
     result = RunResult("quick", through_seq=top)
     if top > state.last_seq:
         new = read_frame(after_seq=state.last_seq, through_seq=top)
@@ -397,18 +399,3 @@ def exposure_per_served(det: Detection) -> dict[str, dict[str, float]]:
         out.setdefault(row["actor"], {"served": 0.0} | {m: 0.0 for m in EXPOSURE_METRICS})
         out[row["actor"]][row["metric"]] = float(row["o"])
     return out
-
-
-__all__ = [
-    "CONTEXT_CODES",
-    "WINDOW_DAYS",
-    "RollingWindow",
-    "RunResult",
-    "detect_config",
-    "exposure_per_served",
-    "ledger_frame",
-    "merge_evidence",
-    "run_detection",
-    "run_quick_checks",
-    "upsert_case",
-]

@@ -177,16 +177,41 @@ def add_to_watchlist(
                 "already on the watchlist",
                 message_ja=gettext_noop("この方は既に要注意リストに登録されています。"),
             )
-        return Watchlist.objects.create(
+        entry = Watchlist.objects.create(
             subject_id=subject_id,
             reason=text,
             added_by=acting_staff.staff_id,
             added_at=now or timezone.now(),
         )
+        _watchlist_event(acting_staff.staff_id, subject_id, "added")
+        return entry
 
 
-def remove_from_watchlist(entry_id: int) -> None:
-    Watchlist.objects.filter(pk=entry_id).delete()
+def remove_from_watchlist(entry_id: int, *, acting_staff: Staff | None = None) -> None:
+    with transaction.atomic():
+        entry = Watchlist.objects.filter(pk=entry_id).first()
+        if entry is None:
+            return
+        entry.delete()
+        actor = acting_staff.staff_id if acting_staff else "system"
+        _watchlist_event(actor, entry.subject_id, "removed")
+
+
+def _watchlist_event(actor: str, subject_id: str, change: str) -> None:
+    """Who is watched is itself sensitive: every change is in the ledger (no reason text)."""
+    from ryoken.audit.events import Event, EventCode
+    from ryoken.web.ledger import store
+
+    store.record_in_transaction(
+        Event(
+            code=EventCode.WATCHLIST_CHANGE,
+            at=timezone.now(),
+            actor=actor,
+            subjects=(subject_id,),
+            purpose="watchlist",
+            details={"change": change},
+        )
+    )
 
 
 def place_canary(

@@ -286,7 +286,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
 def watchlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     if not Watchlist.objects.filter(pk=entry_id).exists():
         raise Http404("no such entry")
-    triage.remove_from_watchlist(entry_id)
+    triage.remove_from_watchlist(entry_id, acting_staff=request.staff)  # type: ignore[attr-defined]
     messages.success(request, gettext("要注意リストから外しました。"))
     return redirect("watch:watchlist")
 
