@@ -282,19 +282,8 @@ def create_subject(
             retain_until=retain_until,
             canary=canary,
         )
-        _write_values(subject_id, dek, values, at)
-        ledger.record_in_transaction(
-            Event(
-                code=EventCode.SUBJECT_WRITE,
-                at=at,
-                actor=actor,
-                subjects=(subject_id,),
-                fields=tuple(values),
-                purpose=purpose,
-                grant=None,
-                terminal=None,
-                details={"created": True},
-            )
+        _write_values(
+            subject_id, dek, values, at, actor=actor, purpose=purpose, grant=None, created=True
         )
     return subject_id
 
@@ -306,24 +295,37 @@ def store(
     dek = _data_key(subject_id)
     at = timezone.now()
     with transaction.atomic():
-        _write_values(subject_id, dek, values, at)
-        ledger.record_in_transaction(
-            Event(
-                code=EventCode.SUBJECT_WRITE,
-                at=at,
-                actor=actor,
-                subjects=(subject_id,),
-                fields=tuple(values),
-                purpose=purpose,
-                grant=grant,
-                terminal=None,
-                details={"created": False},
-            )
+        _write_values(
+            subject_id, dek, values, at, actor=actor, purpose=purpose, grant=grant, created=False
         )
 
 
-def _write_values(subject_id: str, dek: bytes, values: Mapping[str, Plain], at: datetime) -> None:
+def _write_values(
+    subject_id: str,
+    dek: bytes,
+    values: Mapping[str, Plain],
+    at: datetime,
+    *,
+    actor: str,
+    purpose: str,
+    grant: str | None,
+    created: bool,
+) -> None:
+    """Encrypt, index and ledger a write (the caller holds the transaction)."""
     names = _check_fields(values)
+    ledger.record_in_transaction(
+        Event(
+            code=EventCode.SUBJECT_WRITE,
+            at=at,
+            actor=actor,
+            subjects=(subject_id,),
+            fields=names,
+            purpose=purpose,
+            grant=grant,
+            terminal=None,
+            details={"created": created},
+        )
+    )
     indexer = keys.blind_indexer()
     for name in names:
         value = values[name]
