@@ -186,7 +186,9 @@ def synthetic_year(seed: int = 2026) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
         {
             "staff_id": staff_ids,
             "role": ["counter_clerk"] * CLERKS + ["reviewer"] * REVIEWERS,
-            "employer_kind": ["contractor" if k % 3 else "prefecture" for k in range(len(staff_ids))],
+            "employer_kind": [
+                "contractor" if k % 3 else "prefecture" for k in range(len(staff_ids))
+            ],
             "vendor": ["Alpha" if k % 3 == 1 else "Beta" if k % 3 == 2 else None
                        for k in range(len(staff_ids))],
         }
@@ -307,7 +309,7 @@ def main() -> None:
                 total / naive,
                 "events/s",
                 "year in < 60 s",
-            ),  # fmt: skip
+            ),
             Row(
                 "full detection, seconds for the year",
                 full,
@@ -315,7 +317,7 @@ def main() -> None:
                 naive,
                 "s",
                 "< 60",
-            ),  # fmt: skip
+            ),
             Row("explanations only, seconds", explain_s, "naive pass, extrapolated", naive, "s"),
             Row(
                 "read 1M JSON Lines events (validated), seconds",
@@ -323,7 +325,7 @@ def main() -> None:
                 "json.loads per line (no checks)",
                 loads,
                 "s",
-            ),  # fmt: skip
+            ),
         ],
     )
 

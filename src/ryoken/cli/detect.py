@@ -84,6 +84,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         days=args.days,
         out=Path(args.out) if args.out else None,
         jobs=args.jobs,
+        cache=Path(args.cache) if args.cache else None,
         progress=print,
     )
     print(report)
@@ -112,4 +113,5 @@ def register(subparsers: Any) -> None:
     p.add_argument("--days", type=int, default=None, help="working days per run")
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (processes)")
     p.add_argument("--out", default="", help="directory for scorecard.json, .md and plots")
+    p.add_argument("--cache", default="", help="keep simulated runs here (Parquet) and reuse them")
     p.set_defaults(func=cmd_evaluate)

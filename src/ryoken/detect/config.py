@@ -26,7 +26,7 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "neighbourhood": 1.0,
         "after_hours": 0.4,  # per person touched after hours without a task
         "after_hours_explained": 0.01,  # overtime on real work: barely counts
-        "volume": 1.0,  # per day a per-applicant rate stands out (times the excess z)
+        "volume": 2.0,  # per day a per-person rate stands out (times the excess z)
         "bulk": 4.0,  # an hour with far more persons or searches than anyone's normal
         "export": 2.0,  # one job with many persons or pages
         "badge_absent": 2.5,  # work while the door log says the person is out
@@ -103,7 +103,7 @@ class DetectConfig:
     # volume
     volume_window_days: int = 20  # working days in the rolling window
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
-    volume_z: float = 4.0  # peer z from which a day counts as evidence
+    volume_z: float = 2.5  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
     own_support_z: float = 3.0  # ... when peers agree at least this much (or there are none)
     min_served: int = 40  # persons served in the window before rates are compared

@@ -70,7 +70,13 @@ def task_counts(ctx: Context) -> pl.DataFrame:
         .group_by("actor", "day", "stratum")
         .agg(pl.col("n", *TASK_METRICS).fill_null(0).sum().cast(pl.Float64))
     )
-    persons = tasks.group_by("actor", "day").agg(n=pl.col("n").sum())
+    # copier jobs without a declared job, per person served at a window: the counter's own
+    # copier footprint (office staff copy meeting papers; that is not per applicant)
+    persons = (
+        tasks.filter(pl.col("stratum").str.starts_with("counter:"))
+        .group_by("actor", "day")
+        .agg(n=pl.col("n").sum())
+    )
     copier = (
         ctx.explanation.access.filter(pl.col("code") == "external.copier")
         .group_by("actor", "day")
@@ -135,12 +141,11 @@ def expected(ctx: Context) -> pl.DataFrame:
     rows = task_counts(ctx)
     key = ["actor", "stratum", "metric"]
     pool = ["office", "day", "stratum", "metric"]
-    roll = {"min_samples": 1}
     rows = rows.with_columns(
-        ow=pl.col("o").rolling_sum(w, **roll).over(key),
-        nw=pl.col("n").rolling_sum(w, **roll).over(key),
+        ow=pl.col("o").rolling_sum(w, min_samples=1).over(key),
+        nw=pl.col("n").rolling_sum(w, min_samples=1).over(key),
         # a trainee anywhere in the window is no one's peer and has none
-        tw=pl.col("trainee").cast(pl.Int8).rolling_max(w, **roll).over(key) > 0,
+        tw=pl.col("trainee").cast(pl.Int8).rolling_max(w, min_samples=1).over(key) > 0,
     )
     # The office's rate per kind of task over the window, from non-trainees, leaving the
     # person out; today's expectation is that rate times today's persons served.
@@ -161,9 +166,9 @@ def expected(ctx: Context) -> pl.DataFrame:
         ok=pl.when(known).then(pl.col("o")).otherwise(0.0),
         nk=pl.when(known).then(pl.col("n")).otherwise(0.0),
     ).with_columns(
-        ew=pl.col("e").rolling_sum(w, **roll).over(key),
-        okw=pl.col("ok").rolling_sum(w, **roll).over(key),
-        nkw=pl.col("nk").rolling_sum(w, **roll).over(key),
+        ew=pl.col("e").rolling_sum(w, min_samples=1).over(key),
+        okw=pl.col("ok").rolling_sum(w, min_samples=1).over(key),
+        nkw=pl.col("nk").rolling_sum(w, min_samples=1).over(key),
     )
     # The person's first `baseline_days` office days with anyone served, per kind of task:
     # frozen, so a slow ramp (S8) cannot drag it along.

@@ -1,9 +1,11 @@
 """Scorecard metrics: one run's cases against its truth, and many runs into one table row.
 
 Definitions (docs/detection.md repeats them next to the numbers):
-- *days to detect*: office working days from the insider's first action to the first alert
-  on one of the insider's accounts, counting the first day as 1 (an alert the same working
-  day is 1). An alert on the account before the insider started is a false alert.
+- *days to detect*: office working days from the insider's first exposure to the first
+  moment one of the insider's accounts has an alerting case with evidence from after that
+  exposure (a new alert, or new evidence joining a case already with the officer), counting
+  the first day as 1 (the same working day is 1). An alert on the account before the
+  insider started is a false alert.
 - *recall within k*: share of runs with days to detect ≤ k (undetected runs count as misses).
 - *persons exposed before detection*: distinct persons the insider exposed (truth) strictly
   before the alert; all of them when undetected.
@@ -111,7 +113,17 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
     days_to: int | None = None
     exposed_before = exposed_total = None
     if truth.insiders and start is not None:
-        hits = alerts.filter(is_true).sort("at")
+        # An alert on the account after the start, or evidence after the start joining a
+        # case that is alerting (still with the officer) both put the insider in front of
+        # the privacy officer.
+        alerting = (
+            det.signals.filter(is_true & (pl.col("score") >= det.config.threshold))
+            .select("at")
+            .sort("at")
+            if not det.signals.is_empty()
+            else alerts.select("at")
+        )
+        hits = pl.concat([alerts.filter(is_true).select("at"), alerting]).sort("at")
         detected = hits.height > 0
         exposures = {(t, s) for i in truth.insiders for t, s in i.exposures}
         exposed_total = len({s for _, s in exposures})

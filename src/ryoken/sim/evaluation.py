@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from ryoken.detect.cases import detect
 from ryoken.detect.config import DetectConfig
@@ -42,7 +45,7 @@ from ryoken.sim.output import SimConfig, write_run
 from ryoken.sim.scenarios import SCENARIOS, ScenarioSpec
 
 START = date(2026, 4, 6)  # a Monday after the April rotation
-DAYS = 140  # insiders start between day 28 and 46, so 90 working days fit after most starts
+DAYS = 120  # insiders start between day 24 and 40: 80+ working days after every start
 
 
 @dataclass(frozen=True)
@@ -105,21 +108,41 @@ def run_one(
     start: date = START,
     config: DetectConfig | None = None,
     scratch: Path | None = None,
+    cache: Path | None = None,
     timer: Callable[[], float] = time.perf_counter,
 ) -> RunScore:
-    """Simulate one run to files, detect over them, and score it."""
-    spec = None if plan.scenario == "clean" else ScenarioSpec(plan.scenario, plan.intensity)
-    sim = SimConfig(seed=seed, start=start, days=days, scenario=spec)
-    with tempfile.TemporaryDirectory(prefix="ryoken-eval-", dir=scratch) as name:
-        out = Path(name)
-        write_run(sim, out)
-        began = timer()
-        events = load_events(out / "events.jsonl").events
-        staff = load_staff(out / "staff.csv")
-        subjects = load_subjects(out / "subjects.csv")
-        det = detect(events, staff, subjects, config)
-        seconds = timer() - began
-        truth = parse_truth(json.loads((out / "truth.json").read_text(encoding="utf-8")))
+    """Simulate one run to files, detect over them, and score it.
+
+    With `cache`, the loaded run (events as Parquet, staff, subjects, truth) is kept there
+    and reused, so detection settings can be re-scored without simulating again."""
+    kept = (
+        cache / f"{plan.scenario}-{_intensity(plan) or 'default'}-s{seed}-d{days}"
+        if cache
+        else None
+    )
+    if kept is not None and (kept / "events.parquet").exists():
+        events = pl.read_parquet(kept / "events.parquet")
+        staff, subjects = load_staff(kept / "staff.csv"), load_subjects(kept / "subjects.csv")
+        truth_obj = json.loads((kept / "truth.json").read_text(encoding="utf-8"))
+    else:
+        spec = None if plan.scenario == "clean" else ScenarioSpec(plan.scenario, plan.intensity)
+        sim = SimConfig(seed=seed, start=start, days=days, scenario=spec)
+        with tempfile.TemporaryDirectory(prefix="ryoken-eval-", dir=scratch) as name:
+            out = Path(name)
+            write_run(sim, out)
+            events = load_events(out / "events.jsonl").events
+            staff = load_staff(out / "staff.csv")
+            subjects = load_subjects(out / "subjects.csv")
+            truth_obj = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+            if kept is not None:
+                kept.mkdir(parents=True, exist_ok=True)
+                for name_ in ("staff.csv", "subjects.csv", "truth.json"):
+                    shutil.copyfile(out / name_, kept / name_)
+                events.write_parquet(kept / "events.parquet", compression="zstd")
+    began = timer()
+    det = detect(events, staff, subjects, config)
+    seconds = timer() - began
+    truth = parse_truth(truth_obj)
     truth = replace(truth, scenario=plan.scenario, intensity=_intensity(plan), seed=seed)
     return score_run(det, truth, seconds=seconds)
 
@@ -128,9 +151,9 @@ def _intensity(plan: Plan) -> str:
     return "" if plan.intensity is None else f"{plan.intensity:g}"
 
 
-def _job(args: tuple[Plan, int, int, DetectConfig | None]) -> RunScore:
-    plan, seed, days, config = args
-    return run_one(plan, seed, days=days, config=config)
+def _job(args: tuple[Plan, int, int, DetectConfig | None, Path | None]) -> RunScore:
+    plan, seed, days, config, cache = args
+    return run_one(plan, seed, days=days, config=config, cache=cache)
 
 
 def run_many(
@@ -140,10 +163,11 @@ def run_many(
     days: int = DAYS,
     jobs: int = 2,
     config: DetectConfig | None = None,
+    cache: Path | None = None,
     progress: Callable[[str], object] | None = None,
 ) -> list[RunScore]:
     """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python)."""
-    work = [(p, s, days, config) for p in plans for s in seeds]
+    work = [(p, s, days, config, cache) for p in plans for s in seeds]
     out: list[RunScore] = []
     if jobs <= 1:
         results: Iterable[RunScore] = map(_job, work)
@@ -316,6 +340,7 @@ def run_scorecard(
     out: Path | None = None,
     jobs: int = 2,
     config: DetectConfig | None = None,
+    cache: Path | None = None,
     progress: Callable[[str], object] | None = None,
 ) -> str:
     """Run, score, write the report (when `out` is given) and return the table."""
@@ -325,6 +350,7 @@ def run_scorecard(
         days=days or DAYS,
         jobs=jobs,
         config=config,
+        cache=cache,
         progress=progress,
     )
     payload = report(runs)

@@ -41,6 +41,13 @@ def test_it_never_alerts_on_shared_surnames_or_neighbours_alone() -> None:
     assert not scored["crossing"].any()
 
 
+def test_it_never_alerts_on_supporting_evidence_alone_however_much() -> None:
+    support = sorted(CONFIG.support)
+    many = [("c1", k / 50, support[k % len(support)], 2.0) for k in range(200)]
+    scored = score_signals(signals(*many), CONFIG)
+    assert scored["score"].max() < CONFIG.threshold
+
+
 def test_it_adds_different_kinds_of_evidence_up_to_an_alert() -> None:
     w = CONFIG.weight
     kinds = ("unexplained", "after_hours", "same_surname")
@@ -62,7 +69,7 @@ def test_it_lets_old_evidence_fade() -> None:
     assert together["crossing"].sum() == 1
 
 
-def test_it_counts_a_new_alert_only_after_the_case_cooled_down() -> None:
+def test_it_joins_evidence_to_an_alerted_case_until_its_triage_is_over() -> None:
     w = CONFIG.weight("unexplained")
     burst = [("c1", d + 0.01 * k, "unexplained", w) for d in (0, 3, 200) for k in range(6)]
     scored = score_signals(signals(*burst), CONFIG)
@@ -124,7 +131,9 @@ def test_it_reports_alert_rates_by_staff_group_and_never_by_nationality(skim_det
     dims = {r["dimension"] for r in rates}
     assert dims == {"employer_kind", "vendor", "tenure_band"}
     by_kind = {r["group"]: r for r in rates if r["dimension"] == "employer_kind"}
-    assert by_kind["prefecture"]["alerts"] == 1  # c4 is a civil servant in this office
+    # every alert is on c4, a civil servant in this office
+    assert by_kind["prefecture"]["alerts"] == det.alerts.height >= 1
+    assert by_kind["contractor"]["alerts"] == 0
     assert by_kind["contractor"]["staff_days"] == 3 * len(days)
     assert not any("national" in str(r).lower() for r in rates)
 

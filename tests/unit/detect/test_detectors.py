@@ -247,10 +247,7 @@ def test_it_signals_the_in_task_skimmer_and_nobody_else(
 def test_it_does_not_flag_a_clerk_for_serving_more_people(log: OfficeLog) -> None:
     normal_office(log, DAYS, seed=11)
     normal_office(log, DAYS, seed=12, clerks=("c1",), visits=8)  # c1 serves far more people
-    signals = run(f.volume, log)
-    assert "c1" not in set(signals["staff"])
-    per_staff = signals.group_by("staff").agg(pl.col("weight").sum())
-    assert (per_staff["weight"] < DetectConfig().threshold).all()
+    assert "c1" not in set(run(f.volume, log)["staff"])
 
 
 def test_it_compares_a_lone_clerk_with_their_own_first_weeks(log: OfficeLog) -> None:
@@ -290,6 +287,34 @@ def test_it_makes_any_touch_of_a_canary_off_its_path_decisive(log: OfficeLog) ->
     signals = run(d.canary, log, subjects=CANARY)
     assert signals["refs"].to_list() == [[line]]
     assert signals["weight"].item() >= DetectConfig().threshold
+
+
+def test_it_lets_a_canary_come_back_to_another_window(log: OfficeLog) -> None:
+    """A returning visit is served wherever a window is free: its ticket is its path."""
+    log.serve("c3", at(MONDAY, 9), ["ds_canary"], window="W03")
+    log.serve("c4", at(MONDAY + timedelta(days=2), 10), ["ds_canary"], window="W05")
+    assert run(d.canary, log, subjects=CANARY).is_empty()
+
+
+def test_it_calls_break_glass_on_a_canary_off_its_path_even_when_justified(
+    log: OfficeLog,
+) -> None:
+    grant = log.open_grant("c6", at(MONDAY, 15), ["ds_canary"], kind="break_glass", window=None)
+    log.disclose("c6", at(MONDAY, 15, 1), "ds_canary", grant=grant, window=None)
+    log.add("breakglass.review", at(MONDAY, 16), "sup1", ["ds_canary"], grant=grant,
+            justified=True)  # fmt: skip
+    signals = run(d.canary, log, subjects=CANARY)
+    assert set(signals["staff"]) == {"c6"} and signals.height == 2  # the grant and the read
+
+
+def test_it_turns_small_counts_into_honest_tail_z_scores() -> None:
+    frame = pl.DataFrame({"o": [10.0, 1.0, 3.0, 0.0], "e": [1.8, 0.1, 0.15, 2.0]})
+    z = frame.select(f.poisson_z(pl.col("o"), pl.col("e"), pl.lit(1.0))).to_series().to_list()
+    # P(X >= 10 | 1.8) ~ 3e-5, P(X >= 1 | 0.1) ~ 0.095, P(X >= 3 | 0.15) ~ 5e-4
+    assert z[0] == pytest.approx(4.0, abs=0.15)
+    assert z[1] == pytest.approx(1.31, abs=0.1)
+    assert z[2] == pytest.approx(3.29, abs=0.25)
+    assert z[3] < 0
 
 
 def test_it_runs_every_detector_on_an_empty_office() -> None:

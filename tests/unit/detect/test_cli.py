@@ -1,0 +1,72 @@
+"""`ryoken detect` over files, as another office would run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ryoken.cli import main
+from ryoken.detect.load import STAFF_COLUMNS, SUBJECT_COLUMNS
+
+from .logs import MONDAY, OfficeLog, at, normal_office, working_days
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Path:
+    log = OfficeLog()
+    normal_office(log, working_days(MONDAY, 3), clerks=("c1", "c2", "c3", "c4"), visits=5)
+    log.add("search", at(MONDAY, 21), "c3", ["ds_vip"], kind="name_kanji", found=1)
+    (tmp_path / "events.jsonl").write_bytes(log.jsonl())
+    rows = "".join(f"c{k},counter_clerk,contractor,Alpha,2024-04-01,,,TKY,,\n" for k in range(1, 5))
+    (tmp_path / "staff.csv").write_text(",".join(STAFF_COLUMNS) + "\n" + rows)
+    (tmp_path / "subjects.csv").write_text(",".join(SUBJECT_COLUMNS) + "\nds_vip,f9,s9,a9,1,0,,\n")
+    return tmp_path
+
+
+def test_it_writes_ranked_cases_with_reasons_in_two_languages(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = office / "cases.json"
+    code = main(
+        [
+            "detect",
+            "--events", str(office / "events.jsonl"),
+            "--staff", str(office / "staff.csv"),
+            "--subjects", str(office / "subjects.csv"),
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    cases = json.loads(out.read_text())
+    top = cases["cases"][0]
+    assert top["staff"] == "c3" and top["alert"]
+    assert any("要注意" in r for r in top["reasons_ja"])
+    assert any("watch-listed" in r for r in top["reasons_en"])
+    assert cases["summary"]["alerts"] == 1
+    assert "c3" in capsys.readouterr().out
+
+
+def test_it_refuses_a_staff_file_with_nationality(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (office / "bad.csv").write_text("staff_id,role,nationality\nc1,counter_clerk,JP\n")
+    code = main(
+        ["detect", "--events", str(office / "events.jsonl"), "--staff", str(office / "bad.csv"),
+         "--out", str(office / "cases.json")]
+    )  # fmt: skip
+    assert code == 2
+    assert "nationality" in capsys.readouterr().err
+    assert not (office / "cases.json").exists()
+
+
+def test_it_names_the_bad_line_of_an_event_file(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (office / "events.jsonl").open("a") as handle:
+        handle.write('{"code":"disclosure","at":"2026-04-06T09:00:00","actor":"c1"}\n')
+    lines = (office / "events.jsonl").read_text().count("\n")
+    code = main(["detect", "--events", str(office / "events.jsonl"), "--out", str(office / "x")])
+    assert code == 2
+    assert f"line {lines}: 'at'" in capsys.readouterr().err
