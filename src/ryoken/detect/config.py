@@ -1,7 +1,7 @@
 """Detection settings: office hours, grant lengths, detector weights and the alert threshold.
 
 Every number a privacy officer might want to change lives here, with the reason for its
-default. The defaults were tuned on simulator seeds 1000-1009, which the scorecard never uses
+default. The defaults were tuned on simulator seeds 1000-1003, which the scorecard never uses
 (it runs seeds 1-30 by default; docs/detection.md).
 """
 

@@ -24,7 +24,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,11 +103,10 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
     tz = ctx.config.tz
     accounts = truth.accounts
     alerts = det.alerts
-    starts = [i.start for i in truth.insiders]
-    start = min(starts) if starts else None
+    starts = [i.start.astimezone(UTC) for i in truth.insiders if i.exposures]
+    start = min(starts) if starts else None  # an insider who exposed no one: nothing to find
     is_true = pl.col("staff").is_in(list(accounts))
-    if start is not None:
-        is_true = is_true & (pl.col("at") >= start)
+    is_true = is_true & (pl.col("at") >= start) if start is not None else pl.lit(False)
     n_true = alerts.filter(is_true).height if accounts else 0
     detected: bool | None = None
     days_to: int | None = None
@@ -125,7 +124,7 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
         )
         hits = pl.concat([alerts.filter(is_true).select("at"), alerting]).sort("at")
         detected = hits.height > 0
-        exposures = {(t, s) for i in truth.insiders for t, s in i.exposures}
+        exposures = {(t.astimezone(UTC), s) for i in truth.insiders for t, s in i.exposures}
         exposed_total = len({s for _, s in exposures})
         if detected:
             first = hits.row(0, named=True)["at"]
@@ -199,6 +198,7 @@ class Row:
     scenario: str
     intensity: str
     runs: int
+    insider_runs: int  # runs where the insider exposed someone (the recall denominator)
     recall: dict[int, float]
     median_days: float | None
     p90_days: float | None
@@ -224,10 +224,11 @@ def summarise(runs: Iterable[RunScore]) -> list[Row]:
         groups.setdefault((r.scenario, r.intensity), []).append(r)
     rows = []
     for (scenario, intensity), rs in sorted(groups.items()):
-        days = [
-            float(r.days_to_detect) if r.detected and r.days_to_detect else math.inf for r in rs
-        ]
         insider_runs = [r for r in rs if r.detected is not None]
+        days = [
+            float(r.days_to_detect) if r.detected and r.days_to_detect else math.inf
+            for r in insider_runs
+        ]
         recall = {
             k: (sum(d <= k for d in days) / len(insider_runs) if insider_runs else math.nan)
             for k in RECALL_DAYS
@@ -242,6 +243,7 @@ def summarise(runs: Iterable[RunScore]) -> list[Row]:
                 scenario=scenario,
                 intensity=intensity,
                 runs=len(rs),
+                insider_runs=len(insider_runs),
                 recall=recall,
                 median_days=_quantile(days, 0.5) if insider_runs else None,
                 p90_days=_quantile(days, 0.9) if insider_runs else None,

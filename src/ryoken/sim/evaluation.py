@@ -7,7 +7,7 @@ them back with `ryoken.detect.load`, runs, and `ryoken.detect.metrics` scores th
 against truth.json. Scoring is pure (detect/metrics.py); this module only drives the runs,
 in parallel processes, and writes the report and the plots.
 
-Seeds: the scorecard uses seeds 1..N. The detection settings were tuned on seeds 1000-1009
+Seeds: the scorecard uses seeds 1..N. The detection settings were tuned on seeds 1000-1003
 only (docs/detection.md), so the figures are not fitted to the runs they report.
 """
 
@@ -221,8 +221,9 @@ def table(rows: Sequence[Row], clean_false_per_day: float) -> str:
         reweighted = (
             reweighted_precision(r.recall.get(30, 0.0), clean_false_per_day) if insider else None
         )
+        runs = f"{r.insider_runs}/{r.runs}" if insider else str(r.runs)
         lines.append(
-            f"| {label} | {r.runs} | {recall} | {_fmt(r.median_days, 0)} | {_fmt(r.p90_days, 0)} "
+            f"| {label} | {runs} | {recall} | {_fmt(r.median_days, 0)} | {_fmt(r.p90_days, 0)} "
             f"| {_fmt(r.exposed_median, 0)} / {_fmt(r.exposed_p90, 0)} "
             f"| {_fmt(r.alerts_per_1000, 2)} | {_fmt(r.false_alerts_per_1000, 2)} "
             f"| {_fmt(r.precision, 1, pct=True) if insider else '–'} "

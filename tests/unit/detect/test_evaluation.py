@@ -27,4 +27,4 @@ def test_it_simulates_detects_and_scores_a_harvest_and_reuses_its_cache(tmp_path
     again = run_one(Plan("S3"), 11, days=22, cache=tmp_path)  # from the cache: no simulation
     assert (again.days_to_detect, again.alerts) == (score.days_to_detect, score.alerts)
     table = report([score, again])["table"]
-    assert "| S3 | 2 |" in table
+    assert "| S3 | 2/2 | 100% |" in table  # two runs with exposures, both caught in a day
