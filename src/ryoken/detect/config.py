@@ -98,6 +98,11 @@ class DetectConfig:
     support: frozenset[str] = SUPPORT
     support_cap: float = 3.0  # all supporting evidence together stays below the threshold
     decay_days: float = 30.0  # evidence halves in about three weeks (e-folding time)
+    # searches that are the task itself: a search with a purpose "<step>:…" under the
+    # searcher's own ticketed counter grant for that step, finding at most this many persons
+    # (the loss report looks up the holder by reading and birth date before choosing them)
+    task_searches: tuple[str, ...] = ("loss_report",)
+    task_search_max_hits: int = 3
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
     # volume

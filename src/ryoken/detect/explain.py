@@ -7,7 +7,10 @@ a counter grant with a ticket, an assigned review, a QA sample, a production bat
 break-glass that a supervisor judged justified. Grants end at `grant.close`, or when their
 kind's maximum length runs out if no close was logged. A copier job (`external.copier`) is
 explained when its watermark (or job id) names a declared print or copy job of the same
-staff member that is itself explained.
+staff member that is itself explained. A search that is the task itself (the loss report's
+search for the holder, purpose "loss_report:…") is explained by the searcher's own ticketed
+counter grant for that step when it finds only a few persons: the holder is put on the grant
+only once the clerk has chosen them among the hits.
 
 Everything is joins over columns: access rows are exploded per person and joined with the
 grant intervals on (actor, person), then filtered by time. No Python loop sees an event.
@@ -223,10 +226,13 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         events.lazy()
         .filter(pl.col("code").is_in(ACCESS_CODES) & staff)
         .select(
-            "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal", "pages"
+            "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal",
+            "pages", "purpose",
         )
         .collect()
-    )
+    )  # fmt: skip
+    task_search = _task_searches(acc, table, config)
+    acc = acc.drop("purpose")
     rows = (
         acc.select("line", "at", "day", "minute", "actor", "code", "grant", subject="subjects")
         .explode("subject")
@@ -242,7 +248,10 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         how="left",
     )
     ok = ((pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)).fill_null(False)
-    claimed = claimed.with_columns(ok=ok)
+    task = pl.col("line").is_in(task_search.implode())
+    claimed = claimed.with_columns(
+        ok=ok | task, kind=pl.when(task).then(pl.lit("counter")).otherwise(pl.col("kind"))
+    )
     slow = (
         claimed.filter(~pl.col("ok") & pl.col("subject").is_not_null())
         .select("rid", "actor", "subject", "at")
@@ -279,6 +288,31 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     )
     per_subject = per_subject.filter(pl.col("subject").is_not_null()).drop("rank")
     return Explanation(access.drop("rank"), per_subject, table, spans)
+
+
+def _task_searches(acc: pl.DataFrame, table: pl.DataFrame, config: DetectConfig) -> pl.Series:
+    """Lines of searches that are the task itself: purpose "<step>:…" with a step in
+    `config.task_searches`, run under the searcher's own explained counter grant for that
+    step while it was open, finding at most `config.task_search_max_hits` persons."""
+    skew = timedelta(seconds=config.clock_skew_seconds)
+    searches = acc.filter(
+        (pl.col("code") == "search")
+        & pl.col("grant").is_not_null()
+        & (pl.col("subjects").list.len() <= config.task_search_max_hits)
+    ).with_columns(step=pl.col("purpose").str.split(":").list.first())
+    searches = searches.filter(pl.col("step").is_in(list(config.task_searches)))
+    if searches.is_empty():
+        return pl.Series("line", [], pl.Int64)
+    grants_ = table.select("grant", "opened", "end", "rank", holder="actor", kind="kind", g="step")
+    ok = (
+        (pl.col("holder") == pl.col("actor"))
+        & (pl.col("kind") == "counter")
+        & (pl.col("rank") == 0)
+        & (pl.col("g") == pl.col("step"))
+        & (pl.col("opened") - skew <= pl.col("at"))
+        & (pl.col("at") <= pl.col("end") + skew)
+    )
+    return searches.join(grants_, on="grant").filter(ok).get_column("line").cast(pl.Int64)
 
 
 def _status_name(rank: pl.Expr) -> pl.Expr:

@@ -175,3 +175,28 @@ def test_it_hides_a_colleagues_loss_report(make_staff, login_as, at_loss):
     assert client.get(_url(grant)).status_code == 404
     assert _search(client, grant).status_code == 404
     assert ledger_events("search") == []
+
+
+def test_the_privacy_office_finds_every_exposure_of_a_whole_loss_report_explained(
+    login_as, clerk, holder, at_loss
+):
+    """The holder search runs before the holder is on the grant; detection must still see
+    the search as the task itself, not as a read outside any task."""
+    from ryoken.detect.config import DetectConfig
+    from ryoken.detect.explain import explain, prepare
+    from ryoken.web.watch.ledger_frame import read_frame
+
+    _, grant = at_loss
+    client = login_as(clerk)
+    _chosen(client, grant)
+    assert _file(client, grant).status_code == 200
+    # No clock-skew allowance: the clerk chooses within seconds here, and the allowance would
+    # otherwise cover the search by the choice that follows it.
+    config = DetectConfig(clock_skew_seconds=0)
+    frame = prepare(read_frame(), config)
+    result = explain(frame, config)
+    codes = set(result.access["code"].to_list())
+    assert {"search", "disclosure"} <= codes
+    assert result.by_status() == {"explained": result.total}
+    without = explain(frame, config.with_(task_searches=()))
+    assert without.by_status().get("no_grant") == 1  # the search, and only the search

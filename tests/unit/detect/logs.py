@@ -90,6 +90,7 @@ class OfficeLog:
         kind: str = "counter",
         window: str | None = "W01",
         ticket: str | None = "A-001",
+        step: str = "",
     ) -> str:
         grant = self.new_id("gr")
         code = "breakglass.open" if kind == "break_glass" else "grant.open"
@@ -98,7 +99,7 @@ class OfficeLog:
             extra["ticket"] = ticket
         if kind == "break_glass":
             extra["reason"] = "電話での問い合わせ"
-        self.add(code, when, staff, subjects, grant=grant, terminal=window, **extra)
+        self.add(code, when, staff, subjects, purpose=step, grant=grant, terminal=window, **extra)
         return grant
 
     def close_grant(self, staff: str, when: datetime, grant: str, kind: str = "counter") -> None:

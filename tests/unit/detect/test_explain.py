@@ -140,3 +140,33 @@ def test_it_tolerates_clock_skew_of_a_few_seconds_only(log: OfficeLog) -> None:
     late = log.disclose("c1", at(MONDAY, 9, 10) + timedelta(seconds=30), "ds_a", grant=grant)
     status = status_of(log)
     assert (status[skewed], status[late]) == ("explained", "no_grant")
+
+
+def search(log: OfficeLog, staff: str, when: object, found: list[str], **kw: object) -> int:
+    return log.add("search", when, staff, found, kinds="name_kana+birth_date", **kw)  # type: ignore[arg-type]
+
+
+def test_it_explains_the_loss_reports_holder_search_under_its_own_ticket(log: OfficeLog) -> None:
+    grant = log.open_grant("c1", at(MONDAY, 10), [], step="loss_report", ticket="L-001")
+    holder = search(log, "c1", at(MONDAY, 10, 2), ["ds_h"], purpose="loss_report:find_holder",
+                    grant=grant, terminal="W01")  # fmt: skip
+    assert status_of(log)[holder] == "explained"
+
+
+def test_it_does_not_explain_a_holder_search_that_finds_many_or_runs_outside_the_task(
+    log: OfficeLog,
+) -> None:
+    loss = log.open_grant("c1", at(MONDAY, 10), [], step="loss_report", ticket="L-001")
+    intake = log.open_grant("c1", at(MONDAY, 11), ["ds_a"], step="intake", ticket="A-002")
+    log.close_grant("c1", at(MONDAY, 10, 20), loss)
+    many = search(log, "c1", at(MONDAY, 10, 3), ["ds_1", "ds_2", "ds_3", "ds_4"],
+                  purpose="loss_report:find_holder", grant=loss)  # fmt: skip
+    closed = search(log, "c1", at(MONDAY, 10, 40), ["ds_h"], purpose="loss_report:find_holder",
+                    grant=loss)  # fmt: skip
+    other_step = search(log, "c1", at(MONDAY, 11, 2), ["ds_n"],
+                        purpose="loss_report:find_holder", grant=intake)  # fmt: skip
+    colleague = search(log, "c2", at(MONDAY, 10, 5), ["ds_h"], purpose="loss_report:find_holder",
+                       grant=loss)  # fmt: skip
+    plain = search(log, "c1", at(MONDAY, 10, 6), ["ds_h"], purpose="search", grant=loss)
+    status = status_of(log)
+    assert {status[x] for x in (many, closed, other_step, colleague, plain)} == {"no_grant"}
