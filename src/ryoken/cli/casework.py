@@ -109,7 +109,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     raw = _read(args.file)
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, too deep, huge number
         raise InvalidInput(f"{args.file} is not UTF-8 JSON: {error}") from None
     django_setup()
     from ryoken.web.casework import production

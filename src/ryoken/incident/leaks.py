@@ -21,7 +21,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -135,9 +135,31 @@ Lookup = Callable[[str, str], Iterable[str]]  # (kind, token) → subject ids
 
 
 def read_leaked_csv(data: bytes | str) -> list[LeakedRow]:
-    """Rows of a leaked list (UTF-8, BOM allowed; English or Japanese headers)."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text))
+    """Rows of a leaked list (UTF-8, BOM allowed; English or Japanese headers).
+
+    Anything else (Shift_JIS, a binary file, a NUL byte, a cell of over 128 KiB) is refused
+    with InvalidInput naming the problem, never another exception.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(
+                f"the leaked list is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV",
+                message_ja="リストがUTF-8のテキストではありません。UTF-8のCSVで保存してください。",
+            ) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    try:
+        return _read_rows(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # a NUL byte, an over-long field, a broken quote
+        raise InvalidInput(
+            f"the leaked list is not a readable CSV file: {error}",
+            message_ja="リストをCSVとして読み取れません。",
+        ) from None
+
+
+def _read_rows(reader: Iterator[list[str]]) -> list[LeakedRow]:
     try:
         header = next(reader)
     except StopIteration:

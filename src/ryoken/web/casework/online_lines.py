@@ -142,6 +142,10 @@ class _Fields:
         if not isinstance(value, str):
             raise InvalidInput(f"{self.name(key)} must be text")
         text = " ".join(unicodedata.normalize("NFKC", value).split())
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+            # a NUL, an escape or a lone surrogate: not text a person wrote (and a lone
+            # surrogate cannot even be encrypted: it has no UTF-8 encoding)
+            raise InvalidInput(f"{self.name(key)} holds control characters")
         if len(text) > max_length:
             raise InvalidInput(f"{self.name(key)} is longer than {max_length} characters")
         return text
@@ -257,12 +261,16 @@ def _other(f: _Fields | None, role: SubjectRole, keys: tuple[str, ...]) -> Perso
 
 def parse_line(text: str, *, line: int, today: date) -> OnlineApplication:
     """One application from one line, or InvalidInput/RuleViolation saying what is wrong."""
-    if len(text.encode("utf-8")) > MAX_LINE_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
         raise InvalidInput(f"the line is longer than {MAX_LINE_BYTES} bytes")
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+    except json.JSONDecodeError as error:
         raise InvalidInput(f"not JSON: {error}") from None
+    except RecursionError:
+        raise InvalidInput("not JSON: nested too deeply") from None
+    except ValueError:  # an integer of more digits than Python will convert (4,300)
+        raise InvalidInput("not JSON: holds an integer too long to read") from None
     top = _Fields(raw, "", _TOP)
     submission = top.pattern("submission_id", _SUBMISSION_ID, "an id of A-Z, 0-9, . _ -")
     kind_text = top.text("kind", max_length=40)

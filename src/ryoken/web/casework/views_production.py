@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
@@ -74,14 +74,20 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
                     "no results file",
                     message_ja=gettext("作製結果ファイル（JSON）を選んでください。"),
                 )
-            data = json.loads(upload.read().decode("utf-8"))
+            try:
+                data = json.loads(upload.read().decode("utf-8"))
+            except (ValueError, RecursionError):  # not UTF-8, not JSON, too deep, huge number
+                raise InvalidInput(
+                    "the results file is not UTF-8 JSON; nothing was imported",
+                    message_ja=gettext_noop(
+                        "作製結果ファイルがJSONとして読めません。何も取り込んでいません。"
+                    ),
+                ) from None
             summary = production.import_results(
                 batch, data, acting_staff=_staff(request), today=timezone.localdate()
             )
         except production.ResultsRejected as rejected:
             problems, error = rejected.problems, staff_message(rejected)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            error = gettext("作製結果ファイルがJSONとして読めません。何も取り込んでいません。")
         except RyokenError as refusal:
             error = staff_message(refusal)
         else:

@@ -47,6 +47,10 @@ def parse_line(text: str) -> Event:
         obj = json.loads(text, parse_float=_refuse_number, parse_constant=_refuse_number)
     except json.JSONDecodeError as error:
         raise InvalidInput(f"not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise InvalidInput("not valid JSON: nested too deeply") from None
+    except ValueError:  # an integer of more digits than Python will convert (4,300)
+        raise InvalidInput("not valid JSON: holds an integer too long to read") from None
     validate_record(obj)  # the schema's rules: keys, types, a time with a zone, known code
     code = obj["code"]
     if not code.startswith(EXTERNAL_PREFIX):
