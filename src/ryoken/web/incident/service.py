@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ryoken.audit.events import DetailValue, Event, EventCode, decode_entry
 from ryoken.audit.tree import inclusion_proof_at
-from ryoken.errors import AccessDenied, InvalidInput
+from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.incident import appi, documents, exports
 from ryoken.incident.attribution import Attribution, Canary, ExposureTable, attribute
 from ryoken.incident.bundle import build_bundle
@@ -100,6 +100,8 @@ def open_incident(
             message_ja=f"職員 {'、'.join(missing)} は登録されていません。",
         )
     period = Period(start, end)  # refuses an end before the start
+    if case_id is not None:
+        confirmed_case(case_id)
     return Incident.objects.create(
         title=title[:200],
         learned_on=learned_on,
@@ -111,6 +113,55 @@ def open_incident(
         created_by=officer.staff_id,
         created_at=timezone.now(),
     )
+
+
+def confirmed_case(case_id: int) -> Any:
+    """The privacy office's case an incident is opened from: confirmed, and not yet the
+    start of another incident (one incident per case)."""
+    from ryoken.web.watch.models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise InvalidInput(f"no case {case_id}", message_ja=f"事案 {case_id} はありません。")
+    if case.status != Case.Status.CONFIRMED:
+        raise RuleViolation(
+            f"case {case_id} is not confirmed",
+            message_ja=(
+                f"事案 {case_id} は事故と確定していません。確定した事案から登録してください。"
+            ),
+        )
+    taken = Incident.objects.filter(case_id=case_id).first()
+    if taken is not None:
+        raise RuleViolation(
+            f"case {case_id} already opened incident #{taken.pk}",
+            message_ja=f"事案 {case_id} は既に漏えい等事案 #{taken.pk} として登録されています。",
+        )
+    return case
+
+
+def draft_from_case(case_id: int, *, today: date, look_back_days: int = 365) -> dict[str, Any]:
+    """What the incident form starts from for a confirmed case: its staff member, and the
+    period from their first ledger entry (at most `look_back_days` ago) to today. The
+    privacy officer reads and corrects it before opening the incident."""
+    case = confirmed_case(case_id)
+    earliest = today - timedelta(days=look_back_days)
+    zone = timezone.get_current_timezone()
+    first = (
+        Entry.objects.filter(actor=case.staff_id, at__gte=datetime.combine(earliest, time(), zone))
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    start = timezone.localtime(first).date() if first is not None else earliest
+    return {
+        "case": case.pk,
+        "title": f"{case.incident_ref or case.pk} ({case.staff_id})",
+        "staff": case.staff_id,
+        "start": start,
+        "end": today,
+        "learned_on": today,
+        "unlawful_purpose": True,
+    }
 
 
 def period_of(incident: Incident) -> Period:

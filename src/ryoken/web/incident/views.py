@@ -16,10 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import InvalidInput, RyokenError
-from ryoken.incident import appi
+from ryoken.incident import appi, documents, exports
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
 from ryoken.web.accounts.access import holds, requires
@@ -68,6 +70,7 @@ class IncidentForm(forms.Form):
     unlawful_purpose = forms.BooleanField(
         label=_("不正の目的のおそれ（職員による持ち出し）"), required=False, initial=True
     )
+    case = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class LeakForm(forms.Form):
@@ -82,15 +85,46 @@ class SubjectForm(forms.Form):
 
 @requires("watch.read")
 def incident_list(request: HttpRequest) -> HttpResponse:
+    """The incidents, and the form to open one. `?case=N` (the link on a confirmed case)
+    leads to the incident opened from that case, or starts the form from the case."""
+    can_manage = holds(_staff(request), "incident.manage")
+    initial: dict[str, object] = {"learned_on": timezone.localdate()}
+    from_case = None
+    if "case" in request.GET:
+        case_id = _case_id(request.GET["case"])
+        opened = Incident.objects.filter(case_id=case_id).first() if case_id else None
+        if opened is not None:
+            return redirect("incident:detail", opened.pk)
+        if can_manage:
+            try:
+                if case_id is None:
+                    raise InvalidInput(
+                        "not a case number",
+                        message_ja=gettext_noop("事案番号が正しくありません。"),
+                    )
+                initial = service.draft_from_case(case_id, today=timezone.localdate())
+            except RyokenError as error:
+                messages.error(request, staff_message(error))
+            else:
+                from_case = case_id
     return render(
         request,
         "incident/list.html",
         {
             "incidents": Incident.objects.all()[:200],
-            "can_manage": holds(_staff(request), "incident.manage"),
-            "form": IncidentForm(initial={"learned_on": timezone.localdate()}),
+            "can_manage": can_manage,
+            "form": IncidentForm(initial=initial),
+            "from_case": from_case,
         },
     )
+
+
+def _case_id(text: str) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 @requires("incident.manage")
@@ -109,6 +143,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 end=end,
                 officer=_staff(request),
                 unlawful_purpose=data["unlawful_purpose"],
+                case_id=data["case"],
             )
         except RyokenError as error:
             form.add_error(None, staff_message(error))
@@ -117,7 +152,12 @@ def create(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "incident/list.html",
-        {"incidents": Incident.objects.all()[:200], "can_manage": True, "form": form},
+        {
+            "incidents": Incident.objects.all()[:200],
+            "can_manage": True,
+            "form": form,
+            "from_case": form.cleaned_data.get("case") if form.is_valid() else None,
+        },
     )
     response.status_code = 400
     return response
@@ -137,10 +177,18 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         {
             "incident": incident,
             "scope": found,
-            "by_field_class": [(k.value, v) for k, v in found.by_field_class.items()],
-            "by_field": list(found.by_field.items()),
-            "by_role": list(found.by_role.items()),
-            "by_channel": [(k.value, v) for k, v in found.by_channel.items()],
+            "by_field_class": [
+                (bilingual(documents.CLASS_LABELS.get(k, k.value), k.value), v)
+                for k, v in found.by_field_class.items()
+            ],
+            "by_field": [(_field_label(f), v) for f, v in found.by_field.items()],
+            "by_role": [
+                (bilingual(documents.ROLE_LABELS.get(r, r), r), v) for r, v in found.by_role.items()
+            ],
+            "by_channel": [
+                (bilingual(exports.CHANNEL_LABELS.get(k.value, k.value), k.value), v)
+                for k, v in found.by_channel.items()
+            ],
             "decision": decision,
             "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
             "deadlines": appi.deadlines(
@@ -158,11 +206,20 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     )
 
 
+def _field_label(name: str) -> str:
+    known = FIELDS_BY_NAME.get(name)
+    return bilingual(known.label_ja, known.label_en) if known else name
+
+
 @requires("incident.manage")
 @step_up_required
-@require_POST
 def hold(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
+    if request.method != "POST":
+        # Back from the step-up, the browser follows the redirect here with a GET. The hold
+        # freezes a colleague's access: it is placed by pressing the button, not by a URL.
+        messages.info(request, _("再認証しました。もう一度「証拠保全を実施」を押してください。"))
+        return redirect("incident:detail", incident.pk)
     try:
         result = service.place_hold(incident, officer=_staff(request))
     except RyokenError as error:
