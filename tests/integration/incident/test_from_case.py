@@ -158,3 +158,13 @@ def test_it_labels_the_scope_in_japanese_and_in_english(office, client, login_as
     assert "<td>name_kanji</td>" not in html and "<td>screen</td>" not in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<td>applicant</td>" in english and "<td>screen</td>" in english
+
+
+def test_it_names_the_fields_a_person_was_shown_in_their_language(office, client, login_as):
+    login_as(office.officer)
+    subject = sorted(office.shown[office.clerk.staff_id])[0]
+    url = reverse("incident:who_saw")
+    html = client.get(url, {"subject": subject}).content.decode()
+    assert "<td>氏名（漢字）、生年月日、住所</td>" in html
+    english = client.get(url, {"subject": subject}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>Name (kanji), Date of birth, Address</td>" in english

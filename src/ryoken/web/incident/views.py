@@ -334,6 +334,7 @@ def who_saw(request: HttpRequest) -> HttpResponse:
             {
                 "access": a,
                 "role": Role(a.role).label if a.role in Role.values else a.role,
+                "fields": bilingual("、", ", ").join(_field_label(f) for f in a.fields),
             }
             for a in service.who_saw(form.cleaned_data["subject"].strip())
         ]
