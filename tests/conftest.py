@@ -75,7 +75,7 @@ def make_staff(db):
             username=username,
             password="correct-horse-battery-staple",
             role=role,
-            display_name=f"{role} {counter['n']}",
+            display_name=kwargs.pop("display_name", f"{role} {counter['n']}"),
             **kwargs,
         )
         staff.device = device

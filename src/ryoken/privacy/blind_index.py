@@ -23,7 +23,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from ryoken.errors import ConfigurationError
+from ryoken.errors import ConfigurationError, InvalidInput
 from ryoken.privacy import normalise as norm
 
 TOKEN_BYTES = 16
@@ -46,6 +46,14 @@ KIND_OF_FIELD: Mapping[str, str] = MappingProxyType(
         "email": "email",
         "passport_number": "passport_number",
     }
+)
+
+
+# Tokens derived from a field for detection, not for search: the family name of a name and
+# the municipality of an address, so the same-surname and neighbourhood detectors can compare
+# a staff member's own surname and area with a person's without anyone reading either.
+DERIVED_OF_FIELD: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"name_kanji": ("surname",), "address": ("municipality",)}
 )
 
 
@@ -101,6 +109,17 @@ class BlindIndexer:
         variants = _VARIANTS.get(kind)
         forms = variants(value) if variants else [norm.normalise(kind, value)]
         return list(dict.fromkeys(self._mac(kind, form) for form in forms))
+
+    def derived_tokens(self, field: str, value: str) -> dict[str, str]:
+        """{derived kind: token} for a field's value (see `DERIVED_OF_FIELD`); a kind whose
+        part cannot be found in the value (a name without a space) is left out."""
+        out = {}
+        for kind in DERIVED_OF_FIELD.get(field, ()):
+            try:
+                out[kind] = self.token(kind, value)
+            except InvalidInput:
+                continue
+        return out
 
     def token_for_field(self, field: str, value: str) -> str:
         """`token` for a catalogue field name (mobile → phone); ValueError if not searchable."""

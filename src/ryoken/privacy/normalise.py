@@ -313,6 +313,39 @@ def without_prefecture(normalised_address: str) -> str | None:
     return None
 
 
+def surname(value: str) -> str:
+    """The family name of a name written family name first, then a space (山田 太郎 → 山田;
+    a full-width space too), normalised like `name_kanji`. Refuses a name without the space:
+    where the family name ends cannot be guessed."""
+    parts = unicodedata.normalize("NFKC", value).split()
+    if len(parts) < 2:
+        raise InvalidInput(
+            "a family name needs the name written 'family given' with a space",
+            message_ja="氏と名の間に空白がないため、氏を取り出せません。",
+        )
+    return name_kanji(parts[0])
+
+
+# The municipality at the head of an address without its prefecture: the first 市/区/町/村
+# (after a 郡 if there is one), and a designated city's ward (横浜市港北区). Both sides of a
+# comparison go through the same rule, so an odd name (四日市市 → 四日市) still compares equal.
+_MUNICIPALITY = re.compile(r"^(?:[^0-9-]+?郡)?[^0-9-]+?[市区町村](?:[^0-9-]{1,4}?区)?")
+
+
+def municipality(value: str) -> str:
+    """The municipality (市区町村) of an address, without the prefecture: the neighbourhood
+    the same-area detector compares. 東京都豊島区東池袋1-2-3 → 豊島区."""
+    full = address(value)
+    rest = without_prefecture(full) or full
+    match = _MUNICIPALITY.match(rest)
+    if match is None:
+        raise InvalidInput(
+            "no municipality (市区町村) at the head of the address",
+            message_ja="住所の先頭に市区町村がありません。",
+        )
+    return match.group()
+
+
 NORMALISERS: Mapping[str, Callable[[str], str]] = MappingProxyType(
     {
         "name_kanji": name_kanji,
@@ -323,6 +356,9 @@ NORMALISERS: Mapping[str, Callable[[str], str]] = MappingProxyType(
         "passport_number": passport_number,
         "address": address,
         "email": email,
+        # derived for detection only: no field is searchable by them (KIND_OF_FIELD)
+        "surname": surname,
+        "municipality": municipality,
     }
 )
 

@@ -42,6 +42,15 @@ PERSONAS = [
     ("audit1", Role.AUDITOR, "監査 七海", "東京都監査事務局", "prefecture"),
 ]
 
+# Where the demo staff live (HR): only the municipality's blind-index token is kept, for the
+# neighbourhood detector (a clerk reading a neighbour's record outside a task weighs more).
+HOMES = {
+    "counter1": "東京都豊島区南長崎3-2-1",
+    "counter2": "東京都練馬区豊玉北5-1-1",
+    "issue1": "埼玉県川口市本町1-1-1",
+    "review1": "東京都板橋区板橋2-66-1",
+}
+
 
 def _romanize(kana: str, kanji: str) -> str:
     return to_passport_romaji(kana, kanji)
@@ -212,6 +221,7 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
                 display_name=name,
                 employer=employer,
                 employer_kind=kind,
+                home_address=HOMES.get(username, ""),
             )
         applications = _seed_applications(office, today)
         tickets = _seed_queue(today)

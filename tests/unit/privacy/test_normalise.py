@@ -162,7 +162,8 @@ def test_it_refuses_an_unknown_kind():
 
 # --- properties ---------------------------------------------------------------------------
 
-_TEXT_KINDS = sorted(set(NORMALISERS) - {"birth_date"})
+# surname and municipality take a part of a name/address: not idempotent by design.
+_TEXT_KINDS = sorted(set(NORMALISERS) - {"birth_date", "surname", "municipality"})
 _JAPANESE = st.text(
     alphabet=st.sampled_from(
         "山田花子髙橋﨑濵齋邊澤廣德高崎浜斎辺沢広徳一二三十丁目番地号のがケヶ〒東京都豊島区"
@@ -233,3 +234,42 @@ def test_it_reads_half_width_katakana_and_hiragana_as_the_same_kana(value):
     forms = {value, jaconv.z2h(value, kana=True), jaconv.kata2hira(value)}
     assert len(forms) == 3 or value.strip("ッャュョンー") == ""
     assert {norm.name_kana(f) for f in forms} == {value}
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("山田 太郎", "山田"),
+        ("山田　太郎", "山田"),  # full-width space
+        ("髙橋 一", "高橋"),  # variant kanji unified, like name_kanji
+        (" 渡邉  花子 ", "渡辺"),
+    ],
+)
+def test_it_takes_the_family_name_written_first(name, family):
+    assert norm.surname(name) == norm.name_kanji(family)
+
+
+def test_it_refuses_to_guess_where_a_family_name_ends():
+    with pytest.raises(InvalidInput) as error:
+        norm.surname("山田太郎")
+    assert "氏" in error.value.message_ja
+
+
+@pytest.mark.parametrize(
+    ("address", "municipality"),
+    [
+        ("東京都豊島区東池袋1丁目2番3号", "豊島区"),
+        ("豊島区東池袋一丁目二番地三", "豊島区"),  # without the prefecture: the same
+        ("神奈川県横浜市港北区日吉2-1", "横浜市港北区"),  # a designated city's ward
+        ("東京都町田市中町1-20-23", "町田市"),
+        ("東京都西多摩郡瑞穂町箱根ケ崎2335", "西多摩郡瑞穂町"),
+        ("〒170-0013 東京都豊島区東池袋3-1-1", "豊島区"),
+    ],
+)
+def test_it_finds_the_municipality_at_the_head_of_an_address(address, municipality):
+    assert norm.municipality(address) == municipality
+
+
+def test_it_refuses_an_address_without_a_municipality():
+    with pytest.raises(InvalidInput):
+        norm.municipality("1-2-3")

@@ -47,6 +47,9 @@ class Staff(models.Model):
     hired_on = models.DateField(null=True, blank=True)  # tenure, for alert-rate fairness
     notice_given_on = models.DateField(null=True, blank=True)  # resignation notice
     frozen = models.BooleanField(default=False)  # evidence hold: all access suspended
+    # The blind-index token of the municipality the staff member lives in (from HR), so the
+    # neighbourhood detector can compare it with a person's; the municipality itself is not kept.
+    area_token = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name_plural = "staff"

@@ -51,9 +51,14 @@ def create_staff(
     contract_start: date | None = None,
     contract_end: date | None = None,
     qualified_until: date | None = None,
+    home_address: str = "",
     actor: str = "system",
 ) -> tuple[Staff, TOTPDevice]:
-    """A staff member with a confirmed TOTP device and the standard qualifications."""
+    """A staff member with a confirmed TOTP device and the standard qualifications.
+
+    `home_address` (from HR) is kept only as the blind-index token of its municipality, for
+    the neighbourhood detector; it needs the blind-index key."""
+    area = area_token(home_address) if home_address else ""
     today = timezone.localdate()
     with transaction.atomic():
         ensure_standard_requirements()
@@ -70,6 +75,7 @@ def create_staff(
             contract_start=contract_start or today - timedelta(days=365),
             contract_end=contract_end,
             hired_on=contract_start or today - timedelta(days=365),
+            area_token=area,
         )
         until = qualified_until or today + timedelta(days=365)
         for code, _, _ in STANDARD_QUALIFICATIONS:
@@ -97,6 +103,13 @@ def create_staff(
             )
         )
     return staff, device
+
+
+def area_token(home_address: str) -> str:
+    """The municipality token of an address, as the vault stores it for data subjects."""
+    from ryoken.web.vault import keys
+
+    return keys.blind_indexer().token("municipality", home_address)
 
 
 def current_code(device: TOTPDevice, *, at: float | None = None) -> str:

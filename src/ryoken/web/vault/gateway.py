@@ -15,7 +15,7 @@ import contextlib
 import functools
 import hmac
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -31,7 +31,7 @@ from ryoken.domain import people
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.errors import AccessDenied, InvalidInput, KeyUnavailable, LedgerError
 from ryoken.privacy import envelope
-from ryoken.privacy.blind_index import KIND_OF_FIELD
+from ryoken.privacy.blind_index import DERIVED_OF_FIELD, KIND_OF_FIELD, BlindIndexer
 from ryoken.privacy.envelope import open_sealed
 from ryoken.privacy.keyring import WrappedKey
 from ryoken.privacy.masking import mask
@@ -288,6 +288,94 @@ def create_subject(
     return subject_id
 
 
+@dataclass(frozen=True)
+class NewSubject:
+    """One data subject for `create_subjects`."""
+
+    subject_id: str
+    values: Mapping[str, Plain]
+    canary: bool = False
+    retain_until: date | None = None
+
+
+def create_subjects(
+    subjects: Sequence[NewSubject], *, actor: str, purpose: str, now: datetime | None = None
+) -> int:
+    """Create many data subjects at once (a replayed office, a migration): for each, what
+    `create_subject` writes (its own data key, the sealed values, the blind-index tokens and
+    a `subject.write` event), in one transaction of a few bulk inserts. Returns the count."""
+    at = now or timezone.now()
+    keyring, indexer = keys.keyring(), keys.blind_indexer()
+    subject_rows: list[Subject] = []
+    value_rows: list[Value] = []
+    token_rows: list[Token] = []
+    events: list[Event] = []
+    for new in subjects:
+        names = _check_fields(new.values)
+        dek = envelope.new_data_key()
+        wrapped = keyring.wrap(dek, subject_id=new.subject_id)
+        subject_rows.append(
+            Subject(
+                id=new.subject_id,
+                wrapped_key=wrapped.blob,
+                kek_id=wrapped.kek_id,
+                created_at=at,
+                retain_until=new.retain_until,
+                canary=new.canary,
+            )
+        )
+        events.append(
+            Event(
+                code=EventCode.SUBJECT_WRITE,
+                at=at,
+                actor=actor,
+                subjects=(new.subject_id,),
+                fields=names,
+                purpose=purpose,
+                grant=None,
+                terminal=None,
+                details={"created": True},
+            )
+        )
+        for name in names:
+            value = new.values[name]
+            raw = value if isinstance(value, bytes) else value.encode("utf-8")
+            sealed = envelope.seal(dek, new.subject_id, name, raw)
+            value_rows.append(
+                Value(subject_id=new.subject_id, field=name, ciphertext=sealed, updated_at=at)
+            )
+            token_rows += _new_tokens(indexer, new.subject_id, name, value)
+    if len({s.id for s in subject_rows}) != len(subject_rows):
+        raise InvalidInput("a subject id is given twice")
+    with transaction.atomic():
+        if events:
+            ledger.record_in_transaction(*events)
+        Subject.objects.bulk_create(subject_rows, batch_size=500)
+        Value.objects.bulk_create(value_rows, batch_size=1000)
+        Token.objects.bulk_create(token_rows, batch_size=1000)
+    return len(subject_rows)
+
+
+def _new_tokens(indexer: BlindIndexer, subject_id: str, name: str, value: Plain) -> list[Token]:
+    """The token rows `_write_values` writes for one value of a new subject (kept in step
+    with it: tests/integration/test_vault_bulk.py compares the two)."""
+    if not isinstance(value, str):
+        return []
+    rows: list[Token] = []
+    kind = INDEX_KIND.get(name)
+    if kind is not None:
+        rows += [
+            Token(subject_id=subject_id, kind=name, token=token)
+            for token in indexer.tokens_for(kind, value)
+        ]
+    if name in DERIVED_OF_FIELD:
+        rows += [
+            Token(subject_id=subject_id, kind=derived, token=token)
+            for derived, token in indexer.derived_tokens(name, value).items()
+        ]
+    return rows
+
+
 def store(
     *, actor: str, subject_id: str, values: Mapping[str, Plain], purpose: str, grant: str | None
 ) -> None:
@@ -343,6 +431,14 @@ def _write_values(
             Token.objects.bulk_create(
                 Token(subject_id=subject_id, kind=name, token=token)
                 for token in indexer.tokens_for(kind, value)
+            )
+        derived = indexer.derived_tokens(name, value) if isinstance(value, str) else {}
+        if name in DERIVED_OF_FIELD:
+            # For detection only (surname, municipality): no search finds a person by them.
+            Token.objects.filter(subject_id=subject_id, kind__in=DERIVED_OF_FIELD[name]).delete()
+            Token.objects.bulk_create(
+                Token(subject_id=subject_id, kind=kind, token=token)
+                for kind, token in derived.items()
             )
 
 

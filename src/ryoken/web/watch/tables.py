@@ -6,9 +6,13 @@ protected attribute, and detection is given none.
 
 Subjects: a family token per group of persons named together as applicant and family on an
 application (the 戸籍 the papers show; joined across applications that share a person), the
-watchlist flag, and canary flags with the canary's planted window and clerk. Surname and
-municipality tokens are not derived here (the vault's blind indexes are of full names and
-full addresses), so the same-surname and neighbourhood detectors stay silent in the web app.
+watchlist flag, canary flags with the canary's planted window and clerk, and the surname and
+municipality tokens the vault derived when it stored the name and address (blind indexes for
+detection only: no search finds a person by them).
+
+Staff carry the same two tokens: the surname of their display name (family name first, then a
+space) and the municipality of their home address, kept only as a token (`Staff.area_token`).
+Tokens are HMACs under the office's blind-index key: equal or not, nothing more.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from ryoken.detect.load import empty_staff, empty_subjects
 from ryoken.domain.fields import SubjectRole
 from ryoken.web.accounts.models import Employer, Staff
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.vault.models import Subject
+from ryoken.web.vault import keys
+from ryoken.web.vault.models import Subject, Token
 from ryoken.web.watch.models import CanaryPlacement, Watchlist
 
 FAMILY_ROLES = (SubjectRole.APPLICANT.value, SubjectRole.FAMILY_MEMBER.value)
@@ -33,6 +38,7 @@ def staff_table() -> pl.DataFrame:
     """Every staff member, in the staff-file columns."""
     schema = empty_staff().schema
     columns: dict[str, list[object]] = {name: [] for name in schema}
+    indexer = keys.blind_indexer()
     for s in Staff.objects.select_related("employer").order_by("staff_id"):
         contractor = s.employer.kind == Employer.Kind.CONTRACTOR
         row: dict[str, object] = {
@@ -44,8 +50,8 @@ def staff_table() -> pl.DataFrame:
             "contract_end": s.contract_end,
             "notice_given_on": s.notice_given_on,
             "office": s.office,
-            "surname_token": None,
-            "area_token": None,
+            "surname_token": indexer.derived_tokens("name_kanji", s.display_name).get("surname"),
+            "area_token": s.area_token or None,
         }
         for name in schema:
             columns[name].append(row[name])
@@ -110,6 +116,7 @@ def family_tokens(subjects: Iterable[str]) -> dict[str, str]:
 def subjects_table(subjects: Iterable[str]) -> pl.DataFrame:
     """Tokens and flags for the subjects detection will see (and every canary and
     watch-listed person, whom it must recognise wherever they appear)."""
+    subjects = list(subjects)
     families = family_tokens(subjects)
     watch = set(Watchlist.objects.values_list("subject_id", flat=True))
     placements = {
@@ -117,15 +124,20 @@ def subjects_table(subjects: Iterable[str]) -> pl.DataFrame:
     }
     canaries = set(Subject.objects.filter(canary=True).values_list("id", flat=True))
     canaries |= set(placements)
-    ids = sorted(set(families) | watch | canaries)
+    ids = sorted(set(families) | watch | canaries | set(subjects))
+    derived: dict[tuple[str, str], str] = {}
+    for part in _chunks(ids):
+        rows = Token.objects.filter(subject_id__in=part, kind__in=("surname", "municipality"))
+        for subject, kind, token in rows.values_list("subject_id", "kind", "token"):
+            derived[(subject, kind)] = token
     schema = empty_subjects().schema
     window_staff = [placements.get(s, (None, None)) for s in ids]
     return pl.DataFrame(
         {
             "subject_id": ids,
             "family_token": [families.get(s) for s in ids],
-            "surname_token": [None] * len(ids),
-            "area_token": [None] * len(ids),
+            "surname_token": [derived.get((s, "surname")) for s in ids],
+            "area_token": [derived.get((s, "municipality")) for s in ids],
             "watchlist": [s in watch for s in ids],
             "canary": [s in canaries for s in ids],
             "canary_window": [w for w, _ in window_staff],
