@@ -256,13 +256,24 @@ def _finish(raw: pl.DataFrame, detail_fields: Mapping[str, pl.DataType]) -> pl.D
 # --- events: the slow, precise path ----------------------------------------------------
 
 
-def _parse_line(text: str) -> dict[str, Any]:
+def parse_record(text: str) -> dict[str, Any]:
     """One line as a validated record (raises InvalidInput with the rule it broke)."""
+    return validate_record(loads_line(text))
+
+
+def loads_line(text: str) -> Any:
+    """One line's JSON, or InvalidInput saying why not. Numbers must be integers, and hostile
+    lines are refused like malformed ones: nested too deeply for the parser, or an integer
+    longer than Python converts (4,300 digits)."""
     try:
         obj = json.loads(text, parse_constant=_refuse, parse_float=_refuse)
     except json.JSONDecodeError as error:
         raise InvalidInput(f"not valid JSON: {error.msg}") from None
-    return validate_record(obj)
+    except RecursionError:
+        raise InvalidInput("not valid JSON: nested too deeply") from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        raise InvalidInput("not valid JSON: holds an integer too long to read") from None
+    return obj
 
 
 def _refuse(text: str) -> Any:
@@ -375,7 +386,7 @@ def _slow(text: str, *, skip_bad: bool) -> Loaded:
         if not line.strip():
             continue
         try:
-            rows.append(_parse_line(line))
+            rows.append(parse_record(line))
             lines.append(number)
         except InvalidInput as error:
             bad.append((number, error.message))

@@ -111,11 +111,6 @@ def test_the_command_names_the_deep_line_and_imports_nothing(ledger_db, tmp_path
     assert Entry.objects.count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="detect/load.py _parse_line catches only JSONDecodeError; RecursionError and "
-    "the over-long-integer ValueError escape (owned by the detection work, not changed here)",
-)
 @pytest.mark.parametrize("line", [DEEP, HUGE_INT], ids=["deep", "huge-int"])
 def test_the_detection_reader_refuses_them_too(line):
     from ryoken.detect.load import read_events

@@ -12,15 +12,13 @@ the file's SHA-256 prefix and its line number, and the same file is never import
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from ryoken.audit.events import Event
-from ryoken.detect.load import validate_record
+from ryoken.detect.load import loads_line, validate_record
 from ryoken.errors import InvalidInput, LedgerError, RuleViolation
 from ryoken.web.ledger import store as ledger
 from ryoken.web.watch.models import ImportedFile
@@ -37,20 +35,9 @@ class ImportResult:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _refuse_number(text: str) -> Any:
-    raise InvalidInput(f"holds a non-integer number {text}")
-
-
 def parse_line(text: str) -> Event:
     """One line as an external event; raises InvalidInput saying what is wrong."""
-    try:
-        obj = json.loads(text, parse_float=_refuse_number, parse_constant=_refuse_number)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(f"not valid JSON: {error.msg}") from None
-    except RecursionError:
-        raise InvalidInput("not valid JSON: nested too deeply") from None
-    except ValueError:  # an integer of more digits than Python will convert (4,300)
-        raise InvalidInput("not valid JSON: holds an integer too long to read") from None
+    obj = loads_line(text)  # as the detection reader parses it (hostile lines refused too)
     validate_record(obj)  # the schema's rules: keys, types, a time with a zone, known code
     code = obj["code"]
     if not code.startswith(EXTERNAL_PREFIX):
