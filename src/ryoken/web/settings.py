@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Static files from the app itself, compressed and cached, with no separate server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Below the session middleware, so the session it touches is saved on the way out.
+    "ryoken.web.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,7 +155,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Sessions end when the browser closes and after RYOKEN_IDLE_MINUTES of inactivity.
 SESSION_COOKIE_AGE = env_int("RYOKEN_IDLE_MINUTES", 15) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed at most once a minute by IdleTimeoutMiddleware, not written on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
