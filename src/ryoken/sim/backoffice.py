@@ -203,7 +203,7 @@ def _task(
         g.transition(t, app, src, dst)
     for pid in pids:
         t += dt
-        g.screen(t, pid, office.subjects[pid].held)
+        g.screen(office.shown, t, pid, office.subjects[pid].held)
     if step == "review" and rng.random() < office.work.review_search_rate:
         g.search(t + dt / 2, (app.applicant_id,), "passport_number", 1)
     rejected = step != "intake" and kind == "review" and rng.random() < 0.003
@@ -240,7 +240,7 @@ def _production(
     dt = (b - a) * 0.9 / (len(batch) + 1)
     for n, x in enumerate(batch):
         t, pid = a + (n + 0.5) * dt, x.app.applicant_id
-        g.screen(t, pid, office.subjects[pid].held, gap=0.01, always_shown=True)
+        g.screen(office.shown, t, pid, office.subjects[pid].held, gap=0.01, always_shown=True)
         g.transition(t + 0.02, x.app, "approved", "ordered")
         office.in_production.setdefault(ctx.index + rng.randint(9, 14), []).append(x)
     g.close(b, step)

@@ -276,7 +276,7 @@ def _part(
         g.open(t, added, "counter", ticket=v.ticket, added=True)
     for pid in pids:
         t += dt
-        g.screen(t, pid, office.subjects[pid].held)
+        g.screen(office.shown, t, pid, office.subjects[pid].held)
     for x in cases:
         t += dt
         _matches(office, g, rng, x, t)
@@ -332,6 +332,7 @@ def _reveal(office: Office, g: Grant, rng: random.Random, pids: list[str], t: fl
         return
     pid, masked = options[rng.randrange(len(options))]
     revealed = masked[rng.randrange(len(masked))]
+    office.shown.screen(g.actor, pid, (revealed,))
     details: dict[str, DetailValue] = {
         "form": "shown",
         "reason": rng.choice(_REVEAL_REASONS),
@@ -352,6 +353,7 @@ def _matches(office: Office, g: Grant, rng: random.Random, x: Case, t: float) ->
     for name in wanted:
         if name not in match_only:
             continue
+        office.shown.screen(g.actor, pid, (name,))
         if rng.random() < 0.02:  # mistyped: the clerk types it again
             g.add(t, C.MATCH, (pid,), (name,), {"result": "no_match", **g.links})
             t += 0.3
@@ -373,6 +375,7 @@ def _paper(
     """A print or copy through ryoken, and the copier's own log of it (a jam: again)."""
     jam = ids.rng.random() < office.work.jam_rate * (2.0 if trainee else 1.0)
     pages = 1 if document != "id_document" else 2
+    office.shown.paper(g.actor, subjects, document, code)
     for attempt in range(2 if jam else 1):
         job, mark = ids.job(), ids.watermark()
         why = reason if attempt == 0 else "紙詰まりのため再印刷"

@@ -28,6 +28,10 @@ class Hooks:
     def end_of_day(self, ctx: DayContext) -> None:
         """Events outside the counter: searches, break-glass, night sessions."""
 
+    def watched(self) -> tuple[str, ...]:
+        """Staff ids whose every exposure the truth records (`ShownLog`), after `prepare`."""
+        return ()
+
 
 def breakglass(
     ctx: DayContext,
@@ -49,7 +53,7 @@ def breakglass(
     dt = minutes / (len(subjects) + 1)
     for n, pid in enumerate(subjects):
         held = office.subjects[pid].held
-        rows += g.screen(t + (n + 0.5) * dt, pid, held, gap=0.01)
+        rows += g.screen(office.shown, t + (n + 0.5) * dt, pid, held, gap=0.01)
     rows.append(g.close(t + minutes, step))
     office.breakglass_pending.append((g.grant, tuple(sorted(subjects)), justified))
     return rows

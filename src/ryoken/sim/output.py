@@ -2,14 +2,21 @@
 
     simulate(config)          the events, in time order, as `ryoken.audit.events.Event`
     write_run(config, out)    events.jsonl, staff.csv, subjects.csv, persons.jsonl,
-                              truth.json (and leaked.csv for S9), streamed day by day
+                              applications.jsonl, truth.json (and leaked.csv for S9),
+                              streamed day by day
 
 events.jsonl holds one event per line, each line exactly `canonical_bytes(event)` (the
 schema of docs/events.md); staff.csv and subjects.csv follow the same document. Tokens are
 HMAC-SHA256 under a key drawn from the seed, 32 hex digits like the vault's blind indexes,
 and consistent across both files. persons.jsonl and leaked.csv hold SYNTHETIC plaintext
 (Faker names and addresses, phone numbers that cannot ring): they exist so that a vault can
-be built for attribution tests, and they stay in the run directory.
+be built for attribution tests, and they stay in the run directory. applications.jsonl
+names the persons of each application with their roles (what the office's casework tables
+hold), so a run can be loaded into a database (`ryoken replay`).
+
+truth.json's `shown` is, for each insider, everything the system showed them over the
+whole run as (subject, field, channel) rows (`ryoken.sim.shown`): what scoping an incident
+on them must find. `exposures` is what they took.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 
 from ryoken.audit.events import DetailValue, Event, EventCode
 from ryoken.errors import InvalidInput
-from ryoken.sim.office import business_days
+from ryoken.sim.office import SimApplication, business_days
 from ryoken.sim.scenarios import Insider, ScenarioSpec, make_insider
 from ryoken.sim.staffing import StaffMember, StaffPlan, build_roster, stream
 from ryoken.sim.workday import Hooks, Office, Row, WorkParams, utc_text
@@ -244,6 +251,7 @@ def write_run(config: SimConfig, out_dir: Path | str) -> RunSummary:
         _batch_gc(),
         open(out / "events.jsonl", "w", encoding="utf-8", newline="\n") as ev,
         open(out / "persons.jsonl", "w", encoding="utf-8", newline="\n") as pe,
+        open(out / "applications.jsonl", "w", encoding="utf-8", newline="\n") as ap,
     ):
         for index in range(len(run.calendar)):
             result = office.run_day(index)
@@ -260,9 +268,19 @@ def write_run(config: SimConfig, out_dir: Path | str) -> RunSummary:
                 }
                 pe.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
                 pe.write("\n")
+            for app in result.applications:
+                ap.write(json.dumps(application_record(app), ensure_ascii=False, sort_keys=True))
+                ap.write("\n")
     _write_subjects(out / "subjects.csv", office, tokens)
     _write_staff(out / "staff.csv", run.roster.members(), tokens)
-    files = ["events.jsonl", "staff.csv", "subjects.csv", "persons.jsonl", "truth.json"]
+    files = [
+        "events.jsonl",
+        "staff.csv",
+        "subjects.csv",
+        "persons.jsonl",
+        "applications.jsonl",
+        "truth.json",
+    ]
     leaked = run.insider.finish() if run.insider is not None else []
     if leaked:
         with open(out / "leaked.csv", "w", encoding="utf-8", newline="") as handle:
@@ -290,6 +308,34 @@ def write_run(config: SimConfig, out_dir: Path | str) -> RunSummary:
         exposed=len({e["subject"] for e in insider.exposures}) if insider else 0,
         files=tuple(files),
     )
+
+
+def application_record(app: SimApplication) -> dict[str, object]:
+    """One line of applications.jsonl: the application and every person it names."""
+    persons: list[dict[str, str]] = [
+        {"subject": app.applicant_id, "role": "applicant", "relation": ""}
+    ]
+    persons += [
+        {"subject": p, "role": "family_member", "relation": ""} for p in app.family_member_ids
+    ]
+    for subject, role, relation in (
+        (app.legal_representative_id, "legal_representative", app.legal_representative_relation),
+        (app.emergency_contact_id, "emergency_contact", app.emergency_contact_relation),
+    ):
+        if subject is not None:
+            persons.append({"subject": subject, "role": role, "relation": relation or ""})
+    return {
+        "synthetic": True,
+        "application_id": app.application_id,
+        "visit_id": app.visit_id,
+        "application_date": app.application_date.isoformat(),
+        "kind": app.kind.value,
+        "channel": app.channel.value,
+        "requested_validity": app.requested_validity,
+        "criminal_record_yes": app.criminal_record_yes,
+        "proxy": app.proxy,
+        "persons": persons,
+    }
 
 
 def _write_subjects(path: Path, office: Office, tokens: Tokens) -> None:
@@ -367,6 +413,7 @@ def _truth(run: Run, events: int) -> dict[str, object]:
     }
     if run.insider is not None:
         truth.update(run.insider.truth())
+    truth["shown"] = office.shown.truth()
     return truth
 
 
@@ -377,6 +424,8 @@ def _readme(files: list[str]) -> str:
         "staff.csv      staff file for `ryoken detect --staff`\n"
         "subjects.csv   subjects file for `ryoken detect --subjects`\n"
         "persons.jsonl  SYNTHETIC plaintext of every subject (to build a vault)\n"
-        "truth.json     the scenario, its insiders and everyone they exposed; confounders\n"
+        "applications.jsonl  every application and the persons it names, with their roles\n"
+        "truth.json     the scenario, its insiders, everything shown to them and everyone\n"
+        "               they exposed; confounders\n"
         + ("leaked.csv     SYNTHETIC leaked list (S9)\n" if "leaked.csv" in files else "")
     )

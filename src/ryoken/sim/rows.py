@@ -19,6 +19,7 @@ from operator import itemgetter
 from ryoken.audit.events import DetailValue, EventCode
 from ryoken.privacy.policy import Exposure, policy_for
 from ryoken.sim.office import SimApplication
+from ryoken.sim.shown import ShownLog
 
 JST = timezone(timedelta(hours=9))
 MIN_US = 60_000_000
@@ -188,6 +189,7 @@ class Grant:
 
     def screen(
         self,
+        seen: ShownLog,
         t: float,
         pid: str,
         held: tuple[str, ...],
@@ -197,8 +199,9 @@ class Grant:
     ) -> list[Row]:
         """One person's record on screen: a disclosure of the fields the step shows in full
         (also when there are none, with `always_shown`), then a disclosure of those it shows
-        masked, `gap` minutes later."""
+        masked, `gap` minutes later. `seen` notes both for the truth."""
         shown, masked, _ = view(self.step, held)
+        seen.screen(self.actor, pid, shown + masked)
         rows = []
         if shown or always_shown:
             rows.append(self.add(t, C.DISCLOSURE, (pid,), shown, {"form": "shown", **self.links}))

@@ -167,6 +167,9 @@ class Insider(Hooks):
     def prepare(self, roster: Roster, calendar: Sequence[date]) -> None:
         self.insiders = [m.staff_id for m in self.choose(roster)]
 
+    def watched(self) -> tuple[str, ...]:
+        return tuple(self.insiders)
+
     # -- recording ------------------------------------------------------------------------
 
     def add(self, ctx: DayContext, minute: float, code: str, actor: str, *rest: object) -> Row:
@@ -388,6 +391,7 @@ class Skimmer(Insider):
                 for pid, fields in rng.sample(masked, min(2, len(masked))):
                     for name in fields[:2]:
                         t += dt / 2
+                        office.shown.screen(staff, pid, (name,))
                         self.add(
                             ctx,
                             t,
@@ -425,6 +429,7 @@ class Skimmer(Insider):
                 else:
                     job, mark = self.ids.job(), self.ids.watermark()
                     on_it = tuple(sorted(p.person_id for p in persons))
+                    office.shown.paper(staff, on_it, "application_form", "copy")
                     self.add(
                         ctx,
                         t,
@@ -576,6 +581,7 @@ class Harvester(Insider):
         job, mark = self.ids.job(), self.ids.watermark()
         pages = math.ceil(count / 20)
         on_it = tuple(sorted(targets))
+        ctx.office.shown.paper(staff, on_it, "search_results", "print")
         self.add(
             ctx,
             t,
@@ -685,6 +691,9 @@ class CredentialMisuse(Insider):
         self.owner = owner.staff_id
         self.sessions: list[dict[str, str]] = []
         self.notes = {"credential_owner": owner.staff_id, "sessions": self.sessions}
+
+    def watched(self) -> tuple[str, ...]:
+        return (*self.insiders, self.owner)  # the insider works under the owner's id
 
     def end_of_day(self, ctx: DayContext) -> None:
         staff = self.insiders[0]

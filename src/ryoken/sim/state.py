@@ -151,6 +151,7 @@ class DayResult:
     rows: list[Row]
     new_subjects: list[str]
     persons: list[SimPerson]  # plaintext of the new subjects (synthetic)
+    applications: list[SimApplication] = field(default_factory=list)  # made today
 
 
 @dataclass(slots=True)

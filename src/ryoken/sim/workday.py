@@ -42,6 +42,7 @@ from ryoken.sim.office import SimApplication, generate_office
 from ryoken.sim.people import People, SimPerson
 from ryoken.sim.presence import badge, emit_presence, login, plan_sessions
 from ryoken.sim.rows import JST, MIN_US, C, DayLog, Ids, Row, utc_text, view
+from ryoken.sim.shown import ShownLog
 from ryoken.sim.staffing import CITIES, Roster, derive, shifts_on, stream, window_codes
 from ryoken.sim.state import (
     CLOSE,
@@ -187,6 +188,8 @@ class Office:
         self._canary_people = People(self._canary_rng, romanize=None, home_prefecture=HOME)
         self._canary_contacts: set[str] = set()
         hooks.prepare(roster, self.calendar)
+        self.shown = ShownLog(hooks.watched())
+        self._applications: list[SimApplication] = []
 
     # -- the registry ------------------------------------------------------------------
 
@@ -243,7 +246,8 @@ class Office:
         self.hooks.end_of_day(ctx)
         emit_presence(ctx, rng, self.work.login_failure_rate)
         new_ids = [p.person_id for p in new_persons]
-        return DayResult(index, day, log.sorted_rows(), new_ids, new_persons)
+        made, self._applications = self._applications, []
+        return DayResult(index, day, log.sorted_rows(), new_ids, new_persons, made)
 
     # -- who comes today ----------------------------------------------------------------
 
@@ -263,6 +267,8 @@ class Office:
         by_visit: dict[str, list[SimApplication]] = {}
         for app in office.applications:
             by_visit.setdefault(app.visit_id, []).append(app)
+            self.shown.names(app.applicant_id, app.family_member_ids)
+        self._applications += office.applications
         paper = [v for v, apps in by_visit.items() if apps[0].channel is Channel.PAPER]
         self._avoid = {}
         if paper and rng.random() < work.staff_family_per_day:
@@ -341,6 +347,7 @@ class Office:
             person = self._canary_person(ctx.day)
             pickup = w.code in self.pickup_windows
             app = _canary_application(ctx.day, person, len(self.canaries))
+            self._applications.append(app)
             case = Case(app, (person,), canary=True)
             self._register(person, "own:" + person.person_id, ctx.index)
             self.canaries.append(person.person_id)
