@@ -74,6 +74,18 @@ def test_it_proves_an_entry_to_the_latest_checkpoint(ledger_db):
     json.dumps(proof)  # the CLI prints it as JSON
 
 
+def test_it_proves_many_entries_at_once_as_it_proves_each(ledger_db):
+    from ryoken.audit.tree import inclusion_proof_at, inclusion_proofs_at
+
+    store.record(*(event(i) for i in range(700)))  # many keys: the chunked reads
+    data = [bytes(d) for d in Entry.objects.order_by("seq").values_list("data", flat=True)]
+    reader = store.DbNodeReader()
+    wanted = list(range(0, 700, 3))
+    proofs = inclusion_proofs_at(reader, wanted, 700)
+    assert proofs == [merkle.inclusion_proof(data, i) for i in wanted]
+    assert proofs[5] == inclusion_proof_at(reader, wanted[5], 700)  # the one-proof path
+
+
 def test_it_shares_commits_between_concurrent_callers(ledger_db):
     before = store.committer.commits
     barrier = threading.Barrier(16)

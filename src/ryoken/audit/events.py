@@ -82,6 +82,7 @@ class EventCode(StrEnum):
     REVIEW_QA_CHECK = "review.qa_check"  # a sampled QA review marked checked, with its note
     API_CLIENT_CHANGE = "api_client.change"  # a device token added or revoked
     WATCHLIST_CHANGE = "watchlist.change"  # a person put on or taken off the watchlist
+    INCIDENT_CHANGE = "incident.change"  # an incident's report text written or changed
 
 
 _CODES = frozenset(code.value for code in EventCode)

@@ -160,6 +160,33 @@ def inclusion_proof_at(reader: NodeReader, index: int, size: int) -> list[bytes]
     return _fetch(reader, inclusion_ranges(index, size))
 
 
+def inclusion_proofs_at(reader: NodeReader, indexes: Sequence[int], size: int) -> list[list[bytes]]:
+    """`inclusion_proof_at` for many leaves of one tree, from one batched read: an evidence
+    bundle proves thousands of entries to the same checkpoint, and neighbouring proofs share
+    most of their nodes."""
+    _check_sizes(size)
+    per_proof: list[list[list[NodeKey]]] = []
+    wanted: dict[NodeKey, None] = {}
+    for index in indexes:
+        _check_sizes(index, what="index")
+        if index >= size:
+            raise InvalidInput(f"leaf index {index} is outside a tree of {size} leaves")
+        keys = [edge_keys(lo, hi) for lo, hi in inclusion_ranges(index, size)]
+        per_proof.append(keys)
+        for part in keys:
+            wanted.update(dict.fromkeys(part))
+    if not wanted:
+        return [[] for _ in per_proof]
+    found = reader.get_nodes(list(wanted))
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        raise LedgerError(
+            f"the ledger's tree store lacks {len(missing)} node(s), e.g. (level, index) "
+            f"{missing[0]}: it is incomplete or was altered; run the ledger verification"
+        )
+    return [[_fold([found[key] for key in part]) for part in keys] for keys in per_proof]
+
+
 def consistency_proof_at(reader: NodeReader, old_size: int, new_size: int) -> list[bytes]:
     """RFC 9162 consistency proof from the tree of `old_size` leaves to that of `new_size`."""
     _check_sizes(old_size, what="old size")

@@ -2,11 +2,12 @@
 
     ryoken incident open --title T --staff ID[,ID] --from DATE --to DATE --officer ID
     ryoken incident hold --incident N --officer ID [--out BUNDLE.zip]
+    ryoken incident facts --incident N --officer ID [--summary TEXT] [--cause TEXT] ...
     ryoken incident scope --incident N [--channel screen|print|copy|document_image]
                           [--csv FILE] [--xlsx FILE] --officer ID
     ryoken incident attribute --leaked FILE.csv --from DATE --to DATE --officer ID [--top 5]
     ryoken incident report --incident N --out DIR --officer ID
-    ryoken incident notices --incident N --out FILE.pdf --officer ID
+    ryoken incident notices --incident N --out FILE.pdf [--json FILE.json] --officer ID
     ryoken incident who-saw SUBJECT_ID
     ryoken incident verify-bundle FILE [--key PUB] [--witness FILE]
 
@@ -185,12 +186,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    """Write the report's free-text items (those given), then print all of them."""
+    django_setup()
+    from ryoken.web.incident import service
+
+    incident = _incident(args)
+    officer = _officer(args)
+    given = {
+        name: getattr(args, name) for name in service.FACT_NAMES if getattr(args, name) is not None
+    }
+    if given:
+        changed = service.update_facts(incident, given, officer=officer)
+        print(f"changed: {', '.join(changed)}" if changed else "nothing changed")
+    written = service.written_facts(incident)
+    for name, text in service.current_facts(incident).items():
+        flag = "" if name in written else " (draft)"
+        print(f"{name}{flag}: {text}")
+    return 0
+
+
 def cmd_notices(args: argparse.Namespace) -> int:
     django_setup()
+    from ryoken.incident.documents import to_json_bytes
     from ryoken.web.incident import service
 
     notices, pdf = service.notices_of(_incident(args), officer=_officer(args))
     _write(args.out, pdf)
+    if args.json is not None:
+        _write(args.json, to_json_bytes(notices.to_json()))
     print(
         f"wrote {args.out}: {len(notices.notices)} notices; {len(notices.undeliverable)} persons "
         "without an address (publication and enquiry desk instead)"
@@ -278,6 +302,22 @@ def register(subparsers: Any) -> None:
     officer(p)
     p.set_defaults(func=cmd_hold)
 
+    p = sub.add_parser("facts", help="write the report's items ① ④-⑨ (② and ③ are scoped)")
+    number(p)
+    for name, help_text in (
+        ("summary", "① what happened and how the office learned of it"),
+        ("cause", "④ the cause"),
+        ("secondary_harm", "⑤ secondary harm, or its risk"),
+        ("response_to_persons", "⑥ what was done for the persons"),
+        ("publication", "⑦ publication"),
+        ("recurrence_measures", "⑧ measures against recurrence, taken and planned"),
+        ("other", "⑨ other matters (also on the notices)"),
+        ("notice_summary", "① as the notices say it (empty: as the report's)"),
+    ):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, help=help_text)
+    officer(p)
+    p.set_defaults(func=cmd_facts)
+
     p = sub.add_parser("scope", help="every person the suspects exposed; CSV/Excel export")
     number(p)
     p.add_argument(
@@ -308,6 +348,7 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("notices", help="one notice per person, as one PDF")
     number(p)
     p.add_argument("--out", type=Path, required=True, help="the PDF file")
+    p.add_argument("--json", type=Path, help="also write the notices as JSON (no names)")
     officer(p)
     p.set_defaults(func=cmd_notices)
 

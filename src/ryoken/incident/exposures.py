@@ -13,8 +13,9 @@ How events expose data:
   masked events.
 - `document.scan` is the clerk handling a paper document (channel `document_image`).
 - `print` and `copy` jobs expose every subject on the job, with the fields the event names
-  or else the fields of the document printed (`documents`: document → fields; the receipt
-  shows the name only). A document the map does not know is counted with every field the
+  or else the fields of the document printed (`documents`: document → fields, by default
+  the office's `ryoken.domain.paper.DOCUMENT_FIELDS`; the receipt shows the name only). A
+  document the map does not know is counted with every field the
   office holds for the subject's roles — over-reporting an item is the safe error in a
   report to the commission — and is listed as unknown so the officer can correct the map.
 - `external.copier` records a copier job. One carrying a ryoken watermark is linked to its
@@ -41,13 +42,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 import polars as pl
 
 from ryoken.audit.events import Event, EventCode, check_aware
 from ryoken.domain.fields import FIELDS, FIELDS_BY_ROLE, FieldClass, SubjectRole
+from ryoken.domain.paper import DOCUMENT_FIELDS
 from ryoken.errors import InvalidInput
 
 
@@ -60,7 +61,7 @@ class Channel(StrEnum):
     DOCUMENT_IMAGE = "document_image"  # paper handled (scan); as a filter: image fields too
 
 
-DEFAULT_DOCUMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType({"receipt": ("name_kanji",)})
+DEFAULT_DOCUMENTS: Mapping[str, tuple[str, ...]] = DOCUMENT_FIELDS
 # What a 戸籍謄本 shows of each person it names (the catalogue's family-member fields).
 DEFAULT_NAMED_FIELDS: tuple[str, ...] = FIELDS_BY_ROLE[SubjectRole.FAMILY_MEMBER]
 NON_STAFF_ACTORS = frozenset({"system", "kiosk"})

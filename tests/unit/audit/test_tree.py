@@ -65,6 +65,17 @@ def test_it_gives_the_same_inclusion_proof_from_one_read(size: int, data: st.Dat
 
 
 @given(st.integers(min_value=1, max_value=MAX), st.data())
+def test_it_gives_many_inclusion_proofs_from_one_read(size: int, data: st.DataObject) -> None:
+    indexes = data.draw(st.lists(st.integers(min_value=0, max_value=size - 1), max_size=40))
+    reader = CountingReader(STORE)
+    proofs = tree.inclusion_proofs_at(reader, indexes, size)
+    assert proofs == [merkle.inclusion_proof(LEAVES[:size], i) for i in indexes]
+    assert len(reader.batches) <= 1
+    with pytest.raises(InvalidInput):
+        tree.inclusion_proofs_at(reader, [*indexes, size], size)
+
+
+@given(st.integers(min_value=1, max_value=MAX), st.data())
 def test_it_gives_the_same_consistency_proof_from_one_read(
     new_size: int, data: st.DataObject
 ) -> None:

@@ -32,6 +32,11 @@ class Incident(models.Model):
     case_id = models.IntegerField(null=True, blank=True)  # the watch case, if one raised it
     created_by = models.CharField(max_length=20)  # staff id
     created_at = models.DateTimeField()
+    # The report's items the privacy officer writes (① ④–⑨ and the notices' ①), by name
+    # (`service.FACT_ITEMS`); ② and ③ are never typed, they come from the scoping.
+    facts = models.JSONField(default=dict, blank=True)
+    facts_updated_at = models.DateTimeField(null=True, blank=True)
+    facts_updated_by = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

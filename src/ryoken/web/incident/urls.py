@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.incident_list, name="list"),
     path("new/", views.create, name="create"),
     path("<int:incident_id>/", views.detail, name="detail"),
+    path("<int:incident_id>/facts/", views.facts, name="facts"),
     path("<int:incident_id>/hold/", views.hold, name="hold"),
     path("hold/<int:hold_id>/bundle/", views.bundle, name="bundle"),
     path("<int:incident_id>/export/<str:fmt>/", views.export, name="export"),

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -71,6 +72,30 @@ class IncidentForm(forms.Form):
         label=_("不正の目的のおそれ（職員による持ち出し）"), required=False, initial=True
     )
     case = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def _text(label: str | Promise, rows: int, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=service.MAX_FACT_CHARS,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class FactsForm(forms.Form):
+    """The report's items the privacy officer writes (see `service.FACT_ITEMS`)."""
+
+    summary = _text(_("① 概要（発生の経緯、事態を知った経緯）"), 4)
+    cause = _text(_("④ 原因"), 3)
+    secondary_harm = _text(_("⑤ 二次被害又はそのおそれの有無及びその内容"), 3)
+    response_to_persons = _text(_("⑥ 本人への対応の実施状況"), 3)
+    publication = _text(_("⑦ 公表の実施状況"), 2)
+    recurrence_measures = _text(_("⑧ 再発防止のための措置（実施済みの措置と今後の予定）"), 4)
+    other = _text(_("⑨ その他参考となる事項（通知にも記載）"), 2, required=False)
+    notice_summary = _text(
+        _("本人への通知の①概要（空欄の場合は報告書の①と同じ）"), 3, required=False
+    )
 
 
 class LeakForm(forms.Form):
@@ -202,13 +227,61 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
             ],
             "holds": incident.holds.all(),
             "can_manage": holds(_staff(request), "incident.manage"),
+            "facts": _fact_rows(incident),
         },
     )
+
+
+def _fact_rows(incident: Incident) -> list[dict[str, object]]:
+    """The report's free-text items as the report will print them, marked if still draft."""
+    current, written = service.current_facts(incident), service.written_facts(incident)
+    labels = FactsForm.base_fields
+    return [
+        {"label": labels[name].label, "text": current[name], "written": name in written}
+        for name in service.FACT_NAMES
+    ]
 
 
 def _field_label(name: str) -> str:
     known = FIELDS_BY_NAME.get(name)
     return bilingual(known.label_ja, known.label_en) if known else name
+
+
+@requires("incident.manage")
+def facts(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The privacy officer writes the report's free-text items (each change is ledgered)."""
+    incident = _incident(incident_id)
+    status = 200
+    if request.method == "POST":
+        form = FactsForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = service.update_facts(
+                    incident, dict(form.cleaned_data), officer=_staff(request)
+                )
+            except RyokenError as error:
+                form.add_error(None, staff_message(error))
+            else:
+                if changed:
+                    messages.success(request, _("報告書の記載事項を保存しました。"))
+                else:
+                    messages.info(request, _("変更はありませんでした。"))
+                return redirect("incident:detail", incident.pk)
+        status = 400
+    else:
+        form = FactsForm(initial=service.current_facts(incident))
+    response = render(
+        request,
+        "incident/facts.html",
+        {
+            "incident": incident,
+            "form": form,
+            "written": service.written_facts(incident),
+            "can_manage": True,
+        },
+    )
+    response.status_code = status
+    return response
 
 
 @requires("incident.manage")
