@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export RYOKEN_DATA_DIR ?= $(CURDIR)/var
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install system-deps translations test-postgres demo test lint typecheck contracts unit integration browser bench audit clean
+.PHONY: install system-deps translations test-postgres demo test lint typecheck contracts unit integration browser bench bench-load audit clean
 
 install: $(STAMP) system-deps translations
 
@@ -65,6 +65,10 @@ test: lint typecheck contracts
 
 bench: install
 	$(BIN)/python -m bench
+
+# 100 clerks for 10 minutes with `ryoken watch` alongside (also part of `make bench`).
+bench-load: install
+	$(BIN)/python -m bench load_watch
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

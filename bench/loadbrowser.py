@@ -79,6 +79,8 @@ class Response:
     status: int
     location: str
     body: str
+    content_type: str = ""
+    data: bytes = b""  # the raw body (an image, for the fault tests' checks)
 
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -128,8 +130,9 @@ class Browser:
         form: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes]] | None = None,
         record: bool = True,
+        language: str = "ja",
     ) -> Response:
-        headers = {"Host": f"{self.host}:{self.port}", "Accept-Language": "ja"}
+        headers = {"Host": f"{self.host}:{self.port}", "Accept-Language": language}
         body: bytes | None = None
         if method == "POST":
             data = dict(form or {})
@@ -172,7 +175,8 @@ class Browser:
             self.csrf = token.group(1)
         location = urlsplit(raw.headers.get("Location") or "")
         target = location.path + (f"?{location.query}" if location.query else "")
-        return Response(raw.status, target, text)
+        content_type = raw.headers.get("Content-Type") or ""
+        return Response(raw.status, target, text, content_type, payload)
 
     def expect(self, method: str, path: str, kind: str, status: int, **kwargs: Any) -> Response:
         response = self.request(method, path, kind, **kwargs)

@@ -2,6 +2,10 @@
 
     python -m bench.loadoffice prepare OUT.json --intake N --pickup M --tickets T --ready R
     python -m bench.loadoffice tally SINCE
+    python -m bench.loadoffice entries SINCE
+    python -m bench.loadoffice lookup-canary STAFF SUBJECT
+    python -m bench.loadoffice production OUT.json
+    python -m bench.loadoffice watch-state
 
 `prepare` adds to an initialised, demo-seeded data dir (or DATABASE_URL): N counter clerks
 and M issuance clerks (each with a TOTP device and a window of their own), T waiting
@@ -14,6 +18,13 @@ counts only what the load wrote.
 
 `tally SINCE` prints, as JSON, the ledger entries from sequence SINCE on, by code and by
 (grant, code): what the load benchmark compares with the responses it saw.
+
+`lookup-canary STAFF SUBJECT` has STAFF look the canary SUBJECT up by break-glass (a case
+for the watcher). `entries SINCE` prints every entry from SINCE on, decoded, one JSON line each, and
+`watch-state` the watcher's bookmark, the ledger's top and the cases: what the fault tests
+(`bench/faultload.py`) cross-check the responses and the watcher against. `prepare
+--canaries K` makes K of the ready holders canaries planted at a window nobody uses;
+`production OUT.json` orders a production batch and adds a bureau API client.
 
 This is bench-only tooling: no CLI command, nothing in production imports it.
 """
@@ -139,8 +150,11 @@ def _application_tickets(count: int) -> None:
     )
 
 
-def _ready_passports(count: int, rng: random.Random) -> dict[str, dict[str, str]]:
-    """Passports ready for pickup, each holder through the gateway, each with a ticket."""
+def _ready_passports(
+    count: int, rng: random.Random, holders: dict[str, dict[str, str]]
+) -> dict[str, dict[str, str]]:
+    """Passports ready for pickup, each holder through the gateway, each with a ticket.
+    Fills `holders` (application id → subject id and name, for the fault tests' checks)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -149,16 +163,36 @@ def _ready_passports(count: int, rng: random.Random) -> dict[str, dict[str, str]
     presented: dict[str, dict[str, str]] = {}
     with transaction.atomic():  # one commit (one fsync) for all of them
         for i in range(count):
-            app_id, document = _ready_passport(i, rng, now, today)
+            app_id, document, holder = _ready_passport(i, rng, now, today)
             presented[app_id] = document
+            holders[app_id] = holder
     return presented
+
+
+def _plant_canaries(holders: dict[str, dict[str, str]], count: int) -> list[str]:
+    """Make the last `count` holders (last in the pickup queue) canaries planted at a window
+    no bench clerk uses: any clerk who looks one up is a case for the watcher."""
+    from django.utils import timezone
+
+    from ryoken.web.vault.models import Subject
+    from ryoken.web.watch.models import CanaryPlacement
+
+    chosen = [h["subject"] for h in list(holders.values())[-count:]]
+    Subject.objects.filter(id__in=chosen).update(canary=True)
+    CanaryPlacement.objects.bulk_create(
+        CanaryPlacement(
+            subject_id=s, window="CANARY", planted_at=timezone.now(), planted_by="bench"
+        )
+        for s in chosen
+    )
+    return chosen
 
 
 def _ready_passport(
     i: int, rng: random.Random, now: datetime, today: date
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, dict[str, str], dict[str, str]]:
     """One holder in the vault, their application ready, their pickup ticket waiting.
-    Returns the application id and what the holder presents at the window."""
+    Returns the application id, what the holder presents at the window, and who they are."""
     from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.counter.models import Ticket
     from ryoken.web.vault import gateway
@@ -204,7 +238,8 @@ def _ready_passport(
         issued_at=now - timedelta(hours=1) + timedelta(milliseconds=i),
     )
     ticket.applications.add(app)
-    return str(app.pk), {"birth_date": birth, "passport_number": number}
+    holder = {"subject": subject, "name_kanji": f"{surname} {given}"}
+    return str(app.pk), {"birth_date": birth, "passport_number": number}, holder
 
 
 def prepare(args: argparse.Namespace) -> int:
@@ -221,7 +256,9 @@ def prepare(args: argparse.Namespace) -> int:
         intake = _create_clerks("lc", args.intake, Role.COUNTER_CLERK, Window.Kind.INTAKE)
         pickup = _create_clerks("li", args.pickup, Role.ISSUANCE_CLERK, Window.Kind.PICKUP)
         _application_tickets(args.tickets)
-    presented = _ready_passports(args.ready, rng)
+    holders: dict[str, dict[str, str]] = {}
+    presented = _ready_passports(args.ready, rng, holders)
+    canaries = _plant_canaries(holders, args.canaries) if args.canaries else []
     # One code computed by the server's own function, so the client can check its TOTP.
     check = None
     if intake or pickup:
@@ -235,6 +272,8 @@ def prepare(args: argparse.Namespace) -> int:
         "intake": intake,
         "pickup": pickup,
         "presented": presented,
+        "holders": holders,
+        "canaries": canaries,
         "totp_check": check,
         "ledger_since": ledger_size(),
     }
@@ -264,6 +303,123 @@ def tally(args: argparse.Namespace) -> int:
     return 0
 
 
+def entries(args: argparse.Namespace) -> int:
+    """Every ledger entry from SINCE on, decoded, as JSON lines: what the fault tests
+    cross-check the responses against (seq, time, code, actor, grant, subjects, fields)."""
+    _django()
+    from ryoken.audit.events import decode_entry
+    from ryoken.web.ledger.audit import iter_entries
+
+    for seq, data, _digest in iter_entries():
+        if seq < args.since:
+            continue
+        _, event = decode_entry(data)
+        row = {
+            "seq": seq,
+            "at": event.at.timestamp(),
+            "code": str(event.code),
+            "actor": event.actor,
+            "grant": event.grant or "",
+            "subjects": list(event.subjects),
+            "fields": list(event.fields),
+            "details": dict(event.details),
+        }
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def lookup_canary(args: argparse.Namespace) -> int:
+    """STAFF looks a canary up by break-glass and reads its name: off the canary's path,
+    a case for the watcher."""
+    _django()
+    from ryoken.web.accounts.models import Staff
+    from ryoken.web.casework import breakglass
+    from ryoken.web.casework.models import Application
+    from ryoken.web.vault import gateway
+
+    staff = Staff.objects.get(staff_id=args.staff)
+    app = Application.objects.get(applicant=args.subject)
+    grant = breakglass.open_breakglass(
+        staff=staff,
+        reason="電話での問い合わせに回答するため申請内容を確認します",
+        target=breakglass.Target(reception_number=app.reception_number),
+    )
+    gateway.disclose(
+        actor=staff.staff_id,
+        subject_id=args.subject,
+        fields=("name_kanji",),
+        purpose="break_glass",
+        grant=grant.grant_id,
+    )
+    breakglass.close_breakglass(grant)
+    return 0
+
+
+def production(args: argparse.Namespace) -> int:
+    """A supervisor, a production batch ordered from one ready holder's application (made
+    approved), a second approved application still waiting, and a bureau API client; writes
+    the batch id, the client's token and the supervisor's id to OUT.json. For the disk-fault
+    tests: the order file is a disclosure through the gateway, over the API and the CLI."""
+    _django()
+    from django.test.utils import override_settings
+
+    from ryoken.web.accounts.models import Role
+    from ryoken.web.accounts.services import create_staff
+    from ryoken.web.api.auth import create_client
+    from ryoken.web.casework import production as casework_production
+    from ryoken.web.casework.models import Application
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        supervisor, _ = create_staff(
+            username="sv001",
+            password="bench-" + secrets.token_urlsafe(12),
+            role=Role.SUPERVISOR,
+            display_name="負荷試験 監督者",
+            actor="bench",
+        )
+    apps = list(Application.objects.filter(state="ready").order_by("-pk")[:2])
+    if len(apps) < 2:
+        raise SystemExit("production: two ready applications are needed (--ready 2 or more)")
+    Application.objects.filter(pk=apps[0].pk).update(state="approved")
+    batch = casework_production.order_batch(acting_staff=supervisor)
+    Application.objects.filter(pk=apps[1].pk).update(state="approved")
+    _, token = create_client("bench-bureau", "bureau", office=OFFICE)
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "batch": batch.batch_id,
+                "token": token,
+                "supervisor": supervisor.staff_id,
+                "ordered": str(apps[0].pk),
+                "waiting": str(apps[1].pk),
+            }
+        )
+    )
+    return 0
+
+
+def watch_state(args: argparse.Namespace) -> int:
+    """The watcher's bookmark and the ledger's top, and the cases, as JSON."""
+    _django()
+    from ryoken.web.ledger.store import ledger_size
+    from ryoken.web.watch.models import Case, WatchState
+
+    state = WatchState.objects.filter(pk=1).first()
+    cases = [
+        {"id": c.pk, "staff": c.staff_id, "detectors": c.detector_list, "seqs": c.seqs}
+        for c in Case.objects.order_by("pk")
+    ]
+    json.dump(
+        {
+            "last_seq": state.last_seq if state else -1,
+            "top": ledger_size() - 1,
+            "cases": cases,
+        },
+        sys.stdout,
+    )
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadoffice")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,10 +430,23 @@ def main(argv: list[str]) -> int:
     p.add_argument("--tickets", type=int, default=1000)
     p.add_argument("--ready", type=int, default=500)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--canaries", type=int, default=0)
     p.set_defaults(func=prepare)
     p = sub.add_parser("tally")
     p.add_argument("since", type=int)
     p.set_defaults(func=tally)
+    p = sub.add_parser("entries")
+    p.add_argument("since", type=int)
+    p.set_defaults(func=entries)
+    p = sub.add_parser("lookup-canary")
+    p.add_argument("staff")
+    p.add_argument("subject")
+    p.set_defaults(func=lookup_canary)
+    p = sub.add_parser("production")
+    p.add_argument("out")
+    p.set_defaults(func=production)
+    p = sub.add_parser("watch-state")
+    p.set_defaults(func=watch_state)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -101,6 +101,7 @@ def server(workers: int, threads: int, env: dict[str, str], log: Path) -> Iterat
         "--keep-alive=30",
         "--timeout=120",
         "--error-logfile=-",
+        "--no-control-socket",  # several servers may run at once (tests, benchmarks)
         "ryoken.web.wsgi:application",
     ]
     with log.open("w") as out:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core import checks
@@ -60,3 +61,67 @@ def test_it_stops_serve_with_one_clear_line(tmp_path, damage):
     assert served.returncode == 3
     assert "keyring" in served.stderr
     assert "Traceback" not in served.stderr + served.stdout
+
+
+def _office_with_damaged_keyring(tmp_path, damage: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.pop("RYOKEN_SECRET_KEY", None)
+    env["RYOKEN_DATA_DIR"] = str(tmp_path / "office")
+    env["RYOKEN_HTTPS"] = "0"
+    init = subprocess.run(
+        [sys.executable, "-m", "ryoken.cli", "init"], env=env, capture_output=True, timeout=120
+    )
+    assert init.returncode == 0
+    ring = tmp_path / "office" / "keys" / "keyring.json"
+    if damage == "missing":
+        ring.unlink()
+    elif damage == "corrupt":
+        ring.write_text("garbage")
+    else:  # the secret key, which the settings need before any check can run
+        (tmp_path / "office" / "secret_key").unlink()
+    return env
+
+
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed")
+@pytest.mark.parametrize("damage", ["missing", "corrupt", "no secret key"])
+def test_it_stops_gunicorn_with_one_clear_line(tmp_path, damage):
+    """The server as docs/operations.md runs it: gunicorn, the app preloaded, 2 workers."""
+    env = _office_with_damaged_keyring(tmp_path, damage)
+    served = subprocess.run(
+        [
+            str(GUNICORN),
+            "--preload",
+            "--workers=2",
+            "--bind=127.0.0.1:0",
+            "--no-control-socket",
+            "ryoken.web.wsgi:application",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 3
+    expected = "secret key" if damage == "no secret key" else "keyring"
+    assert served.stderr.startswith("ryoken: ") and expected in served.stderr
+    assert "Traceback" not in served.stderr + served.stdout
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt", "no secret key"])
+def test_it_stops_the_watcher_with_one_clear_line(tmp_path, damage):
+    env = _office_with_damaged_keyring(tmp_path, damage)
+    watched = subprocess.run(
+        [sys.executable, "-m", "ryoken.cli", "watch", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert watched.returncode == 3
+    expected = "secret key" if damage == "no secret key" else "keyring"
+    assert watched.stderr.startswith("ryoken: ") and expected in watched.stderr
+    assert "Traceback" not in watched.stderr + watched.stdout
+    assert watched.stdout == ""  # not one pass ran

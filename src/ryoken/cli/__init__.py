@@ -53,6 +53,15 @@ def exit_code_for(error: RyokenError) -> int:
     return 2
 
 
+def _storage_failed(error: Exception) -> bool:
+    """A full, read-only or failing disk under the database (only once Django is loaded)."""
+    if "django.db" not in sys.modules:
+        return False
+    from ryoken.web.storage import storage_failure
+
+    return storage_failure(error) is not None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ryoken",
@@ -80,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # never a traceback for the person at the terminal
         if os.environ.get("RYOKEN_DEBUG") == "1":
             raise
+        if _storage_failed(error):
+            print(
+                f"ryoken: the database cannot be written (is the disk full or read-only?): "
+                f"{error}; nothing was done",
+                file=sys.stderr,
+            )
+            return 1
         print(f"ryoken: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 70
     return int(result or 0)

@@ -86,12 +86,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def startup_checks() -> None:
     """Refuse to start with missing or unusable keys: one clear message, no traceback."""
-    from django.core import checks
+    from ryoken.web.checks import startup_checks as refuse_unless_ready
 
-    errors = [m for m in checks.run_checks(tags=["ryoken"]) if m.is_serious()]
-    if errors:
-        lines = [f"{m.msg}" + (f" ({m.hint})" if m.hint else "") for m in errors]
-        raise ConfigurationError("cannot start:\n  " + "\n  ".join(lines))
+    refuse_unless_ready()
 
 
 def _serve(host: str, port: int) -> int:

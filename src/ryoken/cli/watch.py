@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ryoken.cli.setup import django_setup
+from ryoken.cli.setup import django_setup, startup_checks
 from ryoken.errors import InvalidInput
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
@@ -50,11 +50,17 @@ def _report(result: Any) -> None:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     django_setup()
+    startup_checks()  # missing or unusable keys: one clear line, before any pass
     from django.utils import timezone
 
     from ryoken.web.counter.queue import expire_grants
     from ryoken.web.watch import service
     from ryoken.web.watch.ledger_frame import RollingWindow
+    from ryoken.web.watch.models import WatchState
+
+    # Where the bookmark stands: after a crash the watcher resumes right after the last
+    # pass that committed (a pass's cases and its bookmark commit together).
+    print(f"watching the ledger after entry #{WatchState.load().last_seq}", flush=True)
 
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():

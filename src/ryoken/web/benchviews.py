@@ -220,6 +220,9 @@ _baseline = [
     path("photo/<str:grant_id>/<str:subject_id>/", photo, name="photo"),
 ]
 
+handler400 = "ryoken.web.views.bad_request"  # as in production (ryoken.web.urls)
+handler500 = "ryoken.web.views.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     *production_urlpatterns,
     path("bench/baseline/", include((_baseline, "bench"))),

@@ -13,7 +13,18 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from ryoken.errors import RyokenError
+from ryoken.errors import ConfigurationError, RyokenError
+
+
+def startup_checks() -> None:
+    """Refuse to start with missing or unusable keys: one clear message, no traceback.
+
+    Run before serving by `ryoken serve`, the WSGI module (gunicorn) and `ryoken watch`.
+    """
+    errors = [m for m in checks.run_checks(tags=["ryoken"]) if m.is_serious()]
+    if errors:
+        lines = [f"{m.msg}" + (f" ({m.hint})" if m.hint else "") for m in errors]
+        raise ConfigurationError("cannot start:\n  " + "\n  ".join(lines))
 
 
 @checks.register("ryoken")

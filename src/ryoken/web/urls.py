@@ -7,6 +7,10 @@ from django.views.i18n import set_language
 from ryoken.web import views
 from ryoken.web.accounts import views as accounts
 
+# A full or read-only disk: a clear page (503) instead of "Server Error" or "Bad Request".
+handler400 = "ryoken.web.views.bad_request"
+handler500 = "ryoken.web.views.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     path("", accounts.home, name="home"),

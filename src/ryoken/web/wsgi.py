@@ -1,6 +1,25 @@
+"""The WSGI application (gunicorn `ryoken.web.wsgi:application`).
+
+Start-up refuses, with one clear line on stderr and exit status 3, when the settings cannot
+load (no secret key) or a key file is missing, unreadable or readable by others: the same
+checks as `ryoken serve`, so a server never comes up to fail on its first disclosure.
+"""
+
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
+from ryoken.errors import RyokenError
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ryoken.web.settings")
-application = get_wsgi_application()
+try:
+    application = get_wsgi_application()
+    from ryoken.web.checks import startup_checks
+
+    startup_checks()
+except RyokenError as error:
+    print(f"ryoken: {error.message}", file=sys.stderr, flush=True)
+    # SystemExit is not an error to gunicorn: the worker exits with status 3 (its "worker
+    # failed to boot"), and the arbiter stops instead of restarting it in a loop.
+    raise SystemExit(3) from None

@@ -9,6 +9,7 @@ a database administrator who rewrites, truncates or restores the ledger is caugh
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ryoken.audit import checkpoints as cp
 from ryoken.audit.tree import root_at
@@ -76,18 +78,31 @@ def create_signing_key() -> list[str]:
 
 
 def append_witness(checkpoint: cp.Checkpoint) -> None:
-    """Append one line to the witness file and fsync it before returning."""
+    """Append one line to the witness file and fsync it before returning.
+
+    On a full or failing disk the line may be written only in part: the file is cut back
+    to where it was, so the witness never holds half a line (which `ryoken audit verify`
+    would report as tampering), and the error is raised.
+    """
     path = paths.witness_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = cp.to_witness_line(checkpoint) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    line = (cp.to_witness_line(checkpoint) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
         try:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            written = 0
+            while written < len(line):
+                written += os.write(fd, line[written:])
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            raise
+    finally:
+        os.close(fd)  # also releases the lock
 
 
 def read_witness() -> list[cp.Checkpoint]:
@@ -142,7 +157,17 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
             )
         except IntegrityError:
             return None  # another process signed this size first
-    append_witness(signed)
+    try:
+        append_witness(signed)
+    except OSError as error:
+        # Fail closed: while the witness cannot be written, nothing more is disclosed.
+        raise LedgerError(
+            f"the ledger witness {paths.witness_path()} could not be written "
+            f"({error.strerror or error}); nothing more is disclosed until it can",
+            message_ja=gettext_noop(
+                "監査台帳の控え（ウィットネス）に書き込めないため、個人情報は表示できません。"
+            ),
+        ) from error
     with _state_lock:
         _last["size"] = size
         _last["monotonic"] = time.monotonic()

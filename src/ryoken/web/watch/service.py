@@ -129,20 +129,25 @@ def run_detection(
         config or detect_config(),
     )
     result = RunResult("full", events=frame.height, through_seq=top)
-    _apply(det, result, at, newer_than=None)
     summary = det.summary()
     summary["exposure"] = exposure_per_served(det)
     summary["window_days"] = days
     summary["through_seq"] = top
     result.explained_share = float(summary["explained_share"])
-    result.seconds = time.perf_counter() - started
-    state = WatchState.load()
-    state.last_seq = max(state.last_seq, top)
-    state.last_full_at = at
-    state.last_quick_at = at
-    state.last_full_seconds = round(result.seconds, 3)
-    state.summary = summary
-    state.save()
+    WatchState.load()  # the row exists before the pass locks it
+    # The cases and the bookmark commit together: a watcher killed mid-pass (kill -9, a
+    # power cut) leaves either the whole pass or none of it, never cases without the
+    # bookmark that says their entries were scored.
+    with transaction.atomic():
+        state = WatchState.objects.select_for_update().get(pk=1)
+        _apply(det, result, at, newer_than=None)
+        result.seconds = time.perf_counter() - started
+        state.last_seq = max(state.last_seq, top)
+        state.last_full_at = at
+        state.last_quick_at = at
+        state.last_full_seconds = round(result.seconds, 3)
+        state.summary = summary
+        state.save()
     return result
 
 
@@ -157,6 +162,7 @@ def run_quick_checks(
     # Bounded: after a long pause the backlog is worked off over several passes.
     top = min(top_seq(), state.last_seq + QUICK_MAX_ENTRIES)
     result = RunResult("quick", through_seq=top)
+    detection: Detection | None = None
     if top > state.last_seq:
         new = read_frame(after_seq=state.last_seq, through_seq=top)
         result.events = new.height
@@ -176,10 +182,20 @@ def run_quick_checks(
                 config or detect_config(),
             )
             signals = run_detectors(ctx, QUICK_DETECTORS) if frame.height else empty_signals()
-            _apply(build_cases(ctx, signals), result, at, newer_than=state.last_seq)
-    state.last_seq = max(state.last_seq, top)
-    state.last_quick_at = at
-    state.save(update_fields=["last_seq", "last_quick_at"])
+            detection = build_cases(ctx, signals)
+    # Cases and bookmark in one transaction (see run_detection). The bookmark is re-read
+    # under the lock: if another pass (a "run now" click) moved it meanwhile, this one
+    # applies nothing and the next pass starts from where that one stopped.
+    with transaction.atomic():
+        locked = WatchState.objects.select_for_update().get(pk=1)
+        if locked.last_seq == state.last_seq:
+            if detection is not None:
+                _apply(detection, result, at, newer_than=state.last_seq)
+            locked.last_seq = max(locked.last_seq, top)
+        else:
+            result.events, result.through_seq = 0, locked.last_seq
+        locked.last_quick_at = at
+        locked.save(update_fields=["last_seq", "last_quick_at"])
     result.seconds = time.perf_counter() - started
     return result
 
