@@ -103,17 +103,35 @@ def open_incident(
     period = Period(start, end)  # refuses an end before the start
     if case_id is not None:
         confirmed_case(case_id)
-    return Incident.objects.create(
-        title=title[:200],
-        learned_on=learned_on,
-        suspects=ids,
-        period_start=period.start,
-        period_end=period.end,
-        unlawful_purpose=unlawful_purpose,
-        case_id=case_id,
-        created_by=officer.staff_id,
-        created_at=timezone.now(),
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=title[:200],
+            learned_on=learned_on,
+            suspects=ids,
+            period_start=period.start,
+            period_end=period.end,
+            unlawful_purpose=unlawful_purpose,
+            case_id=case_id,
+            created_by=officer.staff_id,
+            created_at=now,
+        )
+        # Opening is a step of the response like the others: in the ledger, or not at all.
+        ledger.record_in_transaction(
+            Event(
+                code=EventCode.INCIDENT_CHANGE,
+                at=now,
+                actor=officer.staff_id,
+                purpose=PURPOSE,
+                details={
+                    "incident": incident.pk,
+                    "change": "opened",
+                    "suspects": ",".join(ids),
+                    "case": case_id if case_id is not None else 0,
+                },
+            )
+        )
+    return incident
 
 
 def confirmed_case(case_id: int) -> Any:
@@ -455,6 +473,8 @@ def attribute_leak(data: bytes, period: Period, *, officer: Staff) -> Attributio
     entries = Entry.objects.filter(at__gte=period.start, at__lt=period.end, code__in=SCREEN_CODES)
     entries = entries.exclude(actor__in=list(NON_STAFF_ACTORS)).order_by("seq")
     events = [decode_entry(bytes(d)) for d in entries.values_list("data", flat=True)]
+    # The response's own reads (names and addresses for the notices) are not a source.
+    events = [(seq, e) for seq, e in events if e.purpose != PURPOSE]
     found = exposures(events, period=period)
     table = ExposureTable(found.frame)
     result = attribute(matches, table, canaries=_canaries(found.frame))
