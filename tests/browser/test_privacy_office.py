@@ -198,11 +198,13 @@ def test_the_privacy_officer_reads_a_timeline_and_exposure_against_peers(
     page.wait_for_url("**/watch/staff/counter1/exposure/")
     persons = len(set(office.served["counter1"])) + 1  # and the canary served on its path
     expect(page.locator("main, body").first).to_contain_text(
-        f"対応した申請者: {persons}名 · 比較した同僚: 1名"
+        f"対応した人（申請者と書類上の家族等）: {persons}名 · 比較した同僚: 1名"
     )
     svg = page.get_by_test_id("exposure-chart").locator("svg")
     expect(svg).to_have_count(1)
-    expect(svg.locator("> title")).to_have_text("対応した申請者1人当たりの件数")
+    expect(svg.locator("> title")).to_have_text(
+        "対応した人（申請者と書類上の家族等）1人当たりの件数"
+    )
     bars = svg.locator("rect title").all_text_contents()
     mine = [b for b in bars if b.startswith("counter1: ")]
     peers = [b for b in bars if b.startswith("同じ役割の同僚の中央値: ")]

@@ -195,7 +195,7 @@ def exposure(request: HttpRequest, staff_id: str) -> HttpResponse:
                     [figures.peers[m] for m in service.EXPOSURE_METRICS],
                 ),
             ],
-            title=gettext("対応した申請者1人当たりの件数"),
+            title=gettext("対応した人（申請者と書類上の家族等）1人当たりの件数"),
         )
         rows = [
             (label, figures.mine[m], figures.peers[m])
