@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 
 import pytest
 from django.db import DatabaseError, connection
@@ -86,9 +87,25 @@ def test_it_proves_many_entries_at_once_as_it_proves_each(ledger_db):
     assert proofs[5] == inclusion_proof_at(reader, wanted[5], 700)  # the one-proof path
 
 
-def test_it_shares_commits_between_concurrent_callers(ledger_db):
+def test_it_shares_commits_between_concurrent_callers(ledger_db, monkeypatch):
     before = store.committer.commits
     barrier = threading.Barrier(16)
+    # Whether callers overlap depends on the scheduler (on a loaded machine each can finish
+    # before the next arrives), so the first commit waits until the others have queued.
+    original, first = store.committer._commit, threading.Event()
+
+    def first_commit_waits(batch):
+        if not first.is_set():
+            first.set()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with store.committer._cond:
+                    if len(store.committer._queue) >= 15:
+                        break
+                time.sleep(0.005)
+        original(batch)
+
+    monkeypatch.setattr(store.committer, "_commit", first_commit_waits)
     results: list[list[int]] = []
     errors: list[BaseException] = []
 
