@@ -118,17 +118,13 @@ def open_incident(
         )
         # Opening is a step of the response like the others: in the ledger, or not at all.
         ledger.record_in_transaction(
-            Event(
-                code=EventCode.INCIDENT_CHANGE,
-                at=now,
-                actor=officer.staff_id,
-                purpose=PURPOSE,
-                details={
-                    "incident": incident.pk,
-                    "change": "opened",
-                    "suspects": ",".join(ids),
-                    "case": case_id if case_id is not None else 0,
-                },
+            _officer_event(
+                EventCode.INCIDENT_CHANGE,
+                officer,
+                incident=incident.pk,
+                change="opened",
+                suspects=",".join(ids),
+                case=case_id if case_id is not None else 0,
             )
         )
     return incident
