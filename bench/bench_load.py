@@ -255,40 +255,49 @@ def _verify_totp(office: dict[str, Any]) -> None:
         raise LoadBenchError("the client's TOTP does not agree with the server's current_code")
 
 
+def prepare_office(
+    config: Config, work: Path, database_url: str | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A fresh data directory with the demo office and the bench's clerks and visitors:
+    (the environment to run ryoken in, the office file's contents)."""
+    env = base_env(work / "data", database_url)
+    run_python(["-m", "ryoken.cli", "init"], env, "ryoken init")
+    run_python(
+        ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
+    )
+    # Enough waiting visitors that nobody runs out: what a clerk could serve at its
+    # shortest pauses, plus the visit it starts in and one for the saturation phase.
+    shortest = max(config.think * 0.5, 0.05)
+
+    def visits(pauses: int) -> int:
+        return int(config.seconds / (pauses * shortest)) + 3
+
+    office_file = work / "office.json"
+    run_python(
+        [
+            "-m",
+            "bench.loadoffice",
+            "prepare",
+            str(office_file),
+            f"--intake={config.intake_clerks}",
+            f"--pickup={config.pickup_clerks}",
+            f"--tickets={config.intake_clerks * visits(CounterClerk.PAUSES_PER_VISIT)}",
+            f"--ready={config.pickup_clerks * visits(IssuanceClerk.PAUSES_PER_VISIT)}",
+        ],
+        env,
+        "bench office setup",
+    )
+    office: dict[str, Any] = json.loads(office_file.read_text())
+    _verify_totp(office)
+    return env, office
+
+
 def run_database(config: Config, name: str, database_url: str | None) -> Run:
     run = Run()
     work = Path(tempfile.mkdtemp(prefix=f"ryoken-bench-load-{name}-"))
     try:
-        env = base_env(work / "data", database_url)
         mark = time.monotonic()
-        run_python(["-m", "ryoken.cli", "init"], env, "ryoken init")
-        run_python(
-            ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
-        )
-        # Enough waiting visitors that nobody runs out: what a clerk could serve at its
-        # shortest pauses, plus the visit it starts in and one for the saturation phase.
-        shortest = max(config.think * 0.5, 0.05)
-
-        def visits(pauses: int) -> int:
-            return int(config.seconds / (pauses * shortest)) + 3
-
-        office_file = work / "office.json"
-        run_python(
-            [
-                "-m",
-                "bench.loadoffice",
-                "prepare",
-                str(office_file),
-                f"--intake={config.intake_clerks}",
-                f"--pickup={config.pickup_clerks}",
-                f"--tickets={config.intake_clerks * visits(CounterClerk.PAUSES_PER_VISIT)}",
-                f"--ready={config.pickup_clerks * visits(IssuanceClerk.PAUSES_PER_VISIT)}",
-            ],
-            env,
-            "bench office setup",
-        )
-        office = json.loads(office_file.read_text())
-        _verify_totp(office)
+        env, office = prepare_office(config, work, database_url)
         run.phases["setup"] = time.monotonic() - mark
         log = work / "gunicorn.log"
         cpu0 = time.process_time()

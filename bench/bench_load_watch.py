@@ -50,15 +50,13 @@ from bench.bench_load import (
     NAMES,
     NOT_LOAD,
     Config,
-    CounterClerk,
-    IssuanceClerk,
     Run,
     _clerks,
     _log_in_all,
     _open_window,
-    _verify_totp,
     ledger_problems,
     ledger_totals,
+    prepare_office,
 )
 from bench.common import Row, percentiles, report
 from bench.faultload import watcher_problems
@@ -66,7 +64,6 @@ from bench.loadbrowser import Stats
 from bench.loadserver import (
     ROOT,
     LoadBenchError,
-    base_env,
     cpu_seconds,
     postgres,
     run_python,
@@ -282,34 +279,8 @@ def run_database(
     watch = WatchRun()
     work = Path(tempfile.mkdtemp(prefix=f"ryoken-bench-loadwatch-{name}-"))
     try:
-        env = base_env(work / "data", database_url)
         mark = time.monotonic()
-        run_python(["-m", "ryoken.cli", "init"], env, "ryoken init")
-        run_python(
-            ["-m", "ryoken.cli", "demo", "seed", "--days", "2", "--per-day", "10"], env, "demo seed"
-        )
-        shortest = max(load.think * 0.5, 0.05)
-
-        def visits(pauses: int) -> int:
-            return int(load.seconds / (pauses * shortest)) + 3
-
-        office_file = work / "office.json"
-        run_python(
-            [
-                "-m",
-                "bench.loadoffice",
-                "prepare",
-                str(office_file),
-                f"--intake={load.intake_clerks}",
-                f"--pickup={load.pickup_clerks}",
-                f"--tickets={load.intake_clerks * visits(CounterClerk.PAUSES_PER_VISIT)}",
-                f"--ready={load.pickup_clerks * visits(IssuanceClerk.PAUSES_PER_VISIT)}",
-            ],
-            env,
-            "bench office setup",
-        )
-        office = json.loads(office_file.read_text())
-        _verify_totp(office)
+        env, office = prepare_office(load, work, database_url)
         run.phases["setup"] = time.monotonic() - mark
         log = work / "gunicorn.log"
         probe = Probe(work / "data", database_url)
