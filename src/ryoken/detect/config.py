@@ -41,8 +41,10 @@ DEFAULT_WEIGHTS = MappingProxyType(
 # raise an alert on their own (their caps stay below the threshold).
 DEFAULT_CAPS = MappingProxyType(
     {
-        "same_surname": 1.5,
-        "neighbourhood": 1.5,
+        # the knee (half the cap) at the weight: one namesake or neighbour counts in full
+        # beside a read outside any task (3 + 1 reaches the threshold), more add less
+        "same_surname": 2.0,
+        "neighbourhood": 2.0,
         "unexplained_copier": 3.0,
         "after_hours": 3.0,
         "break_glass_pending": 1.5,
