@@ -321,16 +321,26 @@ def _tenure_band(first_day: date | None) -> pl.Expr:
 
 
 def staff_groups(ctx: Context) -> pl.DataFrame:
-    """(staff, employer_kind, vendor, tenure_band): the groups alert rates are reported by."""
+    """(staff, employer_kind, vendor, tenure_band, role, role_employer): the groups alert
+    rates are reported by. Role × employer separates the work a person does from who
+    employs them: contractors staff most counter windows, so a contractor rate alone mixes
+    the two."""
     first = ctx.days.min() if ctx.days.len() else None
     if not isinstance(first, date):
         first = None
+    role = pl.col("role").fill_null("unknown").replace("", "unknown")
+    employer = pl.col("employer_kind").fill_null("unknown").replace("", "unknown")
     return ctx.staff.select(
         staff="staff_id",
-        employer_kind=pl.col("employer_kind").fill_null("unknown"),
+        employer_kind=employer,
         vendor=pl.col("vendor").fill_null("(none)"),
         tenure_band=_tenure_band(first),
+        role=role,
+        role_employer=pl.concat_str([role, employer], separator=" / "),
     )
+
+
+GROUP_DIMENSIONS = ("employer_kind", "vendor", "tenure_band", "role", "role_employer")
 
 
 def group_rates(det: Detection) -> list[dict[str, Any]]:
@@ -341,7 +351,7 @@ def group_rates(det: Detection) -> list[dict[str, Any]]:
     days = det.staff_days.join(groups, on="staff")
     alerts = det.alerts.join(groups, on="staff")
     out: list[dict[str, Any]] = []
-    for dim in ("employer_kind", "vendor", "tenure_band"):
+    for dim in GROUP_DIMENSIONS:
         base = days.group_by(dim).agg(staff=pl.col("staff").n_unique(), staff_days=pl.len())
         hit = alerts.group_by(dim).agg(alerts=pl.len(), staff_alerted=pl.col("staff").n_unique())
         table = base.join(hit, on=dim, how="left").fill_null(0).sort(dim)

@@ -138,7 +138,8 @@ def test_it_shows_alert_rates_by_staff_group(worked_office, officer, login_as, c
     assert "国籍" in html  # the statement that nationality is never used
     assert "雇用形態" in html and "委託業者" in html and "勤続年数" in html
     assert "株式会社ミライ窓口サービス" in html
-    assert html.count("<svg") == 3
+    assert "役割×雇用形態" in html and "窓口受付担当 / 委託業者の職員" in html
+    assert html.count("<svg") == 5
 
 
 def test_it_runs_detection_on_request(office, personas, officer, login_as, client):

@@ -141,12 +141,19 @@ def test_it_reports_alert_rates_by_staff_group_and_never_by_nationality(skim_det
     det, days = skim_detection
     rates = det.summary()["alert_rates_by_group"]
     dims = {r["dimension"] for r in rates}
-    assert dims == {"employer_kind", "vendor", "tenure_band"}
+    assert dims == {"employer_kind", "vendor", "tenure_band", "role", "role_employer"}
     by_kind = {r["group"]: r for r in rates if r["dimension"] == "employer_kind"}
     # every alert is on c4, a civil servant in this office
     assert by_kind["prefecture"]["alerts"] == det.alerts.height >= 1
     assert by_kind["contractor"]["alerts"] == 0
     assert by_kind["contractor"]["staff_days"] == 3 * len(days)
+    # all six are counter clerks: role × employer splits the role by who employs them
+    by_role = {r["group"]: r for r in rates if r["dimension"] == "role_employer"}
+    assert set(by_role) == {"counter_clerk / prefecture", "counter_clerk / contractor"}
+    assert by_role["counter_clerk / prefecture"]["alerts"] == det.alerts.height
+    assert by_role["counter_clerk / contractor"]["staff"] == 3
+    (role,) = [r for r in rates if r["dimension"] == "role"]
+    assert role["group"] == "counter_clerk" and role["staff_days"] == 6 * len(days)
     assert not any("national" in str(r).lower() for r in rates)
 
 

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ryoken.audit.events import Event, decode_entry
-from ryoken.web.accounts.models import Staff
+from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.i18n import bilingual
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.watch.ledger_frame import iter_entries
@@ -56,7 +56,23 @@ GROUP_LABELS: dict[str, Promise] = {
     "under 1 year": _("1年未満"),
     "1-3 years": _("1年以上3年未満"),
     "3 years or more": _("3年以上"),
+    "role": _("役割"),
+    "role_employer": _("役割×雇用形態"),
 }
+
+
+def _group_label(dimension: str, group: str) -> str | Promise:
+    """A group's label; a role is labelled by its role name, role × employer by both."""
+    if dimension == "role":
+        return _role_label(group)
+    if dimension == "role_employer":
+        role, _sep, employer = group.partition(" / ")
+        return f"{_role_label(role)} / {GROUP_LABELS.get(employer, employer)}"
+    return GROUP_LABELS.get(group, group)
+
+
+def _role_label(role: str) -> str | Promise:
+    return Role(role).label if role in Role.values else GROUP_LABELS.get(role, role)
 
 
 def ranked_cases(*, show_all: bool = False) -> QuerySet[Case]:
@@ -255,7 +271,7 @@ def group_rates() -> list[dict[str, Any]]:
         {
             **row,
             "dimension_label": GROUP_LABELS.get(row["dimension"], row["dimension"]),
-            "group_label": GROUP_LABELS.get(row["group"], row["group"]),
+            "group_label": _group_label(row["dimension"], str(row["group"])),
         }
         for row in rows
     ]

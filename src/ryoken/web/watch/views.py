@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from ryoken.detect.cases import GROUP_DIMENSIONS
 from ryoken.errors import RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Staff, Window
@@ -295,7 +296,7 @@ def watchlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
 def fairness(request: HttpRequest) -> HttpResponse:
     rows = screens.group_rates()
     dimensions = []
-    for dim in ("employer_kind", "vendor", "tenure_band"):
+    for dim in GROUP_DIMENSIONS:
         mine = [r for r in rows if r["dimension"] == dim]
         if not mine:
             continue
