@@ -232,8 +232,9 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     accesses = page.get_by_test_id("accesses")
     rows = accesses.locator("tr").filter(has_text="窓口受付担当")
     assert rows.count() >= 1
-    expect(rows.first).to_contain_text("intake")
+    expect(rows.first).to_contain_text("申請受付")  # the purpose in words, not "intake:…"
     expect(rows.first).to_contain_text("氏名（漢字）、生年月日、住所")
     expect(accesses).not_to_contain_text("counter1")  # roles, never names
     expect(accesses).to_contain_text("個人情報保護責任者")  # the notices read the address
+    expect(accesses).to_contain_text("漏えい等への対応")
     shot(page, "incident-06-who-saw")

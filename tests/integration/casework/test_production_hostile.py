@@ -14,6 +14,7 @@ from ryoken.cli import main
 from ryoken.errors import InvalidInput
 from ryoken.web.casework import production
 from ryoken.web.casework.models import Application, ProductionBatch
+from ryoken.web.casework.views_production import MAX_RESULTS_BYTES
 from ryoken.web.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,6 +53,17 @@ def test_the_screen_refuses_a_file_it_cannot_read(client, personas, login_as, or
     response = _upload(client, ordered, raw)
     assert response.status_code == 400  # was a 500 for "deep" and "huge-int"
     assert "何も取り込んでいません" in response.content.decode()
+    assert _state(ordered) == before
+
+
+def test_the_screen_says_an_oversized_file_is_too_large(client, personas, login_as, ordered):
+    login_as(personas["supervisor"])
+    before = _state(ordered)
+    response = _upload(client, ordered, b" " * (MAX_RESULTS_BYTES + 1))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "大きすぎます（上限 5 MB）" in body  # was "choose a results file"
+    assert "作製結果ファイル（JSON）を選んでください" not in body
     assert _state(ordered) == before
 
 

@@ -6,7 +6,10 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
+
+from ryoken.web.incident.views import purpose_label
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,3 +139,16 @@ def test_it_shows_a_person_the_role_that_saw_their_data(office, client, login_as
     page = client.get(reverse("incident:who_saw"), {"subject": subject}).content.decode()
     assert "窓口受付担当" in page
     assert office.clerk.staff_id not in page
+    assert "申請受付" in page  # the purpose in words, not the ledger's code
+    assert "<td>intake" not in page
+
+
+def test_it_puts_a_purpose_code_into_words_and_keeps_an_unknown_one() -> None:
+    translation.activate("ja")
+    assert purpose_label("intake:reveal") == "申請受付（理由を付けた表示）"
+    assert purpose_label("incident response") == "漏えい等への対応"
+    assert purpose_label("print:koseki") == "印刷（koseki）"
+    assert purpose_label("vendor-x") == "vendor-x"
+    translation.activate("en")
+    assert purpose_label("pickup:identify") == "Pickup (identity check)"
+    translation.activate("ja")

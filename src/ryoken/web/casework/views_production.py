@@ -69,10 +69,19 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("results")
         try:
-            if upload is None or (upload.size or 0) > MAX_RESULTS_BYTES:
+            if upload is None:
                 raise InvalidInput(
                     "no results file",
                     message_ja=gettext("作製結果ファイル（JSON）を選んでください。"),
+                )
+            if (upload.size or 0) > MAX_RESULTS_BYTES:
+                raise InvalidInput(
+                    "results file too large",
+                    message_ja=gettext(
+                        "作製結果ファイルが大きすぎます（上限 %(mb)s MB）。"
+                        "発注ごとのファイルを選んでください。"
+                    )
+                    % {"mb": MAX_RESULTS_BYTES // (1024 * 1024)},
                 )
             try:
                 data = json.loads(upload.read().decode("utf-8"))

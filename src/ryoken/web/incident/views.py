@@ -242,6 +242,46 @@ def _fact_rows(incident: Incident) -> list[dict[str, object]]:
     ]
 
 
+# The ledger records a purpose as a code ("step:detail"); the person asking who saw their
+# data reads it in words. An unknown code is shown as it is rather than hidden.
+PURPOSE_STEPS: dict[str, Promise] = {
+    "intake": _("申請受付"),
+    "review": _("審査"),
+    "senior_review": _("上級審査"),
+    "qa_review": _("品質確認（抜き取り）"),
+    "production": _("旅券作製の発注"),
+    "production.import": _("作製結果の取込"),
+    "pickup": _("交付"),
+    "loss_report": _("紛失届"),
+    "break_glass": _("緊急閲覧"),
+    "breakglass.review": _("緊急閲覧の事後確認"),
+    "print": _("印刷"),
+    "application.import": _("申請データの取込"),
+    "incident response": _("漏えい等への対応"),
+}
+PURPOSE_DETAILS: dict[str, Promise] = {
+    "reveal": _("理由を付けた表示"),
+    "romaji": _("ローマ字表記の確認"),
+    "scan": _("書類の読取"),
+    "accept": _("受理"),
+    "photo": _("写真"),
+    "identify": _("本人確認"),
+    "confirm": _("名義の確認"),
+    "find_holder": _("名義人の検索"),
+    "lost_passport": _("紛失旅券の確認"),
+}
+
+
+def purpose_label(code: str) -> str:
+    """A ledger purpose code in the reader's language, e.g. "intake:reveal" ->
+    "申請受付（理由を付けた表示）"; unknown parts are shown as recorded."""
+    step, _sep, detail = code.partition(":")
+    label = str(PURPOSE_STEPS.get(step, step))
+    if detail:
+        label += bilingual("（{}）", " ({})").format(PURPOSE_DETAILS.get(detail, detail))
+    return label
+
+
 def _field_label(name: str) -> str:
     known = FIELDS_BY_NAME.get(name)
     return bilingual(known.label_ja, known.label_en) if known else name
@@ -407,6 +447,7 @@ def who_saw(request: HttpRequest) -> HttpResponse:
             {
                 "access": a,
                 "role": Role(a.role).label if a.role in Role.values else a.role,
+                "purpose": purpose_label(a.purpose),
                 "fields": bilingual("、", ", ").join(_field_label(f) for f in a.fields),
             }
             for a in service.who_saw(form.cleaned_data["subject"].strip())
