@@ -152,6 +152,14 @@ def cmd_attribute(args: argparse.Namespace) -> int:
                 f"     rows {','.join(map(str, item.rows))}: {item.subject} first seen {first} "
                 f"(entry {item.first_ref}); shared with {item.recipients}"
             )
+    for rank, suspect in enumerate(result.windows[:3], start=1):
+        canary = f"; canary hits {', '.join(suspect.canary_hits)}" if suspect.decisive else ""
+        print(f"window {rank}. {suspect.agent}: confidence {suspect.probability:.3f}" + canary)
+    for subject, strays in result.canaries_off_path:
+        print(
+            f"canary {subject} was also seen off its planted path (by {', '.join(strays)}): "
+            "it does not decide the source on its own"
+        )
     return 0
 
 

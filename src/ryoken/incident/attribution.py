@@ -40,7 +40,10 @@ Choices around the model, and why:
   the subject at all.
 - Canaries. A canary subject exists only on its planted path (a window, a staff member), so
   a leaked row that resolves to one names that path: decisive evidence, ranked first with
-  confidence 1.0 regardless of the model.
+  confidence 1.0 regardless of the model. A canary planted at a window only names, among
+  staff, whoever received it at that window. A canary that someone off its path also
+  received (a canary touch) is no longer a single path: it decides nothing, counts in the
+  model like any subject, and is listed in `canaries_off_path` with who touched it.
 
 Each kind of agent (staff, window, print job) is ranked separately: a window is not an
 alternative to the clerk who sat at it.
@@ -129,6 +132,8 @@ class Attribution:
     staff: tuple[Suspect, ...]
     windows: tuple[Suspect, ...]
     print_jobs: tuple[Suspect, ...]
+    # leaked canaries also received off their planted path: (subject, off-path staff)
+    canaries_off_path: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def unmatched_rows(self) -> tuple[int, ...]:
@@ -165,6 +170,9 @@ class ExposureTable:
             )
         if "first_ref" not in frame.columns:
             frame = frame.with_columns(pl.lit(-1, dtype=pl.Int64).alias("first_ref"))
+        self._paths = frame.filter(
+            pl.col("actor").is_not_null() & ~pl.col("actor").is_in(list(NON_STAFF_ACTORS))
+        ).select("subject", "actor", "terminal")
         self._by_kind: dict[AgentKind, pl.DataFrame] = {}
         self._sizes: dict[AgentKind, dict[str, int]] = {}
         for kind, column in _COLUMN.items():
@@ -198,6 +206,14 @@ class ExposureTable:
             schema={n: pl.String for n in ("subject", "field", "actor", "terminal", "job")},
         )
         return cls(frame)
+
+    def staff_paths(self, subject: str) -> dict[str, frozenset[str | None]]:
+        """staff member → the windows (None: no window) at which they received `subject`."""
+        rows = self._paths.filter(pl.col("subject") == subject)
+        out: dict[str, set[str | None]] = {}
+        for actor, terminal in rows.select("actor", "terminal").iter_rows():
+            out.setdefault(actor, set()).add(terminal)
+        return {a: frozenset(t) for a, t in out.items()}
 
     def received(self, kind: AgentKind, agent: str) -> int:
         return self._sizes[kind].get(agent, 0)
@@ -354,12 +370,17 @@ def attribute(
         AgentKind.WINDOW: {},
         AgentKind.PRINT_JOB: {},
     }
+    off_path: list[tuple[str, tuple[str, ...]]] = []
     for subject in sorted(objects):
         canary = planted.get(subject)
         if canary is None:
             continue
-        if canary.staff:
-            hits[AgentKind.STAFF].setdefault(canary.staff, []).append(subject)
+        on_path, strays = _canary_path(canary, table.staff_paths(subject))
+        if strays:  # touched off its path: no longer one path, so it decides nothing
+            off_path.append((subject, strays))
+            continue
+        for staff in on_path:
+            hits[AgentKind.STAFF].setdefault(staff, []).append(subject)
         if canary.window:
             hits[AgentKind.WINDOW].setdefault(canary.window, []).append(subject)
     ranked = {
@@ -375,7 +396,26 @@ def attribute(
         staff=ranked[AgentKind.STAFF],
         windows=ranked[AgentKind.WINDOW],
         print_jobs=ranked[AgentKind.PRINT_JOB],
+        canaries_off_path=tuple(off_path),
     )
+
+
+def _canary_path(
+    canary: Canary, paths: Mapping[str, frozenset[str | None]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(staff on the canary's planted path, staff who received it off that path).
+
+    Planted with a staff member: that member is the path. Planted at a window only: the
+    staff who received it at that window are. Anyone else who received it is off it."""
+    if canary.staff:
+        on = (canary.staff,)
+        strays = tuple(sorted(a for a in paths if a != canary.staff))
+    elif canary.window:
+        on = tuple(sorted(a for a, windows in paths.items() if canary.window in windows))
+        strays = tuple(sorted(a for a in paths if a not in on))
+    else:
+        on, strays = (), ()
+    return on, strays
 
 
 __all__ = [

@@ -131,6 +131,7 @@ def test_it_names_the_clerk_first_from_an_uploaded_leak(office, client, login_as
     )  # fmt: skip
     assert response.status_code == 200
     assert response.context["suspects"][0].agent == office.clerk.staff_id
+    assert 'data-testid="windows"' in response.content.decode()  # windows ranked too
 
 
 def test_it_shows_a_person_the_role_that_saw_their_data(office, client, login_as):

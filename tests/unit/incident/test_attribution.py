@@ -326,3 +326,48 @@ def test_it_goes_from_ledger_events_and_a_leaked_csv_to_the_insider_window_and_p
     assert result.staff[0].evidence[0].first_at == T0 + timedelta(minutes=1)
     assert result.ranking(AgentKind.WINDOW)[0].agent == "W03"
     assert result.print_jobs[0].agent == "pj_1"
+
+
+def _with_canary(served: dict[str, list[str]], touches: list[tuple[str, str | None]]):  # type: ignore[no-untyped-def]
+    rows = [
+        {"subject": "ds_CANARY", "field": f, "actor": actor, "terminal": terminal}
+        for actor, terminal in touches
+        for f in INTAKE
+    ]
+    return pl.concat(
+        [
+            intake_frame(served).with_columns(pl.lit(None, dtype=pl.String).alias("job")),
+            pl.DataFrame(
+                rows, schema=dict.fromkeys(("subject", "field", "actor", "terminal"), pl.String)
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+
+
+def test_a_canary_planted_at_a_window_names_the_clerk_who_received_it_there() -> None:
+    _, served = synthetic_office(random.Random(3))
+    frame = _with_canary(served, [("clerk07", "W07")])
+    result = attribute(
+        [resolved(i + 1, s) for i, s in enumerate([*served["clerk01"][:6], "ds_CANARY"])],
+        ExposureTable(frame),
+        canaries=[Canary("ds_CANARY", window="W07")],
+    )
+    assert result.staff[0].agent == "clerk07" and result.staff[0].decisive
+    assert result.windows[0].agent == "W07" and result.windows[0].decisive
+    assert result.canaries_off_path == ()
+
+
+def test_a_canary_someone_touched_off_its_path_decides_nothing() -> None:
+    _, served = synthetic_office(random.Random(3))
+    # clerk03 opened the canary from the back office (no window): a canary touch
+    frame = _with_canary(served, [("clerk07", "W07"), ("clerk03", None)])
+    for canary in (Canary("ds_CANARY", window="W07"), Canary("ds_CANARY", staff="clerk07")):
+        result = attribute(
+            [resolved(i + 1, s) for i, s in enumerate([*served["clerk01"][:6], "ds_CANARY"])],
+            ExposureTable(frame),
+            canaries=[canary],
+        )
+        assert not any(s.decisive for s in (*result.staff, *result.windows))
+        assert result.canaries_off_path == (("ds_CANARY", ("clerk03",)),)
+        assert result.staff[0].agent == "clerk01"  # the model's ranking stands

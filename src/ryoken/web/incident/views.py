@@ -432,6 +432,7 @@ def attribute_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "suspects": result.staff[:10] if result else [],
+            "windows": result.windows[:5] if result else [],
         },
     )
     response.status_code = status
