@@ -328,7 +328,9 @@ def test_it_goes_from_ledger_events_and_a_leaked_csv_to_the_insider_window_and_p
     assert result.print_jobs[0].agent == "pj_1"
 
 
-def _with_canary(served: dict[str, list[str]], touches: list[tuple[str, str | None]]):  # type: ignore[no-untyped-def]
+def _with_canary(
+    served: dict[str, list[str]], touches: list[tuple[str, str | None]]
+) -> pl.DataFrame:
     rows = [
         {"subject": "ds_CANARY", "field": f, "actor": actor, "terminal": terminal}
         for actor, terminal in touches
