@@ -407,6 +407,7 @@ def _canary_path(
 
     Planted with a staff member: that member is the path. Planted at a window only: the
     staff who received it at that window are. Anyone else who received it is off it."""
+    on: tuple[str, ...]
     if canary.staff:
         on = (canary.staff,)
         strays = tuple(sorted(a for a in paths if a != canary.staff))
