@@ -26,8 +26,9 @@ from ryoken.incident import appi, documents, exports
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
 from ryoken.web.accounts.access import holds, requires
-from ryoken.web.accounts.models import Role, Staff
+from ryoken.web.accounts.models import Role, Staff, Window
 from ryoken.web.accounts.views import step_up_required
+from ryoken.web.casework.models import Review
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import service
 from ryoken.web.incident.models import Hold, Incident
@@ -244,15 +245,13 @@ def _fact_rows(incident: Incident) -> list[dict[str, object]]:
 
 # The ledger records a purpose as a code ("step:detail"); the person asking who saw their
 # data reads it in words. An unknown code is shown as it is rather than hidden.
+# Steps that are also a window kind or a review kind take that label.
 PURPOSE_STEPS: dict[str, Promise] = {
-    "intake": _("申請受付"),
-    "review": _("審査"),
-    "senior_review": _("上級審査"),
-    "qa_review": _("品質確認（抜き取り）"),
+    **{str(kind): kind.label for kind in Window.Kind},
+    **{str(kind): kind.label for kind in Review.Kind},
     "production": _("旅券作製の発注"),
     "production.import": _("作製結果の取込"),
-    "pickup": _("交付"),
-    "loss_report": _("紛失届"),
+    "loss_report": Window.Kind.LOSS.label,
     "break_glass": _("緊急閲覧"),
     "breakglass.review": _("緊急閲覧の事後確認"),
     "print": _("印刷"),
