@@ -17,9 +17,9 @@ import time
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit import checkpoints as cp
 from ryoken.audit.tree import root_at
 from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
@@ -139,7 +139,7 @@ def latest() -> Checkpoint | None:
 def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
     """Sign a checkpoint at the current size (None if the ledger is empty or unchanged)."""
     key = load_signing_key()
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         size = ledger_size()
         last = latest()
