@@ -144,27 +144,22 @@ def parse_presented(
 def check_identity(
     *, grant: Grant, application: Application, presented: Presented
 ) -> dict[str, bool]:
-    """Ask the vault whether each presented value matches; each answer is a ledger event."""
-    common = {
-        "actor": grant.staff.staff_id,
-        "subject_id": application.applicant,
-        "purpose": "pickup:identity",
-        "grant": grant.grant_id,
-        "terminal": grant.window.code if grant.window else None,
-    }
-    results = {
-        "birth_date": gateway.match(
-            field_name="birth_date", presented=presented.birth_date.isoformat(), **common
-        ),
-        "passport_number": gateway.match(
-            field_name="passport_number", presented=presented.passport_number, **common
-        ),
+    """Ask the vault whether each presented value matches: one access decision, and each
+    answer a ledger event, all in one durable commit."""
+    presented_values = {
+        "birth_date": presented.birth_date.isoformat(),
+        "passport_number": presented.passport_number,
     }
     if presented.old_passport_number:
-        results["previous_passport"] = gateway.match(
-            field_name="previous_passport", presented=presented.old_passport_text(), **common
-        )
-    return results
+        presented_values["previous_passport"] = presented.old_passport_text()
+    return gateway.match_many(
+        actor=grant.staff.staff_id,
+        subject_id=application.applicant,
+        presented=presented_values,
+        purpose="pickup:identity",
+        grant=grant.grant_id,
+        terminal=grant.window.code if grant.window else None,
+    )
 
 
 def _lapse_surcharge(application: Application) -> bool:
