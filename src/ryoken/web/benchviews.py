@@ -30,6 +30,7 @@ from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import grants, intake, pickup
 from ryoken.web.counter import views_intake as real_intake
@@ -131,7 +132,7 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     app = real_intake._application(grant, app_id)
     fee = fee_error = None
     try:
-        fee = intake.fee_quote(app, date.fromisoformat(PLACEHOLDER_BIRTH))
+        fee = fee_quote(app, date.fromisoformat(PLACEHOLDER_BIRTH))
     except RyokenError as exc:
         fee_error = exc.message_ja
     items = intake.checklist_of(app)

@@ -24,10 +24,9 @@ from ryoken.audit.events import EventCode, decode_entry
 from ryoken.domain.applications import (
     ApplicationKind,
     ApplicationState,
-    Channel,
 )
-from ryoken.domain.fees import FeeQuote, fee_for
-from ryoken.domain.validity import lapse_surcharge_applies, pickup_deadline, pickup_lapsed
+from ryoken.domain.fees import FeeQuote
+from ryoken.domain.validity import pickup_deadline, pickup_lapsed
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy import normalise
 from ryoken.privacy.policy import Step
@@ -159,34 +158,6 @@ def check_identity(
         purpose="pickup:identity",
         grant=grant.grant_id,
         terminal=grant.window.code if grant.window else None,
-    )
-
-
-def _lapse_surcharge(application: Application) -> bool:
-    others = Application.objects.filter(applicant=application.applicant).exclude(pk=application.pk)
-    lapses = [d for d in others.values_list("lapsed_on", flat=True) if d is not None]
-    earlier = [
-        d
-        for d in others.exclude(kind=ApplicationKind.LOSS_REPORT.value).values_list(
-            "application_date", flat=True
-        )
-        if d < application.application_date
-    ]
-    return lapse_surcharge_applies(
-        application.application_date, lapse_dates=lapses, earlier_application_dates=earlier
-    )
-
-
-def quote_fee(application: Application, birth_date: date) -> FeeQuote:
-    """The fee for `application`, with the birth date the vault confirmed (ConfigurationError
-    if the office has not set a figure FACTS.md marks UNVERIFIED)."""
-    return fee_for(
-        kind=ApplicationKind(application.kind),
-        channel=Channel(application.channel),
-        birth_date=birth_date,
-        application_date=application.application_date,
-        requested_years=application.requested_validity,
-        lapse_surcharge=_lapse_surcharge(application),
     )
 
 

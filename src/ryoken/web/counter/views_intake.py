@@ -28,6 +28,7 @@ from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, InvalidKana, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure as views_of
 from ryoken.web.counter import grants, intake
@@ -411,7 +412,7 @@ def _review_context(
     fee = fee_error = None
     if birth:
         try:
-            fee = intake.fee_quote(app, date.fromisoformat(birth))
+            fee = fee_quote(app, date.fromisoformat(birth))
         except (ValueError, RyokenError) as exc:
             fee_error = (
                 staff_message(exc)
