@@ -35,8 +35,7 @@ from ryoken.web.casework.models import Application
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
-from ryoken.web.counter.prints import ja_date
-from ryoken.web.i18n import bilingual
+from ryoken.web.i18n import bilingual, ja_date
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -293,11 +293,20 @@ class GroupCommitter:
 
 committer = GroupCommitter()
 
+# Called with the ledger's size after each durable append: the checkpoint signer, installed
+# by the ledger app when Django starts (apps.py), so this module needs nothing above it.
+_after_durable: list[Callable[[int | None], None]] = []
+
+
+def after_durable_append(hook: Callable[[int | None], None]) -> None:
+    """Call `hook(size)` after every durable append (once per hook, however often asked)."""
+    if hook not in _after_durable:
+        _after_durable.append(hook)
+
 
 def record(*events: Event) -> list[int]:
     """Append events durably and return their sequence numbers. Raises LedgerError."""
     seqs = committer.record(events)
-    from ryoken.web.ledger import checkpoints
-
-    checkpoints.maybe_checkpoint(seqs[-1] + 1 if seqs else None)
+    for hook in _after_durable:
+        hook(seqs[-1] + 1 if seqs else None)
     return seqs
