@@ -4,7 +4,7 @@ forms (web/counter/forms.py) and the online import (web/casework/online_lines.py
 Each rule normalises what it accepts and answers None for what it refuses; the caller says
 why in its own words (Japanese at the counter, English in the import report).
 
-Decisions (docs/decisions/0xx-one-rule-per-field.md):
+Decisions (docs/decisions/0062-one-rule-per-field.md):
 - Phone numbers are domestic: the residence, the mobile and the emergency contact of a
   passport application are numbers in Japan. "+81" is accepted as the domestic "0" (+81 90…,
   +81 (0)3…), parentheses as separators (03(1234)5678); the number is 0 followed by 9 or 10
