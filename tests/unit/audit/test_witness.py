@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -70,7 +69,7 @@ def test_it_answers_409_with_its_size_when_the_old_size_is_not_its_own(
 
 def test_it_refuses_a_rewritten_history(witness: wit.Witness) -> None:
     assert submit(witness, 0, 10).status == 200
-    rewritten = [b"forged"] + LEAVES[1:]
+    rewritten = [b"forged", *LEAVES[1:]]
     assert submit(witness, 10, 20, rewritten).status == 422
     # the same size with another root is a conflict, never a cosignature
     assert submit(witness, 10, 10, rewritten).status == 409
@@ -124,7 +123,7 @@ def test_the_log_finds_missing_forged_and_lagging_cosignatures() -> None:
     assert "cosigned up to size 10 only" in lagging[0]
     none = wit.check_cosignatures([cps10, cps20], [], [wkey])
     assert "up to size 0 only" in none[0]
-    rebuilt, _ = checkpoint(20, [b"forged"] + LEAVES[1:])
+    rebuilt, _ = checkpoint(20, [b"forged", *LEAVES[1:]])
     forged = wit.check_cosignatures([cps10, rebuilt], stored, [wkey])
     assert any("does not verify" in p for p in forged)
     deleted = wit.check_cosignatures([cps20], stored, [wkey])
