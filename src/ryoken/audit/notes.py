@@ -113,10 +113,11 @@ def parse_vkey(text: str) -> VerifierKey:
     """Parse and check a vkey: the key ID must match the name and key. Raises InvalidInput."""
     if not isinstance(text, str):
         raise InvalidInput("a verifier key is text")
-    parts = text.strip().split("+")
-    if len(parts) != 3:
+    # base64 may itself hold '+': split at the first two only, as Go's note.NewVerifier does
+    name, sep1, rest = text.strip().partition("+")
+    hex_id, sep2, material = rest.partition("+")
+    if not (sep1 and sep2):
         raise InvalidInput(f"verifier key {text!r} is not <name>+<key id>+<key>")
-    name, hex_id, material = parts
     check_name(name)
     if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
         raise InvalidInput(f"verifier key {name}: the key ID {hex_id!r} is not 8 hex digits")

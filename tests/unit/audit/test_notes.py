@@ -54,6 +54,12 @@ def test_it_computes_the_key_id_as_the_spec_says() -> None:
     assert text == f"{ORIGIN}+{expected.hex()}+{material}"
 
 
+def test_it_reads_a_vkey_whose_base64_holds_a_plus() -> None:
+    text = "audit.pref.example.lg.jp/w1+92121f4f+BBIxkVHpjRp+xtHU4pxjWW9N1oVCnZu6PT2rnLBJRkUG"
+    key = notes.parse_vkey(text)
+    assert key.sig_type == notes.COSIGNATURE_V1 and key.text() == text
+
+
 @pytest.mark.parametrize(
     "bad",
     [
