@@ -44,7 +44,7 @@ def bureau(ledger_db, origin, tmp_path, monkeypatch, capsys) -> Iterator[Path]:
     log_vkey = capsys.readouterr().out.strip()
     assert main(["witness", "trust", "--dir", str(directory), log_vkey]) == 0
     capsys.readouterr()
-    server = witness_cli.serve(directory, "127.0.0.1", 0, "/w", now=lambda: NOW)
+    server = witness_cli.serve(directory, "127.0.0.1", 0, "/w", now=lambda: NOW, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/w"

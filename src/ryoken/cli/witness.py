@@ -134,7 +134,7 @@ def unix_now() -> int:
 
 
 def make_handler(
-    witness: wit.Witness, prefix: str, now: Callable[[], int] = unix_now
+    witness: wit.Witness, prefix: str, now: Callable[[], int] = unix_now, quiet: bool = False
 ) -> type[BaseHTTPRequestHandler]:
     path = prefix.rstrip("/") + "/add-checkpoint"
 
@@ -167,17 +167,23 @@ def make_handler(
             self._send(wit.Response(200, (witness.verifier_key().text() + "\n").encode()))
 
         def log_message(self, format: str, *args: Any) -> None:
-            print(f"witness: {self.address_string()} {format % args}", flush=True)
+            if not quiet:
+                print(f"witness: {self.address_string()} {format % args}", flush=True)
 
     return Handler
 
 
 def serve(
-    directory: Path, host: str, port: int, prefix: str = "", now: Callable[[], int] = unix_now
+    directory: Path,
+    host: str,
+    port: int,
+    prefix: str = "",
+    now: Callable[[], int] = unix_now,
+    quiet: bool = False,
 ) -> ThreadingHTTPServer:
     """A server ready to `serve_forever()` (tests run it in a thread on port 0)."""
     witness = load_witness(directory)
-    return ThreadingHTTPServer((host, port), make_handler(witness, prefix, now))
+    return ThreadingHTTPServer((host, port), make_handler(witness, prefix, now, quiet))
 
 
 # --- commands -----------------------------------------------------------------------------
