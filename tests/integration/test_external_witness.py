@@ -172,3 +172,23 @@ def _root(size: int) -> bytes:
     from ryoken.audit.tree import root_at
 
     return root_at(store.DbNodeReader(), size)
+
+
+def test_verify_asks_the_witness_and_catches_a_restored_older_copy(bureau):
+    record(10)
+    assert main(["audit", "checkpoint"]) == 0
+    record(5, start=10)
+    assert main(["audit", "checkpoint"]) == 0
+    assert audit.verify().ok
+    # the DBA puts back the database as it was at size 10, cosignature and all
+    as_dba("DELETE FROM ledger_cosignature WHERE size > 10")
+    as_dba("DELETE FROM ledger_checkpoint WHERE size > 10")
+    as_dba("DELETE FROM ledger_entry_subject WHERE seq >= 10")
+    as_dba("DELETE FROM ledger_entry WHERE seq >= 10")
+    as_dba("DELETE FROM ledger_node WHERE (idx + 1) * (1 << level) > 10")
+    problems = audit.verify().problems
+    assert any(
+        "witness audit.pref.example/w1 has cosigned a checkpoint at size 15, but the "
+        "database's latest is at size 10" in p
+        for p in problems
+    ), problems

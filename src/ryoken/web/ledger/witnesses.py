@@ -180,6 +180,38 @@ def cosign_latest(transport: Transport | None = None) -> list[Outcome]:
     return outcomes
 
 
+def probe(config: WitnessConfig, row: Checkpoint, transport: Transport | None = None) -> str | None:
+    """Ask a witness which size it last cosigned for us (an add-checkpoint with `old 0`,
+    which the spec offers for exactly this) and compare it with our latest checkpoint.
+
+    Returns a problem, or None. A witness that has seen more than the database holds means
+    the ledger was truncated or restored; one that cannot be asked fails verification too,
+    because the witness is required.
+    """
+    transport = transport or UrllibTransport()
+    cp = checkpoints.to_audit_checkpoint(row)
+    note = cps.checkpoint_note(cp, checkpoints.load_public_key())
+    name = config.key.name
+    try:
+        status, ctype, body = _ask(config, cp, note, 0, transport)
+        if status == 200:
+            return None  # the witness had never seen us: it cosigned now (stored next time)
+        if status != 409 or not ctype.startswith(wit.SIZE_CONTENT_TYPE):
+            return f"witness {name} answered HTTP {status} when asked for its size"
+        known = wit.parse_conflict(body)
+    except OSError as error:
+        return f"witness {name} could not be asked for the size it last cosigned ({error})"
+    except InvalidInput as error:
+        return f"witness {name}: {error.message}"
+    if known > cp.size:
+        return (
+            f"witness {name} has cosigned a checkpoint at size {known}, but the database's "
+            f"latest is at size {cp.size}: the ledger was truncated or restored from an older "
+            "copy"
+        )
+    return None
+
+
 def stored() -> list[wit.StoredCosignature]:
     return [
         wit.StoredCosignature(int(size), name, int(key_id), bytes(sig))
@@ -189,11 +221,20 @@ def stored() -> list[wit.StoredCosignature]:
     ]
 
 
-def check(checkpoint_list: Sequence[cps.Checkpoint]) -> list[str]:
-    """verify's part: the configured witnesses' cosignatures over the database checkpoints."""
-    return wit.check_cosignatures(
-        checkpoint_list, stored(), [config.key for config in configured()]
-    )
+def check(
+    checkpoint_list: Sequence[cps.Checkpoint], transport: Transport | None = None
+) -> list[str]:
+    """verify's part: the configured witnesses' cosignatures over the database checkpoints,
+    and each witness's own latest size against the database's latest checkpoint."""
+    configs = configured()
+    problems = wit.check_cosignatures(checkpoint_list, stored(), [c.key for c in configs])
+    latest = checkpoints.latest()
+    if latest is not None:
+        for config in configs:
+            problem = probe(config, latest, transport)
+            if problem:
+                problems.append(problem)
+    return problems
 
 
 def cosigned_note(row: Checkpoint) -> str:
