@@ -7,7 +7,6 @@ import re
 import pytest
 
 from ryoken.audit import notes
-
 from ryoken.errors import ConfigurationError
 from ryoken.web.ledger import signing, witnesses
 
