@@ -19,12 +19,12 @@ import json
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ryoken import clock
 from ryoken.audit import notes
 from ryoken.audit import witness as wit
 from ryoken.audit.checkpoints import generate_signing_key, load_private_key
@@ -126,10 +126,6 @@ def load_witness(directory: Path) -> wit.Witness:
 
 def unix_now() -> int:
     """The witness's clock for cosignature timestamps (POSIX seconds)."""
-    try:
-        from ryoken import clock  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # until ryoken.clock is merged on this branch
-        return int(time.time())
     return int(clock.timestamp())
 
 

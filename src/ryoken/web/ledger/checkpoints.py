@@ -17,9 +17,9 @@ import time
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit import checkpoints as cp
 from ryoken.audit.tree import root_at
 from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
@@ -149,7 +149,7 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
     from ryoken.web.ledger import signing
 
     signer = signing.signer()
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         size = ledger_size()
         last = latest()
