@@ -70,6 +70,9 @@ def test_it_prints_a_vkey_that_verifies_the_printed_note(ledger_db, origin, caps
     text, sigs = notes.parse_note(capsys.readouterr().out)
     assert text.startswith(f"{origin}\n12\n")
     assert notes.verify_signature(key, text, sigs[0])
+    # `ryoken audit prove` carries the same note beside the RFC 6962 proof
+    proof_text, proof_sigs = notes.parse_note(audit.prove(4)["checkpoint"]["note"])
+    assert proof_text == text and notes.verify_signature(key, proof_text, proof_sigs[0])
 
 
 def test_the_witness_cosigns_each_checkpoint_and_verify_checks_it(bureau, capsys):
@@ -96,7 +99,7 @@ def test_verify_fails_when_cosignatures_are_deleted_and_recovers_through_409(bur
     as_dba("DELETE FROM ledger_cosignature")
     report = audit.verify()
     assert not report.ok
-    assert any("cosigned up to size 0 only" in p for p in report.problems)
+    assert any("has cosigned no checkpoint" in p for p in report.problems)
     # asking again: our side says old 0, the witness answers 409 with 10, we resend
     capsys.readouterr()
     record(5, start=10)
@@ -124,7 +127,7 @@ def test_the_witness_refuses_a_rewritten_ledger_and_verify_says_so(bureau, capsy
     assert "refused with HTTP 422" in out
     assert Cosignature.objects.count() == 0
     problems = audit.verify().problems
-    assert any("cosigned up to size 0 only" in p for p in problems)
+    assert any("has cosigned no checkpoint" in p for p in problems)
 
 
 def test_an_unreachable_witness_fails_the_command_and_verify(
@@ -137,7 +140,7 @@ def test_an_unreachable_witness_fails_the_command_and_verify(
     record(3)
     assert main(["audit", "checkpoint"]) == 1
     assert "unreachable" in capsys.readouterr().out
-    assert any("up to size 0 only" in p for p in audit.verify().problems)
+    assert any("has cosigned no checkpoint" in p for p in audit.verify().problems)
 
 
 def test_a_forged_cosignature_row_is_caught(bureau):

@@ -29,7 +29,7 @@ from typing import Protocol
 
 from ryoken.audit import notes
 from ryoken.audit.checkpoints import Checkpoint, checkpoint_message, parse_checkpoint_text
-from ryoken.audit.merkle import verify_consistency
+from ryoken.audit.merkle import EMPTY_ROOT, verify_consistency
 from ryoken.audit.signers import Signer
 from ryoken.errors import InvalidInput
 
@@ -161,12 +161,14 @@ class Witness:
             known_size, known_root = known if known is not None else (0, b"")
             if request.old_size != known_size:
                 return Response(409, f"{known_size}\n".encode("ascii"), SIZE_CONTENT_TYPE)
-            if request.old_size == 0:
+            if request.old_size == checkpoint.size:
+                # the same tree again (also the empty tree, whose root is fixed)
+                same_root = known_root if known is not None else EMPTY_ROOT
+                if checkpoint.root != same_root or request.proof:
+                    return Response(409, f"{known_size}\n".encode("ascii"), SIZE_CONTENT_TYPE)
+            elif request.old_size == 0:
                 if request.proof:
                     return _say(400, "the consistency proof must be empty when the old size is 0")
-            elif request.old_size == checkpoint.size:
-                if checkpoint.root != known_root or request.proof:
-                    return Response(409, f"{known_size}\n".encode("ascii"), SIZE_CONTENT_TYPE)
             elif not verify_consistency(
                 known_size, checkpoint.size, known_root, checkpoint.root, request.proof
             ):
@@ -267,11 +269,12 @@ def check_cosignatures(
                 good.append(cs.size)
         if latest is None:
             continue
-        best = max(good, default=0)
-        if best < latest:
+        best = max(good, default=None)
+        if best is None or best < latest:
+            seen = "no checkpoint" if best is None else f"up to size {best} only"
             problems.append(
-                f"witness {witness.name} has cosigned up to size {best} only, but the latest "
-                f"checkpoint is at size {latest}: run `ryoken audit cosign`; if the witness "
-                "refuses, the ledger's history was rewritten"
+                f"witness {witness.name} has cosigned {seen}, but the latest checkpoint is at "
+                f"size {latest}: run `ryoken audit cosign`; if the witness refuses, the "
+                "ledger's history was rewritten"
             )
     return problems

@@ -122,7 +122,7 @@ def test_the_log_finds_missing_forged_and_lagging_cosignatures() -> None:
     lagging = wit.check_cosignatures([cps10, cps20], stored[:1], [wkey])
     assert "cosigned up to size 10 only" in lagging[0]
     none = wit.check_cosignatures([cps10, cps20], [], [wkey])
-    assert "up to size 0 only" in none[0]
+    assert "has cosigned no checkpoint" in none[0]
     rebuilt, _ = checkpoint(20, [b"forged", *LEAVES[1:]])
     forged = wit.check_cosignatures([cps10, rebuilt], stored, [wkey])
     assert any("does not verify" in p for p in forged)
@@ -141,3 +141,22 @@ def test_the_log_ignores_other_witnesses_lines_but_refuses_a_bad_one() -> None:
     bad = notes.NoteSignature(mine.name, mine.key_id, mine.signature[:-1] + b"\x00")
     with pytest.raises(InvalidInput, match="does not verify"):
         wit.parse_cosignatures((other.line() + bad.line()).encode(), text, wkey)
+
+
+def test_it_cosigns_the_empty_tree_only_with_the_empty_root(witness: wit.Witness) -> None:
+    """`ryoken init` signs the empty ledger: size 0 has one possible root."""
+    empty = cps.sign_note_checkpoint(LOG, 0, merkle.EMPTY_ROOT, AT)
+    body = wit.format_add_checkpoint(0, [], cps.checkpoint_note(empty, LOG.public_key()))
+    assert witness.add_checkpoint(body, now=1).status == 200
+    assert witness.state.latest(ORIGIN) == (0, merkle.EMPTY_ROOT)
+    bogus = cps.sign_note_checkpoint(LOG, 0, b"\x07" * 32, AT)
+    body = wit.format_add_checkpoint(0, [], cps.checkpoint_note(bogus, LOG.public_key()))
+    assert witness.add_checkpoint(body, now=1).status == 409
+    assert submit(witness, 0, 10).status == 200  # every tree extends the empty one
+
+
+def test_the_log_requires_a_cosignature_even_of_the_empty_ledger() -> None:
+    empty = cps.sign_note_checkpoint(LOG, 0, merkle.EMPTY_ROOT, AT)
+    wkey = notes.VerifierKey.of(WITNESS.name, WITNESS.public_key(), notes.COSIGNATURE_V1)
+    [problem] = wit.check_cosignatures([empty], [], [wkey])
+    assert "has cosigned no checkpoint, but the latest checkpoint is at size 0" in problem
