@@ -63,3 +63,20 @@ def test_it_reads_several_witnesses_and_checks_each_key_id(monkeypatch):
     monkeypatch.setenv("RYOKEN_WITNESSES", f"https://a.example/w {wrong_id}")
     with pytest.raises(ConfigurationError, match="key ID does not match"):
         witnesses.configured()
+
+
+def test_check_deploy_warns_about_defaults_that_leave_the_dba_in_charge(monkeypatch):
+    from ryoken.web.ledger.signing_checks import check_signing_deployment
+
+    for name in ("RYOKEN_WITNESSES", "RYOKEN_LEDGER_ORIGIN", "RYOKEN_LEDGER_SIGNER"):
+        monkeypatch.delenv(name, raising=False)
+    assert {m.id for m in check_signing_deployment()} == {
+        "ryoken.W010",  # no external witness
+        "ryoken.W011",  # the default origin
+        "ryoken.W012",  # a key file nobody chose
+    }
+    monkeypatch.setenv("RYOKEN_LEDGER_SIGNER", "file")
+    monkeypatch.setenv("RYOKEN_LEDGER_ORIGIN", "passport.pref.example.lg.jp/ryoken")
+    key = "audit.pref.example.lg.jp/w1+92121f4f+BBIxkVHpjRp+xtHU4pxjWW9N1oVCnZu6PT2rnLBJRkUG"
+    monkeypatch.setenv("RYOKEN_WITNESSES", f"https://audit.pref.example.lg.jp/w {key}")
+    assert check_signing_deployment() == []
