@@ -7,51 +7,18 @@ directory and key, set up with the CLI, served on a loopback port by the stdlib 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from ryoken.audit import checkpoints as cps
 from ryoken.audit import notes
 from ryoken.cli import main
-from ryoken.cli import witness as witness_cli
 from ryoken.web.ledger import audit, checkpoints, signing, store
 from ryoken.web.ledger.models import Cosignature
 
 from .ledger_helpers import as_dba, event
 
 pytestmark = pytest.mark.django_db(transaction=True)
-NOW = 1_796_000_000
-
-
-@pytest.fixture
-def origin(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("RYOKEN_LEDGER_ORIGIN", "passport.pref.example.lg.jp/ryoken")
-    return "passport.pref.example.lg.jp/ryoken"
-
-
-@pytest.fixture
-def bureau(ledger_db, origin, tmp_path, monkeypatch, capsys) -> Iterator[Path]:
-    """A witness directory trusting our vkey, served on 127.0.0.1, listed in RYOKEN_WITNESSES."""
-    directory = tmp_path / "bureau"
-    assert (
-        main(["witness", "init", "--dir", str(directory), "--name", "audit.pref.example/w1"]) == 0
-    )
-    witness_vkey = capsys.readouterr().out.strip()
-    assert main(["audit", "vkey"]) == 0
-    log_vkey = capsys.readouterr().out.strip()
-    assert main(["witness", "trust", "--dir", str(directory), log_vkey]) == 0
-    capsys.readouterr()
-    server = witness_cli.serve(directory, "127.0.0.1", 0, "/w", now=lambda: NOW, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/w"
-    monkeypatch.setenv("RYOKEN_WITNESSES", f"{url} {witness_vkey}")
-    yield directory
-    server.shutdown()
-    server.server_close()
 
 
 def record(n: int, start: int = 0) -> None:

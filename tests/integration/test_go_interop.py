@@ -67,9 +67,8 @@ def run_go(tmp_path: Path, payload: dict[str, object]) -> subprocess.CompletedPr
 
 
 def test_go_sumdb_note_and_tlog_accept_our_checkpoints_and_proofs(
-    ledger_db, monkeypatch, tmp_path, capsys
+    bureau, witness_now, tmp_path, capsys
 ):
-    monkeypatch.setenv("RYOKEN_LEDGER_ORIGIN", "passport.pref.example.lg.jp/ryoken")
     for i in range(13):
         store.record(event(i))
     assert main(["audit", "checkpoint"]) == 0
@@ -80,6 +79,7 @@ def test_go_sumdb_note_and_tlog_accept_our_checkpoints_and_proofs(
     outputs = {}
     for name, argv in {
         "vkey": ["audit", "vkey"],
+        "witness_vkey": ["witness", "vkey", "--dir", str(bureau)],
         "old_note": ["audit", "note", "--size", "13"],
         "note": ["audit", "note"],
     }.items():
@@ -100,18 +100,19 @@ def test_go_sumdb_note_and_tlog_accept_our_checkpoints_and_proofs(
                 base64.b64encode(bytes.fromhex(h)).decode() for h in proof["inclusion_path_hex"]
             ],
             "consistency_b64": [base64.b64encode(h).decode() for h in consistency],
+            "witness_vkey": outputs["witness_vkey"].strip(),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"note.Open: cosignature/v1 by audit.pref.example/w1 at {witness_now}" in result.stdout
     assert "note.Open: passport.pref.example.lg.jp/ryoken size 13 and 37" in result.stdout
     assert "tlog.CheckRecord: entry 29 is in the tree of 37" in result.stdout
     assert "tlog.CheckTree: the tree of 37 extends the tree of 13" in result.stdout
     assert result.stdout.rstrip().endswith("OK")
 
 
-def test_go_refuses_our_note_under_another_key(ledger_db, monkeypatch, tmp_path, capsys):
+def test_go_refuses_our_note_under_another_key(ledger_db, origin, tmp_path, capsys):
     """The Go side can fail: a vkey of another key with our name is refused by note.Open."""
-    monkeypatch.setenv("RYOKEN_LEDGER_ORIGIN", "passport.pref.example.lg.jp/ryoken")
     for i in range(3):
         store.record(event(i))
     assert main(["audit", "checkpoint"]) == 0
