@@ -90,7 +90,11 @@ def cmd_note(args: argparse.Namespace) -> int:
     rows = Checkpoint.objects.order_by("-size")
     row = rows.filter(size=args.size).first() if args.size is not None else rows.first()
     if row is None:
-        raise InvalidInput("no such checkpoint")
+        raise InvalidInput(
+            f"the ledger has no checkpoint at size {args.size}"
+            if args.size is not None
+            else "the ledger has no checkpoint yet (`ryoken audit checkpoint` signs one)"
+        )
     print(witnesses.cosigned_note(row), end="")
     return 0
 
