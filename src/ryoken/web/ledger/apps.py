@@ -5,3 +5,6 @@ class LedgerConfig(AppConfig):
     name = "ryoken.web.ledger"
     label = "ledger"
     verbose_name = "Ledger"
+
+    def ready(self) -> None:
+        from ryoken.web.ledger import signing_checks  # noqa: F401 - registers the checks
