@@ -14,8 +14,8 @@ import pytest
 
 from ryoken import clock
 from ryoken.domain import fees
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import intake
 
 from .counter.helpers import call_applicant, enter_application
 
@@ -88,7 +88,7 @@ def _quoted_national(served) -> int:
     response = _ten_year_application(served, "1985-06-15")
     assert response.status_code == 302, response.content.decode()[:400]
     application = Application.objects.get()
-    return intake.fee_quote(application, date(1985, 6, 15)).national
+    return fee_quote(application, date(1985, 6, 15)).national
 
 
 @pytest.mark.clock("2026-12-07T23:59:00+09:00")

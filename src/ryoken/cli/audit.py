@@ -145,9 +145,9 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:
-    from ryoken.cli.incident import _verify_with_default_key
+    from ryoken.cli.incident import verify_bundle_with_default_key
 
-    return _verify_with_default_key(args)
+    return verify_bundle_with_default_key(args)
 
 
 def register(subparsers: Any) -> None:

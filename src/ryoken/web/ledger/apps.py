@@ -7,4 +7,8 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from ryoken.web.ledger import signing_checks  # noqa: F401 - registers the checks
+        # Sign a checkpoint when due after each durable append; registered here so that the
+        # store (below) never imports the checkpoints (above it).
+        from ryoken.web.ledger import checkpoints, signing_checks, store  # noqa: F401 - checks
+
+        store.after_durable_append(checkpoints.maybe_checkpoint)
