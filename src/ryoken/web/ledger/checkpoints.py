@@ -26,7 +26,7 @@ from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
 from ryoken.web.env import env_int
 from ryoken.web.ledger import paths
 from ryoken.web.ledger.models import Checkpoint
-from ryoken.web.ledger.store import DbNodeReader, ledger_size
+from ryoken.web.ledger.store import DbNodeReader, ledger_size, lock_for_append
 
 _state_lock = threading.Lock()
 _last = {"size": -1, "monotonic": 0.0}
@@ -137,37 +137,45 @@ def latest() -> Checkpoint | None:
 
 
 def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
-    """Sign a checkpoint at the current size (None if the ledger is empty or unchanged)."""
+    """Sign a checkpoint at the current size (None if the ledger is unchanged since the last).
+
+    The first checkpoint may be of the empty ledger (`ryoken init`), so a new office has a
+    witness from the start. The witness line is written before the database row commits,
+    under the append lock: the database never holds a checkpoint the witness lacks, and a
+    witness that cannot be written leaves no checkpoint behind.
+    """
     key = load_signing_key()
     at = now or timezone.now()
     with transaction.atomic():
+        lock_for_append()
         size = ledger_size()
         last = latest()
-        if size == 0 or (last is not None and last.size >= size):
+        if last is not None and last.size >= size:
             return None
         root = root_at(DbNodeReader(), size)
         signed = cp.sign_checkpoint(key, cp.key_id_of(key.public_key()), size, root, at)
         try:
-            Checkpoint.objects.create(
-                size=signed.size,
-                root=signed.root,
-                at=signed.at,
-                key_id=signed.key_id,
-                signature=signed.signature,
-            )
+            with transaction.atomic():
+                Checkpoint.objects.create(
+                    size=signed.size,
+                    root=signed.root,
+                    at=signed.at,
+                    key_id=signed.key_id,
+                    signature=signed.signature,
+                )
         except IntegrityError:
             return None  # another process signed this size first
-    try:
-        append_witness(signed)
-    except OSError as error:
-        # Fail closed: while the witness cannot be written, nothing more is disclosed.
-        raise LedgerError(
-            f"the ledger witness {paths.witness_path()} could not be written "
-            f"({error.strerror or error}); nothing more is disclosed until it can",
-            message_ja=gettext_noop(
-                "監査台帳の控え（ウィットネス）に書き込めないため、個人情報は表示できません。"
-            ),
-        ) from error
+        try:
+            append_witness(signed)
+        except OSError as error:
+            # Fail closed: while the witness cannot be written, nothing more is disclosed.
+            raise LedgerError(
+                f"the ledger witness {paths.witness_path()} could not be written "
+                f"({error.strerror or error}); nothing more is disclosed until it can",
+                message_ja=gettext_noop(
+                    "監査台帳の控え（ウィットネス）に書き込めないため、個人情報は表示できません。"
+                ),
+            ) from error
     with _state_lock:
         _last["size"] = size
         _last["monotonic"] = time.monotonic()

@@ -120,7 +120,8 @@ def ledger_size() -> int:
     return 0 if top is None else int(top) + 1
 
 
-def _lock_for_append() -> None:
+def lock_for_append() -> None:
+    """Serialise with every other append (and checkpoint) until the transaction ends."""
     # SQLite: settings use BEGIN IMMEDIATE, so the transaction already holds the write lock.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -170,7 +171,7 @@ def _append_locked(events: Sequence[Event]) -> list[int]:
 
     Raw `executemany` rather than ORM objects: this is the hot path of every disclosure.
     """
-    _lock_for_append()
+    lock_for_append()
     size = ledger_size()
     frontier = _cache.load(size)
     adapt = _sqlite_time if connection.vendor == "sqlite" else _identity
