@@ -111,6 +111,10 @@ def check_ledger_guard(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         missing = missing_triggers(connection)
     except DatabaseError as error:
         return [checks.Error(f"the database cannot be read: {error}", id="ryoken.E020")]
+    finally:
+        # Not kept open by the thread that started the server: a connection opened while the
+        # SQLite file was read-only would pin its read-only -shm for the process's life.
+        connection.close()
     if not missing:
         return []
     return [

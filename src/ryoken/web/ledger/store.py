@@ -27,6 +27,7 @@ from ryoken.audit.merkle import leaf_hash, root_of_hashes
 from ryoken.audit.tree import Frontier
 from ryoken.errors import LedgerError
 from ryoken.web.ledger.models import Entry, Node
+from ryoken.web.ledger.recovery import recover_after_failure
 
 # A constant key for PostgreSQL's advisory lock that serialises ledger appends.
 _PG_LOCK_KEY = 0x52594F4B  # "RYOK"
@@ -269,6 +270,7 @@ class GroupCommitter:
                 seqs = _append_locked(events)
             self.commits += 1
         except Exception as error:  # every caller must learn the write failed
+            recover_after_failure(connection)  # a read-only -shm left behind, say
             failure = LedgerError(
                 f"the ledger could not record ({type(error).__name__}: {error}); "
                 "nothing was disclosed",
