@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,14 +85,19 @@ class _Links:
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT seq, subject, id FROM ledger_entry_subject WHERE id > %s "
-                "ORDER BY id LIMIT %s",
+                "SELECT seq, subject FROM ledger_entry_subject WHERE id > %s ORDER BY id LIMIT %s",
                 [self.last_id, len(expected)],
             )
             found = cursor.fetchall()
-        if found:
-            self.last_id = int(found[-1][2])
-        if self.checker.check_links(expected, [(r[0], r[1]) for r in found]):
+            cursor.execute(
+                "SELECT MAX(id) FROM (SELECT id FROM ledger_entry_subject WHERE id > %s "
+                "ORDER BY id LIMIT %s) AS chunk",
+                [self.last_id, len(expected)],
+            )
+            top = cursor.fetchone()[0]
+        if top is not None:
+            self.last_id = int(top)
+        if self.checker.check_links(expected, found):
             return
         self.realigned += 1
         with connection.cursor() as cursor:
@@ -146,17 +152,22 @@ def verify() -> pure_verify.VerifyReport:
     grants = GrantLedger()
     links = _Links(checker, findings)
 
-    def rows() -> Iterator[derived.Row]:
+    def checked_chunks() -> Iterator[list[derived.Row]]:
         last = -1
         for chunk in _row_chunks():
             checker.check_rows(chunk, grants)
             links.check(chunk)
-            yield from chunk
+            yield chunk
             last = int(chunk[-1][0])
         links.finish(last)
 
     return pure_verify.verify_ledger(
-        rows(), stored, witness, public_key, require_witness=True, findings=findings
+        itertools.chain.from_iterable(checked_chunks()),
+        stored,
+        witness,
+        public_key,
+        require_witness=True,
+        findings=findings,
     )
 
 
