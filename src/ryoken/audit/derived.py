@@ -23,7 +23,7 @@ entries in entry order and subject order).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 
 from ryoken.audit.events import ENTRY_HEADER_SIZE, Event, decode_entry, format_time
 from ryoken.audit.grants import EXPOSURE_CODES, WATCHED_CODES, GrantLedger
