@@ -138,12 +138,15 @@ class DerivedChecker:
                     )
                 else:
                     time_agrees = len(at) == 27 and data.startswith(at.encode(), at_offset)
+                grant_at = data.rfind(b',"grant":')
                 agree = (
                     time_agrees
                     and data.startswith(head, ENTRY_HEADER_SIZE)
                     and data.startswith(mid, at_offset + 27)
-                    and data.startswith(tail, data.rfind(b',"grant":'))
-                    and data.startswith(listed, data.rfind(b',"subjects":['))
+                    and data.startswith(tail, grant_at)
+                    # After the grant only the purpose (a string) comes before the subjects,
+                    # so the first match after it is the top-level key.
+                    and data.find(listed, grant_at) > 0
                 )
             except (TypeError, ValueError, AttributeError, UnicodeError, IndexError):
                 agree = False
