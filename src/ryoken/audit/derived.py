@@ -32,6 +32,7 @@ from ryoken.errors import InvalidInput
 Row = tuple[int, bytes, bytes, str, str, str, str, str]
 Report = Callable[[str, int], None]
 _CACHE_LIMIT = 50_000
+_WHOLE_SECOND = b".000000Z"  # SQLite spells a whole second without the fraction
 
 
 def canonical_time(at: str) -> str:
@@ -97,12 +98,12 @@ class DerivedChecker:
 
         The hot loop of `ryoken audit verify`: a handful of C-level bytes operations per row.
         The time is compared in place: the canonical time is 27 bytes at a known offset, and
-        SQLite's spelling of it differs only by a space for the `T` and the missing `Z`
-        (a time with zero microseconds, which SQLite spells shorter, takes the slow path).
+        SQLite's spelling of it differs only by a space for the `T`, the missing `Z`, and no
+        fraction at all for a whole second.
         """
-        if len(self._grants) > _CACHE_LIMIT:
-            self._grants.clear()
-            self._subjects.clear()
+        if len(self._grants) > _CACHE_LIMIT or len(self._actors) > _CACHE_LIMIT:
+            for cache in (self._actors, self._codes, self._grants, self._subjects):
+                cache.clear()
         actors, codes, grants_of, subjects_of = (
             self._actors,
             self._codes,
@@ -130,11 +131,15 @@ class DerivedChecker:
                     listed = subjects_of[subjects] = f',"subjects":[{inner}],"terminal":'.encode()
                 at_offset = ENTRY_HEADER_SIZE + len(head)
                 if sqlite:
+                    size = len(at)
                     time_agrees = (
-                        len(at) == 26
-                        and at[10] == " "
+                        at[10] == " "
                         and data.startswith(at.replace(" ", "T", 1).encode(), at_offset)
-                        and data[at_offset + 26] == 90  # Z
+                        and (
+                            # ...ffffffZ, never ".000000" (SQLite drops a zero fraction)
+                            (size == 26 and data[at_offset + 26] == 90 and at[20:] != "000000")
+                            or (size == 19 and data.startswith(_WHOLE_SECOND, at_offset + 19))
+                        )
                     )
                 else:
                     time_agrees = len(at) == 27 and data.startswith(at.encode(), at_offset)

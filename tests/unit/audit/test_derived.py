@@ -127,3 +127,13 @@ def test_it_flags_an_exposure_under_another_clerks_grant_in_the_rows() -> None:
     found = _check(rows)
     assert [s for _, s in found] == [4]
     assert "under grant gr_1, which was opened for counter1" in found[0][0]
+
+
+@pytest.mark.parametrize(
+    "stored", ["2026-11-26 09:00:00.000000", "2026-11-26T09:00:00", "2026-11-26 09:00:00Z"]
+)
+def test_it_refuses_another_spelling_of_a_whole_second(stored: str) -> None:
+    whole = _event(1, at=datetime(2026, 11, 26, 9, tzinfo=UTC))
+    assert _check([_row(0, _event(0)), _row(1, whole)]) == []
+    found = _check([_row(0, _event(0)), _row(1, whole, at=stored)])
+    assert [s for _, s in found] == [1]
