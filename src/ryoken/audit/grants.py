@@ -16,6 +16,7 @@ deadline lives in the database), so an exposure after a grant's deadline but bef
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 OPEN_CODES = frozenset({"grant.open", "breakglass.open"})
@@ -61,3 +62,22 @@ class GrantLedger:
             return f"{actor} opens grant {grant} again after it was closed"
         self.holders[grant] = actor
         return None
+
+
+def grant_violations(
+    entries: Iterable[tuple[int, str, str, str | None]], state: GrantLedger | None = None
+) -> list[tuple[int, str]]:
+    """(seq, what is wrong) for every entry that breaks grant integrity.
+
+    For detection: `entries` are (seq, code, actor, grant) in ledger order. Pass the same
+    `state` to successive calls to follow the ledger incrementally (the watcher); a window
+    that starts mid-ledger must start from a state that has seen the grants opened before
+    it, or exposures under those grants read as "never opened".
+    """
+    ledger = state if state is not None else GrantLedger()
+    found = []
+    for seq, code, actor, grant in entries:
+        problem = ledger.feed(code, actor, grant)
+        if problem is not None:
+            found.append((seq, problem))
+    return found

@@ -137,3 +137,14 @@ def test_it_refuses_another_spelling_of_a_whole_second(stored: str) -> None:
     assert _check([_row(0, _event(0)), _row(1, whole)]) == []
     found = _check([_row(0, _event(0)), _row(1, whole, at=stored)])
     assert [s for _, s in found] == [1]
+
+
+def test_it_lists_grant_violations_for_detection() -> None:
+    from ryoken.audit.grants import grant_violations
+
+    state = GrantLedger()
+    first = [(0, "grant.open", "c1", "g1"), (1, "disclosure", "c1", "g1")]
+    assert grant_violations(first, state) == []
+    later = [(2, "disclosure", "c2", "g1"), (3, "grant.close", "c1", "g1")]
+    later.append((4, "print", "c1", "g1"))
+    assert [seq for seq, _ in grant_violations(later, state)] == [2, 4]
