@@ -114,7 +114,8 @@ def check_ledger_guard(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
     finally:
         # Not kept open by the thread that started the server: a connection opened while the
         # SQLite file was read-only would pin its read-only -shm for the process's life.
-        connection.close()
+        if not connection.in_atomic_block:
+            connection.close()
     if not missing:
         return []
     return [
