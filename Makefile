@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export RYOKEN_DATA_DIR ?= $(CURDIR)/var
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install system-deps translations test-postgres demo test lint typecheck contracts unit integration browser bench bench-load audit clean
+.PHONY: install system-deps translations test-postgres demo test lint typecheck contracts unit integration browser bench bench-load audit clean test-clock
 
 install: $(STAMP) system-deps translations
 
@@ -62,6 +62,16 @@ browser: install
 
 test: lint typecheck contracts
 	$(BIN)/pytest -q -n 2 tests
+
+# The suites that depend on the time of day or the calendar, with business time pinned
+# (tests/conftest.py reads RYOKEN_TEST_CLOCK): `make test-clock CLOCK=2026-12-31T21:30:00+09:00`.
+# .ci/run runs them at three moments, so the suite is proven to pass at any hour.
+CLOCK_SUITES := tests/browser tests/integration/watch tests/integration/incident tests/unit/detect \
+  tests/unit/incident tests/integration/casework/test_lapse.py tests/integration/test_business_calendar.py \
+  tests/integration/casework/test_demo_seed.py tests/unit/test_one_clock.py
+test-clock: install
+	@test -n "$(CLOCK)" || { echo "usage: make test-clock CLOCK=2026-12-31T21:30:00+09:00" >&2; exit 2; }
+	RYOKEN_TEST_CLOCK=$(CLOCK) $(BIN)/pytest -q -n 2 -p no:cacheprovider $(CLOCK_SUITES)
 
 bench: install
 	$(BIN)/python -m bench

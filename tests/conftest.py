@@ -1,8 +1,65 @@
-"""Shared fixtures. Integration tests run on SQLite, or PostgreSQL when DATABASE_URL is set."""
+"""Shared fixtures. Integration tests run on SQLite, or PostgreSQL when DATABASE_URL is set.
+
+Business time is pinned here, in one place, with time-machine (`ryoken.clock` asks
+`datetime.now`, which time-machine moves):
+
+- `RYOKEN_TEST_CLOCK=2026-12-31T21:30:00+09:00 pytest …` starts every test at that moment
+  (time flows on from it), so CI can prove the suite passes at any hour (`.ci/run`);
+- `@pytest.mark.clock("2026-11-26T13:00:00+09:00")` pins one test;
+- `@pytest.mark.office_hours` says a test needs a working day's office hours and pins them;
+- `@pytest.mark.wall_clock` marks a test whose server runs in another process (which keeps
+  the machine's clock), so the run-wide pin leaves it alone;
+- the `pinned_clock` fixture hands a test the traveller, to move time on (`shift`, `move_to`).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
 import pytest
+import time_machine
+
+CLOCK_ENV = "RYOKEN_TEST_CLOCK"
+# A Thursday, not a holiday: a working day's afternoon at the office.
+OFFICE_HOURS = "2026-11-26T13:00:00+09:00"
+
+
+def _moment(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise pytest.UsageError(f"a pinned clock needs a time zone: {text!r}")
+    return at
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates | None]:
+    """Pin business time for this test: its marker first, else RYOKEN_TEST_CLOCK, else none."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is not None:
+        at: str | None = marker.args[0]
+    elif request.node.get_closest_marker("office_hours") is not None:
+        at = OFFICE_HOURS
+    elif request.node.get_closest_marker("wall_clock") is not None:
+        at = None  # its server runs in another process, on the machine's clock
+    else:
+        at = os.environ.get(CLOCK_ENV) or None
+    if at is None:
+        yield None
+        return
+    with time_machine.travel(_moment(at), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def time_machine_at():
+    """`with time_machine_at("2027-03-01T00:00:05+09:00"): …` pins the clock for a block."""
+
+    def at(text: str) -> time_machine.travel:
+        return time_machine.travel(_moment(text), tick=True)
+
+    return at
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ from playwright.sync_api import Page, expect
 from .conftest import log_in, shot
 from .office_at_work import SKIM_REVEALS, Office, seed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The office's morning at the counter happens in office hours: after hours, the after-hours
+# signal would rightly join both cases' evidence and change what the officer sees.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.office_hours]
 
 DEMO_PASSWORD = "ryoken-demo-2026"
 DISMISS_REASON = "監督者に確認したところ、電話の問い合わせ記録が別の台帳にあったため問題なし"

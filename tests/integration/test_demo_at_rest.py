@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
+
+# `ryoken demo seed` runs in a subprocess, on the machine's clock.
+pytestmark = pytest.mark.wall_clock
 
 RYOKEN = [sys.executable, "-m", "ryoken.cli"]
 

@@ -48,9 +48,13 @@ from bench.faultload import (  # noqa: E402 - bench/ is beside src/, not install
     unledgered,
 )
 
-pytestmark = pytest.mark.skipif(
-    not (Path(sys.executable).parent / "gunicorn").exists(), reason="gunicorn is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (Path(sys.executable).parent / "gunicorn").exists(),
+        reason="gunicorn is not installed",
+    ),
+    pytest.mark.wall_clock,
+]
 
 LEDGER_JA = REFUSALS_JA[0]
 LEDGER_EN = "Personal data cannot be shown because the audit ledger cannot record it."

@@ -40,9 +40,13 @@ from bench.faultload import (  # noqa: E402 - bench/ is beside src/, not install
     watcher_problems,
 )
 
-pytestmark = pytest.mark.skipif(
-    not (Path(sys.executable).parent / "gunicorn").exists(), reason="gunicorn is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (Path(sys.executable).parent / "gunicorn").exists(),
+        reason="gunicorn is not installed",
+    ),
+    pytest.mark.wall_clock,
+]
 
 LOOKERS = ("li002", "li003")  # one outage each
 

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ryoken import clock
 from ryoken.cli.setup import django_setup
 from ryoken.errors import InvalidInput
 
@@ -83,11 +84,10 @@ def _parse_date(text: str) -> date:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     django_setup()
-    from django.utils import timezone
 
     from ryoken.web.vault.operations import run_retention
 
-    today = _parse_date(args.today) if args.today else timezone.localdate()
+    today = _parse_date(args.today) if args.today else clock.today()
     result = run_retention(actor=args.actor, today=today)
     print(f"{len(result.shredded)} data keys destroyed; {result.held} kept under legal hold")
     return 0

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ryoken import clock
 from ryoken.cli.setup import django_setup
 from ryoken.errors import AccessDenied, InvalidInput
 
@@ -26,10 +27,9 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def _today(text: str | None) -> date:
-    from django.utils import timezone
 
     if not text:
-        return timezone.localdate()
+        return clock.today()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -47,7 +47,6 @@ def _read(path_text: str) -> bytes:
 
 
 def _staff(staff_id: str) -> Any:
-    from django.utils import timezone
 
     from ryoken.web.accounts.access import holds, standing
     from ryoken.web.accounts.models import Staff
@@ -55,7 +54,7 @@ def _staff(staff_id: str) -> Any:
     staff = Staff.objects.filter(staff_id=staff_id).first()
     if staff is None or not holds(staff, "production.order"):
         raise AccessDenied(f"{staff_id!r} is not a staff member who may order production")
-    state = standing(staff, timezone.localdate())
+    state = standing(staff, clock.today())
     if not state.ok:
         raise AccessDenied(f"{staff_id} may not act today: {'; '.join(state.reasons_en)}")
     return staff

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ryoken import clock
 from ryoken.cli import CheckFailed
 from ryoken.cli.setup import django_setup
 from ryoken.errors import InvalidInput
@@ -72,7 +73,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     start, end = _period(args.start, args.end)
     incident = service.open_incident(
         title=args.title,
-        learned_on=args.learned_on or date.today(),  # noqa: DTZ011 - the operator's day
+        learned_on=args.learned_on or clock.today(),
         suspects=[s for part in args.staff for s in part.split(",")],
         start=start,
         end=end,

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ryoken import clock
 from ryoken.cli import CheckFailed
 from ryoken.domain.mrz import encode_td3_result, validate_td3
 from ryoken.errors import InvalidInput
-
-_OFFICE_TIMEZONE = ZoneInfo("Asia/Tokyo")
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -53,7 +51,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _today(text: str | None) -> date:
     if text is None:
-        return datetime.now(_OFFICE_TIMEZONE).date()
+        return clock.today()
     try:
         return date.fromisoformat(text)
     except ValueError:

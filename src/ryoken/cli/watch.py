@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ryoken import clock
 from ryoken.cli.setup import django_setup, startup_checks
 from ryoken.errors import InvalidInput
 
@@ -51,7 +52,6 @@ def _report(result: Any) -> None:
 def cmd_watch(args: argparse.Namespace) -> int:
     django_setup()
     startup_checks()  # missing or unusable keys: one clear line, before any pass
-    from django.utils import timezone
 
     from ryoken.web.counter.queue import expire_grants
     from ryoken.web.watch import service
@@ -75,7 +75,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         timer.ensure_started()
     try:
         while not stop.is_set():
-            now = timezone.now()
+            now = clock.now()
             expire_grants(now)
             if args.once or last_full is None or now - last_full >= full_every:
                 result = service.run_detection(now, days=args.days, window=window)

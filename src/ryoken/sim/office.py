@@ -180,18 +180,32 @@ class SimOffice:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def business_days(start: date, count: int) -> Iterator[date]:
-    """`count` office days from `start`: no weekends, no year-end closure (29 Dec - 3 Jan).
+def is_office_day(day: date) -> bool:
+    """A weekday outside the year-end closure (29 Dec - 3 Jan).
 
     Other public holidays are not skipped (that would need a holiday calendar dependency).
     """
+    year_end = (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3)
+    return day.weekday() < 5 and not year_end
+
+
+def business_days(start: date, count: int) -> Iterator[date]:
+    """`count` office days from `start` (see `is_office_day`)."""
     day = start
     while count > 0:
-        year_end = (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3)
-        if day.weekday() < 5 and not year_end:
+        if is_office_day(day):
             yield day
             count -= 1
         day += timedelta(days=1)
+
+
+def first_of_business_days_before(end: date, count: int) -> date:
+    """The first of the `count` office days that come just before `end` (any day, holidays too)."""
+    day, found = end, 0
+    while found < count:
+        day -= timedelta(days=1)
+        found += is_office_day(day)
+    return day
 
 
 def generate_office(

@@ -24,8 +24,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.merkle import verify_consistency
 from ryoken.audit.tree import consistency_proof_at
 from ryoken.errors import ConfigurationError, InvalidInput, LedgerTampered
@@ -94,7 +94,7 @@ def backup(out: Path) -> dict[str, Any]:
     os.chmod(target, 0o600)
     manifest = {
         "format": "ryoken-backup-1",
-        "created_at": timezone.now().isoformat(),
+        "created_at": clock.now().isoformat(),
         "vendor": connection.vendor,
         "file": target.name,
         "sha256": _sha256(target),

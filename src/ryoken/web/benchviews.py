@@ -21,8 +21,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, include, path
-from django.utils import timezone
 
+from ryoken import clock
 from ryoken.domain import hepburn
 from ryoken.domain.applications import ApplicationState
 from ryoken.domain.documents import Visit
@@ -175,7 +175,7 @@ def pickup_application(request: HttpRequest, grant_id: str, app_id: int) -> Http
     ]
     checks = pickup.identity_checks(grant, app.applicant)
     fee, fee_error = real_pickup._fee(request, grant, app)
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {
         "grant": grant,
         "app": app,

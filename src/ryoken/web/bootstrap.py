@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.utils import timezone
+from ryoken import clock
 
 
 def init_keys(path: Path) -> list[str]:
@@ -12,7 +12,7 @@ def init_keys(path: Path) -> list[str]:
     from ryoken.web.ledger import checkpoints
     from ryoken.web.vault import keys
 
-    created = keys.create_keys(timezone.now())
+    created = keys.create_keys(clock.now())
     created += checkpoints.create_signing_key()
     return created
 

@@ -16,11 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ryoken import clock
 from ryoken.domain.applications import ApplicationKind, ApplicationState, LossReportState
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.domain.hepburn import to_passport_romaji
 from ryoken.domain.validity import expiry_date
-from ryoken.sim.office import SimApplication, SimOffice, generate_office
+from ryoken.sim.office import (
+    SimApplication,
+    SimOffice,
+    first_of_business_days_before,
+    generate_office,
+)
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.accounts.services import create_staff, ensure_windows
 from ryoken.web.casework.models import Application, ApplicationPerson
@@ -97,7 +103,7 @@ def _state_for(
 
 def _seed_applications(office: SimOffice, today: date) -> int:
     subject_of: dict[str, str] = {}
-    now = timezone.now()
+    now = clock.now()
     retain = today.replace(year=today.year + RETENTION_YEARS)
     count = 0
     for number, app in enumerate(office.applications, start=1):
@@ -173,7 +179,7 @@ def _seed_applications(office: SimOffice, today: date) -> int:
 
 def _seed_queue(today: date) -> int:
     """Today's queue: walk-in applicants waiting, and people come to collect passports."""
-    now = timezone.now()
+    now = clock.now()
     tickets = 0
     for i in range(1, 7):
         Ticket.objects.create(
@@ -209,7 +215,7 @@ def _login_lines() -> list[str]:
 def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
     if Staff.objects.filter(staff_id="counter1").exists():
         return ["demo office already seeded", *_login_lines()]
-    today = timezone.localdate()
+    today = clock.today()
     office = demo_office(seed, days=days, per_day=per_day, today=today)
     with transaction.atomic():
         ensure_windows()
@@ -270,8 +276,12 @@ def _visitor_cards(office: SimOffice) -> list[str]:
 
 
 def demo_office(seed: int, *, days: int, per_day: int, today: date) -> SimOffice:
-    """The simulated office the demo seeds: `days` business days up to yesterday."""
-    start = today - timedelta(days=days * 7 // 5 + 2)
+    """The simulated office the demo seeds: the `days` office days before today.
+
+    Counted back on the office calendar, so a demo seeded on a holiday or during the year-end
+    closure still has a full set of applications at every stage.
+    """
+    start = first_of_business_days_before(today, days)
     office = generate_office(
         seed, start=start, days=days, applications_per_day=per_day, romanize=_romanize
     )

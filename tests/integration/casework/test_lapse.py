@@ -45,3 +45,24 @@ def test_it_refuses_a_malformed_date_in_one_line(keys_dir, capsys):
     assert main(["lapse", "run", "--today", "2026-13-01"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "YYYY-MM-DD" in err
+
+
+# --- the lapse job across a month end ----------------------------------------------------
+# Issued 2026-08-31: six months end on 2027-02-28 (no 31 February), lapsed from 2027-03-01.
+
+
+@pytest.mark.parametrize(
+    ("moment", "state"),
+    [("2027-02-28T23:59:00+09:00", "ready"), ("2027-03-01T00:00:05+09:00", "lapsed")],
+)
+def test_the_lapse_job_run_without_a_date_uses_the_day_in_japan(
+    moment, state, make_application, time_machine_at, capsys
+):
+    app = make_application("ready", issue_date=date(2026, 8, 31), family=False)
+    with time_machine_at(moment):
+        assert main(["lapse", "run"]) == 0
+    capsys.readouterr()
+    app.refresh_from_db()
+    assert app.state == state
+    if state == "lapsed":
+        assert app.lapsed_on == date(2027, 3, 1)

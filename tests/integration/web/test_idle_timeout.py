@@ -12,8 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ryoken.web.accounts import middleware
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -39,13 +37,13 @@ def test_a_page_within_the_minute_does_not_write_the_session(client, make_staff,
     assert _session_writes(first.captured_queries) == 0
 
 
-def test_a_page_after_the_minute_renews_the_expiry(client, make_staff, login_as, monkeypatch):
+@pytest.mark.clock("2026-11-26T10:00:00+09:00")
+def test_a_page_after_the_minute_renews_the_expiry(client, make_staff, login_as, pinned_clock):
     clerk = make_staff("counter_clerk")
     login_as(clerk)
     client.get("/")
     before = _expiry(client)
-    later = middleware.time.time() + settings.SESSION_REFRESH_SECONDS + 1
-    monkeypatch.setattr(middleware.time, "time", lambda: later)
+    pinned_clock.shift(settings.SESSION_REFRESH_SECONDS + 1)
     with CaptureQueriesContext(connection) as renewed:
         assert client.get("/").status_code == 200
     assert _session_writes(renewed.captured_queries) == 1

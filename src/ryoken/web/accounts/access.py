@@ -21,9 +21,9 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ryoken import clock
 from ryoken.web.accounts.models import Qualification, Role, RoleRequirement, Staff
 from ryoken.web.i18n import bilingual
 
@@ -149,7 +149,7 @@ def requires(
             staff = staff_of(user)
             if staff is None:
                 return _refuse(request, (gettext("職員として登録されていません。"),))
-            state = standing(staff, timezone.localdate())
+            state = standing(staff, clock.today())
             if not state.ok:
                 return _refuse(request, state.reasons)
             if not holds(staff, capability):

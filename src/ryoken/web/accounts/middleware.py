@@ -10,11 +10,12 @@ most that many seconds early).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from ryoken import clock
 
 SEEN_KEY = "_ryoken_seen"
 
@@ -29,7 +30,7 @@ class IdleTimeoutMiddleware:
         session = getattr(request, "session", None)
         # Only a session that exists and holds something (a login) is kept alive.
         if session is not None and session.session_key and not session.is_empty():
-            now = int(time.time())
+            now = int(clock.timestamp())
             if now - int(session.get(SEEN_KEY, 0)) >= self.refresh:
                 session[SEEN_KEY] = now  # modified: SessionMiddleware saves it, expiry renewed
         return response

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.web.accounts.models import (
     Employer,
@@ -59,7 +59,7 @@ def create_staff(
     `home_address` (from HR) is kept only as the blind-index token of its municipality, for
     the neighbourhood detector; it needs the blind-index key."""
     area = area_token(home_address) if home_address else ""
-    today = timezone.localdate()
+    today = clock.today()
     with transaction.atomic():
         ensure_standard_requirements()
         user = get_user_model().objects.create_user(username=username, password=password)
@@ -92,7 +92,7 @@ def create_staff(
         ledger.record_in_transaction(
             Event(
                 code=EventCode.STAFF_CHANGE,
-                at=timezone.now(),
+                at=clock.now(),
                 actor=actor,
                 subjects=(),
                 fields=(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.web.accounts.access import holds, requires, staff_of
 from ryoken.web.ledger import store as ledger
@@ -44,7 +43,7 @@ class TokenForm(forms.Form):
 def _auth_event(code: EventCode, actor: str, request: HttpRequest, **details: Any) -> Event:
     return Event(
         code=code,
-        at=timezone.now(),
+        at=clock.now(),
         actor=actor,
         subjects=(),
         fields=(),
@@ -79,7 +78,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()  # no session fixation across the two steps
             request.session[_PENDING] = user.pk
-            request.session["ryoken_pending_at"] = time.time()
+            request.session["ryoken_pending_at"] = clock.timestamp()
             return redirect(f"{reverse('login_otp')}?next={_next_url(request)}")
     return render(
         request, "accounts/login.html", {"form": form, "error": error, "next": _next_url(request)}
@@ -89,7 +88,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def login_otp_view(request: HttpRequest) -> HttpResponse:
     user_id = request.session.get(_PENDING)
     started = request.session.get("ryoken_pending_at", 0)
-    if user_id is None or time.time() - started > 300:
+    if user_id is None or clock.timestamp() - started > 300:
         return redirect("login")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -102,7 +101,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(_PENDING, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
-            request.session[_STEP_UP] = time.time()
+            request.session[_STEP_UP] = clock.timestamp()
             ledger.record(_auth_event(EventCode.AUTH_LOGIN, user.get_username(), request))
             return HttpResponseRedirect(_next_url(request))
         ledger.record(
@@ -128,7 +127,7 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     """Sensitive actions (break-glass, exports, key operations) need a fresh password+code."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        fresh = time.time() - request.session.get(_STEP_UP, 0) < STEP_UP_SECONDS
+        fresh = clock.timestamp() - request.session.get(_STEP_UP, 0) < STEP_UP_SECONDS
         if not fresh:
             return redirect(f"{reverse('reauth')}?next={request.get_full_path()}")
         return view(request, *args, **kwargs)
@@ -153,7 +152,7 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
         ok_password = user.check_password(form.cleaned_data["password"])  # type: ignore[union-attr]
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if ok_password and device is not None and device.verify_token(form.cleaned_data["token"]):
-            request.session[_STEP_UP] = time.time()
+            request.session[_STEP_UP] = clock.timestamp()
             return HttpResponseRedirect(_next_url(request))
         error = gettext("パスワードまたは確認コードが正しくありません。")
     return render(

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer
 
+from ryoken import clock
 from ryoken.errors import InvalidInput
 from ryoken.web.api.models import ApiClient
 
@@ -60,7 +60,7 @@ def create_client(
                 kind=kind,
                 office=office,
                 token_hash=hash_token(token),
-                created_at=now or timezone.now(),
+                created_at=now or clock.now(),
             )
             _record_change(client, "added")
     except IntegrityError:
@@ -93,7 +93,7 @@ def _record_change(client: ApiClient, change: str) -> None:
     store.record_in_transaction(
         Event(
             code=EventCode.API_CLIENT_CHANGE,
-            at=timezone.now(),
+            at=clock.now(),
             actor="admin",
             purpose="api client",
             details={"client": client.name, "kind": client.kind, "change": change},
@@ -111,7 +111,7 @@ def client_for_token(token: str, kind: str, *, now: datetime | None = None) -> A
         return None
     if not client.active or client.kind != kind:
         return None
-    at = now or timezone.now()
+    at = now or clock.now()
     if client.last_used_at is None or at - client.last_used_at >= _TOUCH_EVERY:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)
         client.last_used_at = at

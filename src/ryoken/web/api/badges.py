@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.params.functions import Body as body_param
 from pydantic import AwareDatetime, ConfigDict
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode, format_time
 from ryoken.web.api.auth import badge_auth, client_of
 from ryoken.web.api.batches import (
@@ -69,7 +69,7 @@ def post_events(
     """A JSON array of up to 1,000 events; all-or-nothing validation, exactly-once recording
     by `event_uid`, as for copier jobs."""
     client = client_of(request)
-    now = timezone.now()
+    now = clock.now()
     check_batch(
         [e.event_uid for e in events], [e.at for e in events], uid_field="event_uid", now=now
     )

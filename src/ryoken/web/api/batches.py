@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from django.db import transaction
-from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ryoken import clock
 from ryoken.audit.events import Event
 from ryoken.web.accounts.models import Staff
 from ryoken.web.api.models import ApiClient, SeenRecord
@@ -126,6 +126,6 @@ def record_batch(
 
 def prune_seen(*, older_than: timedelta, now: datetime | None = None) -> int:
     """Forget delivery receipts older than a device could still be retrying (e.g. 30 days)."""
-    cutoff = (now or timezone.now()) - older_than
+    cutoff = (now or clock.now()) - older_than
     deleted, _ = SeenRecord.objects.filter(received_at__lt=cutoff).delete()
     return deleted

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.params.functions import Body as body_param
 from pydantic import AwareDatetime, ConfigDict, StringConstraints
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode, format_time
 from ryoken.web.api.auth import client_of, copier_auth
 from ryoken.web.api.batches import (
@@ -114,7 +114,7 @@ def post_jobs(
     each bad index and reason) and nothing is written. Jobs whose `job_uid` this client has
     already delivered are skipped, so re-sending after a timeout is safe."""
     client = client_of(request)
-    now = timezone.now()
+    now = clock.now()
     check_batch([j.job_uid for j in jobs], [j.at for j in jobs], uid_field="job_uid", now=now)
     marks = {j.watermark.upper() for j in jobs if j.watermark}
     print_jobs = {

@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
 
+from ryoken import clock
 from ryoken.web.api.auth import client_of
 from ryoken.web.api.batches import BatchRejected, RecordError
 from ryoken.web.api.errors import ApiError, ErrorOut
@@ -119,7 +119,7 @@ def post_results(request: HttpRequest, batch_id: str, payload: ResultsIn) -> Res
             batch,
             payload.dict(),
             acting_staff=production.orderer_of(batch),
-            today=timezone.localdate(),
+            today=clock.today(),
             via=f"api:{client.name}",
         )
     except production.ResultsRejected as rejected:

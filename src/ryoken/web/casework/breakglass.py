@@ -16,9 +16,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
@@ -108,7 +108,7 @@ def open_breakglass(
     *, staff: Staff, reason: str, target: Target, now: datetime | None = None
 ) -> Grant:
     """Open a time-limited break-glass grant over the persons `target` names."""
-    at = now or timezone.now()
+    at = now or clock.now()
     text = check_reason(reason)  # before any search: no reason, no lookup
     subjects = find_subjects(staff, target, now=at)
     if not subjects:
@@ -215,7 +215,7 @@ def review_breakglass(
     now: datetime | None = None,
 ) -> BreakGlassReview:
     """A supervisor's verdict; "not justified" needs a note and is ledgered for the office."""
-    at = now or timezone.now()
+    at = now or clock.now()
     text = note.strip()
     if grant.staff_id == acting_staff.pk:
         raise AccessDenied(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.utils import timezone
-
+from ryoken import clock
 from ryoken.web.accounts.models import Qualification, Staff
 from ryoken.web.casework import qa, review
 
@@ -17,7 +16,7 @@ from ryoken.web.casework import qa, review
 def seed_backoffice(
     *, reviewer: str = "review1", supervisor: str = "super1", today: date | None = None
 ) -> list[str]:
-    day = today or timezone.localdate()
+    day = today or clock.today()
     rev = Staff.objects.filter(staff_id=reviewer).first()
     sup = Staff.objects.filter(staff_id=supervisor).first()
     if rev is None or sup is None:

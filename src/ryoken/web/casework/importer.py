@@ -17,6 +17,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationState, Channel
@@ -59,7 +60,7 @@ def import_file(
     now: datetime | None = None,
 ) -> ImportSummary:
     """Import every application of a JSON Lines file, or none (ImportRejected says why)."""
-    at = now or timezone.now()
+    at = now or clock.now()
     parsed = parse_lines(read_lines(data), today=today)
     problems = list(parsed.problems)
     done = dict(

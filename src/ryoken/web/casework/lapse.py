@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
+from ryoken import clock
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationState
 from ryoken.errors import IllegalTransition
@@ -33,7 +32,7 @@ class LapseRun:
 
 
 def run_lapse(today: date, *, now: datetime | None = None) -> LapseRun:
-    at = now or timezone.now()
+    at = now or clock.now()
     ready = Application.objects.filter(state=ApplicationState.READY)
     ready_count = ready.count()
     candidates = ready.filter(issue_date__lte=today - _SHORTEST_SIX_MONTHS).order_by("pk")

@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationKind, ApplicationState
@@ -90,7 +91,7 @@ def _event(code: EventCode, actor: str, subjects: list[str], at: datetime, **det
 
 def order_batch(*, acting_staff: Staff, now: datetime | None = None) -> ProductionBatch:
     """A new batch of every approved application (up to the batch limit): approved → ordered."""
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         apps = list(approved_waiting().select_for_update()[: max_batch()])
         if not apps:
@@ -212,7 +213,7 @@ def build_order(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The order file of `batch`, read through the gateway under a production grant."""
-    at = now or timezone.now()
+    at = now or clock.now()
     apps = list(batch.items.order_by("pk"))
     grant = _production_grant(acting_staff, {a.applicant for a in apps}, at)
     purpose = f"production.order:{via}"
@@ -399,7 +400,7 @@ def import_results(
     now: datetime | None = None,
 ) -> ImportSummary:
     """Import the bureau's results for `batch`: every row passes, or nothing is applied."""
-    at = now or timezone.now()
+    at = now or clock.now()
     named, rows, problems = parse_results(data)
     if named is not None and named != batch.batch_id:
         problems.insert(0, RowProblem(None, f"the file is for batch {named}, not {batch.batch_id}"))

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, ConfigurationError, InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Staff
@@ -88,7 +89,7 @@ def population(day: date, *, accepted_until: datetime) -> list[int]:
 
 def draw_qa_sample(day: date, *, acting_staff: Staff, now: datetime | None = None) -> QASample:
     """The QA sample of `day`, drawn now for `acting_staff` or the one already drawn."""
-    at = now or timezone.now()
+    at = now or clock.now()
     if day > timezone.localdate(at):
         raise InvalidInput(
             f"{day} has not come yet", message_ja=gettext_noop("未来の日付の抽出はできません。")
@@ -168,7 +169,7 @@ def mark_checked(
     review: Review, note: str, *, acting_staff: Staff, now: datetime | None = None
 ) -> Review:
     """Record the QA check with its note; the QA grant closes."""
-    at = now or timezone.now()
+    at = now or clock.now()
     text = note.strip()
     if not text:
         raise InvalidInput(

@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import applications as rules
 from ryoken.domain.applications import ApplicationKind, ApplicationState, Channel, ReviewTrack
@@ -203,7 +204,7 @@ def assign_review(
     now: datetime | None = None,
 ) -> Review:
     """Assign (or reassign) the review of an application in review to `reviewer`."""
-    at = now or timezone.now()
+    at = now or clock.now()
     if application.state != ApplicationState.IN_REVIEW:
         raise RuleViolation(
             f"application {application} is not in review ({application.state})",
@@ -253,7 +254,7 @@ def access_review(staff: Staff, review_id: int, *, now: datetime | None = None) 
         raise AccessDenied(
             "no such review of yours", message_ja=gettext_noop("該当する審査はありません。")
         )
-    today = timezone.localdate(now or timezone.now())
+    today = timezone.localdate(now or clock.now())
     if review.kind == Review.Kind.SENIOR and not holds_senior_qualification(staff, today):
         raise AccessDenied(
             "the senior_review qualification is missing or expired",
@@ -273,7 +274,7 @@ def persons_of(application: Application) -> list[ApplicationPerson]:
 
 def work_grant(review: Review, *, now: datetime | None = None) -> Grant:
     """The open grant of this review (review, senior review or QA), opened if there is none."""
-    at = now or timezone.now()
+    at = now or clock.now()
     existing = (
         Grant.objects.select_related("staff", "window")
         .filter(review=review, staff=review.reviewer, closed_at=None, expires_at__gt=at)
@@ -332,7 +333,7 @@ def decide_review(
     review: Review, decision: Decision, *, acting_staff: Staff, now: datetime | None = None
 ) -> Application:
     """Approve or reject: the application moves, the review records it, the grant closes."""
-    at = now or timezone.now()
+    at = now or clock.now()
     if review.reviewer_id != acting_staff.pk:
         raise AccessDenied("not your review", message_ja=gettext_noop("該当する審査はありません。"))
     grant = Grant.objects.filter(review=review, closed_at=None).order_by("-opened_at").first()

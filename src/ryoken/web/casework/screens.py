@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure
@@ -119,5 +119,5 @@ def subjects_roles(
 
 
 def watermark(grant: Grant | None, staff_id: str) -> dict[str, object]:
-    now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    now = clock.local_now().strftime("%Y-%m-%d %H:%M")
     return exposure.watermark(grant, staff_id, now)

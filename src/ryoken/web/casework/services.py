@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import ApplicationState, LossReportState, transition
 from ryoken.web.accounts.models import Staff
@@ -36,7 +36,7 @@ def do_transition(
 
     `changes` are other columns to set in the same write (issue date, fee, ...).
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     current = _state_enum(application.state)
     new = transition(current, to)  # type: ignore[type-var]
     actor = acting_staff.staff_id if acting_staff else "system"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
@@ -79,7 +79,7 @@ def use(request: HttpRequest, grant_id: str) -> HttpResponse:
         {
             "grant": grant,
             "people": people,
-            "remaining": max(0, int((grant.expires_at - timezone.now()).total_seconds() // 60)),
+            "remaining": max(0, int((grant.expires_at - clock.now()).total_seconds() // 60)),
             "watermark": screens.watermark(grant, _staff(request).staff_id),
         },
     )

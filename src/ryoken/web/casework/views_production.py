@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
@@ -93,7 +93,7 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
                     ),
                 ) from None
             summary = production.import_results(
-                batch, data, acting_staff=_staff(request), today=timezone.localdate()
+                batch, data, acting_staff=_staff(request), today=clock.today()
             )
         except production.ResultsRejected as rejected:
             problems, error = rejected.problems, staff_message(rejected)

@@ -12,10 +12,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
@@ -68,7 +68,7 @@ def assign(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 return redirect("casework:assign")
-    today = timezone.localdate()
+    today = clock.today()
     pool = review.reviewer_pool(today)
     rows = []
     for app in review.unassigned_in_review()[:ASSIGN_PAGE]:
@@ -180,7 +180,7 @@ def qa_list(request: HttpRequest) -> HttpResponse:
         "casework/qa_list.html",
         {
             "reviews": reviews,
-            "today": timezone.localdate().isoformat(),
+            "today": clock.today().isoformat(),
             "rate": qa.qa_rate_percent(),
             "error": error,
         },
@@ -223,5 +223,5 @@ def qa_case(request: HttpRequest, review_id: int) -> HttpResponse:
 def release(request: HttpRequest, review_id: int) -> HttpResponse:
     """Leave a case without deciding: its grant ends now rather than at its timeout."""
     item = _access_review(request, review_id)
-    review.close_work_grants(item, now=timezone.now(), why="left without decision")
+    review.close_work_grants(item, now=clock.now(), why="left without decision")
     return redirect("casework:queue")

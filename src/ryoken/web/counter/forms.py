@@ -17,11 +17,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ryoken import clock
 from ryoken.domain import hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
 from ryoken.domain.fields import SubjectRole
@@ -109,7 +109,7 @@ def clean_name_kana(value: str, *, two_parts: bool) -> str:
 
 
 def clean_birth_date(value: date, *, today: date | None = None) -> date:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if value > today:
         raise forms.ValidationError(gettext("生年月日が未来の日付です。"))
     if value.year < 1900:

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied
 from ryoken.privacy.policy import Exposure, Step, exposure
@@ -36,11 +36,11 @@ def breakglass_minutes() -> int:
 
 
 def _grant_event(
-    code: EventCode, grant: Grant, subjects: Iterable[str], **details: object
+    code: EventCode, grant: Grant, subjects: Iterable[str], at: datetime, **details: object
 ) -> Event:
     return Event(
         code=code,
-        at=timezone.now(),
+        at=at,
         actor=grant.staff.staff_id,
         subjects=tuple(subjects),
         fields=(),
@@ -68,7 +68,7 @@ def open_grant(
     now: datetime | None = None,
 ) -> Grant:
     """Open a grant and record it in the ledger in the same transaction."""
-    at = now or timezone.now()
+    at = now or clock.now()
     subject_ids = sorted(set(subjects))
     with transaction.atomic():
         grant = Grant.objects.create(
@@ -90,6 +90,7 @@ def open_grant(
                 code,
                 grant,
                 subject_ids,
+                at,
                 ticket=ticket.number if ticket else None,
                 reason=reason[:500] if reason else None,
             )
@@ -97,28 +98,30 @@ def open_grant(
     return grant
 
 
-def add_subjects(grant: Grant, subjects: Iterable[str]) -> None:
+def add_subjects(grant: Grant, subjects: Iterable[str], *, now: datetime | None = None) -> None:
     """Persons created or found during the work (family named in a 戸籍謄本, say)."""
     new = sorted(set(subjects) - set(grant.subjects.values_list("subject", flat=True)))
     if not new:
         return
     with transaction.atomic():
         GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in new)
-        ledger.record_in_transaction(_grant_event(EventCode.GRANT_OPEN, grant, new, added=True))
+        ledger.record_in_transaction(
+            _grant_event(EventCode.GRANT_OPEN, grant, new, now or clock.now(), added=True)
+        )
 
 
 def close_grant(grant: Grant, *, now: datetime | None = None, why: str = "closed") -> None:
     if grant.closed_at is not None:
         return
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         Grant.objects.filter(pk=grant.pk, closed_at__isnull=True).update(closed_at=at)
         grant.closed_at = at
-        ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), why=why))
+        ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), at, why=why))
 
 
 def open_grants_of(staff: Staff, now: datetime | None = None) -> list[Grant]:
-    at = now or timezone.now()
+    at = now or clock.now()
     return list(
         Grant.objects.filter(staff=staff, closed_at__isnull=True, expires_at__gt=at).order_by(
             "-opened_at"
@@ -128,7 +131,7 @@ def open_grants_of(staff: Staff, now: datetime | None = None) -> list[Grant]:
 
 def access_grant(staff: Staff, grant_id: str, now: datetime | None = None) -> Grant:
     """The caller's own open grant, or AccessDenied (missing and forbidden alike)."""
-    at = now or timezone.now()
+    at = now or clock.now()
     grant = (
         Grant.objects.select_related("staff", "window", "ticket")
         .filter(grant_id=grant_id, staff=staff, closed_at__isnull=True, expires_at__gt=at)
@@ -152,7 +155,7 @@ class GrantPolicy:
             return _deny(
                 "no grant covers this access", gettext_noop("この操作を許可する業務がありません。")
             )
-        now = timezone.now()
+        now = request.at
         grant = (
             Grant.objects.select_related("staff", "window", "ticket")
             .filter(grant_id=request.grant)
@@ -164,7 +167,7 @@ class GrantPolicy:
             )
         if grant.closed_at is not None or grant.expires_at <= now:
             return _deny("the grant has ended", gettext_noop("業務は終了しています。"))
-        state = standing(grant.staff, timezone.localdate())
+        state = standing(grant.staff, now.astimezone(clock.OFFICE_TZ).date())
         if not state.ok:
             return _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
         if not grant.subjects.filter(subject=request.subject_id).exists():

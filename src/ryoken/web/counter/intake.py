@@ -26,6 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import applications as rules
 from ryoken.domain import validity
@@ -200,7 +201,7 @@ def do_call_next(staff: Staff, window: Window) -> tuple[Ticket, Grant] | None:
     """Call the next applicant to `window`: refused if a colleague is serving there."""
     queue.expire_grants()
     busy = (
-        Grant.objects.filter(window=window, closed_at__isnull=True, expires_at__gt=timezone.now())
+        Grant.objects.filter(window=window, closed_at__isnull=True, expires_at__gt=clock.now())
         .exclude(staff=staff)
         .exists()
     )
@@ -248,7 +249,7 @@ def _workflow_event(
 ) -> Event:
     return Event(
         code=EventCode.WORKFLOW_TRANSITION,
-        at=timezone.now(),
+        at=clock.now(),
         actor=staff.staff_id,
         subjects=tuple(subjects),
         fields=(),
@@ -270,7 +271,7 @@ def do_intake(
     Any refusal (rules, vault, ledger) rolls the whole intake back: no person, no
     application, no grant subject, no ledger entry is left half-written.
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     today = timezone.localdate(at)
     errors = rule_errors(data, today)
     if errors:
@@ -444,7 +445,7 @@ def do_store_scans(
             ledger.record_in_transaction(
                 Event(
                     code=EventCode.DOCUMENT_SCAN,
-                    at=timezone.now(),
+                    at=clock.now(),
                     actor=staff.staff_id,
                     subjects=(subject,),
                     fields=(vault_field,),
@@ -531,7 +532,7 @@ def do_accept(
     The applicant's birth date is read through the gateway (under this grant, so in the
     ledger) for the rules that depend on age: the passport term and the fee.
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     if application.state != ApplicationState.DRAFT:
         raise RuleViolation(
             "the application was already accepted",

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import (
     ApplicationKind,
@@ -114,7 +115,7 @@ def find_holders(
     ledger.record(
         Event(
             code=EventCode.SEARCH,
-            at=timezone.now(),
+            at=clock.now(),
             actor=grant.staff.staff_id,
             subjects=tuple(holders),
             fields=(),
@@ -220,7 +221,7 @@ def file_loss_report(
 ) -> tuple[Application, bool | None]:
     """File and accept the report; the lost passport lapses now. Returns the report and
     whether the lost passport's number (if given) matched the number on file."""
-    at = now or timezone.now()
+    at = now or clock.now()
     today = timezone.localdate(at)
     holder = holder_of(grant)
     if holder is None:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import EventCode, decode_entry
 from ryoken.domain.applications import (
     ApplicationKind,
@@ -249,7 +250,7 @@ def do_issue(
     number, and the old passport if it is being returned), the fee is paid, and the passport
     has not lapsed.
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     today = timezone.localdate(at)
     if application.state != ApplicationState.READY:
         raise RuleViolation(

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import ApplicationKind, Channel
 from ryoken.domain.documents import Visit, checklist
@@ -160,7 +161,7 @@ def do_print(
     Refused (nothing written) without a reason, outside an open grant of `staff`, or for
     an application or persons the grant does not cover. The returned job has `ledger_seq`.
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(

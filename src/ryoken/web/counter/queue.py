@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
@@ -46,7 +47,7 @@ def _queue_event(
 ) -> Event:
     return Event(
         code=code,
-        at=timezone.now(),
+        at=clock.now(),
         actor=actor,
         subjects=subjects,
         fields=(),
@@ -72,7 +73,7 @@ def issue_ticket(
             f"unknown ticket purpose {purpose!r}",
             message_ja=gettext_noop("受付の種類が正しくありません。"),
         ) from None
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         application = None
         if purpose == Ticket.Purpose.PICKUP:
@@ -135,7 +136,7 @@ def call_next(
     staff: Staff, window: Window, *, now: datetime | None = None
 ) -> tuple[Ticket, Grant] | None:
     """Call the oldest waiting ticket of the window's kind; open the grant. None if empty."""
-    at = now or timezone.now()
+    at = now or clock.now()
     purposes = [p for p, k in WINDOW_KIND_OF_PURPOSE.items() if k == window.kind]
     with transaction.atomic():
         # Lock the clerk's row first: a double click must not open two grants.
@@ -181,7 +182,7 @@ def close_ticket(
     ticket: Ticket, *, staff: Staff, no_show: bool = False, now: datetime | None = None
 ) -> None:
     """The applicant leaves the window: the ticket closes and every grant on it ends."""
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         Ticket.objects.filter(pk=ticket.pk).update(
             status=Ticket.Status.NO_SHOW if no_show else Ticket.Status.CLOSED, closed_at=at
@@ -194,7 +195,7 @@ def close_ticket(
 
 def expire_grants(now: datetime | None = None) -> int:
     """Close grants past their time limit (run by the watcher and on each queue call)."""
-    at = now or timezone.now()
+    at = now or clock.now()
     expired = list(Grant.objects.filter(closed_at__isnull=True, expires_at__lte=at))
     for grant in expired:
         grants.close_grant(grant, now=at, why="timeout")

@@ -17,10 +17,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.domain import hepburn
 from ryoken.domain.applications import ApplicationState
 from ryoken.domain.documents import Visit
@@ -88,7 +88,7 @@ def _application(grant: Grant, app_id: int) -> Application:
 
 
 def _context(request: HttpRequest, grant: Grant, **extra: Any) -> dict[str, Any]:
-    now_text = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    now_text = clock.local_now().strftime("%Y-%m-%d %H:%M")
     staff_id = request.staff.staff_id  # type: ignore[attr-defined]
     return {
         "grant": grant,
@@ -145,7 +145,7 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
         valid = all(f.is_valid() for f in (app_form, rep_form, contact_form, family))
         if valid:
             data = intake_input(app_form, rep_form, contact_form, family)
-            problems = intake.rule_errors(data, timezone.localdate())
+            problems = intake.rule_errors(data, clock.today())
             for name, message in problems.items():
                 if name == "representative":
                     rep_form.add_error(None, message)

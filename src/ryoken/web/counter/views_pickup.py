@@ -11,10 +11,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ryoken import clock
 from ryoken.errors import AccessDenied, ConfigurationError, RyokenError
 from ryoken.privacy.policy import Step
 from ryoken.web.accounts.access import holds, requires
@@ -32,7 +32,7 @@ SESSION_WINDOW = "ryoken_pickup_window"
 
 
 def watermark_for(request: HttpRequest, grant: Grant | None) -> dict[str, object]:
-    now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    now = clock.local_now().strftime("%Y-%m-%d %H:%M")
     return exposure.watermark(grant, request.staff.staff_id, now)  # type: ignore[attr-defined]
 
 
@@ -186,7 +186,7 @@ def _render_application(
     )
     checks = pickup.identity_checks(grant, app.applicant)
     fee, fee_error = _fee(request, grant, app)
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {
         "grant": grant,
         "app": app,

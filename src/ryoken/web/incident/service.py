@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import DetailValue, Event, EventCode, decode_entry
 from ryoken.audit.tree import inclusion_proofs_at
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
@@ -67,7 +68,7 @@ def _officer_event(
 ) -> Event:
     return Event(
         code=code,
-        at=timezone.now(),
+        at=clock.now(),
         actor=officer.staff_id,
         subjects=tuple(subjects),
         purpose=PURPOSE,
@@ -103,7 +104,7 @@ def open_incident(
     period = Period(start, end)  # refuses an end before the start
     if case_id is not None:
         confirmed_case(case_id)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title[:200],
@@ -345,7 +346,7 @@ def evidence_bundle(incident: Incident) -> tuple[bytes, int, int]:
         case,
         notes,
         checkpoints.load_signing_key(),
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     return data, len(entries), checkpoint.size
 
@@ -354,7 +355,7 @@ def place_hold(incident: Incident, *, officer: Staff) -> HoldResult:
     """The one action: freeze the suspects, hold their exposed subjects, sign a checkpoint,
     export the signed evidence bundle. Each step is in the ledger."""
     exposed = [s.subject for s in incident_scope(incident).subjects]
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         Staff.objects.filter(staff_id__in=incident.suspects).update(frozen=True)
         for start in range(0, len(exposed), CHUNK):
@@ -410,7 +411,7 @@ def export_scope(
     if fmt not in ("csv", "xlsx"):
         raise InvalidInput(f"unknown export format {fmt!r}", message_ja="形式が不明です。")
     found = incident_scope(incident, channels=channels)
-    now = timezone.now()
+    now = clock.now()
     data = exports.to_csv(found) if fmt == "csv" else exports.to_xlsx(found, generated_at=now)
     ledger.record(
         _officer_event(
@@ -577,7 +578,7 @@ def update_facts(incident: Incident, values: dict[str, str], *, officer: Staff) 
     digest = hashlib.sha256(
         json.dumps(stored, ensure_ascii=False, sort_keys=True).encode()
     ).hexdigest()
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         incident.facts = stored
         incident.facts_updated_at = now
@@ -629,7 +630,7 @@ class ReportBundle:
 
 def report_of(incident: Incident, *, officer: Staff, today: date | None = None) -> ReportBundle:
     """The report to the commission with ② and ③ from the scoping (recorded)."""
-    day = today or timezone.localdate()
+    day = today or clock.today()
     found = incident_scope(incident)
     decision = appi.assess_scope(
         found, learned_on=incident.learned_on, unlawful_purpose=incident.unlawful_purpose
@@ -684,7 +685,7 @@ def notices_of(
     """
     from ryoken.web.counter.grants import close_grant, open_grant
 
-    day = today or timezone.localdate()
+    day = today or clock.today()
     found = incident_scope(incident)
     subjects = [s.subject for s in found.subjects]
     grant = open_grant(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import InvalidInput, RyokenError
 from ryoken.incident import appi, documents, exports
@@ -114,7 +115,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     """The incidents, and the form to open one. `?case=N` (the link on a confirmed case)
     leads to the incident opened from that case, or starts the form from the case."""
     can_manage = holds(_staff(request), "incident.manage")
-    initial: dict[str, object] = {"learned_on": timezone.localdate()}
+    initial: dict[str, object] = {"learned_on": clock.today()}
     from_case = None
     if "case" in request.GET:
         case_id = _case_id(request.GET["case"])
@@ -128,7 +129,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
                         "not a case number",
                         message_ja=gettext_noop("事案番号が正しくありません。"),
                     )
-                initial = service.draft_from_case(case_id, today=timezone.localdate())
+                initial = service.draft_from_case(case_id, today=clock.today())
             except RyokenError as error:
                 messages.error(request, staff_message(error))
             else:
@@ -193,7 +194,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     found = service.incident_scope(incident)
-    today = max(timezone.localdate(), incident.learned_on)
+    today = max(clock.today(), incident.learned_on)
     decision = appi.assess_scope(
         found, learned_on=incident.learned_on, unlawful_purpose=incident.unlawful_purpose
     )
@@ -422,7 +423,7 @@ def attribute_view(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     else:
-        today = timezone.localdate()
+        today = clock.today()
         form = LeakForm(initial={"start": today - timedelta(days=365), "end": today})
     response = render(
         request,

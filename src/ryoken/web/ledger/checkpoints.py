@@ -17,9 +17,9 @@ import time
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit import checkpoints as cp
 from ryoken.audit.tree import root_at
 from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
@@ -160,7 +160,7 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
     witness that cannot be written leaves no checkpoint behind.
     """
     key = load_signing_key()
-    at = now or timezone.now()
+    at = now or clock.now()
     written: tuple[int, int] | None = None
     try:
         with transaction.atomic():

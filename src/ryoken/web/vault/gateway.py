@@ -22,10 +22,10 @@ from typing import Literal, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import people
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
@@ -63,6 +63,9 @@ class AccessRequest:
     terminal: str | None
     form: Literal["shown", "masked"] = "shown"
     reason: str = ""
+    # The moment of the access, asked of the clock once: the policy judges the grant's
+    # expiry and the staff member's standing at it, and the ledger entry carries it.
+    at: datetime = field(default_factory=clock.now)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def _event(
 ) -> Event:
     return Event(
         code=code,
-        at=timezone.now(),
+        at=request.at,
         actor=request.actor,
         subjects=(request.subject_id,),
         fields=request.fields,
@@ -187,6 +190,7 @@ def disclose(
     terminal: str | None = None,
     masked: bool = False,
     reason: str = "",
+    now: datetime | None = None,
 ) -> dict[str, Plain | None]:
     """Return `fields` (plaintext, or masked inside the vault) after the ledger has them.
 
@@ -203,6 +207,7 @@ def disclose(
         terminal,
         form="masked" if masked else "shown",
         reason=reason.strip(),
+        at=now or clock.now(),
     )
     decision = _authorise(request)
     dek = _data_key(subject_id)  # a missing or destroyed key refuses before anything is logged
@@ -228,10 +233,18 @@ def match(
     purpose: str,
     grant: str | None,
     terminal: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Answer whether `presented` equals the stored value, without revealing it."""
     request = AccessRequest(
-        "match", actor, subject_id, _check_fields([field_name]), purpose, grant, terminal
+        "match",
+        actor,
+        subject_id,
+        _check_fields([field_name]),
+        purpose,
+        grant,
+        terminal,
+        at=now or clock.now(),
     )
     decision = _authorise(request)
     stored = _decrypt(_data_key(subject_id), subject_id, request.fields)[field_name]
@@ -270,7 +283,7 @@ def create_subject(
 ) -> str:
     """Create a data subject with its own data key and store its values. Returns the id."""
     subject_id = subject_id or new_subject_id()
-    at = now or timezone.now()
+    at = now or clock.now()
     dek = envelope.new_data_key()
     wrapped = keys.keyring().wrap(dek, subject_id=subject_id)
     with transaction.atomic():
@@ -304,7 +317,7 @@ def create_subjects(
     """Create many data subjects at once (a replayed office, a migration): for each, what
     `create_subject` writes (its own data key, the sealed values, the blind-index tokens and
     a `subject.write` event), in one transaction of a few bulk inserts. Returns the count."""
-    at = now or timezone.now()
+    at = now or clock.now()
     keyring, indexer = keys.keyring(), keys.blind_indexer()
     subject_rows: list[Subject] = []
     value_rows: list[Value] = []
@@ -381,7 +394,7 @@ def store(
 ) -> None:
     """Encrypt and write (or replace) values of an existing subject."""
     dek = _data_key(subject_id)
-    at = timezone.now()
+    at = clock.now()
     with transaction.atomic():
         _write_values(
             subject_id, dek, values, at, actor=actor, purpose=purpose, grant=grant, created=False

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.privacy.keyring import WrappedKey, rewrap
 from ryoken.web.ledger import store as ledger
@@ -33,7 +33,7 @@ def rotate_keys(
     Online: until a subject's key is re-wrapped, the old KEK still unwraps it, so reads go on
     throughout. The old KEK is retired only when no subject refers to it any more.
     """
-    at = now or timezone.now()
+    at = now or clock.now()
     ring = keys.keyring()
     old = ring.current_kek_id()
     new = ring.rotate(at)
@@ -88,7 +88,7 @@ class RetentionResult:
 
 def run_retention(*, actor: str, today: date, now: datetime | None = None) -> RetentionResult:
     """Destroy the data keys of subjects past retention, except those under legal hold."""
-    at = now or timezone.now()
+    at = now or clock.now()
     due = Subject.objects.filter(retain_until__lt=today, wrapped_key__isnull=False)
     held = due.filter(legal_hold=True).count()
     ids = list(due.filter(legal_hold=False).values_list("pk", flat=True))

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
+from ryoken import clock
 from ryoken.web.accounts.models import Window
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.vault import gateway
@@ -28,7 +27,7 @@ _CANARIES = {
 def seed_watch(*, actor: str = "privacy1") -> list[str]:
     """Plant one canary applicant per intake window (once) and run detection."""
     planted = 0
-    now = timezone.now()
+    now = clock.now()
     for window in Window.objects.filter(code__in=_CANARIES).order_by("code"):
         if CanaryPlacement.objects.filter(window=window.code).exists():
             continue
@@ -54,7 +53,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
             channel="paper",
             state="withdrawn",
             applicant=subject,
-            application_date=timezone.localdate() - timedelta(days=3),
+            application_date=clock.today() - timedelta(days=3),
             created_at=now,
             canary=True,
         )
@@ -67,7 +66,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
             note="demo",
         )
         planted += 1
-    result = service.run_detection(timezone.now())
+    result = service.run_detection(clock.now())
     return [
         f"privacy office: {planted} canary applicant(s) planted; {result.line()}",
     ]

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import Event
 from ryoken.detect.load import loads_line, validate_record
 from ryoken.errors import InvalidInput, LedgerError, RuleViolation
@@ -124,7 +125,7 @@ def import_events(
         name=name[-255:],
         events=done,
         skipped_lines=len(bad),
-        imported_at=timezone.now(),
+        imported_at=clock.now(),
         imported_by=actor,
     )
     return ImportResult(done, digest, bad)

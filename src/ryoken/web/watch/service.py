@@ -24,8 +24,8 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.detect.cases import (
     Detection,
@@ -114,7 +114,7 @@ def run_detection(
 ) -> RunResult:
     """Every detector over the last `days` days of the ledger; cases upserted."""
     started = time.perf_counter()
-    at = now or timezone.now()
+    at = now or clock.now()
     top = top_seq()
     if window is not None:
         window.days = days
@@ -157,7 +157,7 @@ def run_quick_checks(
     """Canary touches and access outside any task among the entries appended since the last
     run. Cheap: the new entries plus a day of grant events to explain them."""
     started = time.perf_counter()
-    at = now or timezone.now()
+    at = now or clock.now()
     state = WatchState.load()
     # Bounded: after a long pause the backlog is worked off over several passes.
     top = min(top_seq(), state.last_seq + QUICK_MAX_ENTRIES)

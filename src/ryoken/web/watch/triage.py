@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import IllegalTransition, InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Staff, Window
@@ -62,7 +63,7 @@ def transition_case(
     case_id: int, to: str, *, acting_staff: Staff, reason: str = "", now: datetime | None = None
 ) -> Case:
     """Move a case to `to`, ledgered. Raises IllegalTransition or InvalidInput."""
-    at = now or timezone.now()
+    at = now or clock.now()
     if to not in S.values:
         raise InvalidInput(
             f"unknown case status {to!r}",
@@ -132,7 +133,7 @@ def add_note(
     case = Case.objects.get(pk=case_id)
     return CaseNote.objects.create(
         case=case,
-        at=now or timezone.now(),
+        at=now or clock.now(),
         author=acting_staff.staff_id,
         kind=CaseNote.Kind.NOTE,
         text=clean,
@@ -181,7 +182,7 @@ def add_to_watchlist(
             subject_id=subject_id,
             reason=text,
             added_by=acting_staff.staff_id,
-            added_at=now or timezone.now(),
+            added_at=now or clock.now(),
         )
         _watchlist_event(acting_staff.staff_id, subject_id, "added")
         return entry
@@ -205,7 +206,7 @@ def _watchlist_event(actor: str, subject_id: str, change: str) -> None:
     store.record_in_transaction(
         Event(
             code=EventCode.WATCHLIST_CHANGE,
-            at=timezone.now(),
+            at=clock.now(),
             actor=actor,
             subjects=(subject_id,),
             purpose="watchlist",
@@ -246,7 +247,7 @@ def place_canary(
             defaults={
                 "window": window_code,
                 "staff_id": staff_code,
-                "planted_at": now or timezone.now(),
+                "planted_at": now or clock.now(),
                 "planted_by": acting_staff.staff_id,
                 "note": note.strip()[:200],
             },

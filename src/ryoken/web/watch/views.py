@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from ryoken import clock
 from ryoken.detect.cases import GROUP_DIMENSIONS
 from ryoken.errors import RyokenError
 from ryoken.web.accounts.access import holds, requires
@@ -145,7 +145,7 @@ def _period(request: HttpRequest) -> tuple[date, int]:
     try:
         end = date.fromisoformat(request.GET.get("end", ""))
     except ValueError:
-        end = timezone.localdate()
+        end = clock.today()
     return end, min(max(days, 1), MAX_TIMELINE_DAYS)
 
 
@@ -317,7 +317,7 @@ def fairness(request: HttpRequest) -> HttpResponse:
 @requires("watch.cases")
 @require_POST
 def run_now(request: HttpRequest) -> HttpResponse:
-    result = service.run_detection(timezone.now())
+    result = service.run_detection(clock.now())
     messages.success(
         request,
         gettext(
