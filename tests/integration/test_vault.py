@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
+from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, KeyUnavailable, LedgerError, RyokenError
 from ryoken.web.ledger import audit, checkpoints, store
@@ -167,7 +167,7 @@ def test_it_shreds_subjects_past_retention_but_keeps_the_ledger_valid(ledger_db)
     store.record(
         Event(
             code=EventCode.GRANT_OPEN,
-            at=timezone.now(),
+            at=clock.now(),
             actor="clerk-1",
             purpose="intake",
             grant="grant-1",
