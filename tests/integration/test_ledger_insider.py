@@ -367,3 +367,40 @@ def test_it_keeps_init_idempotent_and_restores_dropped_triggers(ledger_db, tmp_p
     assert created == ["the ledger's append-only triggers"]
     assert Checkpoint.objects.count() == before
     assert bootstrap.init_ledger() == []
+
+
+def test_it_signs_the_tail_from_a_running_server_with_no_requests(tmp_path):
+    """The timer as deployed: another process appended (a key rotation) without signing;
+    `ryoken serve` starts and nobody sends it a request; it signs the tail on its timer."""
+    import socket
+
+    env = _office_env(tmp_path)
+    env["RYOKEN_CHECKPOINT_SECONDS"] = "1"
+    assert _ryoken(env, "init").returncode == 0
+    rotated = _ryoken(dict(env, RYOKEN_CHECKPOINT_SECONDS="100000"), "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "not signed yet" in _ryoken(env, "audit", "verify").stdout  # the quiet tail
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ryoken.cli", "serve", "--insecure-http", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert "serving on" in server.stdout.readline()
+        deadline = time.monotonic() + 60
+        while True:
+            verified = _ryoken(env, "audit", "verify")
+            assert verified.returncode == 0, verified.stderr
+            if "not signed yet" not in verified.stdout or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert "not signed yet" not in verified.stdout, verified.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
