@@ -13,8 +13,11 @@ T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def event(i: int, actor: str = "staff-1", subject: str = "ds_000001") -> Event:
+    """Entry `i` of an honest ledger: every tenth opens grant `grant-{i // 10}` for `actor`,
+    the others are disclosures under it (verify checks that every disclosure has its grant).
+    """
     return Event(
-        code=EventCode.DISCLOSURE,
+        code=EventCode.GRANT_OPEN if i % 10 == 0 else EventCode.DISCLOSURE,
         at=T0 + timedelta(seconds=i),
         actor=actor,
         subjects=(subject,),

@@ -73,3 +73,6 @@ def test_it_keeps_seeded_personal_data_out_of_the_database_files(tmp_path):
     verified = _run(["audit", "verify"], data_dir)
     assert verified.returncode == 0, verified.stderr + verified.stdout
     assert "ledger verified" in verified.stdout
+    # A fresh demo office is signed and witnessed to its last entry (issue 15).
+    assert (data_dir / "witness.log").stat().st_size > 0
+    assert "not signed yet" not in verified.stdout

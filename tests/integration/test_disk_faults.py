@@ -159,6 +159,33 @@ def test_a_read_only_database_refuses_disclosure(work, what):
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+def test_it_recovers_from_a_read_only_database_file_without_a_restart(work):
+    """The database file alone turns read-only and back: SQLite re-creates its `-shm` with
+    the file's read-only mode meanwhile, and the server must not stay at 503 until restarted
+    (issue 15)."""
+    office = Office.create(work / "data", pickup=1, ready=3)
+    user = NOBODY if os.geteuid() == 0 else None
+    server = Server(office.env, work / "gunicorn.log", user=user)
+    try:
+        office.give_to(NOBODY)
+        clerk, _, _ = _ready(office, server)
+        server.stop()  # the last connection closes: SQLite removes its -wal and -shm
+        assert not list(office.data.glob("ryoken.sqlite3-*"))
+        office.database.chmod(0o444)
+        server.start()
+        _refused(clerk.load("page"))
+        shm = Path(f"{office.database}-shm")
+        assert shm.exists() and not shm.stat().st_mode & 0o200  # SQLite made it read-only
+        office.database.chmod(0o644)  # the administrator fixes the file, and only the file
+        again = clerk.load("page")
+        assert again.status == 200 and again.personal, again.body[:300]
+        assert shm.stat().st_mode & 0o200
+    finally:
+        server.stop()
+    verified = office.verify()
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
 def _fill(disk: Path, leave: int) -> Path:
     """Fill `disk` with one file, then give back `leave` bytes."""
     filler = disk / "filler"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -33,24 +34,58 @@ def test_it_refuses_a_world_readable_key(keys_dir):
     assert "ryoken.E1002" in _ids()
 
 
+def test_it_refuses_a_keys_directory_open_to_others(keys_dir):
+    os.chmod(keys_dir, 0o755)  # noqa: S103 - the mistake under test
+    assert "ryoken.E007" in _ids()
+
+
+def test_it_refuses_a_secret_key_readable_by_others(keys_dir, settings, monkeypatch, tmp_path):
+    monkeypatch.delenv("RYOKEN_SECRET_KEY", raising=False)
+    settings.DATA_DIR = tmp_path
+    secret = tmp_path / "secret_key"
+    secret.write_text("s" * 64)
+    secret.chmod(0o600)
+    assert "ryoken.E008" not in _ids()
+    secret.chmod(0o644)
+    assert "ryoken.E008" in _ids()
+
+
 def test_it_refuses_a_corrupt_keyring(keys_dir):
     keys.keyring_path().write_text("{ not json")
     keys.forget_cached_keys()
     assert "ryoken.E004" in _ids()
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupt"])
-def test_it_stops_serve_with_one_clear_line(tmp_path, damage):
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("missing", "keyring"),
+        ("corrupt", "keyring"),
+        ("secret key 0644", "secret key"),
+        ("keys dir 0755", "keys directory"),
+        ("triggers dropped", "not append-only"),
+    ],
+)
+def test_it_stops_serve_with_one_clear_line(tmp_path, damage, said):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
     env.pop("RYOKEN_SECRET_KEY", None)
     env["RYOKEN_DATA_DIR"] = str(tmp_path / "office")
     run = [sys.executable, "-m", "ryoken.cli"]
     assert subprocess.run([*run, "init"], env=env, capture_output=True, timeout=120).returncode == 0
-    ring = tmp_path / "office" / "keys" / "keyring.json"
+    office = tmp_path / "office"
+    ring = office / "keys" / "keyring.json"
     if damage == "missing":
         ring.unlink()
-    else:
+    elif damage == "corrupt":
         ring.write_text("garbage")
+    elif damage == "secret key 0644":
+        (office / "secret_key").chmod(0o644)
+    elif damage == "keys dir 0755":
+        (office / "keys").chmod(0o755)
+    else:
+        db = sqlite3.connect(office / "ryoken.sqlite3")
+        db.execute("DROP TRIGGER ledger_entry_no_update")
+        db.close()
     served = subprocess.run(
         [*run, "serve", "--insecure-http", "--port", "8799"],
         env=env,
@@ -58,8 +93,8 @@ def test_it_stops_serve_with_one_clear_line(tmp_path, damage):
         text=True,
         timeout=120,
     )
-    assert served.returncode == 3
-    assert "keyring" in served.stderr
+    assert served.returncode == 3, served.stdout + served.stderr
+    assert said in served.stderr
     assert "Traceback" not in served.stderr + served.stdout
 
 

@@ -54,3 +54,43 @@ def test_a_witness_line_that_does_not_fit_is_cut_back(ledger_db, monkeypatch):
     assert checkpoints.create_checkpoint() is not None
     assert witness.read_bytes().startswith(before) and witness.read_bytes().count(b"\n") == 2
     assert audit.verify().ok
+
+
+def test_a_checkpoint_the_database_could_not_keep_is_taken_back_from_the_witness(
+    ledger_db, monkeypatch
+):
+    """The witness line fits but the database's commit fails (its disk is the full one):
+    neither keeps the checkpoint, and the ledger still verifies."""
+    from django.db import OperationalError
+
+    store.record(*(event(i) for i in range(5)))
+    assert checkpoints.create_checkpoint() is not None
+    witness = paths.witness_path()
+    before = witness.read_bytes()
+    store.record(*(event(i) for i in range(5, 9)))
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy
+    real_append, real_commit = checkpoints.append_witness, connection.commit
+    fail = {"next_commit": False}
+
+    def append_then_fail_the_commit(signed):
+        written = real_append(signed)
+        assert witness.read_bytes() != before  # the line was written
+        fail["next_commit"] = True
+        return written
+
+    def commit():
+        if fail["next_commit"]:
+            fail["next_commit"] = False
+            raise OperationalError("database or disk is full")
+        real_commit()
+
+    monkeypatch.setattr(checkpoints, "append_witness", append_then_fail_the_commit)
+    monkeypatch.setattr(connection, "commit", commit)
+    with pytest.raises(OperationalError):
+        checkpoints.create_checkpoint()
+    assert witness.read_bytes() == before
+    assert checkpoints.latest().size == 5
+    report = audit.verify()
+    assert report.ok, report.problems

@@ -28,6 +28,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ryoken.audit.checkpoints import Checkpoint, Ed25519PublicKey, verify_checkpoint
 from ryoken.audit.events import ENTRY_VERSION, decode_entry, format_time
@@ -50,10 +51,11 @@ class VerifyReport:
     witness_checked: int = 0
     problems_omitted: int = 0
     cosigners_checked: int = 0  # external witnesses whose cosignatures were checked
+    signed_size: int = 0  # entries covered by both a database and a witness checkpoint
 
 
 @dataclass
-class _Findings:
+class Findings:
     """Problems found so far, and the earliest entry they point at.
 
     An entry-level problem pins one seq. A root that does not match a signed checkpoint only
@@ -114,7 +116,7 @@ def _describe(cp: Checkpoint, where: str) -> str:
 
 
 def _signed(
-    cps: Sequence[Checkpoint], where: str, keys: PublicKeys, findings: _Findings
+    cps: Sequence[Checkpoint], where: str, keys: PublicKeys, findings: Findings
 ) -> list[Checkpoint]:
     good = []
     for cp in cps:
@@ -134,19 +136,25 @@ def _signed(
 
 
 def verify_ledger(
-    entries: Iterable[tuple[int, bytes, bytes]],
+    entries: Iterable[Sequence[Any]],
     checkpoints: Sequence[Checkpoint],
     witness: Sequence[Checkpoint],
     public_key: PublicKeys,
     *,
     decode_events: bool = False,
     max_problems: int = 100,
+    require_witness: bool = False,
+    findings: Findings | None = None,
 ) -> VerifyReport:
     """Check every entry, every checkpoint and every witness line; see the module docstring.
 
     `public_key` is the ledger's key, or a mapping key id -> key when keys were rotated.
+    With `require_witness` (what `ryoken audit verify` runs), the witness and the database
+    must each hold at least one checkpoint and the same set of checkpoint sizes: a missing,
+    emptied, truncated or lagging witness fails, and so do deleted database checkpoints.
+    `findings` lets a caller add problems it found in the same pass (stored columns).
     """
-    findings = _Findings(limit=max_problems)
+    findings = findings if findings is not None else Findings(limit=max_problems)
     db_good = _signed(checkpoints, "database", public_key, findings)
     witness_good = _signed(witness, "witness", public_key, findings)
 
@@ -198,7 +206,8 @@ def verify_ledger(
     expected = 0
     header = ENTRY_VERSION << 64  # the header of entry `seq`, as an integer, is header + seq
 
-    for seq, data, stored in entries:
+    for row in entries:  # (seq, data, leaf hash, ...): stored columns may follow
+        seq, data, stored = row[0], row[1], row[2]
         digest = sha256(b"\x00" + data).digest()
         if (
             seq != expected
@@ -232,6 +241,10 @@ def verify_ledger(
             root = sha256(b"\x01" + left + root).digest()
 
     _beyond_end(count, sizes, targets, findings)
+    if require_witness:
+        _witness_required(count, db_good, witness_good, findings)
+    db_sizes = {cp.size for cp in db_good}
+    both = [cp.size for cp in witness_good if cp.size in db_sizes and cp.size <= count]
     return VerifyReport(
         ok=not findings.problems and not findings.omitted,
         entries_checked=count,
@@ -241,11 +254,12 @@ def verify_ledger(
         checkpoints_checked=len(checkpoints),
         witness_checked=len(witness),
         problems_omitted=findings.omitted,
+        signed_size=max(both, default=0),
     )
 
 
 def _entry_problems(
-    seq: object, expected: int, data: bytes, digest: bytes, stored: bytes, findings: _Findings
+    seq: object, expected: int, data: bytes, digest: bytes, stored: bytes, findings: Findings
 ) -> None:
     """The slow path: say exactly what is wrong with one entry."""
     if not isinstance(seq, int) or isinstance(seq, bool):
@@ -274,7 +288,7 @@ def _entry_problems(
             )
 
 
-def _decode_check(seq: int, data: bytes, findings: _Findings) -> None:
+def _decode_check(seq: int, data: bytes, findings: Findings) -> None:
     try:
         decode_entry(data)
     except InvalidInput as error:
@@ -282,7 +296,7 @@ def _decode_check(seq: int, data: bytes, findings: _Findings) -> None:
 
 
 def _beyond_end(
-    count: int, sizes: list[int], targets: Mapping[int, list[_Target]], findings: _Findings
+    count: int, sizes: list[int], targets: Mapping[int, list[_Target]], findings: Findings
 ) -> None:
     for size in sizes:
         if size <= count:
@@ -296,3 +310,47 @@ def _beyond_end(
                 f"{target.label} covers {size} entries but the ledger has only {count}: {cause}",
                 count,
             )
+
+
+def _witness_required(
+    count: int, db: Sequence[Checkpoint], witness: Sequence[Checkpoint], findings: Findings
+) -> None:
+    """The witness and the database must each hold every checkpoint the other holds."""
+    db_sizes = sorted({cp.size for cp in db})
+    witness_sizes = sorted({cp.size for cp in witness})
+    if not witness_sizes:
+        findings.add(
+            "the witness holds no valid checkpoint: it is missing or was emptied (a new office "
+            "gets its first checkpoint from `ryoken init`); nothing from entry 0 on is "
+            "witnessed",
+            0 if count else None,
+        )
+    if not db_sizes:
+        findings.add(
+            "the database holds no valid checkpoint: its checkpoints were deleted "
+            "(`ryoken init` writes the first one)",
+            0 if count else None,
+        )
+    if not witness_sizes or not db_sizes:
+        return
+    last_witnessed = witness_sizes[-1]
+    in_witness = set(witness_sizes)
+    for size in db_sizes:
+        if size not in in_witness:
+            findings.add(
+                f"the witness lacks the database's checkpoint at size {size}: the witness was "
+                f"truncated or lags (entries from seq {min(last_witnessed, size)} on are not "
+                "witnessed)",
+                min(last_witnessed, size) if min(last_witnessed, size) < count else None,
+            )
+            break  # one line says it; the rest follow from it
+    in_db = set(db_sizes)
+    for size in witness_sizes:
+        if size not in in_db:
+            before = max((s for s in db_sizes if s < size), default=0)
+            findings.add(
+                f"the database lacks the witness's checkpoint at size {size}: database "
+                f"checkpoints were deleted (entries from seq {before} to {size - 1} lost theirs)",
+                before if before < count else None,
+            )
+            break

@@ -48,6 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from ryoken.web import bootstrap
 
     created += bootstrap.init_keys(path)
+    created += bootstrap.init_ledger()
     for item in created:
         print(f"created {item}")
     print(f"ryoken data dir ready: {path}")

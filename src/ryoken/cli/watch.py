@@ -71,6 +71,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     full_every = timedelta(minutes=args.full_every)
     last_full: datetime | None = None
     passes = 0
+    from ryoken.web.ledger import timer
+
+    if not args.once:  # a long-running watcher also signs the quiet ledger's tail
+        timer.ensure_started()
     try:
         while not stop.is_set():
             now = clock.now()
@@ -88,6 +92,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
             stop.wait(args.interval)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
+    finally:
+        timer.stop()
     return 0
 
 

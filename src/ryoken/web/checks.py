@@ -20,8 +20,11 @@ def startup_checks() -> None:
     """Refuse to start with missing or unusable keys: one clear message, no traceback.
 
     Run before serving by `ryoken serve`, the WSGI module (gunicorn) and `ryoken watch`.
+    Besides the checks registered here it asks the database whether the ledger's append-only
+    triggers are in place (a deploy check, which `check --deploy` also runs).
     """
     errors = [m for m in checks.run_checks(tags=["ryoken"]) if m.is_serious()]
+    errors += check_ledger_guard()
     if errors:
         lines = [f"{m.msg}" + (f" ({m.hint})" if m.hint else "") for m in errors]
         raise ConfigurationError("cannot start:\n  " + "\n  ".join(lines))
@@ -56,6 +59,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
                     id=code.replace("E", "E1"),
                 )
             )
+    problems += _private_places()
     if problems:
         return problems
     for loader, code, what in (
@@ -68,6 +72,61 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
         except RyokenError as error:
             problems.append(checks.Error(f"{what} cannot be used: {error.message}", id=code))
     return problems
+
+
+def _private_places() -> list[checks.CheckMessage]:
+    """The keys directory and the secret key file: mode 0700 and 0600, as documented."""
+    from ryoken.web.ledger import paths
+
+    problems: list[checks.CheckMessage] = []
+    directory = paths.keys_dir()
+    if directory.is_dir() and directory.stat().st_mode & 0o077:
+        problems.append(
+            checks.Error(
+                f"the keys directory {directory} is open to other users",
+                hint=f"chmod 700 {directory}",
+                id="ryoken.E007",
+            )
+        )
+    secret = settings.DATA_DIR / "secret_key"
+    env_secret = os.environ.get("RYOKEN_SECRET_KEY")
+    if not env_secret and secret.exists() and secret.stat().st_mode & 0o077:
+        problems.append(
+            checks.Error(
+                f"the secret key {secret} is readable by other users",
+                hint=f"chmod 600 {secret}",
+                id="ryoken.E008",
+            )
+        )
+    return problems
+
+
+@checks.register("ryoken", deploy=True)
+def check_ledger_guard(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The ledger's append-only triggers are present, enabled and unaltered."""
+    from django.db import DatabaseError, connection
+
+    from ryoken.web.ledger.triggers import missing_triggers
+
+    try:
+        missing = missing_triggers(connection)
+    except DatabaseError as error:
+        return [checks.Error(f"the database cannot be read: {error}", id="ryoken.E020")]
+    finally:
+        # Not kept open by the thread that started the server: a connection opened while the
+        # SQLite file was read-only would pin its read-only -shm for the process's life.
+        if not connection.in_atomic_block:
+            connection.close()
+    if not missing:
+        return []
+    return [
+        checks.Error(
+            "the ledger is not append-only: " + "; ".join(missing),
+            hint="Run `ryoken init` to restore the triggers, then `ryoken audit verify`, and "
+            "find out who removed them.",
+            id="ryoken.E021",
+        )
+    ]
 
 
 @checks.register("ryoken", deploy=True)

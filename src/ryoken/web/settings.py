@@ -122,6 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    # Django's backend plus a repair of side files left read-only (ryoken/web/sqlite3).
+    DATABASES["default"]["ENGINE"] = "ryoken.web.sqlite3"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

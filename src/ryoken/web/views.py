@@ -20,6 +20,7 @@ from django.views.defaults import server_error as plain_server_error
 
 from ryoken.errors import LedgerError
 from ryoken.web.i18n import staff_message
+from ryoken.web.ledger.recovery import recover_after_failure
 from ryoken.web.storage import storage_failure
 
 
@@ -48,6 +49,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def _unavailable(request: HttpRequest, failure: LedgerError | DatabaseError) -> HttpResponse:
+    recover_after_failure(connection)  # so the next request can work once the disk can
     if isinstance(failure, LedgerError):
         what = staff_message(failure)
         detail = "the ledger could not record; nothing was disclosed"

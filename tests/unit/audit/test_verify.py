@@ -250,3 +250,44 @@ def test_it_checks_every_checkpoint_size(every: int) -> None:
     report = ledger.verify()
     assert report.first_bad_seq == 0
     assert sum("do not hash to the root" in p for p in report.problems) == 2 * (23 // every)
+
+
+# --- the witness is required (what `ryoken audit verify` asks for) --------------------------
+
+
+def test_it_requires_a_witness_when_asked() -> None:
+    ledger = honest()
+    assert ledger.verify(require_witness=True).ok
+    ledger.witness = []
+    report = ledger.verify(require_witness=True)
+    assert not report.ok and report.first_bad_seq == 0
+    assert any("witness holds no valid checkpoint" in p for p in report.problems)
+    assert ledger.verify().ok  # the pure default: witness optional (offline tools)
+
+
+def test_it_requires_database_checkpoints_when_asked() -> None:
+    ledger = honest()
+    ledger.checkpoints = []
+    report = ledger.verify(require_witness=True)
+    assert not report.ok and report.first_bad_seq == 0
+    assert any("database holds no valid checkpoint" in p for p in report.problems)
+
+
+def test_it_catches_a_witness_that_lags_the_database() -> None:
+    ledger = honest()
+    ledger.witness = ledger.witness[:-1]  # the checkpoint at 40 never reached the witness
+    report = ledger.verify(require_witness=True)
+    assert not report.ok and report.first_bad_seq == 30
+    assert any("witness lacks the database's checkpoint at size 40" in p for p in report.problems)
+
+
+def test_it_catches_a_deleted_database_checkpoint() -> None:
+    ledger = honest()
+    del ledger.checkpoints[1]  # size 20
+    report = ledger.verify(require_witness=True)
+    assert not report.ok and report.first_bad_seq == 10
+    assert any("database lacks the witness's checkpoint at size 20" in p for p in report.problems)
+
+
+def test_it_reports_how_much_is_signed() -> None:
+    assert honest(45).verify(require_witness=True).signed_size == 40

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
 
 from ryoken.audit import checkpoints as pure_checkpoints
+from ryoken.audit import derived
 from ryoken.audit import verify as pure_verify
+from ryoken.audit.grants import GrantLedger
 from ryoken.audit.merkle import verify_inclusion
 from ryoken.audit.tree import inclusion_proof_at
 from ryoken.errors import InvalidInput, LedgerError
-from ryoken.web.ledger import checkpoints
+from ryoken.web.ledger import checkpoints, paths, triggers
 from ryoken.web.ledger.models import Checkpoint, Entry
 from ryoken.web.ledger.store import DbNodeReader, ledger_size
 
 CHUNK = 20_000
+_PG_TIME = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 def iter_entries() -> Iterator[tuple[int, bytes, bytes]]:
@@ -37,12 +41,134 @@ def iter_entries() -> Iterator[tuple[int, bytes, bytes]]:
         last = int(rows[-1][0])
 
 
+def _row_chunks() -> Iterator[list[derived.Row]]:
+    """Every entry with its stored columns, `at` spelled as the database compares it."""
+    at = "CAST(at AS TEXT)" if connection.vendor == "sqlite" else _PG_TIME
+    query = (
+        f'SELECT seq, data, leaf_hash, actor, {at}, code, "grant", subjects '  # noqa: S608
+        "FROM ledger_entry WHERE seq > %s ORDER BY seq LIMIT %s"
+    )
+    last = -1
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(query, [last, CHUNK])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        if not isinstance(rows[0][1], bytes):  # a driver that answers memoryview
+            rows = [(r[0], bytes(r[1]), bytes(r[2]), *r[3:]) for r in rows]
+        yield rows
+        last = int(rows[-1][0])
+
+
+class _Links:
+    """Reads ledger_entry_subject in the order it was written, beside the entries.
+
+    One append writes its entries' link rows in entry order under the append lock, so the
+    links' ids run in the same order as the entries' sequence numbers; a link that was
+    deleted, added or changed breaks the match with what the entries name.
+    """
+
+    REALIGN_LIMIT = 10
+
+    def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings):
+        self.checker = checker
+        self.findings = findings
+        self.last_id = 0
+        self.realigned = 0
+
+    def check(self, rows: list[derived.Row]) -> None:
+        if self.realigned > self.REALIGN_LIMIT:
+            return
+        expected = self.checker.expected_links(rows)
+        if not expected:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq, subject FROM ledger_entry_subject WHERE id > %s ORDER BY id LIMIT %s",
+                [self.last_id, len(expected)],
+            )
+            found = cursor.fetchall()
+            cursor.execute(
+                "SELECT MAX(id) FROM (SELECT id FROM ledger_entry_subject WHERE id > %s "
+                "ORDER BY id LIMIT %s) AS chunk",
+                [self.last_id, len(expected)],
+            )
+            top = cursor.fetchone()[0]
+        if top is not None:
+            self.last_id = int(top)
+        if self.checker.check_links(expected, found):
+            return
+        self.realigned += 1
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT MAX(id) FROM ledger_entry_subject WHERE seq <= %s", [int(rows[-1][0])]
+            )
+            top = cursor.fetchone()[0]
+        self.last_id = max(self.last_id, int(top or 0))
+
+    def finish(self, last_seq: int) -> None:
+        """Link rows beyond the last entry's: added to point at entries that do not exist."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT MIN(seq) FROM ledger_entry_subject WHERE id > %s OR seq > %s OR seq < 0",
+                [self.last_id if self.realigned <= self.REALIGN_LIMIT else 2**62, last_seq],
+            )
+            stray = cursor.fetchone()[0]
+        if stray is not None:
+            seq = int(stray)
+            self.findings.add(
+                f"subject links name entry {seq} but no entry {seq} names those subjects: "
+                "link rows were added",
+                max(0, min(seq, last_seq + 1)),
+            )
+
+
 def verify() -> pure_verify.VerifyReport:
-    """Recompute everything from the entries; check signatures and the witness."""
+    """Recompute everything from the entries; check signatures, the witness, every stored
+    column and subject link against its entry, grant integrity, and the append-only guard."""
+    findings = pure_verify.Findings(limit=100)
+    for problem in triggers.missing_triggers(connection):
+        findings.add(
+            f"the ledger is not append-only: {problem} (restore it with `ryoken init`, then "
+            "find out who removed it)"
+        )
     stored = [checkpoints.to_audit_checkpoint(row) for row in Checkpoint.objects.order_by("size")]
-    witness = checkpoints.read_witness()
+    witness_path = paths.witness_path()
+    witness: list[pure_checkpoints.Checkpoint] = []
+    if not witness_path.exists():
+        findings.add(f"the witness file {witness_path} is missing")
+    else:
+        try:
+            witness = checkpoints.read_witness()
+        except LedgerError as error:
+            findings.add(
+                f"the witness file {witness_path} is damaged ({error.message}): it was cut "
+                "or edited"
+            )
     public_key = checkpoints.load_public_key()
-    report = pure_verify.verify_ledger(iter_entries(), stored, witness, public_key)
+    times = derived.SQLITE_TIMES if connection.vendor == "sqlite" else derived.CANONICAL_TIMES
+    checker = derived.DerivedChecker(findings.add, times)
+    grants = GrantLedger()
+    links = _Links(checker, findings)
+
+    def checked_chunks() -> Iterator[list[derived.Row]]:
+        last = -1
+        for chunk in _row_chunks():
+            checker.check_rows(chunk, grants)
+            links.check(chunk)
+            yield chunk
+            last = int(chunk[-1][0])
+        links.finish(last)
+
+    report = pure_verify.verify_ledger(
+        itertools.chain.from_iterable(checked_chunks()),
+        stored,
+        witness,
+        public_key,
+        require_witness=True,
+        findings=findings,
+    )
     return _with_cosignatures(report, stored)
 
 

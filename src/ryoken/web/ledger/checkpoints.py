@@ -26,7 +26,7 @@ from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
 from ryoken.web.env import env_int
 from ryoken.web.ledger import paths
 from ryoken.web.ledger.models import Checkpoint
-from ryoken.web.ledger.store import DbNodeReader, ledger_size
+from ryoken.web.ledger.store import DbNodeReader, ledger_size, lock_for_append
 
 _state_lock = threading.Lock()
 _last = {"size": -1, "monotonic": 0.0}
@@ -85,12 +85,13 @@ def create_signing_key() -> list[str]:
     return [str(private_path), str(public_path)]
 
 
-def append_witness(checkpoint: cp.Checkpoint) -> None:
+def append_witness(checkpoint: cp.Checkpoint) -> tuple[int, int]:
     """Append one line to the witness file and fsync it before returning.
 
     On a full or failing disk the line may be written only in part: the file is cut back
     to where it was, so the witness never holds half a line (which `ryoken audit verify`
-    would report as tampering), and the error is raised.
+    would report as tampering), and the error is raised. Returns (offset, length) of the
+    line, so a caller whose database commit then fails can take it back (`cut_witness`).
     """
     path = paths.witness_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +112,20 @@ def append_witness(checkpoint: cp.Checkpoint) -> None:
             raise
     finally:
         os.close(fd)  # also releases the lock
+    return size, len(line)
+
+
+def cut_witness(offset: int, length: int) -> None:
+    """Take back the line `append_witness` wrote at `offset`, if it is still the last one."""
+    path = paths.witness_path()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_size == offset + length:
+            os.ftruncate(fd, offset)
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_witness() -> list[cp.Checkpoint]:
@@ -145,39 +160,58 @@ def latest() -> Checkpoint | None:
 
 
 def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
-    """Sign a checkpoint at the current size (None if the ledger is empty or unchanged)."""
+    """Sign a checkpoint at the current size (None if the ledger is unchanged since the last).
+
+    The first checkpoint may be of the empty ledger (`ryoken init`), so a new office has a
+    witness from the start. The witness line is written before the database row commits,
+    under the append lock: the database never holds a checkpoint the witness lacks, and a
+    witness that cannot be written leaves no checkpoint behind.
+    """
     from ryoken.web.ledger import signing
 
     signer = signing.signer()
     at = now or clock.now()
-    with transaction.atomic():
-        size = ledger_size()
-        last = latest()
-        if size == 0 or (last is not None and last.size >= size):
-            return None
-        root = root_at(DbNodeReader(), size)
-        signed = cp.sign_note_checkpoint(signer, size, root, at)
-        try:
-            Checkpoint.objects.create(
-                size=signed.size,
-                root=signed.root,
-                at=signed.at,
-                key_id=signed.key_id,
-                signature=signed.signature,
-            )
-        except IntegrityError:
-            return None  # another process signed this size first
+    written: tuple[int, int] | None = None
     try:
-        append_witness(signed)
-    except OSError as error:
-        # Fail closed: while the witness cannot be written, nothing more is disclosed.
-        raise LedgerError(
-            f"the ledger witness {paths.witness_path()} could not be written "
-            f"({error.strerror or error}); nothing more is disclosed until it can",
-            message_ja=gettext_noop(
-                "監査台帳の控え（ウィットネス）に書き込めないため、個人情報は表示できません。"
-            ),
-        ) from error
+        with transaction.atomic():
+            lock_for_append()
+            size = ledger_size()
+            last = latest()
+            if last is not None and last.size >= size:
+                return None
+            root = root_at(DbNodeReader(), size)
+            signed = cp.sign_note_checkpoint(signer, size, root, at)
+            try:
+                with transaction.atomic():
+                    Checkpoint.objects.create(
+                        size=signed.size,
+                        root=signed.root,
+                        at=signed.at,
+                        key_id=signed.key_id,
+                        signature=signed.signature,
+                    )
+            except IntegrityError:
+                return None  # another process signed this size first
+            try:
+                written = append_witness(signed)
+            except OSError as error:
+                # Fail closed: while the witness cannot be written, nothing more is disclosed.
+                raise LedgerError(
+                    f"the ledger witness {paths.witness_path()} could not be written "
+                    f"({error.strerror or error}); nothing more is disclosed until it can",
+                    message_ja=gettext_noop(
+                        "監査台帳の控え（ウィットネス）に書き込めないため、"
+                        "個人情報は表示できません。"
+                    ),
+                ) from error
+    except BaseException:
+        # The database did not keep the checkpoint (its commit failed: a full disk, say), so
+        # the witness must not keep it either. Only a crash between the two writes leaves a
+        # witness line the database lacks, which verify reports.
+        if written is not None:
+            with contextlib.suppress(OSError):
+                cut_witness(*written)
+        raise
     with _state_lock:
         _last["size"] = size
         _last["monotonic"] = time.monotonic()

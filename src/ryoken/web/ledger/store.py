@@ -27,6 +27,7 @@ from ryoken.audit.merkle import leaf_hash, root_of_hashes
 from ryoken.audit.tree import Frontier
 from ryoken.errors import LedgerError
 from ryoken.web.ledger.models import Entry, Node
+from ryoken.web.ledger.recovery import recover_after_failure
 
 # A constant key for PostgreSQL's advisory lock that serialises ledger appends.
 _PG_LOCK_KEY = 0x52594F4B  # "RYOK"
@@ -120,7 +121,8 @@ def ledger_size() -> int:
     return 0 if top is None else int(top) + 1
 
 
-def _lock_for_append() -> None:
+def lock_for_append() -> None:
+    """Serialise with every other append (and checkpoint) until the transaction ends."""
     # SQLite: settings use BEGIN IMMEDIATE, so the transaction already holds the write lock.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -173,7 +175,7 @@ def _append_locked(events: Sequence[Event]) -> list[int]:
     in one `Frontier.extend`), then written with one `executemany` per table: entries, the
     subject links of the whole batch, and the stored nodes.
     """
-    _lock_for_append()
+    lock_for_append()
     size = ledger_size()
     frontier = _cache.load(size)
     adapt = _sqlite_time if connection.vendor == "sqlite" else _identity
@@ -271,6 +273,7 @@ class GroupCommitter:
                 seqs = _append_locked(events)
             self.commits += 1
         except Exception as error:  # every caller must learn the write failed
+            recover_after_failure(connection)  # a read-only -shm left behind, say
             failure = LedgerError(
                 f"the ledger could not record ({type(error).__name__}: {error}); "
                 "nothing was disclosed",
