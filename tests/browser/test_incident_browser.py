@@ -227,8 +227,9 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     # 6. Who saw my data: one of counter1's applicants asks.
     subject = office.served["counter1"][0]
     page.goto("/incident/who-saw/")
-    page.fill("#id_subject", subject)
-    submit(page, page.get_by_test_id("who-saw-form").get_by_role("button", name="表示"))
+    page.fill("#id_name_kanji", office.plain[subject]["name_kanji"])
+    page.fill("#id_birth_date", office.plain[subject]["birth_date"])
+    submit(page, page.get_by_test_id("who-saw-form").get_by_role("button", name="照会"))
     accesses = page.get_by_test_id("accesses")
     rows = accesses.locator("tr").filter(has_text="窓口受付担当")
     assert rows.count() >= 1

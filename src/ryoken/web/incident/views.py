@@ -27,7 +27,7 @@ from ryoken.incident import appi, documents, exports
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
 from ryoken.web.accounts.access import holds, requires
-from ryoken.web.accounts.models import Role, Staff, Window
+from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.accounts.views import step_up_required
 from ryoken.web.casework.models import Review
 from ryoken.web.i18n import bilingual, staff_message
@@ -104,10 +104,6 @@ class LeakForm(forms.Form):
     leaked = forms.FileField(label=_("流出リスト（CSV）"))
     start = forms.DateField(label=_("期間の開始日"))
     end = forms.DateField(label=_("期間の終了日"))
-
-
-class SubjectForm(forms.Form):
-    subject = forms.CharField(label=_("本人ID"), max_length=40)
 
 
 @requires("watch.read")
@@ -258,6 +254,9 @@ PURPOSE_STEPS: dict[str, Promise] = {
     "print": _("印刷"),
     "application.import": _("申請データの取込"),
     "incident response": _("漏えい等への対応"),
+    "transparency": _("本人への閲覧記録の開示"),
+    "police_inquiry": _("捜査機関からの照会"),
+    "court_order": _("裁判所の命令"),
 }
 PURPOSE_DETAILS: dict[str, Promise] = {
     "reveal": _("理由を付けた表示"),
@@ -437,20 +436,3 @@ def attribute_view(request: HttpRequest) -> HttpResponse:
     )
     response.status_code = status
     return response
-
-
-@requires("incident.manage")
-def who_saw(request: HttpRequest) -> HttpResponse:
-    form = SubjectForm(request.GET or None)
-    rows = None
-    if form.is_valid():
-        rows = [
-            {
-                "access": a,
-                "role": Role(a.role).label if a.role in Role.values else a.role,
-                "purpose": purpose_label(a.purpose),
-                "fields": bilingual("、", ", ").join(_field_label(f) for f in a.fields),
-            }
-            for a in service.who_saw(form.cleaned_data["subject"].strip())
-        ]
-    return render(request, "incident/who_saw.html", {"form": form, "rows": rows})
