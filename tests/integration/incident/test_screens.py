@@ -154,7 +154,8 @@ def test_it_puts_a_purpose_code_into_words_and_keeps_an_unknown_one() -> None:
     translation.activate("ja")
     assert purpose_label("intake:reveal") == "申請受付（理由を付けた表示）"
     assert purpose_label("incident response") == "漏えい等への対応"
-    assert purpose_label("print:koseki") == "印刷（koseki）"
+    assert purpose_label("print:koseki") == "印刷（戸籍謄本）"
+    assert purpose_label("print:unknown-doc") == "印刷（unknown-doc）"
     assert purpose_label("vendor-x") == "vendor-x"
     translation.activate("en")
     assert purpose_label("pickup:identify") == "Pickup (identity check)"

@@ -21,15 +21,14 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from ryoken import clock
-from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import InvalidInput, RyokenError
 from ryoken.incident import appi, documents, exports
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
+from ryoken.web import labels
 from ryoken.web.accounts.access import holds, requires
-from ryoken.web.accounts.models import Staff, Window
+from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_required
-from ryoken.web.casework.models import Review
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import service
 from ryoken.web.incident.models import Hold, Incident
@@ -240,50 +239,13 @@ def _fact_rows(incident: Incident) -> list[dict[str, object]]:
     ]
 
 
-# The ledger records a purpose as a code ("step:detail"); the person asking who saw their
-# data reads it in words. An unknown code is shown as it is rather than hidden.
-# Steps that are also a window kind or a review kind take that label.
-PURPOSE_STEPS: dict[str, Promise] = {
-    **{str(kind): kind.label for kind in Window.Kind},
-    **{str(kind): kind.label for kind in Review.Kind},
-    "production": _("旅券作製の発注"),
-    "production.import": _("作製結果の取込"),
-    "loss_report": Window.Kind.LOSS.label,
-    "break_glass": _("緊急閲覧"),
-    "breakglass.review": _("緊急閲覧の事後確認"),
-    "print": _("印刷"),
-    "application.import": _("申請データの取込"),
-    "incident response": _("漏えい等への対応"),
-    "transparency": _("本人への閲覧記録の開示"),
-    "police_inquiry": _("捜査機関からの照会"),
-    "court_order": _("裁判所の命令"),
-}
-PURPOSE_DETAILS: dict[str, Promise] = {
-    "reveal": _("理由を付けた表示"),
-    "romaji": _("ローマ字表記の確認"),
-    "scan": _("書類の読取"),
-    "accept": _("受理"),
-    "photo": _("写真"),
-    "identify": _("本人確認"),
-    "confirm": _("名義の確認"),
-    "find_holder": _("名義人の検索"),
-    "lost_passport": _("紛失旅券の確認"),
-}
-
-
 def purpose_label(code: str) -> str:
-    """A ledger purpose code in the reader's language, e.g. "intake:reveal" ->
-    "申請受付（理由を付けた表示）"; unknown parts are shown as recorded."""
-    step, _sep, detail = code.partition(":")
-    label = str(PURPOSE_STEPS.get(step, step))
-    if detail:
-        label += bilingual("（{}）", " ({})").format(PURPOSE_DETAILS.get(detail, detail))
-    return label
+    """A ledger purpose code in the reader's language (see ryoken.web.labels)."""
+    return labels.purpose(code)
 
 
 def _field_label(name: str) -> str:
-    known = FIELDS_BY_NAME.get(name)
-    return bilingual(known.label_ja, known.label_en) if known else name
+    return labels.field(name)
 
 
 @requires("incident.manage")

@@ -23,32 +23,12 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import RyokenError
 from ryoken.incident.pdf import render as render_pdf
+from ryoken.web import labels
 from ryoken.web.accounts.access import requires
-from ryoken.web.accounts.models import Role, Staff
+from ryoken.web.accounts.models import Staff
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import whosaw
-from ryoken.web.incident.views import _field_label, purpose_label
 from ryoken.web.ledger import store as ledger
-
-# Offices by code, in both languages (a code is never what a person reads).
-OFFICES: dict[str, tuple[str, str]] = {
-    "TKY-IKB": ("東京都旅券課 池袋分室", "Tokyo Passport Office, Ikebukuro branch"),
-    "TKY-YRK": ("東京都旅券課 有楽町旅券窓口", "Tokyo Passport Office, Yurakucho"),
-    "TKY-TCK": ("東京都旅券課 立川分室", "Tokyo Passport Office, Tachikawa branch"),
-}
-
-
-def office_label(code: str) -> str:
-    if not code:
-        return str(_("（システム）"))
-    known = OFFICES.get(code)
-    return bilingual(*known) if known else code
-
-
-def role_label(role: str) -> str:
-    if role in Role.values:
-        return str(Role(role).label)
-    return str(_("システム（自動処理）")) if role == "system" else role
 
 
 class WhoSawForm(forms.Form):
@@ -86,10 +66,10 @@ def _rows(found: whosaw.Answer) -> list[Row]:
             Row(
                 visit=v,
                 when=when,
-                office=office_label(v.office),
-                role=role_label(v.role),
-                purpose=purpose_label(v.purpose),
-                fields=bilingual("、", ", ").join(_field_label(f) for f in v.fields),
+                office=labels.office(v.office),
+                role=labels.staff_role(v.role),
+                purpose=labels.purpose(v.purpose),
+                fields=labels.fields(v.fields),
                 seqs=", ".join(str(s) for s in v.seqs),
             )
         )
