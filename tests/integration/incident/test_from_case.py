@@ -157,7 +157,8 @@ def test_it_labels_the_scope_in_japanese_and_in_english(office, client, login_as
         assert f"<td>{label}</td>" in html, label
     assert "<td>name_kanji</td>" not in html and "<td>screen</td>" not in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<td>applicant</td>" in english and "<td>screen</td>" in english
+    assert "<td>Applicant</td>" in english and "<td>Screen display</td>" in english
+    assert "<td>applicant</td>" not in english and "<td>screen</td>" not in english
 
 
 def test_it_names_the_fields_a_person_was_shown_in_their_language(office, client, login_as):

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from ryoken import clock
 from ryoken.errors import InvalidInput, RyokenError
-from ryoken.incident import appi, documents, exports
+from ryoken.incident import appi
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
 from ryoken.web import labels
@@ -200,17 +200,11 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
             "incident": incident,
             "scope": found,
             "by_field_class": [
-                (bilingual(documents.CLASS_LABELS.get(k, k.value), k.value), v)
-                for k, v in found.by_field_class.items()
+                (labels.field_class(k.value), v) for k, v in found.by_field_class.items()
             ],
-            "by_field": [(_field_label(f), v) for f, v in found.by_field.items()],
-            "by_role": [
-                (bilingual(documents.ROLE_LABELS.get(r, r), r), v) for r, v in found.by_role.items()
-            ],
-            "by_channel": [
-                (bilingual(exports.CHANNEL_LABELS.get(k.value, k.value), k.value), v)
-                for k, v in found.by_channel.items()
-            ],
+            "by_field": [(labels.field(f), v) for f, v in found.by_field.items()],
+            "by_role": [(labels.named_role(r), v) for r, v in found.by_role.items()],
+            "by_channel": [(labels.channel(k.value), v) for k, v in found.by_channel.items()],
             "decision": decision,
             "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
             "deadlines": appi.deadlines(
