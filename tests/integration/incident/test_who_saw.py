@@ -60,7 +60,8 @@ def test_it_finds_by_name_and_birth_date_also_in_the_era_form(office, client, lo
     app = served_app(office)
     values = office.values[app.applicant]
     year, month, day = (int(p) for p in values["birth_date"].split("-"))
-    for born in (values["birth_date"], f"昭和{year - 1925}年{month}月{day}日"):
+    era = f"昭和{year - 1925}" if year < 1989 else f"平成{year - 1988}"
+    for born in (values["birth_date"], f"{era}年{month}月{day}日"):
         page = client.get(
             URL, {"name_kanji": values["name_kanji"], "birth_date": born}
         ).content.decode()

@@ -38,7 +38,7 @@ from ryoken.web.ledger import checkpoints
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.vault import gateway, keys
-from ryoken.web.vault.models import Subject, Token
+from ryoken.web.vault.models import Subject, Token, Value
 
 PURPOSE = "incident response"
 CHUNK = 500
@@ -260,7 +260,34 @@ def scope_of(
     events = _decoded(ledger_slice(staff_ids, period))
     seen = {s for _, e in events for s in e.subjects}
     roles, named = _roles_and_named(seen)
-    return scope(events, list(staff_ids), period, channels=channels, roles=roles, named_in=named)
+    return scope(
+        events,
+        list(staff_ids),
+        period,
+        channels=channels,
+        roles=roles,
+        named_in=named,
+        held=held_fields(seen),
+    )
+
+
+def held_fields(subjects: Iterable[str]) -> dict[str, set[str]]:
+    """subject → the fields their record holds (which values exist; nothing is decrypted).
+    A crypto-shredded person is left out: what their record held is no longer known."""
+    wanted = sorted(set(subjects))
+    live = set(
+        Subject.objects.filter(pk__in=wanted, wrapped_key__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    out: dict[str, set[str]] = {s: set() for s in live}
+    for start in range(0, len(wanted), CHUNK):
+        part = [s for s in wanted[start : start + CHUNK] if s in live]
+        for subject, name in Value.objects.filter(subject_id__in=part).values_list(
+            "subject_id", "field"
+        ):
+            out[subject].add(name)
+    return out
 
 
 def incident_scope(incident: Incident, *, channels: Sequence[Channel] | None = None) -> Scope:
