@@ -36,3 +36,26 @@ def test_it_drops_an_exposure_of_a_field_the_record_does_not_hold(office):
     notices, _ = service.notices_of(incident, officer=office.officer)
     (notice,) = [n for n in notices.notices if n.subject == subject]
     assert "email" not in notice.fields and "other_name" not in notice.fields
+
+
+def test_it_accounts_for_every_scoped_person_in_the_notices_on_screen(office, client, login_as):
+    from ryoken.web.incident import service
+    from ryoken.web.vault.models import Value
+
+    shown = sorted(office.shown[office.clerk.staff_id])
+    without_address = shown[0]
+    Value.objects.filter(subject_id=without_address, field="address").delete()
+    incident = office.incident()
+    accounting = {
+        n.subject: n.status for n in service.notice_accounting(service.incident_scope(incident))
+    }
+    assert set(accounting) == set(shown)  # every scoped person, none left out
+    assert accounting[without_address] == "no_address"
+    notices, _ = service.notices_of(incident, officer=office.officer)
+    mailed = {n.subject for n in notices.notices}
+    assert mailed == {s for s, status in accounting.items() if status == "mail"}
+    login_as(office.officer)
+    html = client.get(f"/incident/{incident.pk}/").content.decode()
+    assert f'data-testid="notice-{without_address}"' in html
+    assert "送付不可：住所の記録がありません" in html
+    assert html.count("通知書を作成し郵送") == len(mailed)

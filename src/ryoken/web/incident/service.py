@@ -702,6 +702,46 @@ def report_of(incident: Incident, *, officer: Staff, today: date | None = None) 
 ADDRESS_FIELDS = ("name_kanji", "postcode", "address")
 
 
+@dataclass(frozen=True)
+class NoticeStatus:
+    """What happens to one scoped person's notice, known without reading their data."""
+
+    subject: str
+    roles: tuple[str, ...]
+    status: str  # "mail", "no_address" or "erased"
+
+
+NOTICE_STATUSES = ("mail", "no_address", "erased")
+
+
+def notice_accounting(found: Scope) -> list[NoticeStatus]:
+    """Every scoped person and their notice: mailed (a notice is written), no address on
+    record, or data erased (crypto-shredded). From which vault values exist, not their text;
+    the same rule `notices_of` meets when it reads the addresses (a person whose stored
+    address turns out empty is also left without a notice there)."""
+    subjects = [s.subject for s in found.subjects]
+    live = set(
+        Subject.objects.filter(pk__in=subjects, wrapped_key__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    with_address = set(
+        Value.objects.filter(subject_id__in=list(live), field="address").values_list(
+            "subject_id", flat=True
+        )
+    )
+    out = []
+    for person in found.subjects:
+        if person.subject not in live:
+            status = "erased"
+        elif person.subject not in with_address:
+            status = "no_address"
+        else:
+            status = "mail"
+        out.append(NoticeStatus(person.subject, tuple(found.roles.get(person.subject, ())), status))
+    return out
+
+
 def notices_of(
     incident: Incident, *, officer: Staff, today: date | None = None
 ) -> tuple[documents.Notices, bytes]:

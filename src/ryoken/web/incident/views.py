@@ -205,6 +205,14 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
             "by_field": [(labels.field(f), v) for f, v in found.by_field.items()],
             "by_role": [(labels.named_role(r), v) for r, v in found.by_role.items()],
             "by_channel": [(labels.channel(k.value), v) for k, v in found.by_channel.items()],
+            "notice_rows": [
+                {
+                    "subject": n.subject,
+                    "roles": bilingual("、", ", ").join(labels.named_role(r) for r in n.roles),
+                    "status": n.status,
+                }
+                for n in service.notice_accounting(found)
+            ],
             "decision": decision,
             "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
             "deadlines": appi.deadlines(
