@@ -194,3 +194,23 @@ def test_it_ranks_unsettled_cases_by_score_whatever_their_status(
     ranks = re.findall(r'data-testid="case-(\d+)">\s*<td>(\d+)</td>', html)
     assert len(ranks) == 2
     assert ranks[0] == (str(canary_case.pk), "1")
+
+
+def test_it_prints_no_peer_median_when_no_peer_was_compared(
+    worked_office, officer, login_as, client, monkeypatch
+):
+    from ryoken.web.watch import screens
+
+    clerk, _, _ = worked_office
+    real = screens.exposure_of
+
+    def alone(staff):
+        found = real(staff)
+        found.peer_count = 0
+        return found
+
+    monkeypatch.setattr(screens, "exposure_of", alone)
+    login_as(officer)
+    html = client.get(f"/watch/staff/{clerk.staff_id}/exposure/").content.decode()
+    assert 'data-testid="no-peers"' in html
+    assert not re.search(r"<tr><td>表示（理由付き）</td><td>[\d.]+</td><td>[\d.]+</td></tr>", html)
