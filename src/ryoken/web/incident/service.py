@@ -761,7 +761,7 @@ def notices_of(
         step=Step.BREAK_GLASS,
         subjects=subjects,
         minutes=30,
-        reason=f"APPI notices for incident {incident.pk}",
+        reason=f"漏えい等事案 #{incident.pk} の本人への通知書の作成（宛名と住所の読出し）",
     )
 
     def addressee_of(subject: str) -> documents.Addressee | None:
