@@ -191,3 +191,39 @@ def stranger(db):
     user = get_user_model().objects.create_user("stranger", password="x" * 16)
     user.device = TOTPDevice.objects.create(user=user, name="d", confirmed=True)
     return user
+
+
+@pytest.fixture
+def pdf_ink():
+    """`ink(pdf_bytes, text)`: for each character of `text` as pdfium finds it in the PDF,
+    the number of dark pixels inside its box when the page is drawn. A character that is in
+    the text layer but drawn blank (a font without the glyph) has none."""
+    import pypdfium2
+
+    def ink(data: bytes, text: str) -> dict[str, int]:
+        pdf = pypdfium2.PdfDocument(data)
+        scale = 4
+        for page in pdf:
+            textpage = page.get_textpage()
+            whole = textpage.get_text_range()
+            at = whole.find(text)
+            if at < 0:
+                continue
+            # pdfium counts a character beyond the BMP as two (a surrogate pair) in indexes.
+            image = page.render(scale=scale, grayscale=True).to_numpy()
+            height = image.shape[0]
+            out: dict[str, int] = {}
+            index = len(whole[:at].encode("utf-16-le")) // 2
+            for char in text:
+                width = len(char.encode("utf-16-le")) // 2
+                left, bottom, right, top = textpage.get_charbox(index)
+                box = image[
+                    int(height - top * scale) : int(height - bottom * scale) + 1,
+                    int(left * scale) : int(right * scale) + 1,
+                ]
+                out[char] = int((box < 128).sum())
+                index += width
+            return out
+        raise AssertionError(f"{text!r} is not in the PDF's text")
+
+    return ink

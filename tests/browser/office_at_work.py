@@ -42,7 +42,14 @@ class Office:
     canary_w02: str = ""  # the canary counter1 looked up by break-glass, off its path
 
     def show(self, staff_id: str, subject: str, fields: tuple[str, ...]) -> None:
-        self.shown.setdefault(staff_id, {}).setdefault(subject, set()).update(fields)
+        """Record what a screen showed: the fields the person's record holds (a field
+        shown empty exposes nothing, and the scoping does not count it)."""
+        from ryoken.web.vault.models import Value
+
+        held = set(Value.objects.filter(subject_id=subject).values_list("field", flat=True))
+        self.shown.setdefault(staff_id, {}).setdefault(subject, set()).update(
+            f for f in fields if f in held
+        )
 
     def __getitem__(self, staff_id: str):
         return self.staff[staff_id]

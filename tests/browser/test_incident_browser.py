@@ -224,11 +224,13 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     expect(page.get_by_test_id("suspects")).not_to_contain_text("counter2")
     shot(page, "incident-05-attribution")
 
-    # 6. Who saw my data: one of counter1's applicants asks.
-    subject = office.served["counter1"][0]
+    # 6. Who saw my data: one of counter1's applicants asks, by the number on their receipt.
+    from ryoken.web.casework.models import Application
+
+    app = Application.objects.filter(applicant__in=office.served["counter1"]).order_by("pk")[0]
     page.goto("/incident/who-saw/")
-    page.fill("#id_subject", subject)
-    submit(page, page.get_by_test_id("who-saw-form").get_by_role("button", name="表示"))
+    page.fill("#id_reception_number", app.reception_number)
+    submit(page, page.get_by_test_id("who-saw-form").get_by_role("button", name="照会"))
     accesses = page.get_by_test_id("accesses")
     rows = accesses.locator("tr").filter(has_text="窓口受付担当")
     assert rows.count() >= 1

@@ -273,9 +273,15 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
 
 
 def _default_key() -> Path:
+    """The ledger's public key where the server keeps it: RYOKEN_KEYS_DIR, else the keys
+    directory under RYOKEN_DATA_DIR (the same rule as ryoken.web.ledger.paths, without
+    reading Django's settings: verifying a bundle needs no database)."""
     import os
 
-    return Path(os.environ.get("RYOKEN_KEYS_DIR", "keys")) / "ledger-signing.pub"
+    from ryoken.web.env import data_dir
+
+    keys = os.environ.get("RYOKEN_KEYS_DIR") or str(data_dir() / "keys")
+    return Path(keys) / "ledger-signing.pub"
 
 
 def register(subparsers: Any) -> None:

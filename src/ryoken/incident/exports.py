@@ -74,7 +74,7 @@ def rows(scope: Scope, *, tz: tzinfo = JST) -> Iterator[tuple[object, ...]]:
                 roles,
                 e.field,
                 known.label_ja if known else e.field,
-                known.field_class.value if known else "",
+                CLASS_LABELS[known.field_class] if known else "",  # in words, not "identity"
                 CHANNEL_LABELS.get(e.channel.value, e.channel.value),
                 _time(e.first_at, tz),
                 _time(e.last_at, tz),

@@ -37,6 +37,12 @@ NOTO_PATHS: tuple[Path, ...] = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJKjp-Regular.otf"),
 )
 NOTO_FAMILY = "Noto Sans CJK JP"
+# The fallback chain, tried in order when a font lacks a character of the document (a rare
+# JIS X 0213 kanji, say): the first that has every character is used; if none has, the one
+# lacking fewest, with the rest shown as 〓 and listed in `FontChoice.replaced`.
+FALLBACKS: tuple[tuple[Path, str], ...] = (
+    (Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"), "Noto Serif CJK JP"),
+)
 CID_FONT = "HeiseiKakuGo-W5"
 GETA = "〓"
 # Always in the subset, so text added after the charset was taken still renders.
@@ -101,7 +107,7 @@ def _noto_path() -> Path | None:
     return next((p for p in NOTO_PATHS if p.is_file()), None)
 
 
-def _jp_face(path: Path) -> Any:
+def _jp_face(path: Path, family: str = NOTO_FAMILY) -> Any:
     from fontTools.ttLib import TTCollection
     from fontTools.ttLib import TTFont as FTFont
 
@@ -109,12 +115,14 @@ def _jp_face(path: Path) -> Any:
         return FTFont(str(path))
     collection = TTCollection(str(path), lazy=True)
     for index, face in enumerate(collection.fonts):
-        if face["name"].getDebugName(1) == NOTO_FAMILY:
+        if face["name"].getDebugName(1) == family:
             return FTFont(str(path), fontNumber=index)
-    raise LookupError(f"{path} has no {NOTO_FAMILY} face")
+    raise LookupError(f"{path} has no {family} face")
 
 
-def _truetype_subset(path: Path, chars: str, postscript_name: str) -> tuple[bytes, set[str]]:
+def _truetype_subset(
+    path: Path, chars: str, postscript_name: str, family: str = NOTO_FAMILY
+) -> tuple[bytes, set[str]]:
     """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf.
 
     Each cut gets its own PostScript name: ReportLab registers type faces by that name, and
@@ -126,7 +134,7 @@ def _truetype_subset(path: Path, chars: str, postscript_name: str) -> tuple[byte
     from fontTools.subset import Options, Subsetter
     from fontTools.ttLib import newTable
 
-    font = _jp_face(path)
+    font = _jp_face(path, family)
     options = Options()
     options.layout_features = []
     options.notdef_outline = True
@@ -199,16 +207,31 @@ def font_for(text: str, *, embed: bool = True) -> FontChoice:
     path = _noto_path() if embed else None
     if path is None:
         return _cid_font(chars)
-    key = hashlib.sha256(f"{path}\n{chars}".encode()).hexdigest()[:16]
+    candidates = [(path, NOTO_FAMILY), *((p, f) for p, f in FALLBACKS if p.is_file())]
+    best: FontChoice | None = None
+    for font_path, family in candidates:
+        choice = _embedded(font_path, family, chars)
+        if choice is None:
+            continue
+        if not choice.replaced:
+            return choice
+        if best is None or len(choice.replaced) < len(best.replaced):
+            best = choice
+    return best if best is not None else _cid_font(chars)
+
+
+def _embedded(path: Path, family: str, chars: str) -> FontChoice | None:
+    """`family` from `path` cut to `chars` and registered, or None if that fails."""
+    key = hashlib.sha256(f"{path}\n{family}\n{chars}".encode()).hexdigest()[:16]
     cached = _registered.get(key)
     if cached is not None:
         return cached
     try:
         name = f"RyokenNotoJP-{key}"
-        data, covered = _truetype_subset(path, chars, name)
+        data, covered = _truetype_subset(path, chars, name, family)
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
-    except Exception:  # any failure here means "use the fallback font", which says so
-        return _cid_font(chars)
+    except Exception:  # any failure here means "try the next font", which says so
+        return None
     missing = {c for c in chars if c not in covered and unicodedata.category(c)[0] not in "CZ"}
     choice = FontChoice(name, embedded=True, source=str(path), replaced=tuple(sorted(missing)))
     _registered[key] = choice

@@ -176,6 +176,7 @@ def scope(
     named_in: Mapping[str, Sequence[str]] | None = None,
     named_fields: Sequence[str] = DEFAULT_NAMED_FIELDS,
     include_masked: bool = True,
+    held: Mapping[str, Collection[str]] | None = None,
 ) -> Scope:
     """Every data subject `staff` exposed in `period`, with fields, channels and counts.
 
@@ -183,6 +184,10 @@ def scope(
     columns (`at` a timezone-aware Datetime; `details` a JSON string or a struct; an
     optional `seq` column gives the ledger references). `roles`: subject → roles in
     applications (SubjectRole values). `channels`: keep only these (default: all).
+    `held`: subject → the fields their record holds; an exposure of a field a person's
+    record does not hold (別名 for a person who has none: a form shown empty) is dropped,
+    so the report and the notices count only what was there to see. A subject missing from
+    `held` keeps every exposure (nothing is known about their record).
     """
     staff_ids = (staff,) if isinstance(staff, str) else tuple(sorted(set(staff)))
     if not staff_ids or not all(isinstance(s, str) and s for s in staff_ids):
@@ -207,8 +212,25 @@ def scope(
     rows = found.frame.lazy()
     if channels is not None:
         rows = rows.filter(_channel_filter(wanted))
+    if held is not None:
+        rows = _only_held(rows, held)
     merged = combine(rows, ["subject", "field", "channel"]).select(_ROW_COLUMNS).collect()
     return _count(staff_ids, period, wanted, merged, role_map, found)
+
+
+def _only_held(rows: pl.LazyFrame, held: Mapping[str, Collection[str]]) -> pl.LazyFrame:
+    pairs = pl.LazyFrame(
+        [(s, f) for s, fields in held.items() for f in fields],
+        schema={"subject": pl.String, "field": pl.String},
+        orient="row",
+    )
+    known = pl.Series("known", sorted(held), dtype=pl.String)
+    return pl.concat(
+        [
+            rows.filter(~pl.col("subject").is_in(known)),
+            rows.join(pairs, on=["subject", "field"], how="semi"),
+        ]
+    )
 
 
 def _in_order(rows: pl.DataFrame) -> pl.DataFrame:

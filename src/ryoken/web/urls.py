@@ -1,7 +1,9 @@
 import importlib
 import importlib.util
 
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic.base import RedirectView
 from django.views.i18n import set_language
 
 from ryoken.web import views
@@ -13,6 +15,8 @@ handler500 = "ryoken.web.views.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on their own (a PDF tab, say): send them to the icon.
+    path("favicon.ico", RedirectView.as_view(url=static("ryoken/favicon.svg"), permanent=True)),
     path("", accounts.home, name="home"),
     path("login/", accounts.login_view, name="login"),
     path("login/code/", accounts.login_otp_view, name="login_otp"),

@@ -146,3 +146,22 @@ def test_it_tells_a_person_which_role_saw_their_data_and_when(office, capsys):
     from django.utils import timezone
 
     assert timezone.localdate().isoformat() in printed
+
+
+def test_it_finds_the_public_key_under_the_data_dir_without_key(
+    office, capsys, tmp_path, keys_dir, monkeypatch
+):
+    incident = office.incident()
+    bundle = tmp_path / "evidence.zip"
+    assert main(["incident", "hold", "--incident", str(incident.pk), "--out", str(bundle),
+                 "--officer", office.officer.staff_id]) == 0  # fmt: skip
+    data = tmp_path / "data"
+    (data / "keys").mkdir(parents=True)
+    (data / "keys" / "ledger-signing.pub").write_bytes(
+        (keys_dir / "ledger-signing.pub").read_bytes()
+    )
+    monkeypatch.delenv("RYOKEN_KEYS_DIR", raising=False)
+    monkeypatch.setenv("RYOKEN_DATA_DIR", str(data))
+    capsys.readouterr()
+    assert main(["incident", "verify-bundle", str(bundle)]) == 0
+    assert "evidence bundle verified" in capsys.readouterr().out

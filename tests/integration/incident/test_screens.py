@@ -27,6 +27,8 @@ def _urls(incident_id: int, hold_id: int) -> list[tuple[str, str]]:
         ("get", reverse("incident:notices", args=[incident_id])),
         ("get", reverse("incident:attribute")),
         ("get", reverse("incident:who_saw")),
+        ("get", reverse("incident:who_saw_pdf")),
+        ("get", reverse("incident:who_saw_proofs")),
     ]
 
 
@@ -136,8 +138,12 @@ def test_it_names_the_clerk_first_from_an_uploaded_leak(office, client, login_as
 
 def test_it_shows_a_person_the_role_that_saw_their_data(office, client, login_as):
     login_as(office.officer)
-    subject = sorted(office.shown[office.clerk.staff_id])[0]
-    page = client.get(reverse("incident:who_saw"), {"subject": subject}).content.decode()
+    from ryoken.web.casework.models import Application
+
+    shown = office.shown[office.clerk.staff_id]
+    app = Application.objects.filter(applicant__in=shown).order_by("pk").first()
+    query = {"reception_number": app.reception_number}
+    page = client.get(reverse("incident:who_saw"), query).content.decode()
     assert "窓口受付担当" in page
     assert office.clerk.staff_id not in page
     assert "申請受付" in page  # the purpose in words, not the ledger's code
@@ -148,7 +154,8 @@ def test_it_puts_a_purpose_code_into_words_and_keeps_an_unknown_one() -> None:
     translation.activate("ja")
     assert purpose_label("intake:reveal") == "申請受付（理由を付けた表示）"
     assert purpose_label("incident response") == "漏えい等への対応"
-    assert purpose_label("print:koseki") == "印刷（koseki）"
+    assert purpose_label("print:koseki") == "印刷（戸籍謄本）"
+    assert purpose_label("print:unknown-doc") == "印刷（unknown-doc）"
     assert purpose_label("vendor-x") == "vendor-x"
     translation.activate("en")
     assert purpose_label("pickup:identify") == "Pickup (identity check)"

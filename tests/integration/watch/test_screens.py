@@ -71,9 +71,8 @@ def test_it_shows_a_staff_members_day_by_day(worked_office, officer, login_as, c
     clerk, _, _ = worked_office
     login_as(officer)
     html = client.get(f"/watch/staff/{clerk.staff_id}/").content.decode()
-    today = f"{timezone.localdate():%Y-%m-%d}"
-    assert f'data-testid="day-{today}"' in html
-    assert "ticket.call" in html and "breakglass.open" in html
+    assert "整理券の呼出し" in html and "緊急閲覧の開始" in html  # in words
+    assert "ticket.call" not in html and "breakglass.open" not in html  # not as codes
     assert "<svg" in html  # the day chart
     assert client.get("/watch/staff/nobody-here/").status_code == 404
 
@@ -176,7 +175,7 @@ def test_it_shows_the_timeline_of_an_account_that_is_not_staff(
     )
     login_as(officer)
     html = client.get("/watch/staff/mfp-user-7/").content.decode()
-    assert "external.copier" in html and "職員として登録されていないアカウントです。" in html
+    assert "複合機の記録" in html and "職員として登録されていないアカウントです。" in html
 
 
 def test_it_ranks_unsettled_cases_by_score_whatever_their_status(
@@ -195,3 +194,23 @@ def test_it_ranks_unsettled_cases_by_score_whatever_their_status(
     ranks = re.findall(r'data-testid="case-(\d+)">\s*<td>(\d+)</td>', html)
     assert len(ranks) == 2
     assert ranks[0] == (str(canary_case.pk), "1")
+
+
+def test_it_prints_no_peer_median_when_no_peer_was_compared(
+    worked_office, officer, login_as, client, monkeypatch
+):
+    from ryoken.web.watch import screens
+
+    clerk, _, _ = worked_office
+    real = screens.exposure_of
+
+    def alone(staff):
+        found = real(staff)
+        found.peer_count = 0
+        return found
+
+    monkeypatch.setattr(screens, "exposure_of", alone)
+    login_as(officer)
+    html = client.get(f"/watch/staff/{clerk.staff_id}/exposure/").content.decode()
+    assert 'data-testid="no-peers"' in html
+    assert not re.search(r"<tr><td>表示（理由付き）</td><td>[\d.]+</td><td>[\d.]+</td></tr>", html)

@@ -46,7 +46,13 @@ def test_it_writes_a_csv_excel_opens_as_utf8_with_one_row_per_field_and_channel(
     assert tuple(rows[0]) == HEADER
     assert [r[0] for r in rows[1:]] == ["ds_A", "ds_A", "ds_B"]
     name_row = rows[1]
-    assert name_row[1:6] == ["申請者", "name_kanji", "氏名（漢字）", "identity", "画面表示"]
+    assert name_row[1:6] == [
+        "申請者",
+        "name_kanji",
+        "氏名（漢字）",
+        "基本情報（氏名・生年月日・旅券番号等）",  # the class in words, not "identity"
+        "画面表示",
+    ]
     assert name_row[6:9] == ["2022-05-09T09:00:00+09:00", "2022-05-09T09:05:00+09:00", "2"]
     assert rows[3][5] == "印刷"
     assert b"\r\n" in data

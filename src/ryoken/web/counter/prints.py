@@ -7,9 +7,10 @@ page). A paper that turns up somewhere it should not is traced from its watermar
 job, the grant, the ticket and the clerk. A copier (MFP) copy is declared the same way before
 copying; the screen gives the watermark id to stamp on the copy.
 
-Fonts: ReportLab cannot embed Debian's Noto CJK (CFF/PostScript outlines in a .ttc), so the
-PDF uses ReportLab's built-in Japanese CID font `HeiseiKakuGo-W5` (not embedded; viewers
-supply it). A TrueType-outline Japanese font (IPAex, say) can be configured with
+Fonts: Noto Sans CJK JP cut to the document's characters and embedded (ryoken.incident.fonts,
+the same as the incident documents), so 𠮷, 𩸽, 髙 and 﨑 print as they show on screen; the
+built-in CID font `HeiseiKakuGo-W5` (not embedded, no character beyond the BMP) only when
+Noto is missing. A TrueType-outline font can be configured with
 `RYOKEN_PDF_FONT=/path/to/font.ttf` and is embedded instead.
 """
 
@@ -33,6 +34,8 @@ from ryoken.domain.applications import ApplicationKind, Channel
 from ryoken.domain.documents import Visit, checklist
 from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
+from ryoken.incident import fonts
+from ryoken.incident.fonts import CID_FONT, FontChoice
 from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.casework.models import Application
 from ryoken.web.counter import grants
@@ -392,9 +395,19 @@ def check_printable(document: str, application: Application | None) -> None:
 # --- PDF -------------------------------------------------------------------------------------
 
 
+def font_for(text: str) -> FontChoice:
+    """A font that shows every character of `text`: a configured TrueType font, else Noto
+    CJK cut to the text (with its fallback chain; see ryoken.incident.fonts), which keeps
+    𠮷, 𩸽, 髙 and 﨑 in names; the built-in CID font only if neither can be used."""
+    configured = japanese_font() if env_str("RYOKEN_PDF_FONT", "") else ""
+    if configured and configured != CID_FONT:
+        return FontChoice(configured, embedded=True, source=env_str("RYOKEN_PDF_FONT", ""))
+    return fonts.font_for(text)
+
+
 @lru_cache(maxsize=1)
 def japanese_font() -> str:
-    """The registered font name for Japanese text (see the module docstring)."""
+    """The configured font (RYOKEN_PDF_FONT), else the built-in CID font's name."""
     from reportlab.pdfbase import pdfmetrics
 
     path = env_str("RYOKEN_PDF_FONT", "")
@@ -449,12 +462,14 @@ def render_pdf(job: PrintJob, *, lines: Sequence[str] | None = None, title: str 
 
     if lines is None:
         title, lines = document_content(job)
-    font = japanese_font()
     at = timezone.localtime(job.created_at)
     window = job.grant.window.code if job.grant and job.grant.window else "-"
     stamp = (
         f"{job.watermark} / {job.staff.staff_id} / {window} / {at:%Y-%m-%d %H:%M} / {job.job_id}"
     )
+    choice = font_for(title + "".join(lines) + stamp)
+    font = choice.name
+    title, lines = choice.prepare(title), [choice.prepare(line) for line in lines]
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{title} {job.watermark}")

@@ -38,7 +38,7 @@ from ryoken.web.ledger import checkpoints, signing
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.vault import gateway, keys
-from ryoken.web.vault.models import Subject, Token
+from ryoken.web.vault.models import Subject, Token, Value
 
 PURPOSE = "incident response"
 CHUNK = 500
@@ -260,7 +260,34 @@ def scope_of(
     events = _decoded(ledger_slice(staff_ids, period))
     seen = {s for _, e in events for s in e.subjects}
     roles, named = _roles_and_named(seen)
-    return scope(events, list(staff_ids), period, channels=channels, roles=roles, named_in=named)
+    return scope(
+        events,
+        list(staff_ids),
+        period,
+        channels=channels,
+        roles=roles,
+        named_in=named,
+        held=held_fields(seen),
+    )
+
+
+def held_fields(subjects: Iterable[str]) -> dict[str, set[str]]:
+    """subject → the fields their record holds (which values exist; nothing is decrypted).
+    A crypto-shredded person is left out: what their record held is no longer known."""
+    wanted = sorted(set(subjects))
+    live = set(
+        Subject.objects.filter(pk__in=wanted, wrapped_key__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    out: dict[str, set[str]] = {s: set() for s in live}
+    for start in range(0, len(wanted), CHUNK):
+        part = [s for s in wanted[start : start + CHUNK] if s in live]
+        for subject, name in Value.objects.filter(subject_id__in=part).values_list(
+            "subject_id", "field"
+        ):
+            out[subject].add(name)
+    return out
 
 
 def incident_scope(incident: Incident, *, channels: Sequence[Channel] | None = None) -> Scope:
@@ -675,6 +702,46 @@ def report_of(incident: Incident, *, officer: Staff, today: date | None = None) 
 ADDRESS_FIELDS = ("name_kanji", "postcode", "address")
 
 
+@dataclass(frozen=True)
+class NoticeStatus:
+    """What happens to one scoped person's notice, known without reading their data."""
+
+    subject: str
+    roles: tuple[str, ...]
+    status: str  # "mail", "no_address" or "erased"
+
+
+NOTICE_STATUSES = ("mail", "no_address", "erased")
+
+
+def notice_accounting(found: Scope) -> list[NoticeStatus]:
+    """Every scoped person and their notice: mailed (a notice is written), no address on
+    record, or data erased (crypto-shredded). From which vault values exist, not their text;
+    the same rule `notices_of` meets when it reads the addresses (a person whose stored
+    address turns out empty is also left without a notice there)."""
+    subjects = [s.subject for s in found.subjects]
+    live = set(
+        Subject.objects.filter(pk__in=subjects, wrapped_key__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    with_address = set(
+        Value.objects.filter(subject_id__in=list(live), field="address").values_list(
+            "subject_id", flat=True
+        )
+    )
+    out = []
+    for person in found.subjects:
+        if person.subject not in live:
+            status = "erased"
+        elif person.subject not in with_address:
+            status = "no_address"
+        else:
+            status = "mail"
+        out.append(NoticeStatus(person.subject, tuple(found.roles.get(person.subject, ())), status))
+    return out
+
+
 def notices_of(
     incident: Incident, *, officer: Staff, today: date | None = None
 ) -> tuple[documents.Notices, bytes]:
@@ -694,7 +761,7 @@ def notices_of(
         step=Step.BREAK_GLASS,
         subjects=subjects,
         minutes=30,
-        reason=f"APPI notices for incident {incident.pk}",
+        reason=f"漏えい等事案 #{incident.pk} の本人への通知書の作成（宛名と住所の読出し）",
     )
 
     def addressee_of(subject: str) -> documents.Addressee | None:

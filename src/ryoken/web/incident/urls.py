@@ -6,7 +6,7 @@ from django.urls import URLPattern, path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.web.incident import views
+from ryoken.web.incident import views, views_whosaw
 
 app_name = "incident"
 
@@ -27,5 +27,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:incident_id>/report.json", views.report_json, name="report_json"),
     path("<int:incident_id>/notices/", views.notices, name="notices"),
     path("attribute/", views.attribute_view, name="attribute"),
-    path("who-saw/", views.who_saw, name="who_saw"),
+    path("who-saw/", views_whosaw.who_saw, name="who_saw"),
+    path("who-saw/answer.pdf", views_whosaw.who_saw_pdf, name="who_saw_pdf"),
+    path("who-saw/proofs.json", views_whosaw.who_saw_proofs, name="who_saw_proofs"),
 ]

@@ -21,15 +21,14 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from ryoken import clock
-from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import InvalidInput, RyokenError
-from ryoken.incident import appi, documents, exports
+from ryoken.incident import appi
 from ryoken.incident.documents import to_json_bytes
 from ryoken.incident.exposures import Period
+from ryoken.web import labels
 from ryoken.web.accounts.access import holds, requires
-from ryoken.web.accounts.models import Role, Staff, Window
+from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_required
-from ryoken.web.casework.models import Review
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import service
 from ryoken.web.incident.models import Hold, Incident
@@ -104,10 +103,6 @@ class LeakForm(forms.Form):
     leaked = forms.FileField(label=_("流出リスト（CSV）"))
     start = forms.DateField(label=_("期間の開始日"))
     end = forms.DateField(label=_("期間の終了日"))
-
-
-class SubjectForm(forms.Form):
-    subject = forms.CharField(label=_("本人ID"), max_length=40)
 
 
 @requires("watch.read")
@@ -205,16 +200,18 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
             "incident": incident,
             "scope": found,
             "by_field_class": [
-                (bilingual(documents.CLASS_LABELS.get(k, k.value), k.value), v)
-                for k, v in found.by_field_class.items()
+                (labels.field_class(k.value), v) for k, v in found.by_field_class.items()
             ],
-            "by_field": [(_field_label(f), v) for f, v in found.by_field.items()],
-            "by_role": [
-                (bilingual(documents.ROLE_LABELS.get(r, r), r), v) for r, v in found.by_role.items()
-            ],
-            "by_channel": [
-                (bilingual(exports.CHANNEL_LABELS.get(k.value, k.value), k.value), v)
-                for k, v in found.by_channel.items()
+            "by_field": [(labels.field(f), v) for f, v in found.by_field.items()],
+            "by_role": [(labels.named_role(r), v) for r, v in found.by_role.items()],
+            "by_channel": [(labels.channel(k.value), v) for k, v in found.by_channel.items()],
+            "notice_rows": [
+                {
+                    "subject": n.subject,
+                    "roles": bilingual("、", ", ").join(labels.named_role(r) for r in n.roles),
+                    "status": n.status,
+                }
+                for n in service.notice_accounting(found)
             ],
             "decision": decision,
             "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
@@ -244,47 +241,13 @@ def _fact_rows(incident: Incident) -> list[dict[str, object]]:
     ]
 
 
-# The ledger records a purpose as a code ("step:detail"); the person asking who saw their
-# data reads it in words. An unknown code is shown as it is rather than hidden.
-# Steps that are also a window kind or a review kind take that label.
-PURPOSE_STEPS: dict[str, Promise] = {
-    **{str(kind): kind.label for kind in Window.Kind},
-    **{str(kind): kind.label for kind in Review.Kind},
-    "production": _("旅券作製の発注"),
-    "production.import": _("作製結果の取込"),
-    "loss_report": Window.Kind.LOSS.label,
-    "break_glass": _("緊急閲覧"),
-    "breakglass.review": _("緊急閲覧の事後確認"),
-    "print": _("印刷"),
-    "application.import": _("申請データの取込"),
-    "incident response": _("漏えい等への対応"),
-}
-PURPOSE_DETAILS: dict[str, Promise] = {
-    "reveal": _("理由を付けた表示"),
-    "romaji": _("ローマ字表記の確認"),
-    "scan": _("書類の読取"),
-    "accept": _("受理"),
-    "photo": _("写真"),
-    "identify": _("本人確認"),
-    "confirm": _("名義の確認"),
-    "find_holder": _("名義人の検索"),
-    "lost_passport": _("紛失旅券の確認"),
-}
-
-
 def purpose_label(code: str) -> str:
-    """A ledger purpose code in the reader's language, e.g. "intake:reveal" ->
-    "申請受付（理由を付けた表示）"; unknown parts are shown as recorded."""
-    step, _sep, detail = code.partition(":")
-    label = str(PURPOSE_STEPS.get(step, step))
-    if detail:
-        label += bilingual("（{}）", " ({})").format(PURPOSE_DETAILS.get(detail, detail))
-    return label
+    """A ledger purpose code in the reader's language (see ryoken.web.labels)."""
+    return labels.purpose(code)
 
 
 def _field_label(name: str) -> str:
-    known = FIELDS_BY_NAME.get(name)
-    return bilingual(known.label_ja, known.label_en) if known else name
+    return labels.field(name)
 
 
 @requires("incident.manage")
@@ -437,20 +400,3 @@ def attribute_view(request: HttpRequest) -> HttpResponse:
     )
     response.status_code = status
     return response
-
-
-@requires("incident.manage")
-def who_saw(request: HttpRequest) -> HttpResponse:
-    form = SubjectForm(request.GET or None)
-    rows = None
-    if form.is_valid():
-        rows = [
-            {
-                "access": a,
-                "role": Role(a.role).label if a.role in Role.values else a.role,
-                "purpose": purpose_label(a.purpose),
-                "fields": bilingual("、", ", ").join(_field_label(f) for f in a.fields),
-            }
-            for a in service.who_saw(form.cleaned_data["subject"].strip())
-        ]
-    return render(request, "incident/who_saw.html", {"form": form, "rows": rows})

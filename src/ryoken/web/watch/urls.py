@@ -6,13 +6,14 @@ from django.urls import URLPattern, path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.web.watch import views
+from ryoken.web.watch import views, views_staff
 
 app_name = "watch"
 
 # (capability, url name, label) for the home page.
 MENU: list[tuple[str, str, str | Promise]] = [
     ("watch.read", "watch:queue", _("事案一覧（個人情報保護）")),
+    ("watch.read", "watch:staff", _("職員一覧")),
     ("watch.read", "watch:canaries", _("カナリア登録簿")),
     ("watch.cases", "watch:watchlist", _("要注意リスト")),
     ("watch.read", "watch:fairness", _("職員グループ別の警告率")),
@@ -24,7 +25,9 @@ urlpatterns: list[URLPattern] = [
     path("case/<int:case_id>/", views.case_view, name="case"),
     path("case/<int:case_id>/triage/", views.triage_view, name="triage"),
     path("case/<int:case_id>/note/", views.note_view, name="note"),
-    path("staff/<str:staff_id>/", views.timeline, name="timeline"),
+    path("staff/", views_staff.directory, name="staff"),
+    path("staff/<str:staff_id>/", views_staff.timeline, name="timeline"),
+    path("staff/<str:staff_id>/timeline.csv", views_staff.timeline_csv, name="timeline_csv"),
     path("staff/<str:staff_id>/exposure/", views.exposure, name="exposure"),
     path("canaries/", views.canaries, name="canaries"),
     path("canaries/place/", views.canary_place, name="canary_place"),

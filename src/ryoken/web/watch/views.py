@@ -7,7 +7,7 @@ officer triages and manages canaries and the watchlist (`watch.cases`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,13 +21,9 @@ from ryoken.errors import RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.i18n import bilingual, staff_message
-from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject
 from ryoken.web.watch import charts, screens, service, triage
 from ryoken.web.watch.models import Case, Watchlist, WatchState
-
-TIMELINE_DAYS = 14
-MAX_TIMELINE_DAYS = 90
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -137,46 +133,7 @@ def note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("watch:case", case_id=case.pk)
 
 
-def _period(request: HttpRequest) -> tuple[date, int]:
-    try:
-        days = int(request.GET.get("days", TIMELINE_DAYS))
-    except ValueError:
-        days = TIMELINE_DAYS
-    try:
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = clock.today()
-    return end, min(max(days, 1), MAX_TIMELINE_DAYS)
-
-
-@requires("watch.read")
-def timeline(request: HttpRequest, staff_id: str) -> HttpResponse:
-    """A staff member's ledger entries by day. Any actor in the ledger has one (a case may
-    name an account that is not, or no longer, a staff member's)."""
-    member = Staff.objects.filter(staff_id=staff_id).first()
-    if member is None and not Entry.objects.filter(actor=staff_id).exists():
-        raise Http404("no such staff member")
-    end, span = _period(request)
-    days, cut = screens.timeline(staff_id, end=end, days=span)
-    chart = charts.day_bars(
-        screens.day_counts(days, end=end, span=span), title=gettext("1日ごとの記録件数")
-    )
-    return render(
-        request,
-        "watch/timeline.html",
-        {
-            "member": member,
-            "actor": staff_id,
-            "days": days,
-            "cut": cut,
-            "limit": screens.MAX_TIMELINE_ROWS,
-            "end": end,
-            "span": span,
-            "earlier": end - timedelta(days=span),
-            "chart": chart,
-            "cases": Case.objects.filter(staff_id=staff_id).order_by("-pk")[:20],
-        },
-    )
+# A staff member's timeline and the staff directory: views_staff.py.
 
 
 @requires("watch.read")

@@ -1,0 +1,222 @@
+"""One catalogue of labels: every code a person might read, in words, in both languages.
+
+Screens show the label; the code may appear beside it as secondary detail, never alone.
+Kinds: ledger event codes, purposes (step and detail), fields, staff roles, the roles a
+person is named in, field classes, exposure channels, offices, and grant kinds. Japanese is
+the msgid (English comes from locale/en, like every other screen text); the pure core's
+Japanese labels (field classes, named roles, channels) are reused as they are and
+translated here, so there is one Japanese wording, not two.
+
+`label(kind, code)` is what screens call; `CATALOGUE` is what the check in
+tests/integration/web/test_labels.py walks: no rendered page may show a code of it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from ryoken.audit.events import EventCode
+from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
+from ryoken.incident.documents import CLASS_LABELS, ROLE_LABELS
+from ryoken.incident.exports import CHANNEL_LABELS
+from ryoken.web.accounts.models import Role, Window
+from ryoken.web.casework.models import Review
+from ryoken.web.counter.prints import DOCUMENT_LABELS_JA
+from ryoken.web.i18n import bilingual
+
+EVENTS: Mapping[str, Promise] = {
+    EventCode.AUTH_LOGIN: _("ログイン"),
+    EventCode.AUTH_LOGIN_FAILED: _("ログイン失敗"),
+    EventCode.AUTH_LOGOUT: _("ログアウト"),
+    EventCode.GRANT_OPEN: _("業務の開始（閲覧権限の付与）"),
+    EventCode.GRANT_CLOSE: _("業務の終了（閲覧権限の終了）"),
+    EventCode.BREAKGLASS_OPEN: _("緊急閲覧の開始"),
+    EventCode.DISCLOSURE: _("画面表示"),
+    EventCode.MATCH: _("照合"),
+    EventCode.DISCLOSURE_REFUSED: _("表示の拒否"),
+    EventCode.WORKFLOW_TRANSITION: _("手続の進行"),
+    EventCode.PRINT: _("印刷"),
+    EventCode.COPY: _("複写"),
+    EventCode.DOCUMENT_SCAN: _("書類の読取"),
+    EventCode.KEY_CREATE: _("鍵の作成"),
+    EventCode.KEY_ROTATE: _("鍵の更新"),
+    EventCode.KEY_SHRED: _("鍵の消去（保存期間満了）"),
+    EventCode.RETENTION_RUN: _("保存期間満了の処理"),
+    EventCode.CHECKPOINT: _("台帳の署名（チェックポイント）"),
+    EventCode.EXTERNAL_COPIER: _("複合機の記録"),
+    EventCode.EXTERNAL_BADGE: _("入退室の記録"),
+    EventCode.EXTERNAL_QUEUE: _("発券機の記録"),
+    EventCode.ALERT_TRIAGE: _("警告の確認"),
+    EventCode.CASE_TRANSITION: _("事案の状態変更"),
+    EventCode.HOLD_PLACE: _("証拠保全"),
+    EventCode.EXPORT_EVIDENCE: _("証拠・資料の書出し"),
+    EventCode.STAFF_CHANGE: _("職員情報の変更"),
+    EventCode.TICKET_ISSUE: _("整理券の発行"),
+    EventCode.TICKET_CALL: _("整理券の呼出し"),
+    EventCode.TICKET_CLOSE: _("整理券の終了"),
+    EventCode.SUBJECT_WRITE: _("個人情報の登録・更新"),
+    EventCode.SEARCH: _("検索"),
+    EventCode.APPLICATION_IMPORT: _("申請データの取込"),
+    EventCode.BREAKGLASS_REVIEW: _("緊急閲覧の事後確認"),
+    EventCode.PRODUCTION_ORDER: _("旅券作製の発注"),
+    EventCode.PRODUCTION_IMPORT: _("作製結果の取込"),
+    EventCode.REVIEW_ASSIGN: _("審査の割当て"),
+    EventCode.REVIEW_QA_CHECK: _("品質確認の完了"),
+    EventCode.API_CLIENT_CHANGE: _("端末の登録・取消し"),
+    EventCode.WATCHLIST_CHANGE: _("要注意リストの変更"),
+    EventCode.INCIDENT_CHANGE: _("漏えい等事案の記録"),
+}
+
+# The purpose a ledger entry names: "step" or "step:detail".
+PURPOSE_STEPS: dict[str, Promise] = {
+    **{str(kind): kind.label for kind in Window.Kind},
+    **{str(kind): kind.label for kind in Review.Kind},
+    "production": _("旅券作製の発注"),
+    "production.import": _("作製結果の取込"),
+    "loss_report": Window.Kind.LOSS.label,
+    "break_glass": _("緊急閲覧"),
+    "breakglass.review": _("緊急閲覧の事後確認"),
+    "print": _("印刷"),
+    "application.import": _("申請データの取込"),
+    "incident response": _("漏えい等への対応"),
+    "transparency": _("本人への閲覧記録の開示"),
+    "watch": _("不正アクセスの監視"),
+    "queue": _("整理券"),
+    "police_inquiry": _("捜査機関からの照会"),
+    "court_order": _("裁判所の命令"),
+}
+PURPOSE_DETAILS: dict[str, Promise] = {
+    "reveal": _("理由を付けた表示"),
+    "romaji": _("ローマ字表記の確認"),
+    "scan": _("書類の読取"),
+    "accept": _("受理"),
+    "photo": _("写真"),
+    "identify": _("本人確認"),
+    "confirm": _("名義の確認"),
+    "find_holder": _("名義人の検索"),
+    "lost_passport": _("紛失旅券の確認"),
+    # printed and copied documents ("print:receipt"): the counter's own labels
+    **{str(code): _(text) for code, text in DOCUMENT_LABELS_JA.items()},
+}
+
+OFFICES: dict[str, Promise] = {
+    "TKY-IKB": _("東京都旅券課 池袋分室"),
+    "TKY-YRK": _("東京都旅券課 有楽町旅券窓口"),
+    "TKY-TCK": _("東京都旅券課 立川分室"),
+}
+
+GRANT_KINDS: dict[str, Promise] = {
+    "counter": _("窓口"),
+    "review": _("審査"),
+    "qa": _("品質確認"),
+    "production": _("発注"),
+    "break_glass": _("緊急アクセス"),
+}
+
+# The core's Japanese labels, marked for the catalog (their English is in locale/en).
+_CORE = (
+    *(gettext_noop(text) for text in CLASS_LABELS.values()),
+    *(gettext_noop(text) for text in ROLE_LABELS.values()),
+    *(gettext_noop(text) for text in CHANNEL_LABELS.values()),
+)
+
+
+def _core(text: str) -> str:
+    return gettext(text)
+
+
+def event(code: str) -> str:
+    found = EVENTS.get(code)
+    return str(found) if found is not None else code
+
+
+def purpose(code: str) -> str:
+    """A purpose in words, e.g. "intake:reveal" -> "申請受付（理由を付けた表示）"; unknown
+    parts are shown as recorded."""
+    step, _sep, detail = code.partition(":")
+    text = str(PURPOSE_STEPS.get(step, step))
+    if detail:
+        text += bilingual("（{}）", " ({})").format(PURPOSE_DETAILS.get(detail, detail))
+    return text
+
+
+def field(name: str) -> str:
+    known = FIELDS_BY_NAME.get(name)
+    return bilingual(known.label_ja, known.label_en) if known else name
+
+
+def fields(names: tuple[str, ...] | list[str]) -> str:
+    return bilingual("、", ", ").join(field(n) for n in names)
+
+
+def staff_role(code: str) -> str:
+    if code in Role.values:
+        return str(Role(code).label)
+    return gettext("システム（自動処理）") if code == "system" else code
+
+
+def named_role(code: str) -> str:
+    """The part a person has in an application (applicant, family member, ...)."""
+    text = ROLE_LABELS.get(code)
+    return _core(text) if text else code
+
+
+def field_class(code: str) -> str:
+    try:
+        return _core(CLASS_LABELS[FieldClass(code)])
+    except ValueError:
+        return code
+
+
+def channel(code: str) -> str:
+    text = CHANNEL_LABELS.get(code)
+    return _core(text) if text else code
+
+
+def office(code: str) -> str:
+    if not code:
+        return gettext("（システム）")
+    found = OFFICES.get(code)
+    return str(found) if found is not None else code
+
+
+def grant_kind(code: str) -> str:
+    found = GRANT_KINDS.get(code)
+    return str(found) if found is not None else code
+
+
+LABELLERS = {
+    "event": event,
+    "purpose": purpose,
+    "field": field,
+    "staff_role": staff_role,
+    "named_role": named_role,
+    "field_class": field_class,
+    "channel": channel,
+    "office": office,
+    "grant_kind": grant_kind,
+}
+
+
+def label(kind: str, code: str) -> str:
+    """The label of `code` of `kind` in the active language (the code if unknown)."""
+    return LABELLERS[kind](code)
+
+
+def catalogue() -> dict[str, set[str]]:
+    """Every code the catalogue labels, by kind (for the check that none is shown alone)."""
+    return {
+        "event": {str(c) for c in EVENTS},
+        "purpose": set(PURPOSE_STEPS),
+        "field": set(FIELDS_BY_NAME),
+        "staff_role": set(Role.values),
+        "named_role": set(ROLE_LABELS),
+        "field_class": {c.value for c in FieldClass},
+        "channel": set(CHANNEL_LABELS),
+        "office": set(OFFICES),
+        "grant_kind": set(GRANT_KINDS),
+    }
