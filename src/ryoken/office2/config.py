@@ -99,7 +99,7 @@ CONFIGS: dict[str, Office2Config] = {
     "H2": Office2Config(
         name="H2",
         office="chuo",
-        staff=140,
+        staff=131,
         start=date(2026, 6, 1),
         contractor_counter=0.9,
         contractor_issuance=0.8,

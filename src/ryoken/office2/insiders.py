@@ -462,8 +462,8 @@ def choose_insider(kind: str, o: Office) -> Insider:
         and s.home_window
     ]
     if kind == "new_hire_skim":
-        pool = [s for s in o.staff if s.hired_on > start and s.role == "counter_clerk"]
-        pool = pool or [s for s in o.staff if s.hired_on > start]
+        pool = [s for s in o.staff if s.hired_on >= start and s.role == "counter_clerk"]
+        pool = pool or [s for s in o.staff if s.hired_on >= start]
         me = rng.choice(pool)
         hired = o.office_day_index(me.hired_on)
         return Insider(kind, me.sid, [me.sid], rng, ids, start=hired + rng.randint(2, 8), q=0.05)
@@ -490,8 +490,9 @@ def choose_insider(kind: str, o: Office) -> Insider:
         )
     me = rng.choice(steady)
     if kind in ("skim_footprint", "skim_no_footprint"):
+        latest = min(30, days // 3)
         return Insider(
-            kind, me.sid, [me.sid], rng, ids, start=rng.randint(3, min(30, days // 3)), q=0.05
+            kind, me.sid, [me.sid], rng, ids, start=rng.randint(min(3, latest), latest), q=0.05
         )
     first = rng.randint(min(10, days // 4), max(min(10, days // 4), days // 2))
     if kind == "bulk":

@@ -13,7 +13,7 @@ import random
 from collections import deque
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import Protocol, cast
 
 from ryoken.office2 import work
 from ryoken.office2.calendar import office_days
@@ -229,7 +229,13 @@ class Office:
     def _staff_windows(self, ctx: DayContext, windows: list[str], role: str) -> dict[str, str]:
         """Who sits at each window today: the home clerk, else a colleague covering."""
         present = [s for s in self.staff if s.role == role and s.sid in ctx.present]
-        by_window = {s.home_window: s.sid for s in present if s.home_window}
+        by_window: dict[str, str] = {}
+        rota: list[str] = []  # on the desk rota today: their window is covered
+        for s in present:
+            if s.home_window and self.rng.random() >= 0.2:
+                by_window[s.home_window] = s.sid
+            elif s.home_window:
+                rota.append(s.sid)
         floaters = [s.sid for s in present if not s.home_window]
         self.rng.shuffle(floaters)
         out = {}
@@ -238,7 +244,9 @@ class Office:
                 out[w] = by_window[w]
             elif floaters:
                 out[w] = floaters.pop()
-        self.floaters[role] = floaters
+            elif rota:
+                out[w] = rota.pop()
+        self.floaters[role] = floaters + rota
         return out
 
     def _serve(
@@ -278,7 +286,7 @@ class Office:
             )
             free, w = heapq.heappop(heap)
             if kind == "A":
-                apps: list[Application] = payload  # type: ignore[assignment]
+                apps = cast(list[Application], payload)
                 relative = pop.staff_family.get(pop.household[apps[0].applicant])
                 if relative is not None and seat[w] == relative and heap:
                     # a clerk never serves their own family: the next window takes it
@@ -303,10 +311,10 @@ class Office:
                 )
                 self.review_queue.extend(apps)
             elif kind == "L":
-                person, app_id = payload  # type: ignore[misc]
+                person, app_id = cast(tuple[int, str], payload)
                 end = work.loss_report(self, ctx, start, clerk, w, ticket, person, app_id)
             else:
-                end = work.pickup(self, ctx, start, clerk, w, ticket, payload)  # type: ignore[arg-type]
+                end = work.pickup(self, ctx, start, clerk, w, ticket, cast(Application, payload))
             last[w] = end
             heapq.heappush(heap, (end + int(rng.uniform(20, 120) * US), w))
         for w, clerk in seat.items():

@@ -155,12 +155,12 @@ class PeopleFactory:
     def staff_surname(self) -> int:
         """A surname carried by 1-2% of the population (the common ones)."""
         w = [b - a for a, b in zip([0.0, *self.surname_cum], self.surname_cum, strict=False)]
-        pool = [k for k, x in enumerate(w) if 0.008 <= x <= 0.02]
+        pool = [k for k, x in enumerate(w) if 0.01 <= x <= 0.016]
         return self.rng.choice(pool)
 
     def staff_area(self) -> int:
         w = [b - a for a, b in zip([0.0, *self.area_cum], self.area_cum, strict=False)]
-        pool = [k for k, x in enumerate(w) if 0.01 <= x <= 0.025]
+        pool = [k for k, x in enumerate(w) if 0.012 <= x <= 0.022]
         return self.rng.choice(pool)
 
 
@@ -204,9 +204,9 @@ def make_staff(
             contract_end=None,
             notice_given_on=None,
             surname=people.staff_surname()
-            if rng.random() < 0.5
+            if rng.random() < 0.75
             else people._draw(people.surname_cum),
-            area=people.staff_area() if rng.random() < 0.6 else people._draw(people.area_cum),
+            area=people.staff_area() if rng.random() < 0.85 else people._draw(people.area_cum),
             habit_reveal=rng.lognormvariate(0.0, cfg.habit_sigma),
             habit_copy=rng.lognormvariate(0.0, cfg.habit_sigma),
             speed=rng.lognormvariate(0.0, 0.12),
@@ -226,7 +226,7 @@ def make_staff(
         role = rng.choice(
             ("counter_clerk", "counter_clerk", "counter_clerk", "issuance_clerk", "reviewer")
         )
-        add(role, period[rng.randrange(1, max(2, 2 * len(period) // 3))])
+        add(role, period[min(len(period) - 1, rng.randrange(1, max(2, 2 * len(period) // 3)))])
     # Leavers among those there from the start (not supervisors or the privacy office).
     candidates = [
         s
@@ -236,7 +236,8 @@ def make_staff(
     rng.shuffle(candidates)
     leavers = candidates[: cfg.leavers_with_notice + cfg.leavers_without_notice]
     for k, s in enumerate(leavers):
-        s.contract_end = period[rng.randrange(len(period) // 3, len(period) - 3)]
+        lo = len(period) // 3
+        s.contract_end = period[rng.randrange(lo, max(lo + 1, len(period) - 3))]
         if k < cfg.leavers_with_notice:
             s.notice_given_on = s.contract_end - timedelta(days=rng.randint(21, 45))
     return staff
