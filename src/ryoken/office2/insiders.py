@@ -232,7 +232,8 @@ class Insider:
             if other != target:
                 found.append(other)
         grant = task.grant if (mode == "task" and task is not None) else None
-        purpose = "intake" if grant else ""
+        purpose = task.kind if (grant and task is not None) else ""
+        task_kind = "review" if purpose == "review" else "counter"
         self.emit(
             ctx,
             t,
@@ -260,7 +261,7 @@ class Insider:
                 purpose,
                 grant,
                 terminal,
-                {"added": True, "via": "search", "kind": "counter"},
+                {"added": True, "via": "search", "kind": task_kind},
             )
             t += self.gap(2, 8)
             self.emit(
@@ -276,7 +277,7 @@ class Insider:
                 {
                     "form": "shown",
                     "step": purpose,
-                    "grant_kind": "counter",
+                    "grant_kind": task_kind,
                     "reason": "verify_identity",
                 },
             )
@@ -488,6 +489,15 @@ def choose_insider(kind: str, o: Office) -> Insider:
             stop=last,
             q=0.15,
         )
+    reviewers = [
+        s
+        for s in o.staff
+        if s.role == "reviewer"
+        and s.hired_on < start
+        and (s.contract_end is None or s.contract_end > end)
+    ]
+    if kind in ("bulk", "borrowed_login") and reviewers and rng.random() < 0.4:
+        steady = reviewers  # a back-office reviewer rather than a counter clerk
     me = rng.choice(steady)
     if kind in ("skim_footprint", "skim_no_footprint"):
         latest = min(30, days // 3)

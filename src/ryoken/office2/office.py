@@ -617,6 +617,7 @@ class Office:
                     app.applicant,
                     grant,
                     term,
+                    fields=("name_kana",),  # an inquiry's list shows the reading only
                     purpose="inquiry",
                 )
                 buf.emit(

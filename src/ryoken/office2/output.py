@@ -96,6 +96,13 @@ def _staff_changes(office: Office, index: int, buf: object) -> None:
                 "system",
                 details={"staff": s.sid, "change": "hired", "on": day.isoformat()},
             )
+        if s.notice_given_on == day:
+            buf.emit(
+                hm(8, 30),
+                "staff.change",
+                "system",
+                details={"staff": s.sid, "change": "notice", "on": day.isoformat()},
+            )
         if s.contract_end is not None and prev is not None and prev <= s.contract_end < day:
             buf.emit(
                 hm(8, 30),
