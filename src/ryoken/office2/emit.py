@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from typing import IO
 
@@ -71,7 +71,7 @@ class DayBuffer:
         purpose: str = "",
         grant: str | None = None,
         terminal: str | None = None,
-        details: Mapping[str, DetailValue] | None = None,
+        details: dict[str, DetailValue] | None = None,
         insider: bool = False,
     ) -> None:
         self.rows.append(
@@ -79,12 +79,12 @@ class DayBuffer:
                 t,
                 code,
                 actor,
-                tuple(subjects),
-                tuple(fields),
+                subjects if subjects.__class__ is tuple else tuple(subjects),
+                fields if fields.__class__ is tuple else tuple(fields),
                 purpose,
                 grant,
                 terminal,
-                dict(details or {}),
+                details if details is not None else {},  # callers pass a fresh dict
                 insider,
             )
         )
@@ -113,7 +113,9 @@ def encode_row(prefix: str, row: Row) -> str:
     sec, us = divmod(t, US)
     minute, s = divmod(sec, 60)
     at = f"{prefix}{_HMS[minute]}{s:02d}.{us:06d}+09:00"
-    det = ",".join(f'"{k}":{_value(v)}' for k, v in details.items())
+    det = ",".join(
+        [f'"{k}":{_STR(v) if v.__class__ is str else _value(v)}' for k, v in details.items()]
+    )
     subs = ",".join(map(_STR, subjects))
     flds = ",".join(map(_STR, fields))
     g = "null" if grant is None else _STR(grant)

@@ -195,8 +195,13 @@ class Insider:
                 {"copier": "MFP-1", "pages": 1, "kind": "copy", "watermark": mark, "job": job},
             )
 
-    def _times_in_sessions(self, sessions: list[Session], n: int) -> list[int]:
-        spans = [(x.t0 + MINUTE, x.t1 - MINUTE) for x in sessions if x.t1 - x.t0 > 3 * MINUTE]
+    def _times_in_sessions(
+        self, sessions: list[Session], n: int, margin: int = MINUTE
+    ) -> list[int]:
+        """n random times while logged in, at least `margin` before a session ends."""
+        spans = [
+            (x.t0 + MINUTE, x.t1 - margin) for x in sessions if x.t1 - x.t0 > margin + 2 * MINUTE
+        ]
         if not spans:
             return []
         total = sum(b - a for a, b in spans)
@@ -340,7 +345,7 @@ class Insider:
         n = self.rng.randint(60, 140)
         pop = o.people.pop
         targets = self.rng.sample(range(len(pop.sid)), n)
-        bursts = self._times_in_sessions(sessions, max(1, n // 12))
+        bursts = self._times_in_sessions(sessions, max(1, n // 8), margin=25 * MINUTE)
         per = -(-n // max(1, len(bursts)))
         for k, t in enumerate(bursts):
             term = ctx.terminal_at(self.person, t) or sessions[0].terminal
@@ -374,18 +379,24 @@ class Insider:
             if s.kind != "intake":
                 continue
             a = s.persons[0]
+            # relatives elsewhere: other households on a 戸籍 shared with the applicant's
+            home = pop.household[a]
+            tokens = {t for p in pop.households[home] for t in pop.family[p].split(";")}
             relatives = [
                 p
                 for hh in pop.clans[pop.clan[a]]
-                if hh != pop.household[a]
+                if hh != home
                 for p in pop.households[hh]
+                if tokens.intersection(pop.family[p].split(";"))
             ]
             if len(relatives) < 2:
                 continue
             chosen = self.rng.sample(relatives, min(len(relatives), self.rng.randint(2, 5)))
             later = [
                 x
-                for x in self._times_in_sessions(ctx.sessions.get(self.person, []), 4)
+                for x in self._times_in_sessions(
+                    ctx.sessions.get(self.person, []), 4, margin=20 * MINUTE
+                )
                 if x > s.t_close + 2 * MINUTE
             ]
             if not later:
@@ -394,7 +405,7 @@ class Insider:
             term = ctx.terminal_at(self.person, t) or s.terminal
             tasks = [x for x in self.served_today if x.shown_at < t < x.t_close - 3 * MINUTE]
             for p in chosen:
-                if tasks:
+                if tasks and t < tasks[0].t_close - 2 * MINUTE:  # while the ticket is open
                     t = self._read(o, ctx, t, self.person, tasks[0].terminal, p, "task", tasks[0])
                 else:
                     t = self._read(o, ctx, t, self.person, term, p, "breakglass")

@@ -374,7 +374,7 @@ class Office:
                     ctx.add_session(sid, term, a, b - 30 * US if j < len(sids) - 1 else b)
 
     def _backoffice(self, ctx: DayContext) -> list[str]:
-        rng = self.rng
+        rng, pop = self.rng, self.people.pop
         present = ctx.present
         reviewers = [s.sid for s in self.staff if s.role == "reviewer" and s.sid in present]
         production = list(self.floaters.get("issuance_clerk", []))
@@ -404,6 +404,10 @@ class Office:
             if k >= len(ss):
                 continue
             app = self.review_queue.popleft()
+            if pop.staff_family.get(pop.household[app.applicant]) == sid and self.review_queue:
+                # a reviewer passes on their own family's application
+                app, mine = self.review_queue.popleft(), app
+                self.review_queue.appendleft(mine)
             end_t = work.review(self, ctx, t, sid, ss[k].terminal, app)
             if app.status == "approved":
                 done_today.append(app)
@@ -572,20 +576,23 @@ class Office:
     def _inquiries(self, ctx: DayContext, desk: list[str], n_apps: int) -> None:
         rng, pop, buf = self.rng, self.people.pop, ctx.buf
         n = round(n_apps * self.cfg.inquiries_per_100_applications / 100 * rng.gauss(1, 0.15))
-        staff = desk or self.present_supervisors(ctx)
+        sups = self.present_supervisors(ctx)
+        staff = desk or sups
         if not staff or not self.recent:
             return
         for _ in range(max(0, n)):
             t = int(rng.triangular(hm(9, 0), hm(17, 0), hm(10, 30)))
             x = rng.random()
             kind = "phone" if x < 0.6 else ("status" if x < 0.85 else "counter_status")
-            sid = rng.choice(staff)
+            # whoever on the desk is logged in then takes it (a supervisor if nobody is)
+            free = [s for s in staff if ctx.terminal_at(s, t) is not None] or sups
+            if not free:
+                continue
+            sid = rng.choice(free)
             term = (
                 "INFO-1"
                 if kind == "counter_status"
-                else (
-                    ctx.terminal_at(sid, t) or self.own_terminal.get(sid) or self.bo_terminals[-1]
-                )
+                else (ctx.terminal_at(sid, t) or self.own_terminal[sid])
             )
             if term.startswith("SV"):
                 ctx.add_session(sid, term, hm(8, 40), hm(17, 30))
