@@ -409,6 +409,7 @@ class Office:
                 app, mine = self.review_queue.popleft(), app
                 self.review_queue.appendleft(mine)
             end_t = work.review(self, ctx, t, sid, ss[k].terminal, app)
+            ctx.hold(sid, ss[k].terminal, end_t)
             if app.status == "approved":
                 done_today.append(app)
             elif app.status == "returned":  # corrected by the applicant, queued again later
@@ -509,11 +510,13 @@ class Office:
         if not workers:
             self.reviewed[ctx.index] = batch_apps + self.reviewed.get(ctx.index, [])
             return
+        free_at: dict[str, int] = {}
         for b in range(0, len(batch_apps), 40):
             batch = batch_apps[b : b + 40]
             sid_w = workers[(b // 40) % len(workers)]
-            t = int(rng.uniform(hm(9, 0), hm(11, 0)))
-            term = ctx.terminal_at(sid_w, t) or self.bo_terminals[0]
+            t = max(int(rng.uniform(hm(9, 0), hm(11, 0))), free_at.get(sid_w, 0))
+            term = f"PR-{(b // 40) % len(workers) + 1}"  # a check station (scanner, loupe)
+            t_open = t
             grant = self.ids.next("gr")
             self.grant_kinds[grant] = "production"
             batch_id = self.ids.next("pb", 12)
@@ -561,8 +564,9 @@ class Office:
                 a.status = "produced"
                 ready = ctx.index + 3 + min(40, int(rng.expovariate(1 / 6)))
                 self.pickups.setdefault(ready, []).append(a)
+            t += work.gap(self, 10, 60)
             buf.emit(
-                t + work.gap(self, 10, 60),
+                t,
                 "grant.close",
                 sid_w,
                 (),
@@ -572,6 +576,8 @@ class Office:
                 term,
                 {"kind": "production", "why": "closed"},
             )
+            ctx.add_session(sid_w, term, t_open - MINUTE, t + MINUTE)
+            free_at[sid_w] = t + 3 * MINUTE
 
     def _inquiries(self, ctx: DayContext, desk: list[str], n_apps: int) -> None:
         rng, pop, buf = self.rng, self.people.pop, ctx.buf
@@ -655,8 +661,9 @@ class Office:
                     "application": app.app_id,
                 },
             )
+            t += work.gap(self, 60, 480)
             buf.emit(
-                t + work.gap(self, 60, 480),
+                t,
                 "grant.close",
                 sid,
                 (),
@@ -666,6 +673,7 @@ class Office:
                 term,
                 {"kind": "inquiry", "why": "closed"},
             )
+            ctx.hold(sid, term, t)
 
     def _breakglass(self, ctx: DayContext) -> None:
         rng, pop, buf = self.rng, self.people.pop, ctx.buf
@@ -824,6 +832,10 @@ class Office:
             ctx.badges[s.sid] = (got_in, got_out)
 
 
+def _spell(terminal: str) -> bool:
+    return terminal.startswith(("INFO", "PR-"))
+
+
 def _merge(sessions: list[Session]) -> list[Session]:
     """One login per terminal stretch. Sessions at one terminal that overlap or touch are
     one; a short spell at another terminal (the information counter) interrupts a longer one,
@@ -838,6 +850,11 @@ def _merge(sessions: list[Session]) -> list[Session]:
             continue
         if out and out[-1].terminal == term and t0 <= out[-1].t1 + MINUTE:
             out[-1].t1 = max(out[-1].t1, t1)
+        elif out and t0 < out[-1].t1 and _spell(out[-1].terminal) and not _spell(term):
+            # a short spell elsewhere (information counter, check station) runs on: the
+            # desk session resumes after it
+            n += 1
+            heapq.heappush(heap, (out[-1].t1 + 30 * US, n, term, t1))
         elif out and t0 < out[-1].t1:
             prev = out[-1]
             if prev.t1 > t1 + MINUTE:

@@ -53,8 +53,26 @@ class DayContext:
     badges: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     served: list[Served] = field(default_factory=list)
 
+    by_terminal: dict[str, list[tuple[str, Session]]] = field(default_factory=dict)
+
     def add_session(self, sid: str, terminal: str, t0: int, t1: int) -> None:
-        self.sessions.setdefault(sid, []).append(Session(terminal, t0, t1))
+        session = Session(terminal, t0, t1)
+        self.sessions.setdefault(sid, []).append(session)
+        self.by_terminal.setdefault(terminal, []).append((sid, session))
+
+    def hold(self, sid: str, terminal: str, until: int) -> None:
+        """`sid` stays logged in at `terminal` until `until` to finish a task: their session
+        there is extended, and a colleague due to take that terminal over waits."""
+        own = [s for s in self.sessions.get(sid, ()) if s.terminal == terminal and s.t0 <= until]
+        if not own:
+            return
+        mine = max(own, key=lambda s: s.t0)
+        if mine.t1 >= until:
+            return
+        mine.t1 = until + 30 * 1_000_000
+        for other, s in self.by_terminal.get(terminal, ()):
+            if other != sid and mine.t0 < s.t0 < mine.t1:
+                s.t0 = min(mine.t1 + 30 * 1_000_000, max(s.t1 - 1_000_000, s.t0))
 
     def terminal_at(self, sid: str, t: int) -> str | None:
         for s in self.sessions.get(sid, ()):

@@ -435,6 +435,8 @@ def assist(
     sup = o.rng.choice(sups)
     buf = ctx.buf
     t += gap(o, 60, 300)
+    # the supervisor signs in at the clerk's window (card and PIN) for the assist
+    buf.emit(t - gap(o, 5, 20), "auth.login", sup, terminal=window)
     buf.emit(
         t,
         "grant.assist",
@@ -479,6 +481,7 @@ def assist(
             window,
             {"host": clerk, "ticket": ticket},
         )
+    buf.emit(t + gap(o, 5, 60), "auth.logout", sup, terminal=window)
     return t + 5 * MINUTE
 
 
