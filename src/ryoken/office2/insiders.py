@@ -488,7 +488,8 @@ def choose_insider(kind: str, o: Office) -> Insider:
             and s.role in ("counter_clerk", "issuance_clerk")
         ]
         pool = pool or [s for s in o.staff if s.contract_end is not None and s.contract_end <= end]
-        me = rng.choice(pool)
+        serving = [s for s in pool if s.home_window]  # one with a window of their own
+        me = rng.choice(serving or pool)
         last = o.office_day_index(me.contract_end)  # type: ignore[arg-type]
         return Insider(
             kind,
