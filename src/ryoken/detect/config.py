@@ -76,6 +76,7 @@ DEFAULT_GRANT_MINUTES = MappingProxyType(
         "review": 8 * 60,
         "qa": 8 * 60,
         "production": 8 * 60,
+        "inquiry": 20,  # schema v2: a phone or status inquiry (inquiry_max_minutes)
     }
 )
 
@@ -105,6 +106,13 @@ class DetectConfig:
     # (the loss report looks up the holder by reading and birth date before choosing them)
     task_searches: tuple[str, ...] = ("loss_report",)
     task_search_max_hits: int = 3
+    # schema v2: a search's result list is explained by the open task it was made under when
+    # it lists at most this many persons (docs/events.md, "Searches and result lists")
+    max_list_hits: int = 20
+    # an inquiry (phone, status) explains these fields only; more is outside its purpose
+    inquiry_fields: tuple[str, ...] = ("application_status", "name_kana")
+    # contract end without a recorded notice date: watch from this many office days before
+    departure_window_days: int = 20
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
     # volume

@@ -29,7 +29,7 @@ from ryoken.detect.explain import (
     pick,
     prepare,
 )
-from ryoken.detect.load import empty_staff, empty_subjects
+from ryoken.detect.load import apply_staff_changes, empty_staff, empty_subjects
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "staff": pl.String(),
@@ -43,6 +43,9 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String(),
 }
 MAX_REFS = 20  # event lines kept as evidence per signal
+# statuses that mean "read outside any task" (an inquiry's purpose is status only: a record
+# read under an inquiry is as good as read with no task at all)
+OUTSIDE_TASK = ("no_grant", "counter_without_ticket", "outside_purpose")
 WORK_CODES = (
     "disclosure", "match", "search", "print", "copy", "grant.open", "breakglass.open",
     "disclosure.refused", "auth.login", "subject.write", "workflow.transition",
@@ -75,9 +78,7 @@ class Context:
     @property
     def outside_any_task(self) -> pl.DataFrame:
         """Reads with no grant at all (break-glass has its own supervisor review)."""
-        return self.explanation.per_subject.filter(
-            pl.col("status").is_in(["no_grant", "counter_without_ticket"])
-        )
+        return self.explanation.per_subject.filter(pl.col("status").is_in(OUTSIDE_TASK))
 
 
 def build_context(
@@ -91,7 +92,7 @@ def build_context(
     return Context(
         events=prepared,
         explanation=explain(prepared, config),
-        staff=staff if staff is not None else empty_staff(),
+        staff=apply_staff_changes(staff if staff is not None else empty_staff(), prepared),
         subjects=subjects if subjects is not None else empty_subjects(),
         days=office_days(prepared, config),
         config=config,
@@ -144,7 +145,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
     un = ctx.unexplained
     parts = [
         _per_person_day(
-            un.filter(pl.col("status").is_in(["no_grant", "counter_without_ticket"])),
+            un.filter(pl.col("status").is_in(OUTSIDE_TASK)),
             "unexplained",
             w("unexplained"),
         ),
@@ -184,12 +185,18 @@ def unexplained(ctx: Context) -> pl.DataFrame:
 
 
 def _subject_tokens(ctx: Context) -> pl.DataFrame:
-    return ctx.subjects.select(
-        subject="subject_id",
-        family_token=pl.col("family_token"),
-        s_surname="surname_token",
-        s_area="area_token",
-        watchlist=pl.col("watchlist").fill_null(False),
+    # schema v2: several family tokens per person, separated by ';' (own and parents' 戸籍,
+    # relatives in other households): one row per token, so a join finds any shared one
+    return (
+        ctx.subjects.select(
+            subject="subject_id",
+            family_token=pl.col("family_token").str.split(";"),
+            s_surname="surname_token",
+            s_area="area_token",
+            watchlist=pl.col("watchlist").fill_null(False),
+        )
+        .explode("family_token")
+        .with_columns(pl.col("family_token").str.strip_chars().replace("", None))
     )
 
 
@@ -400,8 +407,10 @@ def credentials(ctx: Context) -> pl.DataFrame:
     )
     parts = []
     if badges.height:
-        badged = badges.get_column("actor").unique().implode()
-        work = staff_work.filter(pl.col("actor").is_in(badged)).sort("at")
+        # A day with no door event at all for the person is unknown, not "out" (badge-ins go
+        # missing: schema v2 section 7); only days with a badge read are judged.
+        badged = badges.select(actor="actor", day="badge_day").unique()
+        work = staff_work.join(badged, on=["actor", "day"]).sort("at")
         last = work.join_asof(
             badges,
             left_on="at",

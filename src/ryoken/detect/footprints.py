@@ -341,9 +341,7 @@ def contract_end(ctx: Context) -> pl.DataFrame:
     the `notice_baseline_days` office days before (task mix and season are in E, so a change
     of work does not count), plus persons read outside any task (normally none)."""
     c = ctx.config
-    notice = ctx.staff.filter(pl.col("notice_given_on").is_not_null()).select(
-        actor="staff_id", notice="notice_given_on"
-    )
+    notice = departure_watch(ctx)
     if notice.is_empty():
         return empty_signals()
     daily = _with_unexplained(ctx, expected(ctx).select("actor", "day", "metric", "o", "e"))
@@ -376,6 +374,29 @@ def contract_end(ctx: Context) -> pl.DataFrame:
         note=pl.format("{} z={}", "metric", pl.col("z").round(1)).sort().str.join("; "),
     )
     return _at_day_end(ctx, per_day, "contract_end")
+
+
+def departure_watch(ctx: Context) -> pl.DataFrame:
+    """(actor, notice): when the departure watch starts for each leaver — the notice date, or
+    without one (schema v2) `departure_window_days` office days before the contract end."""
+    c = ctx.config
+    staff = ctx.staff.filter(
+        pl.col("notice_given_on").is_not_null() | pl.col("contract_end").is_not_null()
+    ).select(actor="staff_id", notice="notice_given_on", end="contract_end")
+    if staff.is_empty() or not ctx.days.len():
+        return staff.select("actor", "notice")
+    days = ctx.days.sort().to_frame("day").with_row_index("idx")
+    ends = (
+        staff.filter(pl.col("notice").is_null())
+        .sort("end")
+        .join_asof(days, left_on="end", right_on="day", strategy="backward")
+        .with_columns(idx=(pl.col("idx").fill_null(0).cast(pl.Int64) - c.departure_window_days))
+        .with_columns(idx=pl.col("idx").clip(0))
+        .join(days.with_columns(pl.col("idx").cast(pl.Int64)), on="idx", how="left")
+        .select("actor", notice="day")
+    )
+    given = staff.filter(pl.col("notice").is_not_null()).select("actor", "notice")
+    return pl.concat([given, ends]).drop_nulls()
 
 
 def _with_unexplained(ctx: Context, daily: pl.DataFrame) -> pl.DataFrame:

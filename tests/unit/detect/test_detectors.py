@@ -183,14 +183,19 @@ def test_it_signals_a_print_job_with_many_persons(log: OfficeLog) -> None:
 # --- credentials -------------------------------------------------------------------------
 
 
-def test_it_signals_work_on_a_day_the_door_log_says_the_person_never_came(
+def test_it_treats_a_day_without_any_door_event_as_unknown_not_absent(
     log: OfficeLog,
 ) -> None:
+    """Schema v2: badge-ins go missing; no door event at all that day is not evidence (it
+    was, on purpose, in v1)."""
     days = working_days(MONDAY, 3)
     normal_office(log, days[:2], clerks=("c1", "c2"), visits=3)
-    log.serve("c2", at(days[2], 10), ["ds_x"])  # c2's login used; c2 never badged in
-    log.badge("c1", at(days[2], 8), "in")
-    log.serve("c1", at(days[2], 10), ["ds_y"])
+    log.badge("c1", at(days[0], 8), "in")
+    log.serve("c2", at(days[2], 10), ["ds_x"])  # c2 has no door event that day: unknown
+    log.serve("c1", at(days[2], 10), ["ds_y"])  # nor c1, who badged on day 1 only
+    assert of(run(d.credentials, log), "badge_absent").is_empty()
+    log.badge("c2", at(days[2], 8), "in")
+    log.badge("c2", at(days[2], 9, 30), "out")  # c2 left; their login works on at 10:00
     signals = of(run(d.credentials, log), "badge_absent")
     assert signals["staff"].to_list() == ["c2"]
     assert signals["day"].to_list() == [days[2]]
