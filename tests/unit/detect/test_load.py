@@ -175,8 +175,14 @@ def test_it_folds_staff_change_events_into_the_staff_file() -> None:
         "staff_id,role,employer_kind,vendor,hired_on,contract_end,notice_given_on,office,"
         "surname_token,area_token\nc1,counter_clerk,contractor,A,2024-04-01,,,X,,\n"
     )
-    change = {"code": "staff.change", "at": "2026-05-01T09:00:00+09:00", "actor": "system",
-              "v": 2, "details": {"staff": "c1", "change": "notice", "on": "2026-05-01"}}  # fmt: skip
+    notice = {"staff": "c1", "change": "notice", "on": "2026-05-01"}
+    change = {
+        "code": "staff.change",
+        "at": "2026-05-01T09:00:00+09:00",
+        "actor": "system",
+        "v": 2,
+        "details": notice,
+    }
     hire = {**change, "details": {"staff": "c9", "change": "hired", "on": "2026-05-07"}}
     out = apply_staff_changes(staff, read_events(lines(change, hire)).events)
     rows = {r["staff_id"]: r for r in out.iter_rows(named=True)}
