@@ -98,6 +98,16 @@ class DetectConfig:
     # cases
     threshold: float = 4.0
     triage_days: float = 7.0  # after an alert, new evidence joins that case this long
+    # After an alert, a later case on the same person alerts again only when it is clearly
+    # stronger than the one the officer already saw (its peak × this factor), so the same
+    # noise does not cost an alert every week.
+    realert_factor: float = 1.5
+    realert_quiet_days: float = 60.0  # ... for this long after that alert; then the bar resets
+    # The privacy officer's capacity: alerts per 7 days per 100 active staff. A crossing over
+    # the budget is deferred (ranked, not alerted) unless its score is `urgent_factor` ×
+    # the threshold or more (a canary, a bulk run, a snoop with relations).
+    budget_per_100_staff_week: float = 1.0
+    urgent_factor: float = 2.0
     support: frozenset[str] = SUPPORT
     support_cap: float = 3.0  # all supporting evidence together stays below the threshold
     decay_days: float = 30.0  # evidence halves in about three weeks (e-folding time)
