@@ -130,9 +130,10 @@ class DetectConfig:
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
     volume_z: float = 2.5  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
-    own_support_z: float = 3.0  # ... when peers agree at least this much (or there are none)
+    own_support_z: float = -99.0  # ... when peers agree at least this much (v1: 3.0)
     min_served: int = 40  # persons served in the window before rates are compared
-    trainee_days: int = 90  # new hires: compared only with their own first weeks
+    trainee_days: int = 90  # new hires: not in the office rates; scored with an allowance
+    trainee_allowance: float = 1.5  # a trainee's expected rates: the office's times this
     min_peers: int = 4
     # bulk
     bulk_subjects_per_hour: int = 20  # persons outside assigned work in one hour
