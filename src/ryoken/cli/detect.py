@@ -81,6 +81,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = evaluation.run_scorecard(
         seeds=range(args.seed_start, args.seed_start + args.seeds),
         scenarios=scenarios,
+        configs=[c.strip() for c in args.configs.split(",") if c.strip()] or ["sim"],
+        kinds=[k.strip() for k in args.kinds.split(",") if k.strip()] or None,
         days=args.days,
         out=Path(args.out) if args.out else None,
         jobs=args.jobs,
@@ -111,6 +113,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed-start", type=int, default=1, help="first seed (tuning uses 1000+)")
     p.add_argument("--scenarios", default="", help="comma-separated, e.g. clean,S1,S2")
     p.add_argument("--days", type=int, default=None, help="working days per run")
+    p.add_argument(
+        "--configs",
+        default="sim",
+        help="office configurations: sim (ryoken's simulator), T, H1, H2, H3 (office2)",
+    )
+    p.add_argument("--kinds", default="", help="office2 insider kinds (default: clean + all)")
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (processes)")
     p.add_argument("--out", default="", help="directory for scorecard.json, .md and plots")
     p.add_argument("--cache", default="", help="keep simulated runs here (Parquet) and reuse them")
