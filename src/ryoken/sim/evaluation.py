@@ -31,12 +31,10 @@ from ryoken.detect.cases import detect
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.load import load_events, load_staff, load_subjects
 from ryoken.detect.metrics import (
-    RECALL_DAYS,
     Row,
     RunScore,
     group_rates,
     parse_truth,
-    reweighted_precision,
     score_run,
     summarise,
 )
@@ -321,7 +319,8 @@ def _table(rows: Sequence[Row], clean_false_per_day: float) -> str:
             f"| {_fmt(r.twin_median_days, 0)} "
             f"| {_fmt(r.twin_exposed_median, 0)} / {_fmt(r.twin_exposed_p90, 0)} "
             f"| {_fmt(r.alerts_per_1000, 2)} | {_fmt(r.false_alerts_per_1000, 2)} "
-            f"| {_fmt(r.explained_share, 2, pct=True)} / {_fmt(r.explained_share_min, 2, pct=True)} |"
+            f"| {_fmt(r.explained_share, 2, pct=True)} "
+            f"/ {_fmt(r.explained_share_min, 2, pct=True)} |"
         )
     return "\n".join(lines)
 
