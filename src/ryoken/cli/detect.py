@@ -42,8 +42,15 @@ def cmd_detect(args: argparse.Namespace) -> int:
     payload = det.to_json(max_cases=args.top)
     payload["summary"]["bad_lines_skipped"] = [n for n, _ in loaded.bad_lines]
     payload["summary"]["seconds"] = round(time.perf_counter() - started, 3)
+    if args.report:
+        from ryoken.detect.report import onboarding_report, report_text
+
+        payload["report"] = onboarding_report(det)
     _write_json(Path(args.out), payload)
     _print_summary(payload)
+    if args.report:
+        print()
+        print(report_text(payload["report"]))
     return 0
 
 
@@ -104,6 +111,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threshold", type=float, help="alert threshold (default from config)")
     p.add_argument("--top", type=int, help="write only the top N cases")
     p.add_argument("--skip-bad", action="store_true", help="skip bad lines instead of refusing")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="onboarding report: explained share, unexplained patterns, alerts by signal, "
+        "role and employer (printed, and under 'report' in the JSON)",
+    )
     p.set_defaults(func=cmd_detect)
 
     p = subparsers.add_parser(

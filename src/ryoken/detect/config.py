@@ -132,6 +132,7 @@ class DetectConfig:
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
     own_support_z: float = -99.0  # ... when peers agree at least this much (v1: 3.0)
     min_served: int = 40  # persons served in the window before rates are compared
+    min_window_days: int = 10  # office days observed before peers' spread is trusted
     trainee_days: int = 90  # new hires: not in the office rates; scored with an allowance
     trainee_allowance: float = 1.5  # a trainee's expected rates: the office's times this
     min_peers: int = 4

@@ -279,7 +279,14 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     z_peer = pl.when(robust).then((ratio / allowance - pl.col("med")) / pl.col("mad"))
     z_peer = z_peer.otherwise(counts_peer)
     own_ratio = pl.col("O_all") / pl.col("E_own")
-    comparable = (pl.col("peers") >= c.min_peers) & (pl.col("E") > 0)
+    # a window needs enough office days behind it before its spread means anything
+    day_no = ctx.days.sort().to_frame("day").with_row_index("day_no")
+    f = f.join(day_no, on="day", how="left")
+    comparable = (
+        (pl.col("peers") >= c.min_peers)
+        & (pl.col("E") > 0)
+        & (pl.col("day_no") >= c.min_window_days - 1)
+    )
     relative = (pl.col("E") > 0) & (pl.col("B_e") > 0)
     z_own = (
         pl.when(robust)
