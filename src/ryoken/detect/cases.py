@@ -28,6 +28,7 @@ measured from each case's first signal, which keeps exp() finite for spans up to
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -373,8 +374,8 @@ def _active_staff(staff_days: pl.DataFrame) -> int:
     active per day, so a run's length does not change the budget."""
     if staff_days.is_empty():
         return 0
-    per_day = staff_days.group_by("day").len().get_column("len")
-    return int(per_day.max() or 0) if per_day.len() < 5 else int(per_day.median() or 0)
+    per_day = staff_days.group_by("day").len().get_column("len").cast(pl.Float64).to_list()
+    return int(max(per_day)) if len(per_day) < 5 else int(statistics.median(per_day))
 
 
 def detect(

@@ -276,8 +276,11 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     absolute_own = poisson_z(pl.col("O_all"), pl.col("E_own"), own_phi)
     # Minutes are not counts (a long visit is many minutes at once): robust z of ratios.
     robust = pl.col("metric") == "minutes"
-    z_peer = pl.when(robust).then((ratio / allowance - pl.col("med")) / pl.col("mad"))
-    z_peer = z_peer.otherwise(counts_peer)
+    z_peer = (
+        pl.when(robust)
+        .then((ratio / allowance - pl.col("med")) / pl.col("mad"))
+        .otherwise(counts_peer)
+    )
     own_ratio = pl.col("O_all") / pl.col("E_own")
     # a window needs enough office days behind it before its spread means anything
     day_no = ctx.days.sort().to_frame("day").with_row_index("day_no")

@@ -596,7 +596,7 @@ def apply_staff_changes(staff: pl.DataFrame, events: pl.DataFrame) -> pl.DataFra
         extra = missing.with_columns(
             [pl.lit(None, staff.schema[c]).alias(c) for c in STAFF_COLUMNS if c != "staff_id"]
         ).select(STAFF_COLUMNS)
-        out = pl.concat([out, extra.cast(staff.schema)])  # type: ignore[arg-type]
+        out = pl.concat([out, extra.cast(staff.schema)])
     latest = changes.group_by("staff_id", "change").agg(
         on=pl.col("on").drop_nulls().last(), role=pl.col("role").drop_nulls().last()
     )
