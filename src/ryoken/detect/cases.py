@@ -75,6 +75,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "上長が正当と認めなかった緊急アクセス: {subjects}名",
         "break-glass access a supervisor judged unjustified: {subjects} person(s)",
     ),
+    "self_added": (
+        "検索結果から本人が業務に追加して開いた人物: {subjects}名（これだけでは警告しません）",
+        "opened {subjects} person(s) the staff member added to their own task from a search "
+        "(never alerts on its own)",
+    ),
     "refused": (
         "拒否された閲覧の試み: {subjects}名",
         "refused attempts to read {subjects} person(s)",

@@ -20,6 +20,9 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "break_glass_pending": 0.2,  # break-glass not reviewed yet: mostly fine, so light
         "break_glass_unjustified": 2.0,  # a supervisor said no
         "refused": 0.3,  # the gateway refused: probing, or a slip
+        # a person the reader added to their own task from a search list, then opened (v2):
+        # mostly the right holder or a namesake by mistake, so it only supports
+        "self_added": 1.0,
         "family_chain": 2.5,  # a relative of a recent applicant, outside the task
         "watchlist": 5.0,  # a VIP or watch-listed person, outside the task
         "same_surname": 1.0,
@@ -49,6 +52,7 @@ DEFAULT_CAPS = MappingProxyType(
         "after_hours": 3.0,
         "break_glass_pending": 1.5,
         "refused": 2.0,
+        "self_added": 2.0,
         "volume": 12.0,
         "handling_time": 3.0,  # supports the footprints, never alarms alone
         "contract_end": 6.0,
@@ -66,6 +70,7 @@ SUPPORT = frozenset(
         "unexplained_copier",
         "break_glass_pending",
         "refused",
+        "self_added",
     }
 )
 

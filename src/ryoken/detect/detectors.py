@@ -76,6 +76,48 @@ class Context:
         return self.explanation.per_subject.filter(~pl.col("explained"))
 
     @property
+    def self_added(self) -> pl.DataFrame:
+        """Explained reads of persons the staff member put on their own task from a search
+        result list (`grant.open added, via: search`, schema v2): legitimate (the right
+        holder, a namesake opened by mistake) but chosen by the reader, not brought by the
+        work, so relations to the reader still count (watchlist, family, namesake, area)."""
+        if "self_added" in self.memo:
+            return self.memo["self_added"]
+        added = (
+            self.events.lazy()
+            .filter(
+                (pl.col("code") == "grant.open")
+                & pl.col("added").fill_null(False)
+                & (pl.col("via") == "search")
+            )
+            .select("grant", "actor", subject="subjects")
+            .explode("subject")
+            .unique()
+            .collect()
+        )
+        if added.is_empty():
+            out = self.explanation.per_subject.clear()
+        else:
+            reads = (
+                self.events.lazy().filter(pl.col("code") == "disclosure").select("line", "grant")
+            )
+            out = (
+                self.explanation.per_subject.lazy()
+                .filter(pl.col("explained"))
+                .join(reads, on="line")
+                .join(added.lazy(), on=["grant", "actor", "subject"])
+                .drop("grant")
+                .collect()
+            )
+        self.memo["self_added"] = out
+        return out
+
+    @property
+    def chosen_by_reader(self) -> pl.DataFrame:
+        """Reads outside any task, and reads of persons the reader added from a search."""
+        return pl.concat([self.outside_any_task, self.self_added], how="vertical_relaxed")
+
+    @property
     def outside_any_task(self) -> pl.DataFrame:
         """Reads with no grant at all (break-glass has its own supervisor review)."""
         return self.explanation.per_subject.filter(pl.col("status").is_in(OUTSIDE_TASK))
@@ -160,6 +202,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
             w("break_glass_unjustified"),
         ),
     ]
+    parts.append(_per_person_day(ctx.self_added, "self_added", w("self_added")))
     copier = ctx.explanation.access.filter(
         (pl.col("code") == "external.copier") & ~pl.col("explained")
     )
@@ -204,7 +247,7 @@ def family_chain(ctx: Context) -> pl.DataFrame:
     """Relatives (same family_token) of a person the staff member recently served, read
     outside the task. Relatives put on the grant (`added`) are explained and never here."""
     tokens = _subject_tokens(ctx).select("subject", "family_token").drop_nulls()
-    un = ctx.outside_any_task.join(tokens, on="subject")
+    un = ctx.chosen_by_reader.join(tokens, on="subject")
     if un.is_empty():
         return empty_signals()
     served = (
@@ -228,7 +271,7 @@ def family_chain(ctx: Context) -> pl.DataFrame:
 def watchlist(ctx: Context) -> pl.DataFrame:
     """VIP or watch-listed persons read outside any task (their own visits are explained)."""
     vip = _subject_tokens(ctx).filter(pl.col("watchlist")).select("subject")
-    rows = ctx.outside_any_task.join(vip, on="subject")
+    rows = ctx.chosen_by_reader.join(vip, on="subject")
     return _per_person_day(rows, "watchlist", ctx.config.weight("watchlist"))
 
 
@@ -239,7 +282,7 @@ def _staff_tokens(ctx: Context) -> pl.DataFrame:
 def same_surname(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons sharing the staff member's surname (weighs, never alone)."""
     rows = (
-        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
+        ctx.chosen_by_reader.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_surname") == pl.col("a_surname"))
     )
@@ -249,7 +292,7 @@ def same_surname(ctx: Context) -> pl.DataFrame:
 def neighbourhood(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons from the staff member's own municipality."""
     rows = (
-        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
+        ctx.chosen_by_reader.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_area") == pl.col("a_area"))
     )

@@ -127,8 +127,7 @@ SUBJECT_COLUMNS = (
     "canary",
     "canary_window",
     "canary_staff",
-    "household_token",  # v2, optional: people living at one address
-)
+)  # v2's optional household_token is accepted and not read (no detector uses it yet)
 # Column names (or words in them) that carry a protected attribute. Detection must never see
 # one, so a file that has one is refused rather than silently trimmed.
 _PROTECTED_WORDS = frozenset(

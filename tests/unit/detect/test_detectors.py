@@ -324,3 +324,19 @@ def test_it_turns_small_counts_into_honest_tail_z_scores() -> None:
 
 def test_it_runs_every_detector_on_an_empty_office() -> None:
     assert run_detectors(d.build_context(OfficeLog().frame())).is_empty()
+
+
+def test_it_weighs_a_vip_the_clerk_added_to_their_own_task_from_a_search(log: OfficeLog) -> None:
+    """Schema v2: a search under a task, the person added `via: search`, then opened, is
+    explained — but the reader chose the person, so a VIP among them still counts."""
+    vip = subjects_frame([{"subject_id": "ds_vip", "watchlist": "1"}])
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_a"], ticket="A-001")
+    log.add("search", at(MONDAY, 10, 1), "c1", ["ds_vip"], grant=grant, kind="name", found=1)
+    log.add("grant.open", at(MONDAY, 10, 2), "c1", ["ds_vip"], grant=grant, terminal="W01",
+            kind="counter", ticket="A-001", added=True, via="search")  # fmt: skip
+    log.disclose("c1", at(MONDAY, 10, 3), "ds_vip", grant=grant)
+    signals = pl.concat(
+        [run(d.unexplained, log, subjects=vip), run(d.watchlist, log, subjects=vip)]
+    )
+    assert sorted(signals["detector"].to_list()) == ["self_added", "watchlist"]
+    assert of(signals, "unexplained").is_empty()
