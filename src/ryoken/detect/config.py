@@ -148,6 +148,7 @@ class DetectConfig:
     export_subjects: int = 12
     export_pages: int = 60
     # credentials
+    badge_grace_minutes: int = 15  # work this long before the day's first badge-in is fine
     two_terminal_minutes: int = 5
     two_terminal_min_alternations: int = 2
     # contract end

@@ -452,8 +452,16 @@ def credentials(ctx: Context) -> pl.DataFrame:
     if badges.height:
         # A day with no door event at all for the person is unknown, not "out" (badge-ins go
         # missing: schema v2 section 7); only days with a badge read are judged.
-        badged = badges.select(actor="actor", day="badge_day").unique()
-        work = staff_work.join(badged, on=["actor", "day"]).sort("at")
+        # Work before the day's first badge read is judged only when that read is an "in"
+        # (the person arrived after their login was used, beyond a grace for clocks);
+        # if the day's first read is an "out", the badge-in went missing: unknown.
+        first = badges.group_by("actor", "badge_day").agg(
+            first_at=pl.col("badge_at").min(),
+            first_dir=pl.col("direction").sort_by("badge_at").first(),
+        )
+        work = staff_work.join(
+            first.rename({"badge_day": "day"}), on=["actor", "day"]
+        ).sort("at")
         last = work.join_asof(
             badges,
             left_on="at",
@@ -462,10 +470,12 @@ def credentials(ctx: Context) -> pl.DataFrame:
             strategy="backward",
             check_sortedness=False,
         )
+        grace = timedelta(minutes=c.badge_grace_minutes)
+        before_first = pl.col("at") < pl.col("first_at")
         absent = last.filter(
-            pl.col("direction").is_null()
-            | (pl.col("direction") == "out")
-            | (pl.col("badge_day") != pl.col("day"))
+            pl.when(before_first)
+            .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
+            .otherwise(pl.col("direction") == "out")
         )
         per_day = absent.group_by("actor", "day").agg(
             at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
