@@ -112,6 +112,7 @@ class DetectConfig:
     # the budget is deferred (ranked, not alerted) unless its score is `urgent_factor` ×
     # the threshold or more (a canary, a bulk run, a snoop with relations).
     budget_per_100_staff_week: float = 1.0
+    budget_min_per_week: int = 2  # a small office's officer can still look at two a week
     urgent_factor: float = 2.0
     support: frozenset[str] = SUPPORT
     support_cap: float = 3.0  # all supporting evidence together stays below the threshold

@@ -459,9 +459,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
             first_at=pl.col("badge_at").min(),
             first_dir=pl.col("direction").sort_by("badge_at").first(),
         )
-        work = staff_work.join(
-            first.rename({"badge_day": "day"}), on=["actor", "day"]
-        ).sort("at")
+        work = staff_work.join(first.rename({"badge_day": "day"}), on=["actor", "day"]).sort("at")
         last = work.join_asof(
             badges,
             left_on="at",

@@ -292,14 +292,14 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         .filter(pl.col("code").is_in(ACCESS_CODES) & staff)
         .select(
             "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal",
-            "pages", "purpose", "fields",
+            "pages", "purpose", "fields", "form",
         )
         .collect()
     )  # fmt: skip
     holders = _holders(events, table)
     task_search = _task_searches(acc, holders, config)
     beyond = _beyond_purpose(acc, holders, config)
-    acc = acc.drop("purpose", "fields")
+    acc = acc.drop("purpose", "fields", "form")
     rows = (
         acc.select("line", "at", "day", "minute", "actor", "code", "grant", subject="subjects")
         .explode("subject")
@@ -412,13 +412,15 @@ def _task_searches(acc: pl.DataFrame, holders: pl.DataFrame, config: DetectConfi
 
 def _beyond_purpose(acc: pl.DataFrame, holders: pl.DataFrame, config: DetectConfig) -> pl.Series:
     """Lines of disclosures, matches, prints and copies under an inquiry grant that show more
-    than the inquiry's status fields (`config.inquiry_fields`)."""
+    than the inquiry's status fields (`config.inquiry_fields`); a masked screen
+    (`form: masked`) shows none of its fields' values and stays within the purpose."""
     inquiry = holders.filter(pl.col("kind") == "inquiry").select("grant").unique()
     if inquiry.is_empty():
         return pl.Series("line", [], pl.Int64)
     allowed = list(config.inquiry_fields)
+    # a masked screen shows no value of the masked fields: only what is shown counts
     return (
-        acc.filter(pl.col("code") != "search")
+        acc.filter((pl.col("code") != "search") & (pl.col("form").fill_null("") != "masked"))
         .join(inquiry, on="grant")
         .filter(pl.col("fields").list.eval(~pl.element().is_in(allowed)).list.any())
         .get_column("line")

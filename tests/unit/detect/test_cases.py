@@ -179,8 +179,9 @@ def test_it_does_not_alert_again_for_the_same_noise_weeks_later() -> None:
 def test_it_defers_alerts_over_the_officers_weekly_budget_unless_urgent() -> None:
     w = CONFIG.weight("unexplained")
     two = [(s, 0.1 * i, "unexplained", w) for i, s in enumerate(("c1", "c2", "c3")) for _ in (0, 1)]
+    config = CONFIG.with_(budget_min_per_week=1)
     big = [("c4", 0.5 + 0.001 * k, "unexplained", w) for k in range(5)]
-    scored = score_signals(signals(*two, *big), CONFIG, staff_count=100)  # budget 1 a week
+    scored = score_signals(signals(*two, *big), config, staff_count=100)  # budget 1 a week
     alerted = scored.filter(pl.col("crossing"))["staff"].to_list()
     deferred = scored.filter(pl.col("deferred"))["staff"].to_list()
     # c4 is deferred at its crossing (6.0), then alerts when its case becomes urgent (≥ 8)

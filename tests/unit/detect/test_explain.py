@@ -223,3 +223,12 @@ def test_it_counts_an_aggregate_monthly_report_as_no_exposure(log: OfficeLog) ->
     report = log.add("print", at(MONDAY, 18, 30), "sup1", [], document="monthly_report",
                      job="job_9", watermark="wm_9", pages=4)  # fmt: skip
     assert status_of(log)[report] == "explained"
+
+
+def test_it_keeps_a_masked_screen_under_an_inquiry_within_its_purpose(log: OfficeLog) -> None:
+    inquiry = log.new_id("gr")
+    log.add("grant.open", at(MONDAY, 14), "c1", ["ds_a"], grant=inquiry, kind="inquiry",
+            inquiry="status", reason="")  # fmt: skip
+    masked = log.add("disclosure", at(MONDAY, 14, 1), "c1", ["ds_a"], grant=inquiry,
+                     fields=["name_kanji", "address"], form="masked")  # fmt: skip
+    assert status_of(log)[masked] == "explained"
