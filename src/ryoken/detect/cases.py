@@ -242,9 +242,10 @@ def apply_budget(
     scored: pl.DataFrame, config: DetectConfig, staff_count: int | None
 ) -> pl.DataFrame:
     """The privacy officer's capacity: at most `budget_per_100_staff_week` × staff / 100
-    alerts in any 7 days (at least `budget_min_per_week`). Crossings are taken in time order; one that finds
-    the budget spent is *deferred* (its case stays ranked in the list, `deferred`), unless
-    its score reaches `urgent_factor` × threshold. Crossings are few (a Python loop is fine)."""
+    alerts in any 7 days (at least `budget_min_per_week`). Crossings are taken in time
+    order; one that finds the budget spent is *deferred* (its case stays ranked in the list,
+    `deferred`), unless its score reaches `urgent_factor` × threshold; a deferred case alerts
+    when its score later becomes urgent. Crossings are few (a Python loop is fine)."""
     scored = scored.with_columns(deferred=pl.lit(False))
     if staff_count is None or config.budget_per_100_staff_week <= 0 or scored.is_empty():
         return scored
