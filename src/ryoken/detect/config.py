@@ -149,6 +149,10 @@ class DetectConfig:
     export_subjects: int = 12
     export_pages: int = 60
     # credentials
+    # share of active staff above which a credential signal is the office's practice and its
+    # weight shrinks in proportion (shared terminals, unreliable door logs)
+    credential_prevalence: float = 0.03
+    min_staff_for_prevalence: int = 20
     badge_grace_minutes: int = 15  # work this long before the day's first badge-in is fine
     two_terminal_minutes: int = 5
     two_terminal_min_alternations: int = 2

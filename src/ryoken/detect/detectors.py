@@ -96,7 +96,9 @@ class Context:
             .collect()
         )
         if added.is_empty():
-            out = self.explanation.per_subject.clear()
+            out = self.explanation.per_subject.clear().with_columns(
+                task_grant=pl.lit(None, pl.String)
+            )
         else:
             reads = (
                 self.events.lazy().filter(pl.col("code") == "disclosure").select("line", "grant")
@@ -106,7 +108,7 @@ class Context:
                 .filter(pl.col("explained"))
                 .join(reads, on="line")
                 .join(added.lazy(), on=["grant", "actor", "subject"])
-                .drop("grant")
+                .rename({"grant": "task_grant"})
                 .collect()
             )
         self.memo["self_added"] = out
@@ -115,7 +117,7 @@ class Context:
     @property
     def chosen_by_reader(self) -> pl.DataFrame:
         """Reads outside any task, and reads of persons the reader added from a search."""
-        return pl.concat([self.outside_any_task, self.self_added], how="vertical_relaxed")
+        return pl.concat([self.outside_any_task, self.self_added], how="diagonal_relaxed")
 
     @property
     def outside_any_task(self) -> pl.DataFrame:
@@ -253,8 +255,10 @@ def family_chain(ctx: Context) -> pl.DataFrame:
     served = (
         ctx.explanation.intervals.filter(pl.col("rank") == 0)
         .join(tokens, on="subject")
-        .select("actor", "family_token", "start", served="subject")
+        .select("actor", "family_token", "start", "grant", served="subject")
     )
+    if "task_grant" not in un.columns:
+        un = un.with_columns(task_grant=pl.lit(None, pl.String))
     horizon = timedelta(days=ctx.config.family_days)
     rows = (
         un.join(served, on=["actor", "family_token"])
@@ -262,6 +266,9 @@ def family_chain(ctx: Context) -> pl.DataFrame:
             (pl.col("start") <= pl.col("at"))
             & (pl.col("at") <= pl.col("start") + horizon)
             & (pl.col("served") != pl.col("subject"))
+            # a relative added from a search to the very task that serves the family is
+            # that task's work (a parent in another household on a child's application)
+            & (pl.col("task_grant").is_null() | (pl.col("task_grant") != pl.col("grant")))
         )
         .unique(["line", "subject"])
     )
@@ -513,7 +520,29 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return pl.concat(parts)
+    return _calibrate_prevalence(pl.concat(parts), staff_work, c)
+
+
+def _calibrate_prevalence(
+    signals: pl.DataFrame, work: pl.DataFrame, c: DetectConfig
+) -> pl.DataFrame:
+    """Scale each credential detector by how common it is in this office. Work while the
+    door log says "out", or at two terminals in turn, is rare where door logs are kept and
+    terminals are personal; where a large share of honest staff show it (shared back-office
+    terminals, a door that is not always badged) it is the office's practice, not evidence.
+    Weight × min(1, `credential_prevalence` / share of active staff with such a day)."""
+    if signals.is_empty():
+        return signals
+    active = work.get_column("actor").n_unique()
+    if active < c.min_staff_for_prevalence:
+        return signals  # too few people for a share to mean anything
+    share = signals.group_by("detector").agg(share=pl.col("staff").n_unique() / active)
+    factor = (c.credential_prevalence / pl.col("share")).clip(upper_bound=1.0)
+    return (
+        signals.join(share, on="detector", how="left")
+        .with_columns(weight=pl.col("weight") * factor.fill_null(1.0))
+        .drop("share")
+    )
 
 
 def canary(ctx: Context) -> pl.DataFrame:
