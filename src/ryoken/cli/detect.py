@@ -94,6 +94,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         jobs=args.jobs,
         cache=Path(args.cache) if args.cache else None,
+        cached_only=args.cached_only,
         progress=print,
     )
     print(report)
@@ -132,6 +133,11 @@ def register(subparsers: Any) -> None:
         help="office configurations: sim (ryoken's simulator), T, H1, H2, H3 (office2)",
     )
     p.add_argument("--kinds", default="", help="office2 insider kinds (default: clean + all)")
+    p.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="score only runs already in --cache (re-detect, never simulate)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (processes)")
     p.add_argument("--out", default="", help="directory for scorecard.json, .md and plots")
     p.add_argument("--cache", default="", help="keep simulated runs here (Parquet) and reuse them")

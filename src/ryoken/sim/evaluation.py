@@ -124,7 +124,7 @@ OFFICE2_KINDS = (
 def office2_plans(config: str, kinds: Sequence[str] | None = None) -> tuple[Plan, ...]:
     """clean plus every insider kind (or the named ones) in one office2 configuration."""
     try:
-        from ryoken import office2  # type: ignore[attr-defined]
+        from ryoken import office2
 
         known = tuple(office2.INSIDER_KINDS)
         if config not in office2.CONFIGS:
@@ -136,6 +136,13 @@ def office2_plans(config: str, kinds: Sequence[str] | None = None) -> tuple[Plan
         if k != "clean" and k not in known:
             raise InvalidInput(f"unknown office2 insider kind {k!r}; known: {', '.join(known)}")
     return tuple(Plan(k, None, config) for k in chosen)
+
+
+def cache_dir(cache: Path, plan: Plan, seed: int, days: int) -> Path:
+    """Where a run is kept: office2 runs are always 90 days (`OFFICE2_DAYS`)."""
+    if plan.config != "sim":
+        return cache / f"office2-{plan.config}-{plan.scenario}-s{seed}-d{OFFICE2_DAYS}"
+    return cache / f"{plan.scenario}-{_intensity(plan) or 'default'}-s{seed}-d{days}"
 
 
 def run_one(
@@ -153,11 +160,7 @@ def run_one(
 
     With `cache`, the loaded run (events as Parquet, staff, subjects, truth) is kept there
     and reused, so detection settings can be re-scored without simulating again."""
-    kept = (
-        cache / f"{plan.scenario}-{_intensity(plan) or 'default'}-s{seed}-d{days}"
-        if cache
-        else None
-    )
+    kept = cache_dir(cache, plan, seed, days) if cache else None
     if kept is not None and (kept / "events.parquet").exists():
         events = pl.read_parquet(kept / "events.parquet")
         staff, subjects = load_staff(kept / "staff.csv"), load_subjects(kept / "subjects.csv")
@@ -234,9 +237,13 @@ def run_many(
     config: DetectConfig | None = None,
     cache: Path | None = None,
     progress: Callable[[str], object] | None = None,
+    cached_only: bool = False,
 ) -> list[RunScore]:
-    """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python)."""
+    """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python).
+    With `cached_only`, only runs already in `cache` (re-detection, no simulation)."""
     work = [(p, s, days, config, cache) for p in plans for s in seeds]
+    if cached_only and cache is not None:
+        work = [w for w in work if (cache_dir(cache, w[0], w[1], days) / "events.parquet").exists()]
     out: list[RunScore] = []
     if jobs <= 1:
         results: Iterable[RunScore] = map(_job, work)
@@ -460,6 +467,7 @@ def run_scorecard(
     scenarios: Sequence[str] | None = None,
     configs: Sequence[str] = ("sim",),
     kinds: Sequence[str] | None = None,
+    cached_only: bool = False,
     days: int | None = None,
     out: Path | None = None,
     jobs: int = 2,
@@ -479,6 +487,7 @@ def run_scorecard(
         config=config,
         cache=cache,
         progress=progress,
+        cached_only=cached_only,
     )
     payload = report(runs)
     if out is not None:

@@ -78,7 +78,7 @@ def twin_events(events: pl.DataFrame, truth_obj: Mapping[str, Any]) -> pl.DataFr
 
 def _generate(config: str, seed: int, out: Path, days: int, insider: str | None) -> None:
     try:
-        from ryoken import office2  # type: ignore[attr-defined]
+        from ryoken import office2
     except ImportError as error:
         raise ConfigurationError(
             f"the office2 generator is not available ({error}); merge the office2 branch"
