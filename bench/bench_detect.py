@@ -260,6 +260,13 @@ def _jsonl(frame: pl.DataFrame) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
+def _peak_rss_gb() -> float:
+    """The process's peak resident set size so far (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
 def main() -> None:
     from ryoken.detect.cases import detect
     from ryoken.detect.config import DetectConfig
@@ -274,9 +281,11 @@ def main() -> None:
           f"in {generated:.1f}s on {machine()}\n", flush=True)  # fmt: skip
 
     before = load_average()
+    rss_before = _peak_rss_gb()
     t, c = time.perf_counter(), cpu_seconds()
     det = detect(events, staff, subjects)
     full, full_cpu = time.perf_counter() - t, cpu_seconds() - c
+    rss_after = _peak_rss_gb()
     config = DetectConfig()
     t = time.perf_counter()
     explained = explain(prepare(events, config), config)
@@ -299,6 +308,9 @@ def main() -> None:
     loads = time.perf_counter() - t
 
     s = det.summary()
+    print(f"peak RSS of the process: {rss_before:.2f} GB after generating the year, "
+          f"{rss_after:.2f} GB after detection (the high-water mark; it includes the "
+          f"generated events, which detection needs in memory anyway)")  # fmt: skip
     print(f"{before} before detection, {load_average()} at the end "
           f"(wall time includes waiting for a core; CPU time does not)")  # fmt: skip
     print(f"explained share {100 * explained.share:.3f}%, {s['cases']} cases, {s['alerts']} "

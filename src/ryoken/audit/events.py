@@ -84,6 +84,8 @@ class EventCode(StrEnum):
     API_CLIENT_CHANGE = "api_client.change"  # a device token added or revoked
     WATCHLIST_CHANGE = "watchlist.change"  # a person put on or taken off the watchlist
     INCIDENT_CHANGE = "incident.change"  # an incident's report text written or changed
+    GRANT_ASSIST = "grant.assist"  # a second staff member joins a colleague's open task
+    GRANT_ASSIST_END = "grant.assist_end"  # ... and leaves it before it closes
 
 
 _CODES = frozenset(code.value for code in EventCode)

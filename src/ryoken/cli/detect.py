@@ -42,8 +42,15 @@ def cmd_detect(args: argparse.Namespace) -> int:
     payload = det.to_json(max_cases=args.top)
     payload["summary"]["bad_lines_skipped"] = [n for n, _ in loaded.bad_lines]
     payload["summary"]["seconds"] = round(time.perf_counter() - started, 3)
+    if args.report:
+        from ryoken.detect.report import onboarding_report, report_text
+
+        payload["report"] = onboarding_report(det)
     _write_json(Path(args.out), payload)
     _print_summary(payload)
+    if args.report:
+        print()
+        print(report_text(payload["report"]))
     return 0
 
 
@@ -81,10 +88,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = evaluation.run_scorecard(
         seeds=range(args.seed_start, args.seed_start + args.seeds),
         scenarios=scenarios,
+        configs=[c.strip() for c in args.configs.split(",") if c.strip()] or ["sim"],
+        kinds=[k.strip() for k in args.kinds.split(",") if k.strip()] or None,
         days=args.days,
         out=Path(args.out) if args.out else None,
         jobs=args.jobs,
         cache=Path(args.cache) if args.cache else None,
+        cached_only=args.cached_only,
         progress=print,
     )
     print(report)
@@ -102,6 +112,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threshold", type=float, help="alert threshold (default from config)")
     p.add_argument("--top", type=int, help="write only the top N cases")
     p.add_argument("--skip-bad", action="store_true", help="skip bad lines instead of refusing")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="onboarding report: explained share, unexplained patterns, alerts by signal, "
+        "role and employer (printed, and under 'report' in the JSON)",
+    )
     p.set_defaults(func=cmd_detect)
 
     p = subparsers.add_parser(
@@ -111,6 +127,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed-start", type=int, default=1, help="first seed (tuning uses 1000+)")
     p.add_argument("--scenarios", default="", help="comma-separated, e.g. clean,S1,S2")
     p.add_argument("--days", type=int, default=None, help="working days per run")
+    p.add_argument(
+        "--configs",
+        default="sim",
+        help="office configurations: sim (ryoken's simulator), T, H1, H2, H3 (office2)",
+    )
+    p.add_argument("--kinds", default="", help="office2 insider kinds (default: clean + all)")
+    p.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="score only runs already in --cache (re-detect, never simulate)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (processes)")
     p.add_argument("--out", default="", help="directory for scorecard.json, .md and plots")
     p.add_argument("--cache", default="", help="keep simulated runs here (Parquet) and reuse them")

@@ -5,7 +5,8 @@
     detectors.py   per-person, time, bulk, credential and canary detectors → signals
     footprints.py  rates per person served against peers and one's own first weeks
     cases.py       signals → scored, ranked cases with reasons (ja/en) and alerts
-    metrics.py     a run's cases against its truth; many runs into a scorecard
+    metrics.py     a run's cases against its truth (raw and twin-robust); many runs into a scorecard
+    report.py      the onboarding report (`ryoken detect --report`)
     config.py      every threshold and weight, with why
 
 The public entry points are re-exported here.

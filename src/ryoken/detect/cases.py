@@ -28,6 +28,7 @@ measured from each case's first signal, which keeps exp() finite for spans up to
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,6 +74,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "break_glass_unjustified": (
         "上長が正当と認めなかった緊急アクセス: {subjects}名",
         "break-glass access a supervisor judged unjustified: {subjects} person(s)",
+    ),
+    "self_added": (
+        "検索結果から本人が業務に追加して開いた人物: {subjects}名（これだけでは警告しません）",
+        "opened {subjects} person(s) the staff member added to their own task from a search "
+        "(never alerts on its own)",
     ),
     "refused": (
         "拒否された閲覧の試み: {subjects}名",
@@ -168,37 +174,117 @@ def _score_once(s: pl.DataFrame, config: DetectConfig) -> pl.Expr:
     return primary + _saturate(support, config.support_cap)
 
 
-def score_signals(signals: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
+def score_signals(
+    signals: pl.DataFrame, config: DetectConfig, *, staff_count: int | None = None
+) -> pl.DataFrame:
     """Signals sorted per staff member with the running case `score` and the `crossing`
     that raised each alert. After an alert the case is with the privacy officer for
     `triage_days`: evidence in that time joins it; afterwards a new case starts from zero
-    (as if the officer had closed the old one). Each round settles one alert per person."""
+    (as if the officer had closed the old one), and it alerts only when it reaches
+    `realert_factor` × the last alerting case's peak (the same noise does not alert again).
+    Each round settles one case per person. Then the office's alert budget is applied
+    (`apply_budget`) when `staff_count` is given."""
     if signals.is_empty():
         return signals.with_columns(
-            score=pl.lit(None, pl.Float64), crossing=pl.lit(None, pl.Boolean)
+            score=pl.lit(None, pl.Float64),
+            crossing=pl.lit(None, pl.Boolean),
+            deferred=pl.lit(None, pl.Boolean),
         )
     tau_us = config.decay_days * 86_400e6
     triage = timedelta(days=config.triage_days)
-    remaining = signals.sort("staff", "at").with_row_index("_i")
+    quiet = timedelta(days=config.realert_quiet_days)
+    remaining = (
+        signals.sort("staff", "at").with_row_index("_i").with_columns(_bar=pl.lit(config.threshold))
+    )
     done: list[pl.DataFrame] = []
+    round_ = 0
     while remaining.height:
+        round_ += 1
         t = (pl.col("at") - pl.col("at").min().over("staff")).dt.total_microseconds() / tau_us
         scored = remaining.with_columns(t=t)
         scored = scored.with_columns(score=_score_once(scored, config)).drop("t")
         first = (
-            scored.filter(pl.col("score") >= config.threshold)
+            scored.filter(pl.col("score") >= pl.col("_bar"))
             .group_by("staff")
             .agg(first_i=pl.col("_i").min(), first_at=pl.col("at").min())
         )
         scored = scored.join(first, on="staff", how="left")
         settled = pl.col("first_at").is_null() | (pl.col("at") <= pl.col("first_at") + triage)
-        done.append(
-            scored.filter(settled)
-            .with_columns(crossing=(pl.col("_i") == pl.col("first_i")).fill_null(False))
-            .drop("first_i", "first_at")
+        case = scored.filter(settled).with_columns(
+            crossing=(pl.col("_i") == pl.col("first_i")).fill_null(False),
+            _case=pl.lit(round_),
         )
-        remaining = scored.filter(~settled).drop("score", "first_i", "first_at")
-    return pl.concat(done).sort("staff", "at", "_i").drop("_i")
+        done.append(case.drop("first_i", "first_at", "_bar"))
+        peaks = (
+            case.filter(pl.col("first_i").is_not_null())
+            .group_by("staff")
+            .agg(peak=pl.col("score").max(), alerted=pl.col("first_at").first())
+        )
+        raised = pl.max_horizontal(pl.lit(config.threshold), config.realert_factor * pl.col("peak"))
+        remaining = (
+            scored.filter(~settled)
+            .drop("score", "first_i", "first_at")
+            .join(peaks, on="staff", how="left")
+            .with_columns(
+                _bar=pl.when(pl.col("peak").is_null())
+                .then(pl.col("_bar"))
+                .when(pl.col("at") <= pl.col("alerted") + quiet)
+                .then(raised)
+                .otherwise(pl.lit(config.threshold))
+            )
+            .drop("peak", "alerted")
+        )
+    out = pl.concat(done).sort("staff", "at", "_i").drop("_i")
+    return apply_budget(out, config, staff_count).drop("_case")
+
+
+def apply_budget(
+    scored: pl.DataFrame, config: DetectConfig, staff_count: int | None
+) -> pl.DataFrame:
+    """The privacy officer's capacity: at most `budget_per_100_staff_week` × staff / 100
+    alerts in any 7 days (at least `budget_min_per_week`). Crossings are taken in time
+    order; one that finds the budget spent is *deferred* (its case stays ranked in the list,
+    `deferred`), unless its score reaches `urgent_factor` × threshold; a deferred case alerts
+    when its score later becomes urgent. Crossings are few (a Python loop is fine)."""
+    scored = scored.with_columns(deferred=pl.lit(False))
+    if staff_count is None or config.budget_per_100_staff_week <= 0 or scored.is_empty():
+        return scored
+    budget = max(
+        config.budget_min_per_week, round(config.budget_per_100_staff_week * staff_count / 100)
+    )
+    urgent = config.urgent_factor * config.threshold
+    rows = (
+        scored.with_row_index("_r")
+        .filter(pl.col("crossing") | (pl.col("score") >= urgent))
+        .sort("at")
+        .select("_r", "at", "score", "staff", "_case", "crossing")
+        .rows()
+    )
+    window = timedelta(days=7)
+    recent: list[Any] = []
+    deferred: set[int] = set()
+    late: set[int] = set()  # a deferred case whose evidence later became urgent
+    waiting: dict[tuple[str, int], int] = {}
+    for r, at, score, staff, case, crossing in rows:
+        recent = [t for t in recent if at - t < window]
+        if crossing:
+            if len(recent) < budget or score >= urgent:
+                recent.append(at)
+            else:
+                deferred.add(r)
+                waiting[(staff, case)] = r
+        elif (staff, case) in waiting:
+            waiting.pop((staff, case))
+            late.add(r)
+            recent.append(at)
+    if not deferred:
+        return scored
+    index = pl.int_range(pl.len())
+    hit, now = index.is_in(list(deferred)), index.is_in(list(late))
+    return scored.with_columns(
+        deferred=hit,
+        crossing=pl.when(hit).then(False).when(now).then(True).otherwise(pl.col("crossing")),
+    )
 
 
 @dataclass(frozen=True)
@@ -258,7 +344,8 @@ def active_staff_days(ctx: Context) -> pl.DataFrame:
 
 
 def build_cases(ctx: Context, signals: pl.DataFrame) -> Detection:
-    scored = score_signals(signals, ctx.config)
+    staff_days = active_staff_days(ctx)
+    scored = score_signals(signals, ctx.config, staff_count=_active_staff(staff_days))
     alerts = scored.filter(pl.col("crossing")).select("staff", "at", "day", "score", "detector")
     if scored.is_empty():
         cases = pl.DataFrame(
@@ -287,7 +374,16 @@ def build_cases(ctx: Context, signals: pl.DataFrame) -> Detection:
             .sort(["peak", "staff"], descending=[True, False])
             .with_row_index("rank", offset=1)
         )
-    return Detection(ctx, scored, cases, alerts, active_staff_days(ctx))
+    return Detection(ctx, scored, cases, alerts, staff_days)
+
+
+def _active_staff(staff_days: pl.DataFrame) -> int:
+    """Staff members who work on a typical office day (the budget's base): the median number
+    active per day, so a run's length does not change the budget."""
+    if staff_days.is_empty():
+        return 0
+    per_day = staff_days.group_by("day").len().get_column("len").cast(pl.Float64).to_list()
+    return int(max(per_day)) if len(per_day) < 5 else int(statistics.median(per_day))
 
 
 def detect(

@@ -20,6 +20,9 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "break_glass_pending": 0.2,  # break-glass not reviewed yet: mostly fine, so light
         "break_glass_unjustified": 2.0,  # a supervisor said no
         "refused": 0.3,  # the gateway refused: probing, or a slip
+        # a person the reader added to their own task from a search list, then opened (v2):
+        # mostly the right holder or a namesake by mistake, so it only supports
+        "self_added": 1.0,
         "family_chain": 2.5,  # a relative of a recent applicant, outside the task
         "watchlist": 5.0,  # a VIP or watch-listed person, outside the task
         "same_surname": 1.0,
@@ -49,6 +52,7 @@ DEFAULT_CAPS = MappingProxyType(
         "after_hours": 3.0,
         "break_glass_pending": 1.5,
         "refused": 2.0,
+        "self_added": 2.0,
         "volume": 12.0,
         "handling_time": 3.0,  # supports the footprints, never alarms alone
         "contract_end": 6.0,
@@ -66,6 +70,7 @@ SUPPORT = frozenset(
         "unexplained_copier",
         "break_glass_pending",
         "refused",
+        "self_added",
     }
 )
 
@@ -76,6 +81,7 @@ DEFAULT_GRANT_MINUTES = MappingProxyType(
         "review": 8 * 60,
         "qa": 8 * 60,
         "production": 8 * 60,
+        "inquiry": 20,  # schema v2: a phone or status inquiry (inquiry_max_minutes)
     }
 )
 
@@ -97,6 +103,17 @@ class DetectConfig:
     # cases
     threshold: float = 4.0
     triage_days: float = 7.0  # after an alert, new evidence joins that case this long
+    # After an alert, a later case on the same person alerts again only when it is clearly
+    # stronger than the one the officer already saw (its peak × this factor), so the same
+    # noise does not cost an alert every week.
+    realert_factor: float = 1.5
+    realert_quiet_days: float = 60.0  # ... for this long after that alert; then the bar resets
+    # The privacy officer's capacity: alerts per 7 days per 100 active staff. A crossing over
+    # the budget is deferred (ranked, not alerted) unless its score is `urgent_factor` ×
+    # the threshold or more (a canary, a bulk run, a snoop with relations).
+    budget_per_100_staff_week: float = 1.0
+    budget_min_per_week: int = 2  # a small office's officer can still look at two a week
+    urgent_factor: float = 2.0
     support: frozenset[str] = SUPPORT
     support_cap: float = 3.0  # all supporting evidence together stays below the threshold
     decay_days: float = 30.0  # evidence halves in about three weeks (e-folding time)
@@ -105,6 +122,13 @@ class DetectConfig:
     # (the loss report looks up the holder by reading and birth date before choosing them)
     task_searches: tuple[str, ...] = ("loss_report",)
     task_search_max_hits: int = 3
+    # schema v2: a search's result list is explained by the open task it was made under when
+    # it lists at most this many persons (docs/events.md, "Searches and result lists")
+    max_list_hits: int = 20
+    # an inquiry (phone, status) explains these fields only; more is outside its purpose
+    inquiry_fields: tuple[str, ...] = ("application_status", "name_kana")
+    # contract end without a recorded notice date: watch from this many office days before
+    departure_window_days: int = 20
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
     # volume
@@ -112,9 +136,11 @@ class DetectConfig:
     baseline_days: int = 20  # the person's first working days: their own frozen baseline
     volume_z: float = 2.5  # peer z from which a day counts as evidence
     own_z: float = 3.0  # own-baseline z from which a day counts as evidence
-    own_support_z: float = 3.0  # ... when peers agree at least this much (or there are none)
+    own_support_z: float = -99.0  # ... when peers agree at least this much (v1: 3.0)
     min_served: int = 40  # persons served in the window before rates are compared
-    trainee_days: int = 90  # new hires: compared only with their own first weeks
+    min_window_days: int = 10  # office days observed before peers' spread is trusted
+    trainee_days: int = 90  # new hires: not in the office rates; scored with an allowance
+    trainee_allowance: float = 1.5  # a trainee's expected rates: the office's times this
     min_peers: int = 4
     # bulk
     bulk_subjects_per_hour: int = 20  # persons outside assigned work in one hour
@@ -123,6 +149,11 @@ class DetectConfig:
     export_subjects: int = 12
     export_pages: int = 60
     # credentials
+    # share of active staff above which a credential signal is the office's practice and its
+    # weight shrinks in proportion (shared terminals, unreliable door logs)
+    credential_prevalence: float = 0.03
+    min_staff_for_prevalence: int = 20
+    badge_grace_minutes: int = 15  # work this long before the day's first badge-in is fine
     two_terminal_minutes: int = 5
     two_terminal_min_alternations: int = 2
     # contract end

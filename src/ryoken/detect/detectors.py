@@ -29,7 +29,7 @@ from ryoken.detect.explain import (
     pick,
     prepare,
 )
-from ryoken.detect.load import empty_staff, empty_subjects
+from ryoken.detect.load import apply_staff_changes, empty_staff, empty_subjects
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "staff": pl.String(),
@@ -43,6 +43,9 @@ SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String(),
 }
 MAX_REFS = 20  # event lines kept as evidence per signal
+# statuses that mean "read outside any task" (an inquiry's purpose is status only: a record
+# read under an inquiry is as good as read with no task at all)
+OUTSIDE_TASK = ("no_grant", "counter_without_ticket", "outside_purpose")
 WORK_CODES = (
     "disclosure", "match", "search", "print", "copy", "grant.open", "breakglass.open",
     "disclosure.refused", "auth.login", "subject.write", "workflow.transition",
@@ -73,11 +76,53 @@ class Context:
         return self.explanation.per_subject.filter(~pl.col("explained"))
 
     @property
+    def self_added(self) -> pl.DataFrame:
+        """Explained reads of persons the staff member put on their own task from a search
+        result list (`grant.open added, via: search`, schema v2): legitimate (the right
+        holder, a namesake opened by mistake) but chosen by the reader, not brought by the
+        work, so relations to the reader still count (watchlist, family, namesake, area)."""
+        if "self_added" in self.memo:
+            return self.memo["self_added"]
+        added = (
+            self.events.lazy()
+            .filter(
+                (pl.col("code") == "grant.open")
+                & pl.col("added").fill_null(False)
+                & (pl.col("via") == "search")
+            )
+            .select("grant", "actor", subject="subjects")
+            .explode("subject")
+            .unique()
+            .collect()
+        )
+        if added.is_empty():
+            out = self.explanation.per_subject.clear().with_columns(
+                task_grant=pl.lit(None, pl.String)
+            )
+        else:
+            reads = (
+                self.events.lazy().filter(pl.col("code") == "disclosure").select("line", "grant")
+            )
+            out = (
+                self.explanation.per_subject.lazy()
+                .filter(pl.col("explained"))
+                .join(reads, on="line")
+                .join(added.lazy(), on=["grant", "actor", "subject"])
+                .rename({"grant": "task_grant"})
+                .collect()
+            )
+        self.memo["self_added"] = out
+        return out
+
+    @property
+    def chosen_by_reader(self) -> pl.DataFrame:
+        """Reads outside any task, and reads of persons the reader added from a search."""
+        return pl.concat([self.outside_any_task, self.self_added], how="diagonal_relaxed")
+
+    @property
     def outside_any_task(self) -> pl.DataFrame:
         """Reads with no grant at all (break-glass has its own supervisor review)."""
-        return self.explanation.per_subject.filter(
-            pl.col("status").is_in(["no_grant", "counter_without_ticket"])
-        )
+        return self.explanation.per_subject.filter(pl.col("status").is_in(OUTSIDE_TASK))
 
 
 def build_context(
@@ -91,7 +136,7 @@ def build_context(
     return Context(
         events=prepared,
         explanation=explain(prepared, config),
-        staff=staff if staff is not None else empty_staff(),
+        staff=apply_staff_changes(staff if staff is not None else empty_staff(), prepared),
         subjects=subjects if subjects is not None else empty_subjects(),
         days=office_days(prepared, config),
         config=config,
@@ -144,7 +189,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
     un = ctx.unexplained
     parts = [
         _per_person_day(
-            un.filter(pl.col("status").is_in(["no_grant", "counter_without_ticket"])),
+            un.filter(pl.col("status").is_in(OUTSIDE_TASK)),
             "unexplained",
             w("unexplained"),
         ),
@@ -159,6 +204,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
             w("break_glass_unjustified"),
         ),
     ]
+    parts.append(_per_person_day(ctx.self_added, "self_added", w("self_added")))
     copier = ctx.explanation.access.filter(
         (pl.col("code") == "external.copier") & ~pl.col("explained")
     )
@@ -184,12 +230,18 @@ def unexplained(ctx: Context) -> pl.DataFrame:
 
 
 def _subject_tokens(ctx: Context) -> pl.DataFrame:
-    return ctx.subjects.select(
-        subject="subject_id",
-        family_token=pl.col("family_token"),
-        s_surname="surname_token",
-        s_area="area_token",
-        watchlist=pl.col("watchlist").fill_null(False),
+    # schema v2: several family tokens per person, separated by ';' (own and parents' 戸籍,
+    # relatives in other households): one row per token, so a join finds any shared one
+    return (
+        ctx.subjects.select(
+            subject="subject_id",
+            family_token=pl.col("family_token").str.split(";"),
+            s_surname="surname_token",
+            s_area="area_token",
+            watchlist=pl.col("watchlist").fill_null(False),
+        )
+        .explode("family_token")
+        .with_columns(pl.col("family_token").str.strip_chars().replace("", None))
     )
 
 
@@ -197,14 +249,16 @@ def family_chain(ctx: Context) -> pl.DataFrame:
     """Relatives (same family_token) of a person the staff member recently served, read
     outside the task. Relatives put on the grant (`added`) are explained and never here."""
     tokens = _subject_tokens(ctx).select("subject", "family_token").drop_nulls()
-    un = ctx.outside_any_task.join(tokens, on="subject")
+    un = ctx.chosen_by_reader.join(tokens, on="subject")
     if un.is_empty():
         return empty_signals()
     served = (
         ctx.explanation.intervals.filter(pl.col("rank") == 0)
         .join(tokens, on="subject")
-        .select("actor", "family_token", "start", served="subject")
+        .select("actor", "family_token", "start", "grant", served="subject")
     )
+    if "task_grant" not in un.columns:
+        un = un.with_columns(task_grant=pl.lit(None, pl.String))
     horizon = timedelta(days=ctx.config.family_days)
     rows = (
         un.join(served, on=["actor", "family_token"])
@@ -212,6 +266,9 @@ def family_chain(ctx: Context) -> pl.DataFrame:
             (pl.col("start") <= pl.col("at"))
             & (pl.col("at") <= pl.col("start") + horizon)
             & (pl.col("served") != pl.col("subject"))
+            # a relative added from a search to the very task that serves the family is
+            # that task's work (a parent in another household on a child's application)
+            & (pl.col("task_grant").is_null() | (pl.col("task_grant") != pl.col("grant")))
         )
         .unique(["line", "subject"])
     )
@@ -221,7 +278,7 @@ def family_chain(ctx: Context) -> pl.DataFrame:
 def watchlist(ctx: Context) -> pl.DataFrame:
     """VIP or watch-listed persons read outside any task (their own visits are explained)."""
     vip = _subject_tokens(ctx).filter(pl.col("watchlist")).select("subject")
-    rows = ctx.outside_any_task.join(vip, on="subject")
+    rows = ctx.chosen_by_reader.join(vip, on="subject")
     return _per_person_day(rows, "watchlist", ctx.config.weight("watchlist"))
 
 
@@ -232,7 +289,7 @@ def _staff_tokens(ctx: Context) -> pl.DataFrame:
 def same_surname(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons sharing the staff member's surname (weighs, never alone)."""
     rows = (
-        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
+        ctx.chosen_by_reader.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_surname") == pl.col("a_surname"))
     )
@@ -242,7 +299,7 @@ def same_surname(ctx: Context) -> pl.DataFrame:
 def neighbourhood(ctx: Context) -> pl.DataFrame:
     """Unexplained reads of persons from the staff member's own municipality."""
     rows = (
-        ctx.outside_any_task.join(_subject_tokens(ctx), on="subject")
+        ctx.chosen_by_reader.join(_subject_tokens(ctx), on="subject")
         .join(_staff_tokens(ctx), on="actor")
         .filter(pl.col("s_area") == pl.col("a_area"))
     )
@@ -400,8 +457,16 @@ def credentials(ctx: Context) -> pl.DataFrame:
     )
     parts = []
     if badges.height:
-        badged = badges.get_column("actor").unique().implode()
-        work = staff_work.filter(pl.col("actor").is_in(badged)).sort("at")
+        # A day with no door event at all for the person is unknown, not "out" (badge-ins go
+        # missing: schema v2 section 7); only days with a badge read are judged.
+        # Work before the day's first badge read is judged only when that read is an "in"
+        # (the person arrived after their login was used, beyond a grace for clocks);
+        # if the day's first read is an "out", the badge-in went missing: unknown.
+        first = badges.group_by("actor", "badge_day").agg(
+            first_at=pl.col("badge_at").min(),
+            first_dir=pl.col("direction").sort_by("badge_at").first(),
+        )
+        work = staff_work.join(first.rename({"badge_day": "day"}), on=["actor", "day"]).sort("at")
         last = work.join_asof(
             badges,
             left_on="at",
@@ -410,10 +475,12 @@ def credentials(ctx: Context) -> pl.DataFrame:
             strategy="backward",
             check_sortedness=False,
         )
+        grace = timedelta(minutes=c.badge_grace_minutes)
+        before_first = pl.col("at") < pl.col("first_at")
         absent = last.filter(
-            pl.col("direction").is_null()
-            | (pl.col("direction") == "out")
-            | (pl.col("badge_day") != pl.col("day"))
+            pl.when(before_first)
+            .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
+            .otherwise(pl.col("direction") == "out")
         )
         per_day = absent.group_by("actor", "day").agg(
             at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
@@ -453,7 +520,29 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return pl.concat(parts)
+    return _calibrate_prevalence(pl.concat(parts), staff_work, c)
+
+
+def _calibrate_prevalence(
+    signals: pl.DataFrame, work: pl.DataFrame, c: DetectConfig
+) -> pl.DataFrame:
+    """Scale each credential detector by how common it is in this office. Work while the
+    door log says "out", or at two terminals in turn, is rare where door logs are kept and
+    terminals are personal; where a large share of honest staff show it (shared back-office
+    terminals, a door that is not always badged) it is the office's practice, not evidence.
+    Weight × min(1, `credential_prevalence` / share of active staff with such a day)."""
+    if signals.is_empty():
+        return signals
+    active = work.get_column("actor").n_unique()
+    if active < c.min_staff_for_prevalence:
+        return signals  # too few people for a share to mean anything
+    share = signals.group_by("detector").agg(share=pl.col("staff").n_unique() / active)
+    factor = (c.credential_prevalence / pl.col("share")).clip(upper_bound=1.0)
+    return (
+        signals.join(share, on="detector", how="left")
+        .with_columns(weight=pl.col("weight") * factor.fill_null(1.0))
+        .drop("share")
+    )
 
 
 def canary(ctx: Context) -> pl.DataFrame:

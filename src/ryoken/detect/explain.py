@@ -31,12 +31,14 @@ ACCESS_CODES = ("disclosure", "match", "search", "print", "copy")
 COPIER = "external.copier"
 NON_STAFF = ("system", "kiosk")
 OPEN_CODES = ("grant.open", "breakglass.open")
+ASSIST_CODES = ("grant.assist", "grant.assist_end")
 
 # Status of an access, best first (a person covered by several grants takes the best).
 STATUSES = (
     "explained",
     "break_glass_pending",
     "break_glass_unjustified",
+    "outside_purpose",
     "counter_without_ticket",
     "no_grant",
     "copier_unmatched",
@@ -179,9 +181,72 @@ def intervals(events: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
         .group_by("grant", "subject")
         .agg(start=pl.col("at").min())
     )
-    return subjects.join(
+    own = subjects.join(
         table.select("grant", "actor", "kind", "end", "rank", "opened"), on="grant"
     ).select("actor", "subject", "start", "end", "grant", "kind", "rank", "opened")
+    helpers = assists(events, table)
+    if helpers.is_empty():
+        return own
+    # An assistant sees the host grant's persons from the assist until the host grant ends
+    # (or the assistant leaves): exactly as the host does (schema v2, grant.assist).
+    joined = (
+        own.select("grant", "subject", "start", "end")
+        .join(helpers, on="grant")
+        .select(
+            "actor",
+            "subject",
+            start=pl.max_horizontal("start", "a_start"),
+            end=pl.min_horizontal("end", "a_end"),
+            grant="grant",
+            kind="kind",
+            rank="rank",
+            opened="a_start",
+        )
+        .filter(pl.col("start") <= pl.col("end"))
+    )
+    return (
+        pl.concat([own, joined], how="vertical_relaxed")
+        .group_by("actor", "subject", "grant")
+        .agg(
+            start=pl.col("start").min(),
+            end=pl.col("end").max(),
+            kind=pl.col("kind").first(),
+            rank=pl.col("rank").min(),
+            opened=pl.col("opened").min(),
+        )
+        .select("actor", "subject", "start", "end", "grant", "kind", "rank", "opened")
+    )
+
+
+def assists(events: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """(grant, actor, a_start, a_end, kind, rank): staff who joined a colleague's open grant
+    (`grant.assist`), until the host grant ends or they leave (`grant.assist_end`)."""
+    rows = pick(events, ASSIST_CODES, ["grant", "at", "actor", "code"]).drop_nulls("grant")
+    if rows.is_empty():
+        return pl.DataFrame(
+            schema={
+                "grant": pl.String, "actor": pl.String, "a_start": pl.Datetime("us", "UTC"),
+                "a_end": pl.Datetime("us", "UTC"), "kind": pl.String, "rank": pl.Int8,
+            }
+        )  # fmt: skip
+    starts = (
+        rows.filter(pl.col("code") == "grant.assist")
+        .group_by("grant", "actor")
+        .agg(a_start=pl.col("at").min())
+    )
+    ends = (
+        rows.filter(pl.col("code") == "grant.assist_end")
+        .group_by("grant", "actor")
+        .agg(left=pl.col("at").max())
+    )
+    host = table.select("grant", "end", "kind", "rank", host="actor")
+    return (
+        starts.join(ends, on=["grant", "actor"], how="left")
+        .join(host, on="grant")
+        .filter(pl.col("host") != pl.col("actor"))
+        .with_columns(a_end=pl.min_horizontal("end", pl.coalesce("left", "end")))
+        .select("grant", "actor", "a_start", "a_end", "kind", "rank")
+    )
 
 
 @dataclass(frozen=True)
@@ -227,12 +292,14 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         .filter(pl.col("code").is_in(ACCESS_CODES) & staff)
         .select(
             "line", "at", "day", "minute", "actor", "code", "subjects", "grant", "terminal",
-            "pages", "purpose",
+            "pages", "purpose", "fields", "form",
         )
         .collect()
     )  # fmt: skip
-    task_search = _task_searches(acc, table, config)
-    acc = acc.drop("purpose")
+    holders = _holders(events, table)
+    task_search = _task_searches(acc, holders, config)
+    beyond = _beyond_purpose(acc, holders, config)
+    acc = acc.drop("purpose", "fields", "form")
     rows = (
         acc.select("line", "at", "day", "minute", "actor", "code", "grant", subject="subjects")
         .explode("subject")
@@ -240,17 +307,18 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     )
     in_time = (pl.col("start") - skew <= pl.col("at")) & (pl.col("at") <= pl.col("end") + skew)
     # Fast path: almost every access names the grant it ran under; check that one first
-    # (a unique (grant, person) key, so a plain join), and search all of the actor's grants
-    # only for the residue.
+    # (a unique (grant, person, holder) key, so a plain join), and search all of the actor's
+    # grants only for the residue.
     claimed = rows.join(
-        spans.select("grant", "subject", "start", "end", "rank", "kind", holder="actor"),
-        on=["grant", "subject"],
+        spans.select("grant", "subject", "actor", "start", "end", "rank", "kind"),
+        on=["grant", "subject", "actor"],
         how="left",
     )
-    ok = ((pl.col("holder") == pl.col("actor")) & in_time & (pl.col("rank") == 0)).fill_null(False)
-    task = pl.col("line").is_in(task_search.implode())
-    claimed = claimed.with_columns(
-        ok=ok | task, kind=pl.when(task).then(pl.lit("counter")).otherwise(pl.col("kind"))
+    ok = (in_time & (pl.col("rank") == 0)).fill_null(False)
+    task = pl.col("line").is_in(task_search.get_column("line").implode())
+    claimed = claimed.join(task_search, on="line", how="left").with_columns(
+        ok=ok | task,
+        kind=pl.when(task).then(pl.col("search_kind")).otherwise(pl.col("kind")),
     )
     slow = (
         claimed.filter(~pl.col("ok") & pl.col("subject").is_not_null())
@@ -268,19 +336,25 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
         .then(pl.lit(0, pl.Int8))
         .otherwise(pl.col("slow_rank").fill_null(_NO_GRANT))
     )
+    explained_by = pl.when(pl.col("ok")).then(pl.col("kind")).otherwise(pl.col("slow_by"))
+    # An inquiry explains status fields only: anything more under it is outside its purpose.
+    outside = pl.col("line").is_in(beyond.implode()) & (pl.col("explained_by") == "inquiry")
     per_subject = (
         claimed.select(*rows.columns, "ok", "kind")
         .join(slow, on="rid", how="left")
+        .with_columns(rank=rank, explained_by=explained_by)
         .with_columns(
-            rank=rank,
-            explained_by=pl.when(pl.col("ok")).then(pl.col("kind")).otherwise(pl.col("slow_by")),
+            rank=pl.when(outside & (pl.col("rank") == 0))
+            .then(pl.lit(_RANK["outside_purpose"], pl.Int8))
+            .otherwise(pl.col("rank"))
         )
         .with_columns(status=_status_name(pl.col("rank")), explained=pl.col("rank") == 0)
         .drop("grant", "ok", "kind", "slow_rank", "slow_by", "rid")
     )
     worst = per_subject.group_by("line").agg(rank=pl.col("rank").max())
+    # an access that names nobody (a monthly report: an aggregate) shows no personal data
     access = acc.join(worst, on="line", how="left").with_columns(
-        undeclared_pages=pl.lit(0, pl.Int64)
+        rank=pl.col("rank").fill_null(0), undeclared_pages=pl.lit(0, pl.Int64)
     )
     copier = _explain_copier(events, access)
     access = pl.concat([access, copier], how="diagonal_relaxed").with_columns(
@@ -290,29 +364,67 @@ def explain(events: pl.DataFrame, config: DetectConfig) -> Explanation:
     return Explanation(access.drop("rank"), per_subject, table, spans)
 
 
-def _task_searches(acc: pl.DataFrame, table: pl.DataFrame, config: DetectConfig) -> pl.Series:
-    """Lines of searches that are the task itself: purpose "<step>:…" with a step in
-    `config.task_searches`, run under the searcher's own explained counter grant for that
-    step while it was open, finding at most `config.task_search_max_hits` persons."""
+def _holders(events: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """(grant, actor, opened, end, rank, kind, step): who works under each grant, when — its
+    holder, and assistants from their assist on."""
+    own = table.select("grant", "actor", "opened", "end", "rank", "kind", "step")
+    helpers = assists(events, table)
+    if helpers.is_empty():
+        return own
+    steps = table.select("grant", "step")
+    extra = helpers.join(steps, on="grant").select(
+        "grant", "actor", opened="a_start", end="a_end", rank="rank", kind="kind", step="step"
+    )
+    return pl.concat([own, extra], how="vertical_relaxed")
+
+
+def _task_searches(acc: pl.DataFrame, holders: pl.DataFrame, config: DetectConfig) -> pl.DataFrame:
+    """(line, search_kind) of searches explained by the task they ran under.
+
+    Schema v2: a search names the grant it was made under; its result list (the persons
+    found, `fields` of each) is explained when that grant is an explaining grant the searcher
+    holds or assists, open at the time, and the list has at most `max_list_hits` persons.
+    v1's loss-report search (purpose "loss_report:…", under the searcher's own counter grant
+    for that step, at most `task_search_max_hits` persons) is the same rule with a tighter
+    limit. The persons found are not added to the task by the search."""
     skew = timedelta(seconds=config.clock_skew_seconds)
+    limit = max(config.max_list_hits, config.task_search_max_hits)
     searches = acc.filter(
         (pl.col("code") == "search")
         & pl.col("grant").is_not_null()
-        & (pl.col("subjects").list.len() <= config.task_search_max_hits)
-    ).with_columns(step=pl.col("purpose").str.split(":").list.first())
-    searches = searches.filter(pl.col("step").is_in(list(config.task_searches)))
+        & (pl.col("subjects").list.len() <= limit)
+    ).select("line", "at", "actor", "grant")
     if searches.is_empty():
-        return pl.Series("line", [], pl.Int64)
-    grants_ = table.select("grant", "opened", "end", "rank", holder="actor", kind="kind", g="step")
+        return pl.DataFrame(schema={"line": pl.Int64, "search_kind": pl.String})
     ok = (
-        (pl.col("holder") == pl.col("actor"))
-        & (pl.col("kind") == "counter")
-        & (pl.col("rank") == 0)
-        & (pl.col("g") == pl.col("step"))
+        (pl.col("rank") == 0)
         & (pl.col("opened") - skew <= pl.col("at"))
         & (pl.col("at") <= pl.col("end") + skew)
     )
-    return searches.join(grants_, on="grant").filter(ok).get_column("line").cast(pl.Int64)
+    return (
+        searches.join(holders, on=["grant", "actor"])
+        .filter(ok)
+        .group_by("line")
+        .agg(search_kind=pl.col("kind").first())
+        .with_columns(pl.col("line").cast(pl.Int64))
+    )
+
+
+def _beyond_purpose(acc: pl.DataFrame, holders: pl.DataFrame, config: DetectConfig) -> pl.Series:
+    """Lines of disclosures, matches, prints and copies under an inquiry grant that show more
+    than the inquiry's status fields (`config.inquiry_fields`); a masked screen
+    (`form: masked`) shows none of its fields' values and stays within the purpose."""
+    inquiry = holders.filter(pl.col("kind") == "inquiry").select("grant").unique()
+    if inquiry.is_empty():
+        return pl.Series("line", [], pl.Int64)
+    allowed = list(config.inquiry_fields)
+    # a masked screen shows no value of the masked fields: only what is shown counts
+    return (
+        acc.filter((pl.col("code") != "search") & (pl.col("form").fill_null("") != "masked"))
+        .join(inquiry, on="grant")
+        .filter(pl.col("fields").list.eval(~pl.element().is_in(allowed)).list.any())
+        .get_column("line")
+    )
 
 
 def _status_name(rank: pl.Expr) -> pl.Expr:

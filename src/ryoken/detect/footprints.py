@@ -180,8 +180,19 @@ def expected(ctx: Context) -> pl.DataFrame:
     )
     rows = rows.join(present, on=["actor", "day"], how="left")
     in_base = pl.col("served") & (pl.col("present") <= c.baseline_days)
-    base = rows.filter(in_base).group_by(key).agg(b_o=pl.col("o").sum(), b_n=pl.col("n").sum())
-    rows = rows.join(base, on=key, how="left").with_columns(pl.col("b_o", "b_n").fill_null(0.0))
+    base = (
+        rows.filter(in_base)
+        .group_by(key)
+        .agg(
+            b_o=pl.col("o").sum(),
+            b_n=pl.col("n").sum(),
+            b_ok=pl.col("ok").sum(),
+            b_e=pl.col("e").sum(),
+        )
+    )
+    rows = rows.join(base, on=key, how="left").with_columns(
+        pl.col("b_o", "b_n", "b_ok", "b_e").fill_null(0.0)
+    )
     p_own = (pl.col("b_o") + pl.col("p").fill_null(0.0)) / (pl.col("b_n") + 1)
     rows = rows.with_columns(
         e_own=p_own * pl.col("nw"),
@@ -198,6 +209,8 @@ def expected(ctx: Context) -> pl.DataFrame:
         N_all=pl.col("nw").sum(),
         E_own=pl.col("e_own").sum(),
         V_own=pl.col("v_own").sum(),
+        B_o=pl.col("b_ok").sum(),
+        B_e=pl.col("b_e").sum(),
         trainee=pl.col("tw").any(),
         after_base=pl.col("present").max() > c.baseline_days,
     )
@@ -214,16 +227,26 @@ def expected(ctx: Context) -> pl.DataFrame:
 
 
 def volume_scores(ctx: Context) -> pl.DataFrame:
-    """Per (actor, day, metric): z against peers and z against the person's own first weeks.
+    """Per (actor, day, metric): z against peers and z of a change against the person's own
+    earlier standing among peers.
 
-    Counts: z_peer = poisson_z(O, E, φ), with E the task-mix-matched office expectation over
-    the window and φ the office's robust overdispersion (median squared Pearson residual /
-    0.455, at least 1); z_own = poisson_z(O, E_own, φ V_own / E_own), E_own from the
-    person's own rates per kind of task in their first `baseline_days` working days and
-    V_own adding the uncertainty of those rates. Handling minutes: robust z of O/E against
-    the peers' median and MAD (scaled for how many people the person served), and of
-    O/E_own against 1. Peer z only for non-trainees with N ≥ min_served when at least
-    min_peers such people are comparable.
+    Peers (calibrated to the office): z_peer = poisson_z(O, E, φ + σ²·E), with E the
+    task-mix-matched office expectation over the window, φ the office's robust Poisson
+    overdispersion and σ² the office's **between-person** variance of relative rates
+    (Gamma–Poisson: honest clerks differ — twofold in some offices — and a person's count
+    then varies as E·φ + σ²·E²). σ² is estimated robustly per office, day and metric:
+    (1.4826 · MAD(O/E) / median(O/E))² less the Poisson part median(φ/E), at least 0.
+
+    Own change: the person's relative rate ρ = O/E in their first `baseline_days` working
+    days, shrunk toward the office (ρ = (B_o + a)/(B_e + a), a = 1/σ², the empirical-Bayes
+    Gamma prior's weight); now O is compared with ρ·E (the office's current rate times the
+    person's own earlier standing, so seasons and task mix cancel) with the variance of ρ
+    added: z_own = poisson_z(O, ρE, φ + ρE/(B_e + a)).
+
+    New hires are never exempt: while a trainee, a person's E comes from the other
+    trainees' rates when at least `min_peers` … otherwise from the office's with
+    `trainee_allowance` (new hires reveal more by nature). Handling minutes: robust z of
+    O/E against the peers' median and MAD, supporting only.
     """
     c = ctx.config
     f = expected(ctx)
@@ -235,21 +258,49 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     ratio = pl.col("O") / pl.col("E")
     med = ratio.filter(eligible).median().over(group)
     mad = ((ratio - med).abs().filter(eligible).median().over(group) * 1.4826).clip(0.02)
+    poisson_part = (pl.col("phi") / pl.col("E")).filter(eligible).median().over(group)
+    sigma2 = ((mad / med.clip(0.05)) ** 2 - poisson_part).fill_nan(0.0).fill_null(0.0).clip(0, 1)
     # a person who served fewer people than the typical peer has a noisier ratio
     typical_n = pl.col("N").filter(eligible).median().over(group)
-    f = f.with_columns(med=med, mad=mad * (typical_n / pl.col("N")).clip(1.0).sqrt())
-    counts_peer = poisson_z(pl.col("O"), pl.col("E"), pl.col("phi"))
+    f = f.with_columns(med=med, mad=mad * (typical_n / pl.col("N")).clip(1.0).sqrt(), sigma2=sigma2)
+    allowance = pl.when(pl.col("trainee")).then(c.trainee_allowance).otherwise(1.0)
+    e_peer = pl.col("E") * allowance
+    het = pl.col("phi") + pl.col("sigma2") * e_peer
+    counts_peer = poisson_z(pl.col("O"), e_peer, het)
+    a = (1.0 / pl.col("sigma2").clip(0.02)).clip(2.0, 50.0)
+    rho = (pl.col("B_o") + a) / (pl.col("B_e") + a)
+    e_own = rho * pl.col("E")
+    relative_own = poisson_z(pl.col("O"), e_own, pl.col("phi") + e_own / (pl.col("B_e") + a))
+    # a lone clerk (no office rate to be relative to): their own first weeks' absolute rates
     own_phi = pl.col("phi") * pl.col("V_own") / pl.col("E_own")
-    counts_own = poisson_z(pl.col("O_all"), pl.col("E_own"), own_phi)
+    absolute_own = poisson_z(pl.col("O_all"), pl.col("E_own"), own_phi)
     # Minutes are not counts (a long visit is many minutes at once): robust z of ratios.
     robust = pl.col("metric") == "minutes"
-    z_peer = pl.when(robust).then((ratio - pl.col("med")) / pl.col("mad")).otherwise(counts_peer)
+    z_peer = (
+        pl.when(robust)
+        .then((ratio / allowance - pl.col("med")) / pl.col("mad"))
+        .otherwise(counts_peer)
+    )
     own_ratio = pl.col("O_all") / pl.col("E_own")
-    z_own = pl.when(robust).then((own_ratio - 1) / (pl.col("mad") * 1.5**0.5)).otherwise(counts_own)
-    comparable = (pl.col("peers") >= c.min_peers) & (pl.col("E") > 0)
+    # a window needs enough office days behind it before its spread means anything
+    day_no = ctx.days.sort().to_frame("day").with_row_index("day_no")
+    f = f.join(day_no, on="day", how="left")
+    comparable = (
+        (pl.col("peers") >= c.min_peers)
+        & (pl.col("E") > 0)
+        & (pl.col("day_no") >= c.min_window_days - 1)
+    )
+    relative = (pl.col("E") > 0) & (pl.col("B_e") > 0)
+    z_own = (
+        pl.when(robust)
+        .then((own_ratio - 1) / (pl.col("mad") * 1.5**0.5))
+        .when(relative)
+        .then(relative_own)
+        .otherwise(absolute_own)
+    )
     own_ok = (pl.col("N_all") >= c.min_served) & pl.col("after_base") & (pl.col("E_own") > 0)
     return f.with_columns(
-        z_peer=pl.when(eligible & comparable).then(z_peer),
+        z_peer=pl.when(enough & comparable).then(z_peer),
         z_own=pl.when(own_ok).then(z_own),
     )
 
@@ -279,6 +330,8 @@ def volume(ctx: Context) -> pl.DataFrame:
     zp, zo = pl.col("z_peer").fill_null(0.0), pl.col("z_own").fill_null(0.0)
     # The own baseline drifts with things peers share (a season, a new form), so it counts
     # only where peers agree in direction, or where there are no peers to ask.
+    # The own comparison is relative to the office's current rate (seasons cancel), so it
+    # counts on its own; `own_support_z` ≤ 0 keeps it so.
     own_counts = pl.col("z_peer").is_null() | (zp >= c.own_support_z)
     excess = _excess(zp, c.volume_z) + pl.when(own_counts).then(
         0.5 * _excess(zo, c.own_z)
@@ -341,9 +394,7 @@ def contract_end(ctx: Context) -> pl.DataFrame:
     the `notice_baseline_days` office days before (task mix and season are in E, so a change
     of work does not count), plus persons read outside any task (normally none)."""
     c = ctx.config
-    notice = ctx.staff.filter(pl.col("notice_given_on").is_not_null()).select(
-        actor="staff_id", notice="notice_given_on"
-    )
+    notice = departure_watch(ctx)
     if notice.is_empty():
         return empty_signals()
     daily = _with_unexplained(ctx, expected(ctx).select("actor", "day", "metric", "o", "e"))
@@ -376,6 +427,29 @@ def contract_end(ctx: Context) -> pl.DataFrame:
         note=pl.format("{} z={}", "metric", pl.col("z").round(1)).sort().str.join("; "),
     )
     return _at_day_end(ctx, per_day, "contract_end")
+
+
+def departure_watch(ctx: Context) -> pl.DataFrame:
+    """(actor, notice): when the departure watch starts for each leaver — the notice date, or
+    without one (schema v2) `departure_window_days` office days before the contract end."""
+    c = ctx.config
+    staff = ctx.staff.filter(
+        pl.col("notice_given_on").is_not_null() | pl.col("contract_end").is_not_null()
+    ).select(actor="staff_id", notice="notice_given_on", end="contract_end")
+    if staff.is_empty() or not ctx.days.len():
+        return staff.select("actor", "notice")
+    days = ctx.days.sort().to_frame("day").with_row_index("idx")
+    ends = (
+        staff.filter(pl.col("notice").is_null())
+        .sort("end")
+        .join_asof(days, left_on="end", right_on="day", strategy="backward")
+        .with_columns(idx=(pl.col("idx").fill_null(0).cast(pl.Int64) - c.departure_window_days))
+        .with_columns(idx=pl.col("idx").clip(0))
+        .join(days.with_columns(pl.col("idx").cast(pl.Int64)), on="idx", how="left")
+        .select("actor", notice="day")
+    )
+    given = staff.filter(pl.col("notice").is_not_null()).select("actor", "notice")
+    return pl.concat([given, ends]).drop_nulls()
 
 
 def _with_unexplained(ctx: Context, daily: pl.DataFrame) -> pl.DataFrame:

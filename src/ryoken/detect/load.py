@@ -32,7 +32,10 @@ from ryoken.domain.staff_files import STAFF_COLUMNS
 from ryoken.errors import InvalidInput
 
 CODES = pl.Enum([code.value for code in EventCode])
-TOP_KEYS = ("code", "at", "actor", "subjects", "fields", "purpose", "grant", "terminal", "details")
+TOP_KEYS = (
+    "code", "at", "actor", "subjects", "fields", "purpose", "grant", "terminal", "details", "v",
+)  # fmt: skip
+SCHEMA_VERSIONS = (1, 2)  # `v` on a line: absent means 1; v2 is a superset (docs/events.md)
 _DETAIL_KEY = re.compile(r"[a-z0-9_][a-z0-9_.\-]{0,63}\Z", re.ASCII)
 _HAS_ZONE = r"(Z|[+-]\d{2}:?\d{2})$"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
@@ -63,6 +66,19 @@ DETAIL_COLUMNS: dict[str, tuple[str, pl.DataType]] = {
     "found": ("found", pl.Int64()),
     "why": ("why", pl.String()),
     "action": ("action", pl.String()),
+    # schema v2 (docs/events.md, "Version 2")
+    "inquiry": ("inquiry", pl.String()),
+    "host": ("host", pl.String()),
+    "via": ("via", pl.String()),
+    "application": ("application", pl.String()),
+    "reception": ("reception", pl.String()),
+    "callback": ("callback", pl.String()),
+    "outcome": ("outcome", pl.String()),
+    "queue": ("queue", pl.Boolean()),
+    "staff": ("change_staff", pl.String()),
+    "change": ("change", pl.String()),
+    "on": ("change_on", pl.String()),
+    "role": ("change_role", pl.String()),
 }
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
@@ -100,7 +116,7 @@ SUBJECT_COLUMNS = (
     "canary",
     "canary_window",
     "canary_staff",
-)
+)  # v2's optional household_token is accepted and not read (no detector uses it yet)
 # Column names (or words in them) that carry a protected attribute. Detection must never see
 # one, so a file that has one is refused rather than silently trimmed.
 _PROTECTED_WORDS = frozenset(
@@ -163,6 +179,7 @@ _TOP_TYPES: dict[str, tuple[type[pl.DataType], ...]] = {
     "grant": (pl.String, pl.Null),
     "terminal": (pl.String, pl.Null),
     "details": (pl.Struct, pl.Null),
+    "v": (pl.Int64, pl.Null),
 }
 _DETAIL_TYPES = (pl.String, pl.Int64, pl.Boolean, pl.Null)
 
@@ -213,7 +230,7 @@ def _finish(raw: pl.DataFrame, detail_fields: Mapping[str, pl.DataType]) -> pl.D
             cols.append(pl.col("details").struct.field(key).cast(dtype, strict=False).alias(column))
         else:
             cols.append(pl.lit(None, dtype).alias(column))
-    frame = raw.select(cols)
+    frame = raw.select(*cols, *([pl.col("v")] if "v" in raw.columns else []))
     bad = frame.select(
         bad_code=pl.col("code").is_null() | ~pl.col("code").is_in(CODES.categories.to_list()),
         bad_at=pl.col("at").is_null() | ~pl.col("at").str.contains(_HAS_ZONE),
@@ -228,6 +245,7 @@ def _finish(raw: pl.DataFrame, detail_fields: Mapping[str, pl.DataType]) -> pl.D
         .fill_null(False),
         bad_grant=pl.col("grant") == "",
         bad_terminal=pl.col("terminal") == "",
+        bad_version=(~pl.col("v").is_in(SCHEMA_VERSIONS) if "v" in raw.columns else pl.lit(False)),
     )
     if bad.select(pl.any_horizontal(pl.all().fill_null(False)).any()).item():
         raise _NeedsSlowPath
@@ -279,6 +297,10 @@ def validate_record(obj: object) -> dict[str, Any]:
     for name in ("code", "at", "actor"):
         if name not in obj:
             raise InvalidInput(f"lacks the required key {name!r}")
+    if "v" in obj:
+        version = obj["v"]
+        if isinstance(version, bool) or version not in SCHEMA_VERSIONS:
+            raise InvalidInput(f"'v' must be one of {list(SCHEMA_VERSIONS)} (the schema version)")
     at = obj["at"]
     if not isinstance(at, str):
         raise InvalidInput("'at' must be an ISO-8601 string")
@@ -528,6 +550,61 @@ def load_staff(path: Path) -> pl.DataFrame:
 
 def load_subjects(path: Path) -> pl.DataFrame:
     return read_subjects(_read_text(path, "subjects"))
+
+
+STAFF_CHANGES = {"hired": "hired_on", "notice": "notice_given_on", "contract_end": "contract_end"}
+
+
+def apply_staff_changes(staff: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """The staff frame with `staff.change` events (schema v2) folded in: `hired`, `notice`,
+    `contract_end` and `left` set the dates, `role` the role; the latest event wins, and a
+    staff member known only from the events gets a row. A change with a bad date is ignored
+    (the event itself was valid; the staff file stays the authority)."""
+    if "change" not in events.columns:
+        return staff
+    changes = (
+        events.lazy()
+        .filter((pl.col("code") == "staff.change") & pl.col("change_staff").is_not_null())
+        .select(
+            "at",
+            staff_id="change_staff",
+            change="change",
+            on=pl.col("change_on").str.to_date("%Y-%m-%d", strict=False),
+            role="change_role",
+        )
+        .sort("at")
+        .collect()
+    )
+    if changes.is_empty():
+        return staff
+    out = staff
+    missing = changes.select("staff_id").unique().join(staff.select("staff_id"), on="staff_id",
+                                                       how="anti")  # fmt: skip
+    if missing.height:
+        extra = missing.with_columns(
+            [pl.lit(None, staff.schema[c]).alias(c) for c in STAFF_COLUMNS if c != "staff_id"]
+        ).select(STAFF_COLUMNS)
+        out = pl.concat([out, extra.cast(staff.schema)])
+    latest = changes.group_by("staff_id", "change").agg(
+        on=pl.col("on").drop_nulls().last(), role=pl.col("role").drop_nulls().last()
+    )
+    for change, column in (*STAFF_CHANGES.items(), ("left", "contract_end")):
+        part = latest.filter(pl.col("change") == change).select("staff_id", new="on").drop_nulls()
+        if part.height:
+            out = (
+                out.join(part, on="staff_id", how="left")
+                .with_columns(pl.coalesce("new", column).alias(column))
+                .drop("new")
+            )
+    roles = latest.filter(pl.col("change") == "role").select("staff_id", new="role").drop_nulls()
+    roles = roles.filter(pl.col("new").is_in(list(ROLES)))
+    if roles.height:
+        out = (
+            out.join(roles, on="staff_id", how="left")
+            .with_columns(role=pl.coalesce("new", "role"))
+            .drop("new")
+        )
+    return out.select(STAFF_COLUMNS)
 
 
 def empty_staff() -> pl.DataFrame:

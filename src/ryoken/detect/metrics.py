@@ -24,7 +24,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ import polars as pl
 from ryoken.detect.cases import Detection
 from ryoken.errors import InvalidInput
 
-RECALL_DAYS = (1, 7, 10, 20, 30, 90)
+RECALL_DAYS = (1, 2, 7, 10, 20, 30, 90)
 WORKING_DAYS_PER_YEAR = 245
 
 
@@ -80,6 +80,12 @@ class RunScore:
     canary_alerted_within_minute: int
     seconds: float = 0.0
     group_alerts: tuple[tuple[str, str, int, int], ...] = ()  # (dimension, group, alerts, days)
+    config: str = "sim"  # the office configuration ("sim": ryoken's own simulator; T, H1 …)
+    tuned: bool = True  # whether detection was tuned on this configuration
+    # the twin test: the same run with the insider's events removed, re-detected
+    twin_detected: bool | None = None
+    twin_days_to_detect: int | None = None
+    twin_exposed_before: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,8 +103,24 @@ def _day_index(index: dict[date, int], day: date) -> int:
     return min(later) if later else len(index)
 
 
-def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore:
-    """Score one run's detection against its truth."""
+TWIN_WINDOW_DAYS = 7  # a twin alert this many days before a detection (or its day) voids it
+
+
+def score_run(
+    det: Detection,
+    truth: Truth,
+    *,
+    seconds: float = 0.0,
+    twin: Detection | None = None,
+    config: str = "sim",
+    tuned: bool = True,
+) -> RunScore:
+    """Score one run's detection against its truth.
+
+    With `twin` (the same run re-detected without the insider's events), a detection is
+    *twin-robust* only if the twin does not alert on that account in the same window: no
+    twin alert on the insider's accounts from `TWIN_WINDOW_DAYS` before the detecting
+    moment to the end of its day. The first raw hit that passes is the twin-robust one."""
     ctx = det.context
     tz = ctx.config.tz
     accounts = truth.accounts
@@ -110,6 +132,9 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
     n_true = alerts.filter(is_true).height if accounts else 0
     detected: bool | None = None
     days_to: int | None = None
+    twin_detected: bool | None = None
+    twin_days: int | None = None
+    twin_exposed: int | None = None
     exposed_before = exposed_total = None
     if truth.insiders and start is not None:
         # An alert on the account after the start, or evidence after the start joining a
@@ -126,14 +151,36 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
         detected = hits.height > 0
         exposures = {(t.astimezone(UTC), s) for i in truth.insiders for t, s in i.exposures}
         exposed_total = len({s for _, s in exposures})
+        index = _working_index(ctx.days)
+        start_day = _local_day(start, tz)
+
+        def days_from_start(when: datetime) -> int:
+            return _day_index(index, _local_day(when, tz)) - _day_index(index, start_day) + 1
+
         if detected:
             first = hits.row(0, named=True)["at"]
-            index = _working_index(ctx.days)
-            start_day = _local_day(start, tz)
-            days_to = _day_index(index, _local_day(first, tz)) - _day_index(index, start_day) + 1
+            days_to = days_from_start(first)
             exposed_before = len({s for t, s in exposures if t < first})
         else:
             exposed_before = exposed_total
+        if twin is not None:
+            twin_alerts = twin.alerts.filter(pl.col("staff").is_in(list(accounts)))
+            twin_times = twin_alerts.get_column("at").to_list()
+            robust = [
+                t
+                for t in hits.get_column("at").to_list()
+                if not any(
+                    t - timedelta(days=TWIN_WINDOW_DAYS) <= u
+                    and _local_day(u, tz) <= _local_day(t, tz)
+                    for u in twin_times
+                )
+            ]
+            twin_detected = bool(robust)
+            if robust:
+                twin_days = days_from_start(robust[0])
+                twin_exposed = len({s for t, s in exposures if t < robust[0]})
+            else:
+                twin_exposed = exposed_total
     touches, quick = canary_latency(det)
     groups = tuple(
         (g["dimension"], str(g["group"]), g["alerts"], g["staff_days"])
@@ -156,6 +203,11 @@ def score_run(det: Detection, truth: Truth, *, seconds: float = 0.0) -> RunScore
         canary_alerted_within_minute=quick,
         seconds=seconds,
         group_alerts=groups,
+        config=config,
+        tuned=tuned,
+        twin_detected=twin_detected,
+        twin_days_to_detect=twin_days,
+        twin_exposed_before=twin_exposed,
     )
 
 
@@ -212,6 +264,15 @@ class Row:
     canary_touches: int
     canary_within_minute: int
     seconds_per_run: float
+    config: str = "sim"
+    tuned: bool = True
+    twin_runs: int = 0  # insider runs with a twin re-detected
+    twin_recall: dict[int, float] = field(default_factory=dict)
+    twin_median_days: float | None = None
+    twin_exposed_median: float | None = None
+    twin_exposed_p90: float | None = None
+    staff_days: int = 0
+    alerts: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,12 +280,20 @@ class Row:
 
 def summarise(runs: Iterable[RunScore]) -> list[Row]:
     """Group runs by (scenario, intensity) and compute the scorecard figures."""
-    groups: dict[tuple[str, str], list[RunScore]] = {}
+    groups: dict[tuple[str, str, str], list[RunScore]] = {}
     for r in runs:
-        groups.setdefault((r.scenario, r.intensity), []).append(r)
+        groups.setdefault((r.config, r.scenario, r.intensity), []).append(r)
     rows = []
-    for (scenario, intensity), rs in sorted(groups.items()):
+    for (config, scenario, intensity), rs in sorted(groups.items()):
         insider_runs = [r for r in rs if r.detected is not None]
+        twins = [r for r in insider_runs if r.twin_detected is not None]
+        twin_days = [
+            float(r.twin_days_to_detect) if r.twin_detected and r.twin_days_to_detect else math.inf
+            for r in twins
+        ]
+        twin_exposed = [
+            float(r.twin_exposed_before) for r in twins if r.twin_exposed_before is not None
+        ]
         days = [
             float(r.days_to_detect) if r.detected and r.days_to_detect else math.inf
             for r in insider_runs
@@ -257,6 +326,17 @@ def summarise(runs: Iterable[RunScore]) -> list[Row]:
                 canary_touches=sum(r.canary_touches for r in rs),
                 canary_within_minute=sum(r.canary_alerted_within_minute for r in rs),
                 seconds_per_run=statistics.fmean(r.seconds for r in rs),
+                config=config,
+                tuned=all(r.tuned for r in rs),
+                twin_runs=len(twins),
+                twin_recall={k: sum(d <= k for d in twin_days) / len(twins) for k in RECALL_DAYS}
+                if twins
+                else {},
+                twin_median_days=_quantile(twin_days, 0.5) if twins else None,
+                twin_exposed_median=statistics.median(twin_exposed) if twin_exposed else None,
+                twin_exposed_p90=_quantile(twin_exposed, 0.9) if twin_exposed else None,
+                staff_days=staff_days,
+                alerts=alerts,
             )
         )
     return rows

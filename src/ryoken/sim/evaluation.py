@@ -31,12 +31,10 @@ from ryoken.detect.cases import detect
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.load import load_events, load_staff, load_subjects
 from ryoken.detect.metrics import (
-    RECALL_DAYS,
     Row,
     RunScore,
     group_rates,
     parse_truth,
-    reweighted_precision,
     score_run,
     summarise,
 )
@@ -48,16 +46,27 @@ START = date(2026, 4, 6)  # a Monday after the April rotation
 DAYS = 120  # insiders start between day 24 and 40: 80+ working days after every start
 
 
+# Office configurations. "sim" is ryoken's own simulator; the others are the independently
+# written office2 generator's (schema v2). Detection was tuned on TUNED only; the rest are
+# held out (docs/detection.md, "Generalise, don't fit").
+TUNED = frozenset({"sim", "T"})
+OFFICE2_DAYS = 90
+
+
 @dataclass(frozen=True)
 class Plan:
-    """One scorecard line to run: a scenario (or "clean") at one intensity."""
+    """One scorecard line to run: a scenario (or "clean") at one intensity, in one office
+    configuration ("sim", or office2's "T", "H1", …; for office2 the scenario is the insider
+    kind)."""
 
     scenario: str
     intensity: float | None = None
+    config: str = "sim"
 
     @property
     def label(self) -> str:
-        return self.scenario if self.intensity is None else f"{self.scenario} q={self.intensity:g}"
+        base = self.scenario if self.intensity is None else f"{self.scenario} q={self.intensity:g}"
+        return base if self.config == "sim" else f"{self.config}:{base}"
 
 
 DEFAULT_PLANS: tuple[Plan, ...] = (
@@ -100,6 +109,42 @@ def plans_for(names: Sequence[str] | None) -> tuple[Plan, ...]:
     return tuple(out)
 
 
+OFFICE2_KINDS = (
+    "bulk",
+    "snoop",
+    "family_chain",
+    "borrowed_login",
+    "pre_departure_skim",
+    "skim_footprint",
+    "skim_no_footprint",
+    "new_hire_skim",
+)  # fmt: skip  (spec section 9; the generator's own INSIDER_KINDS win when it is installed)
+
+
+def office2_plans(config: str, kinds: Sequence[str] | None = None) -> tuple[Plan, ...]:
+    """clean plus every insider kind (or the named ones) in one office2 configuration."""
+    try:
+        from ryoken import office2
+
+        known = tuple(office2.INSIDER_KINDS)
+        if config not in office2.CONFIGS:
+            raise InvalidInput(f"unknown office2 configuration {config!r}")
+    except ImportError:
+        known = OFFICE2_KINDS
+    chosen = kinds or ("clean", *known)
+    for k in chosen:
+        if k != "clean" and k not in known:
+            raise InvalidInput(f"unknown office2 insider kind {k!r}; known: {', '.join(known)}")
+    return tuple(Plan(k, None, config) for k in chosen)
+
+
+def cache_dir(cache: Path, plan: Plan, seed: int, days: int) -> Path:
+    """Where a run is kept: office2 runs are always 90 days (`OFFICE2_DAYS`)."""
+    if plan.config != "sim":
+        return cache / f"office2-{plan.config}-{plan.scenario}-s{seed}-d{OFFICE2_DAYS}"
+    return cache / f"{plan.scenario}-{_intensity(plan) or 'default'}-s{seed}-d{days}"
+
+
 def run_one(
     plan: Plan,
     seed: int,
@@ -115,11 +160,7 @@ def run_one(
 
     With `cache`, the loaded run (events as Parquet, staff, subjects, truth) is kept there
     and reused, so detection settings can be re-scored without simulating again."""
-    kept = (
-        cache / f"{plan.scenario}-{_intensity(plan) or 'default'}-s{seed}-d{days}"
-        if cache
-        else None
-    )
+    kept = cache_dir(cache, plan, seed, days) if cache else None
     if kept is not None and (kept / "events.parquet").exists():
         events = pl.read_parquet(kept / "events.parquet")
         staff, subjects = load_staff(kept / "staff.csv"), load_subjects(kept / "subjects.csv")
@@ -144,7 +185,34 @@ def run_one(
     seconds = timer() - began
     truth = parse_truth(truth_obj)
     truth = replace(truth, scenario=plan.scenario, intensity=_intensity(plan), seed=seed)
-    return score_run(det, truth, seconds=seconds)
+    twin = None
+    if truth.insiders:
+        twin = detect(sim_twin(events, truth_obj), staff, subjects, config)
+    return score_run(det, truth, seconds=seconds, twin=twin, config="sim", tuned=True)
+
+
+def sim_twin(events: pl.DataFrame, truth_obj: dict[str, Any]) -> pl.DataFrame:
+    """The run without the insider's own events: the simulator's truth lists every injected
+    event (actor, at, code); removing them leaves the office as it would have been."""
+    injected = truth_obj.get("injected") or []
+    if not injected:
+        return events
+    keys = pl.DataFrame(
+        {
+            "actor": [str(e["actor"]) for e in injected],
+            "at": [str(e["at"]) for e in injected],
+            "code": [str(e["code"]) for e in injected],
+        }
+    ).with_columns(
+        at=pl.col("at")
+        .str.replace(r"Z$", "+00:00")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", time_unit="us")
+    )
+    return (
+        events.with_columns(_code=pl.col("code").cast(pl.String))
+        .join(keys.rename({"code": "_code"}), on=["actor", "at", "_code"], how="anti")
+        .drop("_code")
+    )
 
 
 def _intensity(plan: Plan) -> str:
@@ -153,6 +221,10 @@ def _intensity(plan: Plan) -> str:
 
 def _job(args: tuple[Plan, int, int, DetectConfig | None, Path | None]) -> RunScore:
     plan, seed, days, config, cache = args
+    if plan.config != "sim":
+        from ryoken.sim.office2_runs import run_office2
+
+        return run_office2(plan, seed, days=OFFICE2_DAYS, config=config, cache=cache)
     return run_one(plan, seed, days=days, config=config, cache=cache)
 
 
@@ -165,9 +237,13 @@ def run_many(
     config: DetectConfig | None = None,
     cache: Path | None = None,
     progress: Callable[[str], object] | None = None,
+    cached_only: bool = False,
 ) -> list[RunScore]:
-    """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python)."""
+    """Every plan × seed, `jobs` at a time (separate processes: the simulator is Python).
+    With `cached_only`, only runs already in `cache` (re-detection, no simulation)."""
     work = [(p, s, days, config, cache) for p in plans for s in seeds]
+    if cached_only and cache is not None:
+        work = [w for w in work if (cache_dir(cache, w[0], w[1], days) / "events.parquet").exists()]
     out: list[RunScore] = []
     if jobs <= 1:
         results: Iterable[RunScore] = map(_job, work)
@@ -185,13 +261,17 @@ def run_many(
 def _tell(progress: Callable[[str], object] | None, n: int, total: int, r: RunScore) -> None:
     if progress is None:
         return
-    what = f"{r.scenario}{' q=' + r.intensity if r.intensity else ''} seed {r.seed}"
+    what = f"{r.config}:{r.scenario}{' q=' + r.intensity if r.intensity else ''} seed {r.seed}"
     found = (
         "clean"
         if r.detected is None
         else (f"detected in {r.days_to_detect} day(s)" if r.detected else "not detected")
     )
-    progress(f"[{n}/{total}] {what}: {found}, {r.alerts} alert(s), {r.seconds:.1f}s detect")
+    twin = "" if r.twin_detected is None else f" (twin-robust: {r.twin_days_to_detect})"
+    progress(
+        f"[{n}/{total}] {what}: {found}{twin}, {r.alerts} alert(s), "
+        f"explained {100 * r.explained_share:.2f}%, {r.seconds:.1f}s detect"
+    )
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -205,29 +285,49 @@ def _fmt(value: float | None, digits: int = 1, pct: bool = False) -> str:
     return f"{value:.{digits}f}"
 
 
+TABLE_DAYS = (1, 2, 10, 20)  # the targets' horizons (same day, 2 days, 10, 20)
+
+
 def table(rows: Sequence[Row], clean_false_per_day: float) -> str:
+    """One table per kind of configuration: tuned-on first, then held out (never mixed)."""
+    parts = []
+    for tuned in (True, False):
+        chosen = [r for r in rows if r.tuned == tuned]
+        if not chosen:
+            continue
+        parts.append(f"**{'Tuned on' if tuned else 'Held out (never tuned on)'}**\n")
+        parts.append(_table(chosen, clean_false_per_day))
+    return "\n\n".join(parts)
+
+
+def _table(rows: Sequence[Row], clean_false_per_day: float) -> str:
     head = (
-        "| scenario | runs | "
-        + " | ".join(f"≤{k}d" for k in RECALL_DAYS)
-        + " | median d | P90 d | exposed (median / P90) | alerts /1k sd | false /1k sd "
-        "| precision | precision @1/1000 sy | explained |"
+        "| config | scenario | runs | "
+        + " | ".join(f"raw ≤{k}d" for k in TABLE_DAYS)
+        + " | "
+        + " | ".join(f"twin ≤{k}d" for k in TABLE_DAYS)
+        + " | twin median d | exposed twin (median / P90) | alerts /1k sd | false /1k sd "
+        "| explained (mean / min) |"
     )
-    sep = "|---|---:|" + "---:|" * len(RECALL_DAYS) + "---:|---:|---:|---:|---:|---:|---:|---:|"
+    n = 3 + 2 * len(TABLE_DAYS) + 5
+    sep = "|---|---|" + "---:|" * (n - 2)
     lines = [head, sep]
     for r in rows:
         label = r.scenario + (f" q={r.intensity}" if r.intensity else "")
         insider = r.scenario != "clean"
-        recall = " | ".join(_fmt(r.recall[k], 0, pct=True) if insider else "–" for k in RECALL_DAYS)
-        reweighted = (
-            reweighted_precision(r.recall.get(30, 0.0), clean_false_per_day) if insider else None
+        raw = " | ".join(_fmt(r.recall.get(k), 0, pct=True) if insider else "–" for k in TABLE_DAYS)
+        twin = " | ".join(
+            _fmt(r.twin_recall.get(k), 0, pct=True) if insider and r.twin_recall else "–"
+            for k in TABLE_DAYS
         )
         runs = f"{r.insider_runs}/{r.runs}" if insider else str(r.runs)
         lines.append(
-            f"| {label} | {runs} | {recall} | {_fmt(r.median_days, 0)} | {_fmt(r.p90_days, 0)} "
-            f"| {_fmt(r.exposed_median, 0)} / {_fmt(r.exposed_p90, 0)} "
+            f"| {r.config} | {label} | {runs} | {raw} | {twin} "
+            f"| {_fmt(r.twin_median_days, 0)} "
+            f"| {_fmt(r.twin_exposed_median, 0)} / {_fmt(r.twin_exposed_p90, 0)} "
             f"| {_fmt(r.alerts_per_1000, 2)} | {_fmt(r.false_alerts_per_1000, 2)} "
-            f"| {_fmt(r.precision, 1, pct=True) if insider else '–'} "
-            f"| {_fmt(reweighted, 2, pct=True)} | {_fmt(r.explained_share, 2, pct=True)} |"
+            f"| {_fmt(r.explained_share, 2, pct=True)} "
+            f"/ {_fmt(r.explained_share_min, 2, pct=True)} |"
         )
     return "\n".join(lines)
 
@@ -248,9 +348,37 @@ def report(runs: Sequence[RunScore]) -> dict[str, Any]:
         / max(1, sum(r.staff_days for r in runs)),
         "canary": {"touches": touches, "alerted_within_a_minute": quick},
         "groups": group_rates(runs),
+        "configs": per_config(runs),
         "detect_seconds_per_run": sum(r.seconds for r in runs) / max(1, len(runs)),
         "runs": [r.as_dict() for r in runs],
     }
+
+
+def per_config(runs: Sequence[RunScore]) -> dict[str, Any]:
+    """Per configuration: clean-office alert rate, explained share (min over runs) and the
+    clean runs' alert rates per role and per employer, with the worst group's ratio to its
+    office's rate (the target: every group within 2×)."""
+    out: dict[str, Any] = {}
+    for name in sorted({r.config for r in runs}):
+        mine = [r for r in runs if r.config == name]
+        clean = [r for r in mine if r.scenario == "clean"]
+        days = sum(r.staff_days for r in clean)
+        rate = 1000 * sum(r.alerts for r in clean) / days if days else None
+        groups = [g for g in group_rates(clean) if g["dimension"] in ("role", "employer_kind")]
+        worst = max(
+            (g["alerts_per_1000_staff_days"] / rate for g in groups if rate),
+            default=None,
+        )
+        out[name] = {
+            "tuned": all(r.tuned for r in mine),
+            "clean_runs": len(clean),
+            "clean_alerts_per_1000_staff_days": rate,
+            "explained_share_min": min(r.explained_share for r in mine),
+            "explained_share_mean": sum(r.explained_share for r in mine) / len(mine),
+            "clean_groups": groups,
+            "worst_group_ratio": worst,
+        }
+    return out
 
 
 def write_report(payload: dict[str, Any], runs: Sequence[RunScore], out: Path) -> list[Path]:
@@ -337,6 +465,9 @@ def run_scorecard(
     *,
     seeds: Iterable[int],
     scenarios: Sequence[str] | None = None,
+    configs: Sequence[str] = ("sim",),
+    kinds: Sequence[str] | None = None,
+    cached_only: bool = False,
     days: int | None = None,
     out: Path | None = None,
     jobs: int = 2,
@@ -345,14 +476,18 @@ def run_scorecard(
     progress: Callable[[str], object] | None = None,
 ) -> str:
     """Run, score, write the report (when `out` is given) and return the table."""
+    plans: list[Plan] = []
+    for name in configs:
+        plans += plans_for(scenarios) if name == "sim" else office2_plans(name, kinds)
     runs = run_many(
-        plans_for(scenarios),
+        plans,
         list(seeds),
         days=days or DAYS,
         jobs=jobs,
         config=config,
         cache=cache,
         progress=progress,
+        cached_only=cached_only,
     )
     payload = report(runs)
     if out is not None:

@@ -164,3 +164,25 @@ def test_it_counts_alerts_per_thousand_staff_days(skim_detection) -> None:  # ty
     expected = 1000 * summary["alerts"] / summary["staff_days"]
     assert summary["alerts_per_1000_staff_days"] == pytest.approx(expected, abs=1e-3)
     assert summary["explained_share"] == 1.0
+
+
+def test_it_does_not_alert_again_for_the_same_noise_weeks_later() -> None:
+    w = CONFIG.weight("unexplained")
+    noise = [("c1", d + 0.01 * k, "unexplained", w) for d in (0, 25) for k in range(2)]
+    crossings = score_signals(signals(*noise), CONFIG).filter(pl.col("crossing"))
+    assert [(t - T0).days for t in crossings["at"].to_list()] == [0]
+    stronger = noise + [("c1", 25.02 + 0.01 * k, "unexplained", w) for k in range(6)]
+    crossings = score_signals(signals(*stronger), CONFIG).filter(pl.col("crossing"))
+    assert [(t - T0).days for t in crossings["at"].to_list()] == [0, 25]
+
+
+def test_it_defers_alerts_over_the_officers_weekly_budget_unless_urgent() -> None:
+    w = CONFIG.weight("unexplained")
+    two = [(s, 0.1 * i, "unexplained", w) for i, s in enumerate(("c1", "c2", "c3")) for _ in (0, 1)]
+    config = CONFIG.with_(budget_min_per_week=1)
+    big = [("c4", 0.5 + 0.001 * k, "unexplained", w) for k in range(5)]
+    scored = score_signals(signals(*two, *big), config, staff_count=100)  # budget 1 a week
+    alerted = scored.filter(pl.col("crossing"))["staff"].to_list()
+    deferred = scored.filter(pl.col("deferred"))["staff"].to_list()
+    # c4 is deferred at its crossing (6.0), then alerts when its case becomes urgent (≥ 8)
+    assert (alerted, deferred) == (["c1", "c4"], ["c2", "c3", "c4"])

@@ -70,3 +70,21 @@ def test_it_names_the_bad_line_of_an_event_file(
     code = main(["detect", "--events", str(office / "events.jsonl"), "--out", str(office / "x")])
     assert code == 2
     assert f"line {lines}: 'at'" in capsys.readouterr().err
+
+
+def test_it_reports_the_unexplained_by_pattern_and_the_alerts_by_signal_for_onboarding(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = office / "cases.json"
+    args = ["detect", "--events", str(office / "events.jsonl"), "--staff",
+            str(office / "staff.csv"), "--subjects", str(office / "subjects.csv"),
+            "--out", str(out), "--report"]  # fmt: skip
+    assert main(args) == 0
+    report = json.loads(out.read_text())["report"]
+    assert report["unexplained_patterns"][0]["what"] == "search hits outside any task"
+    assert report["unexplained_patterns"][0]["share_of_unexplained"] == 1.0
+    assert {a["detector"] for a in report["alerts_by_signal"]} >= {"unexplained", "watchlist"}
+    contractor = [g for g in report["alerts_by_group"] if g["group"] == "contractor"]
+    assert contractor[0]["alerts"] == 1
+    printed = capsys.readouterr().out
+    assert "search hits outside any task: 100%" in printed

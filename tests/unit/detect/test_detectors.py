@@ -183,14 +183,19 @@ def test_it_signals_a_print_job_with_many_persons(log: OfficeLog) -> None:
 # --- credentials -------------------------------------------------------------------------
 
 
-def test_it_signals_work_on_a_day_the_door_log_says_the_person_never_came(
+def test_it_treats_a_day_without_any_door_event_as_unknown_not_absent(
     log: OfficeLog,
 ) -> None:
+    """Schema v2: badge-ins go missing; no door event at all that day is not evidence (it
+    was, on purpose, in v1)."""
     days = working_days(MONDAY, 3)
     normal_office(log, days[:2], clerks=("c1", "c2"), visits=3)
-    log.serve("c2", at(days[2], 10), ["ds_x"])  # c2's login used; c2 never badged in
-    log.badge("c1", at(days[2], 8), "in")
-    log.serve("c1", at(days[2], 10), ["ds_y"])
+    log.badge("c1", at(days[0], 8), "in")
+    log.serve("c2", at(days[2], 10), ["ds_x"])  # c2 has no door event that day: unknown
+    log.serve("c1", at(days[2], 10), ["ds_y"])  # nor c1, who badged on day 1 only
+    assert of(run(d.credentials, log), "badge_absent").is_empty()
+    log.badge("c2", at(days[2], 8), "in")
+    log.badge("c2", at(days[2], 9, 30), "out")  # c2 left; their login works on at 10:00
     signals = of(run(d.credentials, log), "badge_absent")
     assert signals["staff"].to_list() == ["c2"]
     assert signals["day"].to_list() == [days[2]]
@@ -319,3 +324,19 @@ def test_it_turns_small_counts_into_honest_tail_z_scores() -> None:
 
 def test_it_runs_every_detector_on_an_empty_office() -> None:
     assert run_detectors(d.build_context(OfficeLog().frame())).is_empty()
+
+
+def test_it_weighs_a_vip_the_clerk_added_to_their_own_task_from_a_search(log: OfficeLog) -> None:
+    """Schema v2: a search under a task, the person added `via: search`, then opened, is
+    explained — but the reader chose the person, so a VIP among them still counts."""
+    vip = subjects_frame([{"subject_id": "ds_vip", "watchlist": "1"}])
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_a"], ticket="A-001")
+    log.add("search", at(MONDAY, 10, 1), "c1", ["ds_vip"], grant=grant, kind="name", found=1)
+    log.add("grant.open", at(MONDAY, 10, 2), "c1", ["ds_vip"], grant=grant, terminal="W01",
+            kind="counter", ticket="A-001", added=True, via="search")  # fmt: skip
+    log.disclose("c1", at(MONDAY, 10, 3), "ds_vip", grant=grant)
+    signals = pl.concat(
+        [run(d.unexplained, log, subjects=vip), run(d.watchlist, log, subjects=vip)]
+    )
+    assert sorted(signals["detector"].to_list()) == ["self_added", "watchlist"]
+    assert of(signals, "unexplained").is_empty()

@@ -153,20 +153,82 @@ def test_it_explains_the_loss_reports_holder_search_under_its_own_ticket(log: Of
     assert status_of(log)[holder] == "explained"
 
 
-def test_it_does_not_explain_a_holder_search_that_finds_many_or_runs_outside_the_task(
+def test_it_does_not_explain_a_search_that_lists_too_many_or_runs_outside_the_task(
     log: OfficeLog,
 ) -> None:
     loss = log.open_grant("c1", at(MONDAY, 10), [], step="loss_report", ticket="L-001")
-    intake = log.open_grant("c1", at(MONDAY, 11), ["ds_a"], step="intake", ticket="A-002")
     log.close_grant("c1", at(MONDAY, 10, 20), loss)
-    many = search(log, "c1", at(MONDAY, 10, 3), ["ds_1", "ds_2", "ds_3", "ds_4"],
+    many = search(log, "c1", at(MONDAY, 10, 3), [f"ds_{i}" for i in range(21)],
                   purpose="loss_report:find_holder", grant=loss)  # fmt: skip
     closed = search(log, "c1", at(MONDAY, 10, 40), ["ds_h"], purpose="loss_report:find_holder",
                     grant=loss)  # fmt: skip
-    other_step = search(log, "c1", at(MONDAY, 11, 2), ["ds_n"],
-                        purpose="loss_report:find_holder", grant=intake)  # fmt: skip
     colleague = search(log, "c2", at(MONDAY, 10, 5), ["ds_h"], purpose="loss_report:find_holder",
                        grant=loss)  # fmt: skip
-    plain = search(log, "c1", at(MONDAY, 10, 6), ["ds_h"], purpose="search", grant=loss)
+    outside = search(log, "c1", at(MONDAY, 10, 6), ["ds_h"], purpose="search")
     status = status_of(log)
-    assert {status[x] for x in (many, closed, other_step, colleague, plain)} == {"no_grant"}
+    assert {status[x] for x in (many, closed, colleague, outside)} == {"no_grant"}
+
+
+def test_it_explains_a_result_list_made_under_any_open_task_of_the_searcher(
+    log: OfficeLog,
+) -> None:
+    """Schema v2: renewal lookups, duplicate checks and pickup lookups list namesakes; the
+    list is explained by the task that searched (it changed on purpose from v1, where only
+    the loss report's holder search was)."""
+    intake = log.open_grant("c1", at(MONDAY, 11), ["ds_a"], step="intake", ticket="A-002")
+    review = log.open_grant("r1", at(MONDAY, 11), ["ds_b"], kind="review", step="review")
+    renewal = search(log, "c1", at(MONDAY, 11, 2), ["ds_a", "ds_n1", "ds_n2"], grant=intake,
+                     purpose="intake", kind="renewal_lookup", reason="renewal")  # fmt: skip
+    dup = search(log, "r1", at(MONDAY, 11, 3), ["ds_b", "ds_n3"], grant=review,
+                 kind="duplicate_check")  # fmt: skip
+    status = status_of(log)
+    assert (status[renewal], status[dup]) == ("explained", "explained")
+
+
+def test_it_explains_an_assistants_reads_while_the_host_task_is_open(log: OfficeLog) -> None:
+    host = log.open_grant("c1", at(MONDAY, 9), ["ds_a"], ticket="A-001")
+    log.add("grant.assist", at(MONDAY, 9, 5), "sup1", ["ds_a"], grant=host, terminal="W01",
+            host="c1", ticket="A-001", reason="escalation", kind="counter")  # fmt: skip
+    helped = log.disclose("sup1", at(MONDAY, 9, 6), "ds_a", grant=host)
+    before = log.disclose("sup2", at(MONDAY, 9, 6), "ds_a", grant=host)
+    log.close_grant("c1", at(MONDAY, 9, 10), host)
+    after = log.disclose("sup1", at(MONDAY, 9, 30), "ds_a", grant=host)
+    status = status_of(log)
+    assert (status[helped], status[before], status[after]) == (
+        "explained",
+        "no_grant",
+        "no_grant",
+    )
+
+
+def test_it_explains_an_inquiry_for_status_fields_only(log: OfficeLog) -> None:
+    inquiry = log.new_id("gr")
+    log.add("grant.open", at(MONDAY, 14), "c1", ["ds_a"], grant=inquiry, kind="inquiry",
+            inquiry="phone", reason="status_check", reception="R-0042")  # fmt: skip
+    status_ok = log.add("disclosure", at(MONDAY, 14, 1), "c1", ["ds_a"],
+                        fields=["application_status", "name_kana"], grant=inquiry)  # fmt: skip
+    address = log.add("disclosure", at(MONDAY, 14, 2), "c1", ["ds_a"],
+                      fields=["address"], grant=inquiry)  # fmt: skip
+    late = log.add("disclosure", at(MONDAY, 14, 40), "c1", ["ds_a"],
+                   fields=["application_status"], grant=inquiry)  # fmt: skip
+    status = status_of(log)
+    assert (status[status_ok], status[address], status[late]) == (
+        "explained",
+        "outside_purpose",
+        "no_grant",
+    )
+
+
+def test_it_counts_an_aggregate_monthly_report_as_no_exposure(log: OfficeLog) -> None:
+    report = log.add("print", at(MONDAY, 18, 30), "sup1", [], document="monthly_report",
+                     job="job_9", watermark="wm_9", pages=4)  # fmt: skip
+    assert status_of(log)[report] == "explained"
+
+
+def test_it_keeps_a_masked_screen_under_an_inquiry_within_its_purpose(log: OfficeLog) -> None:
+    inquiry = log.new_id("gr")
+    log.add("grant.open", at(MONDAY, 14), "c1", ["ds_a"], grant=inquiry, kind="inquiry",
+            inquiry="status", reason="")  # fmt: skip
+    masked = log.add("disclosure", at(MONDAY, 14, 1), "c1", ["ds_a"], grant=inquiry,
+                     fields=["name_kanji", "address"], form="masked")  # fmt: skip
+    assert status_of(log)[masked] == "explained"

@@ -157,3 +157,34 @@ def test_it_keeps_the_frame_columnar(log: OfficeLog) -> None:
     assert (
         frame.filter(pl.col("code") == "external.copier").get_column("watermark").null_count() == 0
     )
+
+
+def test_it_reads_v2_lines_beside_v1_lines_and_refuses_an_unknown_version() -> None:
+    v2 = {**GOOD, "v": 2, "code": "grant.assist", "details": {"host": "c1", "reason": ""}}
+    frame = read_events(lines(GOOD, v2)).events
+    assert frame["code"].to_list() == ["disclosure", "grant.assist"]
+    assert frame["host"].to_list() == [None, "c1"]
+    with pytest.raises(InvalidInput, match="line 2: 'v' must be one of"):
+        read_events(lines(GOOD, {**GOOD, "v": 3}))
+
+
+def test_it_folds_staff_change_events_into_the_staff_file() -> None:
+    from ryoken.detect.load import apply_staff_changes
+
+    staff = read_staff(
+        "staff_id,role,employer_kind,vendor,hired_on,contract_end,notice_given_on,office,"
+        "surname_token,area_token\nc1,counter_clerk,contractor,A,2024-04-01,,,X,,\n"
+    )
+    notice = {"staff": "c1", "change": "notice", "on": "2026-05-01"}
+    change = {
+        "code": "staff.change",
+        "at": "2026-05-01T09:00:00+09:00",
+        "actor": "system",
+        "v": 2,
+        "details": notice,
+    }
+    hire = {**change, "details": {"staff": "c9", "change": "hired", "on": "2026-05-07"}}
+    out = apply_staff_changes(staff, read_events(lines(change, hire)).events)
+    rows = {r["staff_id"]: r for r in out.iter_rows(named=True)}
+    assert str(rows["c1"]["notice_given_on"]) == "2026-05-01"
+    assert str(rows["c9"]["hired_on"]) == "2026-05-07"

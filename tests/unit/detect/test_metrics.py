@@ -137,3 +137,18 @@ def test_it_measures_canary_touches_alerted_at_once() -> None:
     score = score_run(det, truth)
     assert (score.canary_touches, score.canary_alerted_within_minute) == (1, 1)
     assert det.alerts["at"].item() == at(MONDAY, 14).astimezone(UTC)
+
+
+def test_it_counts_a_detection_only_when_the_twin_without_the_insider_stays_quiet() -> None:
+    log, looked = snooping_office()
+    twin_log = OfficeLog()
+    twin_log.records = [r for r in log.records if r["code"] != "search"]  # insider removed
+    truth = parse_truth(sim_truth("c2", looked))
+    det = detect(log.frame(), subjects=VIPS)
+    quiet = score_run(det, truth, twin=detect(twin_log.frame(), subjects=VIPS))
+    assert (quiet.detected, quiet.twin_detected, quiet.twin_days_to_detect) == (True, True, 1)
+    # the same "detection" when the twin alerts on c2 anyway (noise, not evidence)
+    twin_log.add("search", looked[0][0], "c2", ["ds_vip2"], kind="name_kanji", found=1)
+    noisy = score_run(det, truth, twin=detect(twin_log.frame(), subjects=VIPS))
+    assert (noisy.detected, noisy.twin_detected) == (True, False)
+    assert noisy.twin_exposed_before == 2
