@@ -141,8 +141,11 @@ def test_the_police_tip_is_answered_from_the_ledger_end_to_end(
         for p in map(json.loads, (run / "persons.jsonl").read_text(encoding="utf-8").splitlines())
     }
     (insider,) = truth["insiders"]
-    shown_rows = {tuple(r) for r in truth["shown"][insider]["rows"]}
-    shown = {s for s, _, _ in shown_rows}
+    # A document shows a person's field only where their record holds a value (scope counts
+    # only those, issue 17): the simulator records the document's fields, so narrow them here.
+    every_row = {tuple(r) for r in truth["shown"][insider]["rows"]}
+    shown_rows = {(s, f, c) for s, f, c in every_row if f in persons.get(s, {})}
+    shown = {s for s, _, _ in every_row}
     assert truth["scenario"] == "S1" and truth["first_day"] < truth["start"] <= truth["last_day"]
     assert len(shown) == truth["shown"][insider]["persons"] > 500
     clock.lap("simulate")
