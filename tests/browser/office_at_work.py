@@ -101,7 +101,7 @@ def _serve(office: Office, clerk, window_code: str, app, *, reveals: int) -> Non
     queue.close_ticket(ticket, staff=clerk)
 
 
-def _break_glass(office: Office, clerk, reception_number: str):
+def _break_glass(office: Office, clerk, reception_number: str, cosigner=None):
     from ryoken.web.casework import breakglass
     from ryoken.web.vault import gateway
 
@@ -109,16 +109,18 @@ def _break_glass(office: Office, clerk, reception_number: str):
         staff=clerk,
         reason=BREAK_GLASS_REASON,
         target=breakglass.Target(reception_number=reception_number),
+        purpose="status_inquiry",
+        cosigner=cosigner,  # the demo's counter clerks are a contractor's: never alone
     )
     for subject in grant.subjects.values_list("subject", flat=True):
         gateway.disclose(
             actor=clerk.staff_id,
             subject_id=subject,
-            fields=("name_kanji", "phone"),
+            fields=("name_kanji",),
             purpose="break_glass",
             grant=grant.grant_id,
         )
-        office.show(clerk.staff_id, subject, ("name_kanji", "phone"))
+        office.show(clerk.staff_id, subject, ("name_kanji",))
     breakglass.close_breakglass(grant)
     return grant
 
@@ -162,11 +164,11 @@ def seed() -> Office:
     office.canary_w01 = on_path.applicant
     office.served["counter1"].remove(on_path.applicant)  # a canary is nobody's applicant
     off_path = Application.objects.get(reception_number=CANARY_W02)
-    _break_glass(office, staff["counter1"], CANARY_W02)
+    _break_glass(office, staff["counter1"], CANARY_W02, staff["super1"])
     office.canary_w02 = off_path.applicant
 
     for app in apps[9:11]:
-        grant = _break_glass(office, staff["counter2"], app.reception_number)
+        grant = _break_glass(office, staff["counter2"], app.reception_number, staff["super1"])
         breakglass.review_breakglass(
             grant,
             justified=False,

@@ -83,6 +83,7 @@ class EventCode(StrEnum):
     API_CLIENT_CHANGE = "api_client.change"  # a device token added or revoked
     WATCHLIST_CHANGE = "watchlist.change"  # a person put on or taken off the watchlist
     INCIDENT_CHANGE = "incident.change"  # an incident's report text written or changed
+    ACCESS_DENIED = "access.denied"  # a refused request for personal data (403/404, limits)
 
 
 _CODES = frozenset(code.value for code in EventCode)
