@@ -14,6 +14,7 @@ purpose is the office's configuration (web/casework/breakglass_policy.py).
   ticket, an emergency): name, romaji, sex, birth date and photo.
 - passport_record: a report about a passport (police, an embassy) needs its number and the
   previous one, with the name and birth date to be sure.
+- appi_notice: the privacy officer's notice to each person of an incident: name and address.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ _PURPOSES: dict[str, tuple[str, ...]] = {
         "name_kanji", "name_kana", "name_romaji", "birth_date",
         "passport_number", "previous_passport",
     ),
+    # Not a staff purpose: the privacy officer's notices to the persons of an incident
+    # (web/incident/service.notices_of); no role picks it on the break-glass screen.
+    "appi_notice": ("name_kanji", "postcode", "address"),
 }  # fmt: skip
 
 PURPOSE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
