@@ -65,7 +65,7 @@ def test_an_issued_record_never_reopens_at_the_counter(
     assert done.status_code == 200
     assert Application.objects.get(pk=ready_app.pk).state == "issued"
     assert client.get(app_url).status_code == 200  # this visit's receipt screen
-    ticket, grant = at_pickup
+    ticket, _ = at_pickup
     queue.close_ticket(ticket, staff=issuer)
 
     # A ticket taken before issuance (here: forced in beside the kiosk's rule) is called later.

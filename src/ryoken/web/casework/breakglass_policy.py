@@ -23,7 +23,6 @@ import os
 
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.privacy.purposes import PURPOSE_FIELDS
 from ryoken.web.accounts.models import Employer, Role, Staff
 from ryoken.web.env import env_int
 
@@ -38,7 +37,7 @@ DEFAULT_PURPOSES: dict[str, tuple[str, ...]] = {
     Role.COUNTER_CLERK: ("status_inquiry",),
     Role.ISSUANCE_CLERK: ("status_inquiry", "identify_person"),
     Role.REVIEWER: ("status_inquiry", "urgent_contact", "identify_person"),
-    Role.SUPERVISOR: tuple(PURPOSE_FIELDS),
+    Role.SUPERVISOR: tuple(PURPOSE_LABELS),  # every staff purpose (not appi_notice)
 }
 COUNTER_ROLES = frozenset({Role.COUNTER_CLERK, Role.ISSUANCE_CLERK})
 
@@ -50,7 +49,7 @@ def purposes_by_role() -> dict[str, tuple[str, ...]]:
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         role, sep, names = part.partition("=")
         chosen = tuple(n.strip() for n in names.split(",") if n.strip())
-        unknown = [n for n in chosen if n not in PURPOSE_FIELDS]
+        unknown = [n for n in chosen if n not in PURPOSE_LABELS]
         if not sep or role.strip() not in Role.values or unknown:
             raise ValueError(f"RYOKEN_BREAKGLASS_PURPOSES: cannot read {part!r}")
         out[role.strip()] = chosen
