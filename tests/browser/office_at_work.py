@@ -27,7 +27,16 @@ SEED, DAYS, PER_DAY = 7, 2, 8
 FIELDS = ("name_kanji", "birth_date", "address")
 SKIM_REVEALS = 2
 BREAK_GLASS_REASON = "電話での問い合わせに回答するため申請内容を確認します"
-CANARY_W01, CANARY_W02 = "13IKB-CANARY-W01", "13IKB-CANARY-W02"
+
+
+def canary_number(window: str) -> str:
+    """The reception number of the canary planted at `window`: an ordinary number from the
+    office's sequence, known only through the privacy officer's registry."""
+    from ryoken.web.casework.models import Application
+    from ryoken.web.watch.models import CanaryPlacement
+
+    subject = CanaryPlacement.objects.get(window=window).subject_id
+    return str(Application.objects.get(applicant=subject).reception_number)
 
 
 @dataclass
@@ -159,12 +168,12 @@ def seed() -> Office:
     for app in apps[5:9]:
         _serve(office, staff["counter2"], "W02", app, reveals=0)
 
-    on_path = Application.objects.get(reception_number=CANARY_W01)
+    on_path = Application.objects.get(reception_number=canary_number("W01"))
     _serve(office, staff["counter1"], "W01", on_path, reveals=0)
     office.canary_w01 = on_path.applicant
     office.served["counter1"].remove(on_path.applicant)  # a canary is nobody's applicant
-    off_path = Application.objects.get(reception_number=CANARY_W02)
-    _break_glass(office, staff["counter1"], CANARY_W02, staff["super1"])
+    off_path = Application.objects.get(reception_number=canary_number("W02"))
+    _break_glass(office, staff["counter1"], off_path.reception_number, staff["super1"])
     office.canary_w02 = off_path.applicant
 
     for app in apps[9:11]:

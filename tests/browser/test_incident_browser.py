@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from .conftest import log_in, shot
-from .office_at_work import Office, seed
+from .office_at_work import Office, canary_number, seed
 from .test_journey import age_step_up, reauthenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,7 +206,7 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     # 5. Attribution: the W01 canary is counter1's from now on (the canary registry).
     page.goto("/watch/canaries/")
     place = page.get_by_test_id("place-canary")
-    place.locator("#subject").fill("13IKB-CANARY-W01")
+    place.locator("#subject").fill(canary_number("W01"))
     place.locator("#window").select_option("W01")
     place.locator("#staff_id").fill("counter1")
     submit(page, place.get_by_role("button", name="記録する"))

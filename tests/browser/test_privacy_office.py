@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import log_in, shot
-from .office_at_work import SKIM_REVEALS, Office, seed
+from .office_at_work import SKIM_REVEALS, Office, canary_number, seed
 
 # The office's morning at the counter happens in office hours: after hours, the after-hours
 # signal would rightly join both cases' evidence and change what the officer sees.
@@ -254,7 +254,7 @@ def test_the_canary_registry_shows_the_touch_that_made_a_case(officer_page: Page
     # The registry records where a canary is planted: W01's is counter1's from now on.
     page.goto("/watch/canaries/")
     form = page.get_by_test_id("place-canary")
-    form.locator("#subject").fill("13IKB-CANARY-W01")
+    form.locator("#subject").fill(canary_number("W01"))
     form.locator("#window").select_option("W01")
     form.locator("#staff_id").fill("counter1")
     submit(page, form.get_by_role("button", name="記録する"))

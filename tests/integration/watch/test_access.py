@@ -18,7 +18,7 @@ VIEWS = [
     ("post", "/watch/case/1/note/", "watch.cases"),
     ("get", "/watch/staff/counterclerk/", "watch.read"),
     ("get", "/watch/staff/counterclerk/exposure/", "watch.read"),
-    ("get", "/watch/canaries/", "watch.read"),
+    ("get", "/watch/canaries/", "watch.cases"),
     ("post", "/watch/canaries/place/", "watch.cases"),
     ("get", "/watch/watchlist/", "watch.cases"),
     ("post", "/watch/watchlist/1/remove/", "watch.cases"),
