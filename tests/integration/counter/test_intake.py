@@ -526,3 +526,14 @@ def test_it_denies_a_stranger(served, stranger, login_as):
     for method, url in _intake_urls(grant.grant_id, app_id):
         assert getattr(client, method)(url).status_code == 403, url
     assert not Entry.objects.filter(code="disclosure", actor="stranger").exists()
+
+
+def test_it_keeps_the_relationship_in_the_vault_only(served):
+    _, _, grant = served
+    app_id = _app_id(enter_application(served[0], grant))
+    people = ApplicationPerson.objects.filter(application_id=app_id)
+    assert people.filter(role="emergency_contact").exists()
+    assert set(people.values_list("relation", flat=True)) == {""}  # no plaintext 続柄
+    contact = people.get(role="emergency_contact").subject
+    sealed = Value.objects.get(subject_id=contact, field="relation")
+    assert "兄".encode() not in bytes(sealed.ciphertext)

@@ -39,22 +39,28 @@ _RELATIVES = {
 }
 
 
-def _canary_people(code: str, address: str) -> list[tuple[str, str, str]]:
-    """(subject, role, relation) of the canary's family member and emergency contact."""
+def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
+    """(subject, role) of the canary's family member and emergency contact."""
     (kanji, kana, born, relation), (contact, contact_relation) = _RELATIVES[code]
     family = gateway.create_subject(
         actor="system",
-        values={"name_kanji": kanji, "name_kana": kana, "birth_date": born, "address": address},
+        values={
+            "name_kanji": kanji,
+            "name_kana": kana,
+            "birth_date": born,
+            "address": address,
+            "relation": relation,
+        },
         purpose="canary",
         canary=True,
     )
     emergency = gateway.create_subject(
         actor="system",
-        values={"name_kanji": contact, "address": address},
+        values={"name_kanji": contact, "address": address, "relation": contact_relation},
         purpose="canary",
         canary=True,
     )
-    return [(family, "family_member", relation), (emergency, "emergency_contact", contact_relation)]
+    return [(family, "family_member"), (emergency, "emergency_contact")]
 
 
 def seed_watch(*, actor: str = "privacy1") -> list[str]:
@@ -93,10 +99,8 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
             canary=True,
         )
         ApplicationPerson.objects.create(application=app, subject=subject, role="applicant")
-        for person, role, relation in _canary_people(window.code, address):
-            ApplicationPerson.objects.create(
-                application=app, subject=person, role=role, relation=relation
-            )
+        for person, role in _canary_people(window.code, address):
+            ApplicationPerson.objects.create(application=app, subject=person, role=role)
         CanaryPlacement.objects.create(
             subject_id=subject,
             window=window.code,
