@@ -48,6 +48,7 @@ class Office:
     # What each staff member was shown: staff id → subject → fields (the scoping's truth).
     shown: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     canary_w01: str = ""  # the canary counter1 served at W01, on its path
+    canary_w01_people: int = 0  # its persons: the applicant, a family member, a contact
     canary_w02: str = ""  # the canary counter1 looked up by break-glass, off its path
 
     def show(self, staff_id: str, subject: str, fields: tuple[str, ...]) -> None:
@@ -171,7 +172,13 @@ def seed() -> Office:
     on_path = Application.objects.get(reception_number=canary_number("W01"))
     _serve(office, staff["counter1"], "W01", on_path, reveals=0)
     office.canary_w01 = on_path.applicant
-    office.served["counter1"].remove(on_path.applicant)  # a canary is nobody's applicant
+    # A canary is nobody's applicant: its persons (it has a family, like everyone) are not
+    # among the people counter1 served.
+    planted = set(
+        ApplicationPerson.objects.filter(application=on_path).values_list("subject", flat=True)
+    )
+    office.canary_w01_people = len(planted | {on_path.applicant})
+    office.served["counter1"] = [s for s in office.served["counter1"] if s not in planted]
     off_path = Application.objects.get(reception_number=canary_number("W02"))
     _break_glass(office, staff["counter1"], off_path.reception_number, staff["super1"])
     office.canary_w02 = off_path.applicant

@@ -97,7 +97,7 @@ def leaked_list(office: Office) -> bytes:
     for subject in contacts[:1]:
         p = office.plain[subject]
         rows.append([p["name_kanji"], "", "", p["phone"]])
-    rows.append(["鷹取 澄香", "タカトリ スミカ", "1986-02-14", "050-0101-7311"])  # canary W01
+    rows.append(["鷹取 澄香", "タカトリ スミカ", "1986-02-14", "090-4417-7311"])  # canary W01
     rows += [
         ["山路 奏多", "ヤマジ カナタ", "1979-08-30", "090-7777-1234"],
         ["白河 なつみ", "シラカワ ナツミ", "2001-12-01", ""],
