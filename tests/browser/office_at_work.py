@@ -163,7 +163,7 @@ def seed() -> Office:
             office.plain.setdefault(subject, dict(sim.persons[pid].fields))
 
     apps = list(Application.objects.filter(office=OFFICE, canary=False).order_by("pk"))
-    assert len(apps) >= 11, f"the demo seeded only {len(apps)} applications"
+    assert len(apps) >= 12, f"the demo seeded only {len(apps)} applications"
     for app in apps[:5]:
         _serve(office, staff["counter1"], "W01", app, reveals=SKIM_REVEALS)
     for app in apps[5:9]:
@@ -183,7 +183,7 @@ def seed() -> Office:
     _break_glass(office, staff["counter1"], off_path.reception_number, staff["super1"])
     office.canary_w02 = off_path.applicant
 
-    for app in apps[9:11]:
+    for app in apps[9:12]:  # three persons: break-glass opens the applicant only
         grant = _break_glass(office, staff["counter2"], app.reception_number, staff["super1"])
         breakglass.review_breakglass(
             grant,

@@ -40,7 +40,9 @@ _RELATIVES = {
 
 
 def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
-    """(subject, role) of the canary's family member and emergency contact."""
+    """(subject, role) of the canary's family member and emergency contact. They are not
+    canaries themselves (no placement, no flag): touching them at the canary's window is
+    the canary's planted path, and the registry lists the planted applicants only."""
     (kanji, kana, born, relation), (contact, contact_relation) = _RELATIVES[code]
     family = gateway.create_subject(
         actor="system",
@@ -52,13 +54,11 @@ def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
             "relation": relation,
         },
         purpose="canary",
-        canary=True,
     )
     emergency = gateway.create_subject(
         actor="system",
         values={"name_kanji": contact, "address": address, "relation": contact_relation},
         purpose="canary",
-        canary=True,
     )
     return [(family, "family_member"), (emergency, "emergency_contact")]
 

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('counter', '0002_intake_sequence'),
+        ("counter", "0002_intake_sequence"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='cosign_required',
+            model_name="grant",
+            name="cosign_required",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='cosigned_at',
+            model_name="grant",
+            name="cosigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='cosigned_by',
-            field=models.CharField(blank=True, default='', max_length=20),
+            model_name="grant",
+            name="cosigned_by",
+            field=models.CharField(blank=True, default="", max_length=20),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='purpose',
-            field=models.CharField(blank=True, default='', max_length=30),
+            model_name="grant",
+            name="purpose",
+            field=models.CharField(blank=True, default="", max_length=30),
         ),
     ]
