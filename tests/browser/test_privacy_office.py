@@ -112,7 +112,9 @@ def test_the_privacy_officer_triages_the_ranked_cases(officer_page: Page, office
     reasons = page.get_by_test_id("detector-break_glass_unjustified")
     expect(reasons).to_contain_text("上長が正当と認めなかった緊急アクセス: 3名")
     evidence = page.get_by_test_id("evidence").locator("tr[data-testid^=seq-]")
-    expect(evidence.first).to_contain_text("disclosure")
+    # each use: the lookup by reception number (now ledgered too), then the disclosure
+    expect(evidence.first).to_contain_text("search")
+    expect(page.get_by_test_id("evidence")).to_contain_text("disclosure")
     for row in evidence.all():
         expect(row).to_contain_text("break_glass")
     expect(page.get_by_test_id("status")).to_have_text("未着手")
