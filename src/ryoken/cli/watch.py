@@ -42,7 +42,9 @@ def _report(result: Any) -> None:
     from ryoken.web.watch.models import Case
 
     print(result.line(), flush=True)
-    for label, ids in (("new", result.created), ("reopened", result.reopened)):
+    # "updated": a case opened at once (watch.alerts) that a run adds detectors' evidence to
+    labelled = (("new", result.created), ("reopened", result.reopened), ("updated", result.updated))
+    for label, ids in labelled:
         for case in Case.objects.filter(pk__in=ids).order_by("-score"):
             reason = case.reasons_en[0] if case.reasons_en else ""
             print(f"  {label} case #{case.pk} {case.staff_id} score {case.score:.1f}: {reason}")
