@@ -200,10 +200,7 @@ def main() -> None:
         group_p = percentiles([x * 1000 for x in group_lat])
 
         # Gateway disclose with 16 callers vs a plain ORM read of the same row.
-        os.environ.setdefault("RYOKEN_ACCESS_POLICY", "")
-        from django.conf import settings
-
-        settings.RYOKEN_ACCESS_POLICY = "ryoken.web.vault.gateway.RequireGrant"
+        gateway.install_policy(gateway.RequireGrant())  # the gateway's cost, not the grants'
         subjects = [
             gateway.create_subject(
                 actor="bench",

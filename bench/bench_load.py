@@ -354,6 +354,10 @@ def run_database(config: Config, name: str, database_url: str | None) -> Run:
 # --- the report ------------------------------------------------------------------------------
 
 
+def _mean(values: list[float] | list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 def _ms(samples: list[float], p: int) -> float:
     return percentiles(samples, (p,))[p] * 1000 if samples else float("nan")
 
@@ -417,6 +421,15 @@ def _load_rows(run: Run) -> list[Row]:
                     "≤ 150" if p == 95 else "",
                 )
             )
+    costs = run.load.costs
+    for page in DISCLOSING:
+        ours, base = costs.get(page, []), costs.get(f"base:{page}", [])
+        if not ours:
+            continue
+        cpu, base_cpu = _mean([c for c, _ in ours]), _mean([c for c, _ in base])
+        queries, base_queries = _mean([q for _, q in ours]), _mean([q for _, q in base])
+        rows.append(Row(f"{page}: server CPU per page", cpu, BASELINE, base_cpu, "ms"))
+        rows.append(Row(f"{page}: queries per page", queries, BASELINE, base_queries, "queries"))
     for page in OTHERS:
         if load.get(page):
             n = len(load[page])

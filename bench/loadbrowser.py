@@ -41,6 +41,8 @@ class Stats:
     """Latencies per page kind, errors, and the ledger events each grant should have."""
 
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # (server CPU ms, database queries) per page, from the X-Bench-* response headers.
+    costs: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     expected: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -55,6 +57,12 @@ class Stats:
         if self.window_start <= started < self.window_end:
             with self.lock:
                 self.samples[kind].append(seconds)
+
+    def cost(self, kind: str, cpu_ms: float, queries: int, started: float) -> None:
+        """The server's own account of one page (bench_settings' cost headers)."""
+        if self.window_start <= started < self.window_end:
+            with self.lock:
+                self.costs[kind].append((cpu_ms, queries))
 
     def error(self, text: str) -> None:
         with self.lock:
@@ -168,6 +176,9 @@ class Browser:
         self.last_used = time.monotonic()
         if record:
             self.stats.sample(kind, elapsed, started)
+            cpu_us, queries = raw.headers.get("X-Bench-CPU-us"), raw.headers.get("X-Bench-Queries")
+            if cpu_us is not None and queries is not None:
+                self.stats.cost(kind, int(cpu_us) / 1000, int(queries), started)
         self._store_cookies(raw.headers.get_all("Set-Cookie") or [])
         text = payload.decode("utf-8", "replace") if _is_text(raw) else ""
         token = _CSRF.search(text)

@@ -115,6 +115,16 @@ def ledger_db(transactional_db, keys_dir):
     store.forget_frontier()
 
 
+@pytest.fixture
+def any_grant_will_do():
+    """The vault's fail-safe policy (a grant reference suffices) for tests of the gateway
+    itself; grants are tested with the counter."""
+    from ryoken.web.vault import gateway
+
+    with gateway.policy_in_use(gateway.RequireGrant()):
+        yield
+
+
 # --- personas: one staff member per role, plus strangers -------------------------------
 
 

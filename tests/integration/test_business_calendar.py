@@ -14,8 +14,8 @@ import pytest
 
 from ryoken import clock
 from ryoken.domain import fees
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import intake
 
 from .counter.helpers import call_applicant, enter_application
 
@@ -34,42 +34,36 @@ def _ten_year_application(served, birth_date: str):
     return enter_application(client, grant, birth_date=birth_date, requested_validity="10")
 
 
-# --- an applicant's birthday: age by 年齢計算ニ関スル法律 -----------------------------------
+# --- an applicant's 18th birthday and a leap-day birth: age by 年齢計算ニ関スル法律 ----------
 # Born 2008-12-08: 18 on 2026-12-07, the day before the 18th birthday, from 00:00 Japan time.
+# Born 2008-02-29: 18 on 2026-02-28 (a common year has no 29 February; 民法143条2項).
+
+UNDER_18 = "申請日に18歳未満の方は5年旅券のみ申請できます。"
 
 
-@pytest.mark.clock("2026-12-06T23:58:00+09:00")
-def test_it_refuses_ten_years_on_the_last_day_an_applicant_is_17(served):
-    assert clock.today() == date(2026, 12, 6)
-    response = _ten_year_application(served, "2008-12-08")
-    assert response.status_code == 400
-    assert "申請日に18歳未満の方は5年旅券のみ申請できます。" in response.content.decode()
-    assert not Application.objects.exists()
+def _at(moment: str, born: str, today: date, is_18: bool):
+    return pytest.param(born, today, is_18, marks=pytest.mark.clock(moment), id=moment)
 
 
-@pytest.mark.clock("2026-12-07T00:00:05+09:00")
-def test_it_allows_ten_years_from_the_first_minute_an_applicant_is_18(served):
-    assert clock.today() == date(2026, 12, 7)
-    response = _ten_year_application(served, "2008-12-08")
-    assert response.status_code == 302, response.content.decode()[:400]
-    assert Application.objects.get().application_date == date(2026, 12, 7)
-
-
-# --- a leap day: born 29 February, 18 on 28 February of a common year --------------------
-
-
-@pytest.mark.clock("2026-02-27T23:58:00+09:00")
-def test_it_counts_a_leap_day_birth_as_17_until_27_february(served):
-    response = _ten_year_application(served, "2008-02-29")
-    assert response.status_code == 400
-    assert "申請日に18歳未満の方は5年旅券のみ申請できます。" in response.content.decode()
-    assert not Application.objects.exists()
-
-
-@pytest.mark.clock("2026-02-28T00:00:05+09:00")
-def test_it_counts_a_leap_day_birth_as_18_on_28_february_of_a_common_year(served):
-    response = _ten_year_application(served, "2008-02-29")
-    assert response.status_code == 302, response.content.decode()[:400]
+@pytest.mark.parametrize(
+    ("born", "today", "is_18"),
+    [
+        _at("2026-12-06T23:58:00+09:00", "2008-12-08", date(2026, 12, 6), False),
+        _at("2026-12-07T00:00:05+09:00", "2008-12-08", date(2026, 12, 7), True),
+        _at("2026-02-27T23:58:00+09:00", "2008-02-29", date(2026, 2, 27), False),
+        _at("2026-02-28T00:00:05+09:00", "2008-02-29", date(2026, 2, 28), True),
+    ],
+)
+def test_it_allows_ten_years_from_the_first_minute_an_applicant_is_18(served, born, today, is_18):
+    assert clock.today() == today
+    response = _ten_year_application(served, born)
+    if is_18:
+        assert response.status_code == 302, response.content.decode()[:400]
+        assert Application.objects.get().application_date == today
+    else:
+        assert response.status_code == 400
+        assert UNDER_18 in response.content.decode()
+        assert not Application.objects.exists()
 
 
 # --- a fee schedule that changes at midnight Japan time -----------------------------------
@@ -94,7 +88,7 @@ def _quoted_national(served) -> int:
     response = _ten_year_application(served, "1985-06-15")
     assert response.status_code == 302, response.content.decode()[:400]
     application = Application.objects.get()
-    return intake.fee_quote(application, date(1985, 6, 15)).national
+    return fee_quote(application, date(1985, 6, 15)).national
 
 
 @pytest.mark.clock("2026-12-07T23:59:00+09:00")

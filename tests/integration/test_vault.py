@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def any_grant_will_do(settings):
+def _any_grant(any_grant_will_do):
     """These tests are about the gateway; grants are tested with the counter."""
-    settings.RYOKEN_ACCESS_POLICY = "ryoken.web.vault.gateway.RequireGrant"
 
 
 HANAKO = {

@@ -23,8 +23,7 @@ VALUES = {
 }
 
 
-def test_many_subjects_at_once_are_written_as_one_at_a_time(ledger_db, settings):
-    settings.RYOKEN_ACCESS_POLICY = "ryoken.web.vault.gateway.RequireGrant"  # a grant suffices
+def test_many_subjects_at_once_are_written_as_one_at_a_time(ledger_db, any_grant_will_do):
     from ryoken.web.ledger.models import Entry
     from ryoken.web.vault import gateway
     from ryoken.web.vault.models import Subject, Token, Value

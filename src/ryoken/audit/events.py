@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from json.encoder import encode_basestring as _quote  # json's escaper (C)
 from types import MappingProxyType
 from typing import Any
 
@@ -136,12 +137,9 @@ def _details(value: object) -> Mapping[str, DetailValue]:
 
 
 def format_time(at: datetime) -> str:
-    """UTC, microseconds, `Z`: one spelling per instant."""
-    u = at.astimezone(UTC)
-    return (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
-        f".{u.microsecond:06d}Z"
-    )
+    """UTC, microseconds, `Z`: one spelling per instant (`isoformat` zero-pads the year to
+    four digits and, with timespec, always writes the six digits of microseconds)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -202,28 +200,45 @@ class Event:
         set_(self, "details", _details(self.details))
 
 
-def _as_json(event: Event) -> dict[str, Any]:
-    return {
-        "actor": event.actor,
-        "at": format_time(event.at),
-        "code": event.code.value,
-        "details": dict(event.details),
-        "fields": list(event.fields),
-        "grant": event.grant,
-        "purpose": event.purpose,
-        "subjects": list(event.subjects),
-        "terminal": event.terminal,
-    }
-
-
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)  # built once: json.dumps with options builds a new encoder per call
+def _detail_json(value: DetailValue) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)  # what json writes for an int (and for an IntEnum)
+    return _quote(value)
 
 
 def canonical_bytes(event: Event) -> bytes:
-    """The deterministic encoding of `event` (see the module docstring)."""
-    return _ENCODER.encode(_as_json(event)).encode("utf-8")
+    """The deterministic encoding of `event` (see the module docstring).
+
+    The event's shape is fixed and validated (keys known, detail keys ASCII, no floats), so
+    the JSON is assembled directly, each string escaped by the json module's own escaper;
+    about twice as fast as building a dict for `json.JSONEncoder(sort_keys=True, ...)`, and
+    byte-identical to it (tests/unit/audit/test_canonical_encoder.py compares the two over
+    random events). The keys below are in sorted order.
+    """
+    details = event.details
+    grant, terminal = event.grant, event.terminal
+    return (
+        # %-formatting: the JSON's own braces need no escaping.
+        '{"actor":%s,"at":"%s","code":%s,"details":{%s},"fields":[%s],"grant":%s,'  # noqa: UP031
+        '"purpose":%s,"subjects":[%s],"terminal":%s}'
+        % (
+            _quote(event.actor),
+            format_time(event.at),
+            _quote(event.code.value),
+            ",".join(_quote(k) + ":" + _detail_json(details[k]) for k in sorted(details)),
+            ",".join(map(_quote, event.fields)),
+            "null" if grant is None else _quote(grant),
+            _quote(event.purpose),
+            ",".join(map(_quote, event.subjects)),
+            "null" if terminal is None else _quote(terminal),
+        )
+    ).encode("utf-8")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

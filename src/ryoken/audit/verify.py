@@ -49,6 +49,7 @@ class VerifyReport:
     checkpoints_checked: int = 0
     witness_checked: int = 0
     problems_omitted: int = 0
+    cosigners_checked: int = 0  # external witnesses whose cosignatures were checked
 
 
 @dataclass

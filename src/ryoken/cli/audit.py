@@ -48,6 +48,69 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         print(f"no new entries since the last checkpoint (size {size})")
     else:
         print(f"checkpoint signed: size {signed.size}, root {signed.root.hex()}")
+    return _cosign()
+
+
+def _cosign() -> int:
+    from ryoken.web.ledger import witnesses
+
+    failed = []
+    for outcome in witnesses.cosign_latest():
+        print(f"witness {outcome.witness}: {outcome.message}")
+        if not outcome.ok:
+            failed.append(outcome.witness)
+    if failed:
+        from ryoken.cli import CheckFailed
+
+        raise CheckFailed(f"not cosigned by {', '.join(failed)}")
+    return 0
+
+
+def cmd_cosign(args: argparse.Namespace) -> int:
+    django_setup()
+    return _cosign()
+
+
+def cmd_vkey(args: argparse.Namespace) -> int:
+    """The verifier key of the ledger's checkpoints, for witnesses and auditors."""
+    django_setup()
+    from ryoken.audit.signers import verifier_key
+    from ryoken.web.ledger import signing
+
+    print(verifier_key(signing.signer()).text())
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    """The latest (or the given) checkpoint as a signed note with its cosignatures."""
+    django_setup()
+    from ryoken.web.ledger import witnesses
+    from ryoken.web.ledger.models import Checkpoint
+
+    rows = Checkpoint.objects.order_by("-size")
+    row = rows.filter(size=args.size).first() if args.size is not None else rows.first()
+    if row is None:
+        raise InvalidInput(
+            f"the ledger has no checkpoint at size {args.size}"
+            if args.size is not None
+            else "the ledger has no checkpoint yet (`ryoken audit checkpoint` signs one)"
+        )
+    print(witnesses.cosigned_note(row), end="")
+    return 0
+
+
+def cmd_hsm_keygen(args: argparse.Namespace) -> int:
+    """Generate the ledger's Ed25519 key inside the configured PKCS#11 token."""
+    django_setup()
+    from ryoken.audit.hsm import generate_hsm_key, read_pin
+    from ryoken.web.ledger import signing
+
+    module, token, label, pin_file = signing.pkcs11_settings()
+    generate_hsm_key(module, token, label, read_pin(pin_file))
+    signing.forget()
+    from ryoken.audit.signers import verifier_key
+
+    print(verifier_key(signing.signer()).text())
     return 0
 
 
@@ -82,9 +145,9 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:
-    from ryoken.cli.incident import _verify_with_default_key
+    from ryoken.cli.incident import verify_bundle_with_default_key
 
-    return _verify_with_default_key(args)
+    return verify_bundle_with_default_key(args)
 
 
 def register(subparsers: Any) -> None:
@@ -98,8 +161,19 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("prove", help="print an RFC 6962 inclusion proof of entry SEQ (JSON)")
     p.add_argument("seq", type=int)
     p.set_defaults(func=cmd_prove)
-    p = sub.add_parser("checkpoint", help="sign a checkpoint now")
+    p = sub.add_parser("checkpoint", help="sign a checkpoint now and ask the witnesses to cosign")
     p.set_defaults(func=cmd_checkpoint)
+    p = sub.add_parser(
+        "cosign", help="ask every configured witness to cosign the latest checkpoint"
+    )
+    p.set_defaults(func=cmd_cosign)
+    p = sub.add_parser("vkey", help="print the checkpoints' verifier key (C2SP signed-note vkey)")
+    p.set_defaults(func=cmd_vkey)
+    p = sub.add_parser("note", help="print a checkpoint as a C2SP signed note with cosignatures")
+    p.add_argument("--size", type=int, default=None, help="the checkpoint's size (default: latest)")
+    p.set_defaults(func=cmd_note)
+    p = sub.add_parser("hsm-keygen", help="create the ledger signing key inside the PKCS#11 token")
+    p.set_defaults(func=cmd_hsm_keygen)
     p = sub.add_parser("verify-bundle", help="check an evidence bundle offline (no database)")
     p.add_argument("file", type=Path)
     p.add_argument("--key", type=Path, default=None, help="the ledger's public key")

@@ -367,10 +367,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--key", type=Path, default=None, help="the ledger's public key")
     p.add_argument("--witness", type=Path, help="the auditor's witness log")
-    p.set_defaults(func=_verify_with_default_key)
+    p.set_defaults(func=verify_bundle_with_default_key)
 
 
-def _verify_with_default_key(args: argparse.Namespace) -> int:
+def verify_bundle_with_default_key(args: argparse.Namespace) -> int:
+    """`verify-bundle` with this installation's own public key unless --key names another
+    (public: `ryoken audit verify-bundle` runs it too)."""
     if args.key is None:
         args.key = _default_key()
     return cmd_verify_bundle(args)

@@ -7,7 +7,8 @@ external events (copier logs, door badges, a queue system).
 The watcher runs in a loop: every `--interval` seconds it closes grants whose time is up and
 checks the ledger entries appended since the last pass for canary touches and access outside
 any task (seconds); every `--full-every` minutes it runs every detector over the last
-`--days` days (the in-task footprints, volume, contract end, credentials). `--once` does one
+`--days` days (the in-task footprints, volume, contract end, credentials) and forgets the
+devices' delivery receipts older than any retry (`api.batches.prune_seen`). `--once` does one
 full run and exits. Each pass is bounded (entries are read in chunks, the window in memory is
 `--days` long); Ctrl-C or SIGTERM stops it between passes.
 """
@@ -54,6 +55,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     django_setup()
     startup_checks()  # missing or unusable keys: one clear line, before any pass
 
+    from ryoken.web.api.batches import prune_seen
     from ryoken.web.counter.queue import expire_grants
     from ryoken.web.watch import service
     from ryoken.web.watch.ledger_frame import RollingWindow
@@ -77,6 +79,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             if args.once or last_full is None or now - last_full >= full_every:
                 result = service.run_detection(now, days=args.days, window=window)
                 last_full = now
+                prune_seen(now=now)  # device delivery receipts past any retry
             else:
                 result = service.run_quick_checks(now)
             _report(result)

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from ryoken.audit.events import Event, EventCode
+from ryoken.domain.staff_files import STAFF_COLUMNS
 from ryoken.errors import InvalidInput
 
 CODES = pl.Enum([code.value for code in EventCode])
@@ -77,18 +78,6 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     **{column: dtype for column, dtype in DETAIL_COLUMNS.values()},
 }
 
-STAFF_COLUMNS = (
-    "staff_id",
-    "role",
-    "employer_kind",
-    "vendor",
-    "hired_on",
-    "contract_end",
-    "notice_given_on",
-    "office",
-    "surname_token",
-    "area_token",
-)
 STAFF_DATES = ("hired_on", "contract_end", "notice_given_on")
 ROLES = frozenset(
     {

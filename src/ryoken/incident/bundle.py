@@ -46,6 +46,7 @@ from ryoken.audit.checkpoints import (
 )
 from ryoken.audit.events import Event, decode_entry, entry_seq, format_time
 from ryoken.audit.merkle import leaf_hash, verify_inclusion
+from ryoken.audit.signers import Signer
 from ryoken.errors import InvalidInput
 
 FORMAT = "ryoken-evidence-bundle/1"
@@ -102,7 +103,7 @@ def build_bundle(
     checkpoint: Checkpoint,
     case_json: bytes | Mapping[str, Any],
     notes: bytes | Sequence[Mapping[str, Any]],
-    signing_key: Ed25519PrivateKey,
+    signing_key: Ed25519PrivateKey | Signer,
     *,
     created_at: datetime | None = None,
 ) -> bytes:

@@ -34,24 +34,14 @@ from json.encoder import encode_basestring
 from pathlib import Path
 
 from ryoken.audit.events import DetailValue, Event, EventCode
+from ryoken.domain.staff_files import STAFF_COLUMNS
 from ryoken.errors import InvalidInput
 from ryoken.sim.office import SimApplication, business_days
 from ryoken.sim.scenarios import Insider, ScenarioSpec, make_insider
 from ryoken.sim.staffing import StaffMember, StaffPlan, build_roster, stream
 from ryoken.sim.workday import Hooks, Office, Row, WorkParams, utc_text
 
-STAFF_HEADER = (
-    "staff_id",
-    "role",
-    "employer_kind",
-    "vendor",
-    "hired_on",
-    "contract_end",
-    "notice_given_on",
-    "office",
-    "surname_token",
-    "area_token",
-)
+STAFF_HEADER = STAFF_COLUMNS  # one list with detect/load.py
 SUBJECTS_HEADER = (
     "subject_id",
     "family_token",

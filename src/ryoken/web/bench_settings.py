@@ -2,7 +2,8 @@
 
 `python -m bench load` serves ryoken with these settings so that each screen that discloses
 personal data can be measured next to the same screen without the gateway
-(`ryoken.web.benchviews`). Everything else is `ryoken.web.settings`, unchanged. The module
+(`ryoken.web.benchviews`), each response carrying its server CPU time and query count.
+Everything else is `ryoken.web.settings`, unchanged. The module
 refuses to load unless RYOKEN_BENCH_BASELINE=1, so a misconfigured deployment cannot route
 to the baseline pages by accident.
 """
@@ -20,3 +21,6 @@ if os.environ.get("RYOKEN_BENCH_BASELINE") != "1":
 from ryoken.web.settings import *  # noqa: F403
 
 ROOT_URLCONF = "ryoken.web.benchviews"
+# Each response says what it cost the server (its thread's CPU time and its database
+# queries), so the benchmark prints both next to the same page without the gateway.
+MIDDLEWARE = ["ryoken.web.benchviews.cost_headers", *MIDDLEWARE]  # noqa: F405

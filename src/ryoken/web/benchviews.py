@@ -14,10 +14,13 @@ proves it has no bench routes.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, include, path
@@ -30,6 +33,7 @@ from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import grants, intake, pickup
 from ryoken.web.counter import views_intake as real_intake
@@ -51,6 +55,30 @@ PLACEHOLDER_PNG = bytes.fromhex(
     "6368686068680000060602012cc150d70000000049454e44ae426082"
 )
 _BINARY = {"face_photo", "signature_image", "koseki_image", "document_image"}
+
+
+def cost_headers(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: X-Bench-CPU-us (this request's thread CPU time, so the clerks' own CPU in
+    the same machine is not counted) and X-Bench-Queries (database queries it ran)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        queries = 0
+
+        def count(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+            nonlocal queries
+            queries += 1
+            return execute(sql, params, many, context)
+
+        cpu = time.thread_time()
+        with connection.execute_wrapper(count):
+            response = get_response(request)
+        response["X-Bench-CPU-us"] = str(round((time.thread_time() - cpu) * 1e6))
+        response["X-Bench-Queries"] = str(queries)
+        return response
+
+    return middleware
 
 
 def _placeholder(name: str, level: Exposure) -> str | bytes | None:
@@ -131,7 +159,7 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     app = real_intake._application(grant, app_id)
     fee = fee_error = None
     try:
-        fee = intake.fee_quote(app, date.fromisoformat(PLACEHOLDER_BIRTH))
+        fee = fee_quote(app, date.fromisoformat(PLACEHOLDER_BIRTH))
     except RyokenError as exc:
         fee_error = exc.message_ja
     items = intake.checklist_of(app)

@@ -29,15 +29,16 @@ def startup_checks() -> None:
 
 @checks.register("ryoken")
 def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from ryoken.web.ledger import checkpoints, paths
+    from ryoken.web.ledger import paths, signing
     from ryoken.web.vault import keys
 
     problems: list[checks.CheckMessage] = []
     files = [
         (keys.keyring_path(), "ryoken.E001", "the vault keyring"),
         (keys.blind_index_key_path(), "ryoken.E002", "the blind-index key"),
-        (paths.signing_key_path(), "ryoken.E003", "the ledger signing key"),
     ]
+    if signing.backend() == "file":  # with an HSM the signing key is not a file here
+        files.append((paths.signing_key_path(), "ryoken.E003", "the ledger signing key"))
     for path, code, what in files:
         if not path.exists():
             problems.append(
@@ -60,7 +61,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
     for loader, code, what in (
         (keys.keyring, "ryoken.E004", "the vault keyring"),
         (keys.blind_indexer, "ryoken.E005", "the blind-index key"),
-        (checkpoints.load_signing_key, "ryoken.E006", "the ledger signing key"),
+        (signing.signer, "ryoken.E006", "the ledger signing key"),
     ):
         try:
             loader()

@@ -9,6 +9,7 @@ come in pairs (`label_ja`/`label_en`). These helpers pick the half for the activ
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.utils.translation import get_language, gettext, gettext_noop
 
@@ -42,6 +43,11 @@ def staff_message(error: RyokenError) -> str:
     if translated != text or not _JAPANESE.search(text):
         return translated
     return error.message[:1].upper() + error.message[1:]
+
+
+def ja_date(d: date) -> str:
+    """A date as Japanese documents write it: 2026年11月26日."""
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def yen(amount: int) -> str:

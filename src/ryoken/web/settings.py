@@ -208,5 +208,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("RYOKEN_LOG_LEVEL", "WARNING")},
 }
 
-# The vault's access policy: no disclosure without an open grant covering the person/field.
-RYOKEN_ACCESS_POLICY = "ryoken.web.counter.grants.GrantPolicy"
+# The vault's access policy (no disclosure without an open grant covering the person and
+# field) is installed by the counter app when Django starts: counter/apps.py.

@@ -192,3 +192,35 @@ def test_it_denies_strangers_and_other_roles(
     for role, staff in personas.items():
         login_as(staff)
         assert (client.get(url).status_code == 403) is (role not in allowed), role
+
+
+def test_it_shows_the_review_screen_after_one_decision_and_one_commit(
+    client, personas, login_as, make_application
+):
+    from ryoken.web.counter.grants import GrantPolicy
+    from ryoken.web.ledger import store
+    from ryoken.web.vault import gateway
+
+    app = make_application()  # the applicant, family and a contact: several persons
+    review = Review.objects.create(
+        application=app, kind="review", reviewer=personas["reviewer"], assigned_at=app.created_at
+    )
+    login_as(personas["reviewer"])
+    client.get(f"/casework/review/{review.pk}/")  # opens the grant
+
+    class Counting(GrantPolicy):
+        asked = 0
+        persons = 0
+
+        def decide_screen(self, request):  # type: ignore[no-untyped-def]
+            Counting.asked += 1
+            Counting.persons = len(request.items)
+            return super().decide_screen(request)
+
+    before = store.committer.commits
+    with gateway.policy_in_use(Counting()):
+        page = client.get(f"/casework/review/{review.pk}/")
+    assert page.status_code == 200 and APPLICANT["name_kanji"] in page.content.decode()
+    assert CONTACT["name_kanji"] in page.content.decode()
+    assert store.committer.commits - before == 1
+    assert Counting.asked == 1 and Counting.persons >= 2

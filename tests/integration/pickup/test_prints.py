@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from ryoken.errors import AccessDenied, InvalidInput, LedgerError
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.counter import pickup, prints
 from ryoken.web.counter.models import PrintJob
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def issued(ready_app, issuer, matched):
     """The passport handed over at the window; the ticket is still open."""
-    fee = pickup.Fee.of(pickup.quote_fee(ready_app, date.fromisoformat(HOLDER["birth_date"])))
+    fee = pickup.Fee.of(fee_quote(ready_app, date.fromisoformat(HOLDER["birth_date"])))
     pickup.do_issue(
         staff=issuer,
         grant=matched,

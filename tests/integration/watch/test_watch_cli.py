@@ -129,3 +129,24 @@ def test_it_works_off_a_backlog_in_bounded_passes(office, personas, monkeypatch)
 
     assert len(passes) > 2 and all(p.events <= 10 for p in passes)
     assert Case.objects.get().staff_id == clerk.staff_id  # the canary touch was still seen
+
+
+def test_it_forgets_device_receipts_older_than_any_retry(ledger_db, capsys):
+    from datetime import timedelta
+
+    from ryoken import clock
+    from ryoken.web.api.models import ApiClient, SeenRecord
+
+    now = clock.now()
+    copier = ApiClient.objects.create(
+        name="copier-1", kind="copier", token_hash="0" * 64, created_at=now
+    )
+    for uid, age in (("old", 31), ("recent", 29)):
+        SeenRecord.objects.create(
+            client=copier, uid=uid, ledger_seq=0, received_at=now - timedelta(days=age)
+        )
+
+    code, _ = _watch(capsys)
+
+    assert code == 0
+    assert list(SeenRecord.objects.values_list("uid", flat=True)) == ["recent"]

@@ -62,6 +62,14 @@ def test_it_passes_check_deploy_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RYOKEN_"))}
     env["RYOKEN_DATA_DIR"] = str(tmp_path / "data")
     env["RYOKEN_WITNESS_PATH"] = str(tmp_path / "auditor" / "witness.log")
+    # who signs and who witnesses, as docs/operations.md sets them (a key file chosen on
+    # purpose here; the witness is not contacted by `check`)
+    env["RYOKEN_LEDGER_ORIGIN"] = "passport.pref.example.lg.jp/ryoken"
+    env["RYOKEN_LEDGER_SIGNER"] = "file"
+    env["RYOKEN_WITNESSES"] = (
+        "https://audit.pref.example.lg.jp/witness "
+        "audit.pref.example.lg.jp/w1+92121f4f+BBIxkVHpjRp+xtHU4pxjWW9N1oVCnZu6PT2rnLBJRkUG"
+    )
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     init = subprocess.run(
         [sys.executable, "-m", "ryoken.cli", "init"],

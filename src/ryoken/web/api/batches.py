@@ -26,6 +26,7 @@ from ryoken.audit.events import Event
 from ryoken.domain.lines import SAFE_ID
 from ryoken.web.accounts.models import Staff
 from ryoken.web.api.models import ApiClient, SeenRecord
+from ryoken.web.env import env_int
 from ryoken.web.ledger import checkpoints
 from ryoken.web.ledger import store as ledger
 
@@ -123,8 +124,14 @@ def record_batch(
     )
 
 
-def prune_seen(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Forget delivery receipts older than a device could still be retrying (e.g. 30 days)."""
-    cutoff = (now or clock.now()) - older_than
+def seen_retention() -> timedelta:
+    """How long a delivery receipt is kept: longer than any device retries a batch."""
+    return timedelta(days=env_int("RYOKEN_SEEN_RETENTION_DAYS", 30))
+
+
+def prune_seen(*, older_than: timedelta | None = None, now: datetime | None = None) -> int:
+    """Forget delivery receipts older than a device could still be retrying (30 days unless
+    RYOKEN_SEEN_RETENTION_DAYS says otherwise). The watcher calls it on each full pass."""
+    cutoff = (now or clock.now()) - (older_than if older_than is not None else seen_retention())
     deleted, _ = SeenRecord.objects.filter(received_at__lt=cutoff).delete()
     return deleted

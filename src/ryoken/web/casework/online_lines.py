@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from ryoken.domain import applications as rules
-from ryoken.domain import documents, fees, hepburn, validity
+from ryoken.domain import documents, fees, field_rules, hepburn, validity
 from ryoken.domain.applications import ApplicationKind, Channel, HeldPassport, RecordChange
 from ryoken.domain.fields import SubjectRole
 from ryoken.domain.lines import summarize
@@ -44,12 +44,9 @@ MAX_LINE_BYTES = 64 * 1024
 _PLACEHOLDER = SubjectId("ds_" + "0" * 26)  # the rules' Person needs an id; names nobody
 
 _SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
-_KANA = re.compile(r"[ァ-ヶー]+(?: [ァ-ヶー]+)*")
 _ROMAJI = re.compile(r"[A-Z]+(?: [A-Z]+)+")
-_POSTCODE = re.compile(r"(\d{3})-?(\d{4})")
-_PHONE = re.compile(r"\+?[0-9][0-9\-() ]{8,18}[0-9]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PASSPORT = re.compile(r"[A-Z]{2}[0-9]{7}")
+_PASSPORT = field_rules.PASSPORT_NUMBER_RE
 
 
 @dataclass(frozen=True)
@@ -178,19 +175,35 @@ class _Fields:
 
 
 def _postcode(f: _Fields, key: str, *, required: bool) -> str:
-    text = f.pattern(key, _POSTCODE, "a postcode like 171-0021", required=required)
-    match = _POSTCODE.fullmatch(text)
-    return f"{match[1]}-{match[2]}" if match else ""
+    text = f.text(key, required=required)
+    if not text:
+        return ""
+    postcode = field_rules.normal_postcode(text)
+    if postcode is None:
+        raise InvalidInput(f"{f.name(key)} {text!r} is not a postcode like 171-0021")
+    return postcode
 
 
 def _kana(f: _Fields, key: str, *, required: bool = True) -> str:
-    text = unicodedata.normalize("NFKC", f.text(key, required=required)).translate(_HIRA_TO_KATA)
-    if text and not _KANA.fullmatch(text):
+    text = f.text(key, required=required)
+    if not text:
+        return ""
+    kana = field_rules.normal_kana(text)
+    if kana is None:
         raise InvalidInput(f"{f.name(key)} {text!r} must be katakana (or hiragana)")
-    return text
+    return kana
 
 
-_HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
+def _phone(f: _Fields, key: str, *, required: bool, mobile: bool = False) -> str:
+    text = f.text(key, required=required)
+    if not text:
+        return ""
+    phone = field_rules.normal_phone(text)
+    if phone is None:
+        raise InvalidInput(f"{f.name(key)} {text!r} is not a phone number in Japan")
+    if mobile and not field_rules.is_mobile(phone):
+        raise InvalidInput(f"{f.name(key)} {text!r} is not a mobile number (070/080/090)")
+    return phone
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -234,10 +247,10 @@ def _applicant(f: _Fields, application_date: date) -> tuple[PersonIn, date, str,
         "honseki": honseki,
         "address": f.text("address", max_length=200),
         "postcode": _postcode(f, "postcode", required=True),
-        "phone": f.pattern("phone", _PHONE, "a phone number"),
+        "phone": _phone(f, "phone", required=True),
         "email": f.pattern("email", _EMAIL, "an e-mail address", required=True),
     }
-    mobile = f.pattern("mobile", _PHONE, "a phone number", required=False)
+    mobile = _phone(f, "mobile", required=False, mobile=True)
     if mobile:
         values["mobile"] = mobile
     return PersonIn(SubjectRole.APPLICANT, values), born, kanji, kana, romaji
@@ -256,7 +269,7 @@ def _other(f: _Fields | None, role: SubjectRole, keys: tuple[str, ...]) -> Perso
     if "postcode" in keys and (postcode := _postcode(f, "postcode", required=False)):
         values["postcode"] = postcode
     required_phone = role is SubjectRole.EMERGENCY_CONTACT
-    if phone := f.pattern("phone", _PHONE, "a phone number", required=required_phone):
+    if phone := _phone(f, "phone", required=required_phone):
         values["phone"] = phone
     return PersonIn(role, values, relation)
 

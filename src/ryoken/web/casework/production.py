@@ -42,7 +42,7 @@ from ryoken.web.accounts.models import Staff
 from ryoken.web.casework.models import Application, ProductionBatch
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
-from ryoken.web.counter.exposure import person_view
+from ryoken.web.counter.exposure import FieldView, screen_views
 from ryoken.web.counter.models import Grant
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
@@ -178,13 +178,8 @@ def _validity(app: Application, birth: str | None) -> dict[str, Any]:
     return {"years": years}
 
 
-def _order_item(app: Application, grant: Grant, purpose: str) -> dict[str, Any]:
-    shown = {
-        v.name: v.value
-        for v in person_view(
-            grant=grant, subject_id=app.applicant, fields=ORDER_FIELDS, purpose=purpose
-        )
-    }
+def _order_item(app: Application, rows: list[FieldView]) -> dict[str, Any]:
+    shown = {v.name: v.value for v in rows}
     romaji = str(shown.get("name_romaji") or "")
     surname, _, given = romaji.partition(" ")
     honseki = str(shown.get("honseki") or "")
@@ -218,7 +213,9 @@ def build_order(
     grant = _production_grant(acting_staff, {a.applicant for a in apps}, at)
     purpose = f"production.order:{via}"
     try:
-        items = [_order_item(app, grant, purpose) for app in apps]
+        people = [(app.applicant, ORDER_FIELDS) for app in apps]
+        views = screen_views(grant=grant, people=people, purpose=purpose) if apps else {}
+        items = [_order_item(app, views[app.applicant]) for app in apps]
     finally:
         grants.close_grant(grant, why="order file built")
     return {

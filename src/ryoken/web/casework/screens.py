@@ -1,6 +1,7 @@
 """What back-office screens show of people: `person_view` rows, ready for a template.
 
-Every value comes from `counter.exposure.person_view` under the work's grant, so the step's
+Every value comes from `counter.exposure.screen_views` (one access decision and one ledger
+commit for all the persons of a screen) under the work's grant, so the step's
 policy decides what appears (hidden fields are absent, match-only fields have no value) and
 every value on screen is in the ledger.
 """
@@ -85,13 +86,19 @@ def roles_in(application: Application) -> dict[str, list[str]]:
 def sections(grant: Grant, roles: dict[str, list[str]]) -> list[dict[str, Any]]:
     """One card per person: the fields their roles hold that the grant's step lets out."""
     out = []
+    people: list[tuple[str, tuple[str, ...]]] = []
+    roles_known: dict[str, list[str]] = {}
     for subject, held in roles.items():
         known = [r for r in held if r in ROLE_LABELS] or [SubjectRole.APPLICANT]
         wanted: set[str] = set()
         for role in known:
             wanted.update(FIELDS_BY_ROLE[SubjectRole(role)])
-        ordered = tuple(f for f in FIELDS_BY_NAME if f in wanted)
-        rows = exposure.person_view(grant=grant, subject_id=subject, fields=ordered)
+        people.append((subject, tuple(f for f in FIELDS_BY_NAME if f in wanted)))
+        roles_known[subject] = known
+    # The whole screen in one access decision and one durable ledger commit.
+    views = exposure.screen_views(grant=grant, people=people) if people else {}
+    for subject, known in roles_known.items():
+        rows = views[subject]
         known.sort(key=ROLE_ORDER.index)
         out.append(
             {

@@ -1,12 +1,15 @@
 """What a screen may show of a person at a step, fetched through the gateway.
 
-`person_view` asks the vault once for the fields the step SHOWS and once for those it
-MASKS (masking happens inside the vault); MATCH_ONLY fields are listed as "照合のみ" with no
-value; HIDDEN fields are absent. Every value on screen is therefore in the ledger.
+`screen_views` asks the vault once for everything a screen shows of its persons
+(`gateway.disclose_screen`: one access decision, one durable ledger commit): the fields the
+step SHOWS, those it MASKS (masking happens inside the vault) and the MATCH_ONLY ones, listed
+as "照合のみ" with no value; HIDDEN fields are absent. Every value on screen is therefore in
+the ledger. `person_view` is the screen of one person.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
@@ -33,30 +36,55 @@ def person_view(
     purpose: str | None = None,
 ) -> list[FieldView]:
     """The fields of one person this grant's step allows, in catalogue order."""
-    step = Step(grant.step)
     wanted = fields if fields is not None else FIELDS_BY_ROLE[SubjectRole(role)]
-    by_exposure: dict[Exposure, list[str]] = {e: [] for e in Exposure}
-    for name in wanted:
-        by_exposure[exposure(step, name)].append(name)
-    values: dict[str, str | bytes | None] = {}
-    common = {
-        "actor": grant.staff.staff_id,
-        "subject_id": subject_id,
-        "purpose": purpose or str(step),
-        "grant": grant.grant_id,
-        "terminal": grant.window.code if grant.window else None,
-    }
-    if by_exposure[Exposure.SHOWN]:
-        values.update(gateway.disclose(fields=by_exposure[Exposure.SHOWN], **common))
-    if by_exposure[Exposure.MASKED]:
-        values.update(gateway.disclose(fields=by_exposure[Exposure.MASKED], masked=True, **common))
-    out = []
-    for name in wanted:
-        level = exposure(step, name)
-        if level is Exposure.HIDDEN:
-            continue
-        meta = FIELDS_BY_NAME[name]
-        out.append(FieldView(name, meta.label_ja, meta.label_en, level, values.get(name)))
+    return screen_views(grant=grant, people=[(subject_id, wanted)], purpose=purpose)[subject_id]
+
+
+def screen_views(
+    *,
+    grant: Grant,
+    people: Sequence[tuple[str, Sequence[str]]],
+    purpose: str | None = None,
+) -> dict[str, list[FieldView]]:
+    """For each (person, fields) of a screen, the fields this grant's step allows: one
+    access decision and one durable ledger commit for the whole screen."""
+    step = Step(grant.step)
+    merged: dict[str, list[str]] = {}  # a person named twice is asked for once
+    for subject_id, wanted in people:
+        fields = merged.setdefault(subject_id, [])
+        fields += [name for name in wanted if name not in fields]
+    items = []
+    for subject_id, wanted in merged.items():
+        by_exposure: dict[Exposure, list[str]] = {e: [] for e in Exposure}
+        for name in wanted:
+            by_exposure[exposure(step, name)].append(name)
+        items.append(
+            gateway.ScreenItem(
+                subject_id,
+                shown=tuple(by_exposure[Exposure.SHOWN]),
+                masked=tuple(by_exposure[Exposure.MASKED]),
+                match_only=tuple(by_exposure[Exposure.MATCH_ONLY]),
+            )
+        )
+    values: dict[str, dict[str, str | bytes | None]] = {}
+    if any(item.shown or item.masked for item in items):  # else nothing leaves the vault
+        values = gateway.disclose_screen(
+            actor=grant.staff.staff_id,
+            grant=grant.grant_id,
+            terminal=grant.window.code if grant.window else None,
+            purpose=purpose or str(step),
+            items=[item for item in items if item.shown or item.masked or item.match_only],
+        )
+    out: dict[str, list[FieldView]] = {}
+    for subject_id, wanted in merged.items():
+        shown = values.get(subject_id, {})
+        rows = out[subject_id] = []
+        for name in wanted:
+            level = exposure(step, name)
+            if level is Exposure.HIDDEN:
+                continue
+            meta = FIELDS_BY_NAME[name]
+            rows.append(FieldView(name, meta.label_ja, meta.label_en, level, shown.get(name)))
     return out
 
 

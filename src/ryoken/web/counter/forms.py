@@ -22,11 +22,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ryoken import clock
-from ryoken.domain import hepburn
+from ryoken.domain import field_rules, hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
 from ryoken.domain.fields import SubjectRole
 from ryoken.errors import InvalidKana
-from ryoken.privacy.normalise import PREFECTURES, to_katakana
+from ryoken.privacy.normalise import PREFECTURES
 from ryoken.web.accounts.models import Window
 from ryoken.web.counter.intake import SCAN_DOCUMENTS, IntakeInput, PersonInput
 from ryoken.web.counter.models import Ticket
@@ -59,12 +59,8 @@ PROXY_LABELS: dict[str, str | Promise] = {
 }
 SEX_CHOICES = [("M", _("男")), ("F", _("女"))]
 
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+(?: [\u30a1-\u30fa\u30fc]+)*")
-_SEPARATORS = re.compile(r"[\s・]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f<>]")
-_POSTCODE = re.compile(r"(\d{3})-?(\d{4})")
-_PHONE = re.compile(r"0[\d-]{8,14}")
-_PASSPORT = re.compile(r"[A-Z]{2}\d{7}")
+_PASSPORT = field_rules.PASSPORT_NUMBER_RE
 _RECEPTION = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 
 
@@ -87,10 +83,10 @@ def clean_name_kanji(value: str, *, two_parts: bool) -> str:
 
 def clean_name_kana(value: str, *, two_parts: bool) -> str:
     """フリガナ in katakana (hiragana and half-width kana are converted), parts by spaces."""
-    text = " ".join(_SEPARATORS.split(to_katakana(unicodedata.normalize("NFKC", value)).strip()))
-    if not text:
+    if not value.strip():
         raise forms.ValidationError(gettext("フリガナを入力してください。"))
-    if not _KATAKANA.fullmatch(text):
+    text = field_rules.normal_kana(value)
+    if text is None:
         raise forms.ValidationError(
             gettext(
                 "フリガナはカタカナで入力してください（氏と名の間は空白）。"
@@ -118,23 +114,21 @@ def clean_birth_date(value: date, *, today: date | None = None) -> date:
 
 
 def clean_postcode(value: str) -> str:
-    text = unicodedata.normalize("NFKC", value).strip().lstrip("〒").strip()
-    match = _POSTCODE.fullmatch(text)
-    if match is None:
+    text = field_rules.normal_postcode(value)
+    if text is None:
         raise forms.ValidationError(
             gettext("郵便番号は7桁の数字で入力してください（例：170-0013）。")
         )
-    return f"{match.group(1)}-{match.group(2)}"
+    return text
 
 
 def clean_phone(value: str, *, mobile: bool = False) -> str:
-    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
-    digits = text.replace("-", "")
-    if not _PHONE.fullmatch(text) or not digits.isdigit() or not 10 <= len(digits) <= 11:
+    text = field_rules.normal_phone(value)
+    if text is None:
         raise forms.ValidationError(
             gettext("電話番号は0から始まる10〜11桁の数字で入力してください。")
         )
-    if mobile and not (len(digits) == 11 and digits[:3] in {"070", "080", "090"}):
+    if mobile and not field_rules.is_mobile(text):
         raise forms.ValidationError(gettext("携帯電話番号は070・080・090から始まる11桁です。"))
     return text
 

@@ -25,7 +25,7 @@ from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.counter.models import Grant, GrantSubject, Ticket
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault.gateway import AccessRequest, Decision
+from ryoken.web.vault.gateway import AccessRequest, Decision, ScreenRequest
 
 
 def counter_minutes() -> int:
@@ -148,62 +148,109 @@ class GrantPolicy:
 
     For each field, the grant's step decides (`ryoken.privacy.policy`): SHOWN fields may be
     shown; MASKED fields may be shown masked, or revealed with a typed reason; MATCH_ONLY
-    fields may only be matched; HIDDEN fields never leave the vault.
+    fields may only be matched; HIDDEN fields never leave the vault. A screen
+    (`decide_screen`) is judged in one go: the grant loaded once, the staff member's standing
+    computed once, the persons checked in one query.
     """
 
     def decide(self, request: AccessRequest) -> Decision:
-        if not request.grant:
-            return _deny(
-                "no grant covers this access", gettext_noop("この操作を許可する業務がありません。")
-            )
-        now = request.at
-        grant = (
-            Grant.objects.select_related("staff", "window", "ticket")
-            .filter(grant_id=request.grant)
-            .first()
-        )
-        if grant is None or grant.staff.staff_id != request.actor:
-            return _deny(
-                "the grant is not the actor's", gettext_noop("この業務の担当者ではありません。")
-            )
-        if grant.closed_at is not None or grant.expires_at <= now:
-            return _deny("the grant has ended", gettext_noop("業務は終了しています。"))
-        state = standing(grant.staff, now.astimezone(clock.OFFICE_TZ).date())
-        if not state.ok:
-            return _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
+        grant, refusal = _open_grant_of(request.grant, request.actor, request.at)
+        if grant is None:
+            return refusal
         if not grant.subjects.filter(subject=request.subject_id).exists():
-            return _deny(
-                "this person is not part of the work",
-                gettext_noop("この方は現在の業務の対象ではありません。"),
-            )
+            return _not_in_work()
         refusal = _breakglass_refusal(grant, request.fields)
         if refusal is not None:
             return refusal
         for field in request.fields:
-            allowed = exposure(grant.step, field)
-            if allowed is Exposure.HIDDEN:
-                return _deny(
-                    f"{field} is hidden at {grant.step}", gettext_noop("この項目は表示できません。")
-                )
-            if request.kind == "match":
-                continue
-            if allowed is Exposure.MATCH_ONLY:
-                return _deny(
-                    f"{field} may only be matched", gettext_noop("この項目は照合のみ可能です。")
-                )
-            if allowed is Exposure.MASKED and request.form == "shown" and not request.reason:
-                return _deny(
-                    f"revealing {field} needs a reason",
-                    gettext_noop("表示するには理由の入力が必要です。"),
-                )
-        links: dict[str, str | int | bool | None] = {"step": grant.step, "grant_kind": grant.kind}
-        if grant.ticket_id:
-            links["ticket"] = grant.ticket.number if grant.ticket else None
-        if grant.window_id:
-            links["window"] = grant.window.code if grant.window else None
-        if grant.review_id:
-            links["review"] = grant.review_id
-        return Decision(True, links=links)
+            form = "match" if request.kind == "match" else request.form
+            refused = _field_refusal(grant.step, field, form, request.reason)
+            if refused is not None:
+                return refused
+        return Decision(True, links=_links(grant))
+
+    def decide_screen(self, request: ScreenRequest) -> Decision:
+        grant, refusal = _open_grant_of(request.grant, request.actor, request.at)
+        if grant is None:
+            return refusal
+        wanted = {item.subject_id for item in request.items}
+        covered = set(grant.subjects.filter(subject__in=wanted).values_list("subject", flat=True))
+        if covered != wanted:
+            return _not_in_work()
+        for item in request.items:
+            fields = (*item.shown, *item.masked, *item.match_only)
+            refusal = _breakglass_refusal(grant, fields)
+            if refusal is not None:
+                return refusal
+            asked = (
+                [(f, "shown") for f in item.shown]
+                + [(f, "masked") for f in item.masked]
+                + [(f, "match") for f in item.match_only]
+            )
+            for field, form in asked:
+                refused = _field_refusal(grant.step, field, form, request.reason)
+                if refused is not None:
+                    return refused
+        return Decision(True, links=_links(grant))
+
+
+def _open_grant_of(
+    grant_id: str | None, actor: str, now: datetime
+) -> tuple[Grant | None, Decision]:
+    """The actor's grant if it is open and they are in standing; else a refusal."""
+    if not grant_id:
+        return None, _deny(
+            "no grant covers this access", gettext_noop("この操作を許可する業務がありません。")
+        )
+    grant = (
+        Grant.objects.select_related("staff", "window", "ticket").filter(grant_id=grant_id).first()
+    )
+    if grant is None or grant.staff.staff_id != actor:
+        return None, _deny(
+            "the grant is not the actor's", gettext_noop("この業務の担当者ではありません。")
+        )
+    if grant.closed_at is not None or grant.expires_at <= now:
+        return None, _deny("the grant has ended", gettext_noop("業務は終了しています。"))
+    state = standing(grant.staff, now.astimezone(clock.OFFICE_TZ).date())
+    if not state.ok:
+        return None, _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
+    return grant, Decision(True)
+
+
+def _not_in_work() -> Decision:
+    return _deny(
+        "this person is not part of the work",
+        gettext_noop("この方は現在の業務の対象ではありません。"),
+    )
+
+
+def _field_refusal(step: str, field: str, form: str, reason: str) -> Decision | None:
+    """Why `field` may not leave the vault in `form` ("shown", "masked", "match") at `step`."""
+    allowed = exposure(step, field)
+    if allowed is Exposure.HIDDEN:
+        return _deny(f"{field} is hidden at {step}", gettext_noop("この項目は表示できません。"))
+    if form == "match":
+        return None
+    if allowed is Exposure.MATCH_ONLY:
+        return _deny(f"{field} may only be matched", gettext_noop("この項目は照合のみ可能です。"))
+    if allowed is Exposure.MASKED and form == "shown" and not reason:
+        return _deny(
+            f"revealing {field} needs a reason",
+            gettext_noop("表示するには理由の入力が必要です。"),
+        )
+    return None
+
+
+def _links(grant: Grant) -> dict[str, str | int | bool | None]:
+    """What the ledger records with a disclosure about the work that justified it."""
+    links: dict[str, str | int | bool | None] = {"step": grant.step, "grant_kind": grant.kind}
+    if grant.ticket_id:
+        links["ticket"] = grant.ticket.number if grant.ticket else None
+    if grant.window_id:
+        links["window"] = grant.window.code if grant.window else None
+    if grant.review_id:
+        links["review"] = grant.review_id
+    return links
 
 
 def _breakglass_refusal(grant: Grant, fields: Iterable[str]) -> Decision | None:

@@ -39,11 +39,11 @@ from ryoken.domain.applications import (
     RecordChange,
 )
 from ryoken.domain.documents import KOSEKI_KINDS, ChecklistItem, Visit, checklist
-from ryoken.domain.fees import FeeQuote, fee_for
 from ryoken.domain.fields import SubjectRole
 from ryoken.domain.people import Person, SubjectId, new_subject_id
 from ryoken.errors import ConfigurationError, InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Staff, Window
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants, queue
@@ -497,17 +497,6 @@ def missing_scans(application: Application) -> list[str]:
     record: IntakeRecord = application.intake  # type: ignore[attr-defined]
     done = record.scanned_set()
     return [name for name in required_scans(application) if name not in done]
-
-
-def fee_quote(application: Application, birth_date: date) -> FeeQuote:
-    """For information: the fee is paid at pickup. ConfigurationError if not configured."""
-    return fee_for(
-        kind=ApplicationKind(application.kind),
-        channel=Channel(application.channel),
-        birth_date=birth_date,
-        application_date=application.application_date,
-        requested_years=application.requested_validity,
-    )
 
 
 def _held_passport(record: IntakeRecord) -> HeldPassport | None:

@@ -25,10 +25,9 @@ from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.domain.applications import (
     ApplicationKind,
     ApplicationState,
-    Channel,
 )
-from ryoken.domain.fees import FeeQuote, fee_for
-from ryoken.domain.validity import lapse_surcharge_applies, pickup_deadline, pickup_lapsed
+from ryoken.domain.fees import FeeQuote
+from ryoken.domain.validity import pickup_deadline, pickup_lapsed
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy import normalise
 from ryoken.privacy.policy import Step
@@ -37,9 +36,8 @@ from ryoken.web.casework.models import Application
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
-from ryoken.web.counter.prints import ja_date
 from ryoken.web.env import env_int
-from ryoken.web.i18n import bilingual
+from ryoken.web.i18n import bilingual, ja_date
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
@@ -232,65 +230,28 @@ def _alert_on_no_matches(grant: Grant, subject_id: str, at: datetime) -> None:
 def check_identity(
     *, grant: Grant, application: Application, presented: Presented
 ) -> dict[str, bool]:
-    """Ask the vault whether each presented value matches; each answer is a ledger event.
-    Refused (RuleViolation) once the no-match limit is reached (`check_match_allowance`)."""
+    """Ask the vault whether each presented value matches: one access decision, and each
+    answer a ledger event, all in one durable commit. Refused (RuleViolation) once the
+    no-match limit is reached (`check_match_allowance`)."""
     at = clock.now()
     check_match_allowance(grant, application.applicant, at=at)
-    results = _ask_vault(grant=grant, application=application, presented=presented)
+    presented_values = {
+        "birth_date": presented.birth_date.isoformat(),
+        "passport_number": presented.passport_number,
+    }
+    if presented.old_passport_number:
+        presented_values["previous_passport"] = presented.old_passport_text()
+    results = gateway.match_many(
+        actor=grant.staff.staff_id,
+        subject_id=application.applicant,
+        presented=presented_values,
+        purpose="pickup:identity",
+        grant=grant.grant_id,
+        terminal=grant.window.code if grant.window else None,
+    )
     if not all(results.values()):
         _alert_on_no_matches(grant, application.applicant, at)
     return results
-
-
-def _ask_vault(*, grant: Grant, application: Application, presented: Presented) -> dict[str, bool]:
-    common = {
-        "actor": grant.staff.staff_id,
-        "subject_id": application.applicant,
-        "purpose": "pickup:identity",
-        "grant": grant.grant_id,
-        "terminal": grant.window.code if grant.window else None,
-    }
-    results = {
-        "birth_date": gateway.match(
-            field_name="birth_date", presented=presented.birth_date.isoformat(), **common
-        ),
-        "passport_number": gateway.match(
-            field_name="passport_number", presented=presented.passport_number, **common
-        ),
-    }
-    if presented.old_passport_number:
-        results["previous_passport"] = gateway.match(
-            field_name="previous_passport", presented=presented.old_passport_text(), **common
-        )
-    return results
-
-
-def _lapse_surcharge(application: Application) -> bool:
-    others = Application.objects.filter(applicant=application.applicant).exclude(pk=application.pk)
-    lapses = [d for d in others.values_list("lapsed_on", flat=True) if d is not None]
-    earlier = [
-        d
-        for d in others.exclude(kind=ApplicationKind.LOSS_REPORT.value).values_list(
-            "application_date", flat=True
-        )
-        if d < application.application_date
-    ]
-    return lapse_surcharge_applies(
-        application.application_date, lapse_dates=lapses, earlier_application_dates=earlier
-    )
-
-
-def quote_fee(application: Application, birth_date: date) -> FeeQuote:
-    """The fee for `application`, with the birth date the vault confirmed (ConfigurationError
-    if the office has not set a figure FACTS.md marks UNVERIFIED)."""
-    return fee_for(
-        kind=ApplicationKind(application.kind),
-        channel=Channel(application.channel),
-        birth_date=birth_date,
-        application_date=application.application_date,
-        requested_years=application.requested_validity,
-        lapse_surcharge=_lapse_surcharge(application),
-    )
 
 
 @dataclass(frozen=True)

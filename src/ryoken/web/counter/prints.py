@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,7 @@ from ryoken.web.casework.models import Application
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant, PrintJob
 from ryoken.web.env import env_str
+from ryoken.web.i18n import ja_date
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
 
@@ -86,10 +87,6 @@ LAPSE_WARNING_JA = (
     "旅券は発行日から6か月以内にお受け取りください。期限までに受け取らない場合、旅券は失効し"
     "（旅券法第18条第1項第2号）、その後5年以内に申請するときは手数料が加算されます。"
 )
-
-
-def ja_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def new_watermark_id(choice: Callable[[str], str] = secrets.choice) -> str:

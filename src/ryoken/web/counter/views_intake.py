@@ -28,6 +28,7 @@ from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, InvalidKana, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure as views_of
 from ryoken.web.counter import grants, intake
@@ -344,12 +345,16 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
     for person in ApplicationPerson.objects.filter(application=app).order_by("pk"):
         roles[person.subject].append(person.role)
     sections = []
+    people: list[tuple[str, tuple[str, ...]]] = []
     for subject, held in roles.items():
         wanted: list[str] = []
         for role in held:
             wanted += [f for f in FIELDS_BY_ROLE[SubjectRole(role)] if f not in wanted]
-        ordered = tuple(f for f in FIELDS_BY_NAME if f in wanted)
-        rows = views_of.person_view(grant=grant, subject_id=subject, fields=ordered)
+        people.append((subject, tuple(f for f in FIELDS_BY_NAME if f in wanted)))
+    # The whole screen in one access decision and one durable ledger commit.
+    views = views_of.screen_views(grant=grant, people=people) if people else {}
+    for subject, held in roles.items():
+        rows = views[subject]
         first = min(held, key=ROLE_ORDER.index)
         sections.append(
             {
@@ -404,7 +409,7 @@ def _review_context(
     fee = fee_error = None
     if birth:
         try:
-            fee = intake.fee_quote(app, date.fromisoformat(birth))
+            fee = fee_quote(app, date.fromisoformat(birth))
         except (ValueError, RyokenError) as exc:
             fee_error = (
                 staff_message(exc)

@@ -19,6 +19,7 @@ from ryoken.errors import AccessDenied, ConfigurationError, RyokenError
 from ryoken.privacy.policy import Step
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
+from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application
 from ryoken.web.counter import exposure, grants, pickup, queue
 from ryoken.web.counter.models import Grant, Ticket
@@ -246,7 +247,7 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
     key = SESSION_FEE.format(grant=grant.grant_id, app=app.pk)
     if results["birth_date"] and pickup.stored_fee(app) is None:
         try:
-            fee = pickup.Fee.of(pickup.quote_fee(app, presented.birth_date))
+            fee = pickup.Fee.of(fee_quote(app, presented.birth_date))
             request.session[key] = {
                 "national": fee.national,
                 "prefectural": fee.prefectural,

@@ -34,7 +34,7 @@ from ryoken.privacy.policy import Step
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.casework.models import ApplicationPerson
 from ryoken.web.incident.models import Hold, Incident
-from ryoken.web.ledger import checkpoints
+from ryoken.web.ledger import checkpoints, signing
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.vault import gateway, keys
@@ -345,7 +345,7 @@ def evidence_bundle(incident: Incident) -> tuple[bytes, int, int]:
         checkpoint,
         case,
         notes,
-        checkpoints.load_signing_key(),
+        signing.signer(),  # the ledger's signer: a key file or the HSM
         created_at=clock.now(),
     )
     return data, len(entries), checkpoint.size

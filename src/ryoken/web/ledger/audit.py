@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 
+from ryoken.audit import checkpoints as pure_checkpoints
 from ryoken.audit import verify as pure_verify
 from ryoken.audit.merkle import verify_inclusion
 from ryoken.audit.tree import inclusion_proof_at
@@ -41,7 +42,22 @@ def verify() -> pure_verify.VerifyReport:
     stored = [checkpoints.to_audit_checkpoint(row) for row in Checkpoint.objects.order_by("size")]
     witness = checkpoints.read_witness()
     public_key = checkpoints.load_public_key()
-    return pure_verify.verify_ledger(iter_entries(), stored, witness, public_key)
+    report = pure_verify.verify_ledger(iter_entries(), stored, witness, public_key)
+    return _with_cosignatures(report, stored)
+
+
+def _with_cosignatures(
+    report: pure_verify.VerifyReport, stored: list[pure_checkpoints.Checkpoint]
+) -> pure_verify.VerifyReport:
+    """Add the external witnesses' findings (ledger/witnesses.py) to the report."""
+    from ryoken.web.ledger import witnesses
+
+    problems = witnesses.check(stored)
+    report.cosigners_checked = len(witnesses.configured())
+    if problems:
+        report.problems.extend(problems)
+        report.ok = False
+    return report
 
 
 def prove(seq: int) -> dict[str, Any]:
@@ -64,6 +80,7 @@ def prove(seq: int) -> dict[str, Any]:
     if not verify_inclusion(digest, seq, latest.size, proof, cp.root):
         raise LedgerError(f"the stored tree does not prove entry {seq}: run `ryoken audit verify`")
     from ryoken.audit.checkpoints import checkpoint_message
+    from ryoken.web.ledger import witnesses
 
     return {
         "leaf_index": seq,
@@ -78,7 +95,8 @@ def prove(seq: int) -> dict[str, Any]:
             "at": cp.at.isoformat(),
             "key_id": cp.key_id,
             "signature_hex": cp.signature.hex(),
-            "signed_message": checkpoint_message(cp.size, cp.root, cp.at).decode("utf-8"),
+            "signed_message": checkpoint_message(cp.size, cp.root, cp.at, cp.origin).decode(),
+            "note": witnesses.cosigned_note(latest),
         },
         "hash_algorithm": "RFC 6962 SHA-256: leaf = H(0x00||data), node = H(0x01||l||r)",
     }

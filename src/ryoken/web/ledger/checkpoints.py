@@ -64,8 +64,16 @@ def load_public_key() -> cp.Ed25519PublicKey:
 
 
 def create_signing_key() -> list[str]:
-    """Create the ledger's Ed25519 key pair if missing (mode 0600). Returns created paths."""
+    """Create the ledger's Ed25519 key pair if missing (mode 0600). Returns created paths.
+
+    With an HSM signer (RYOKEN_LEDGER_SIGNER=pkcs11) no private key is created here: the
+    HSM's public key is written to the public key file, which verification reads.
+    """
+    from ryoken.web.ledger import signing
+
     private_path, public_path = paths.signing_key_path(), paths.public_key_path()
+    if signing.backend() == "pkcs11":
+        return signing.write_public_key(public_path)
     if private_path.exists():
         return []
     private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -138,7 +146,9 @@ def latest() -> Checkpoint | None:
 
 def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
     """Sign a checkpoint at the current size (None if the ledger is empty or unchanged)."""
-    key = load_signing_key()
+    from ryoken.web.ledger import signing
+
+    signer = signing.signer()
     at = now or clock.now()
     with transaction.atomic():
         size = ledger_size()
@@ -146,7 +156,7 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
         if size == 0 or (last is not None and last.size >= size):
             return None
         root = root_at(DbNodeReader(), size)
-        signed = cp.sign_checkpoint(key, cp.key_id_of(key.public_key()), size, root, at)
+        signed = cp.sign_note_checkpoint(signer, size, root, at)
         try:
             Checkpoint.objects.create(
                 size=signed.size,

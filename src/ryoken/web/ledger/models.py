@@ -65,3 +65,21 @@ class Checkpoint(models.Model):
 
     class Meta:
         db_table = "ledger_checkpoint"
+
+
+class Cosignature(models.Model):
+    """An external witness's cosignature (C2SP tlog-cosignature v1) of the checkpoint at
+    `size`. Checked by `ryoken audit verify` against the witness keys in the configuration:
+    a deleted or altered row shows as a lagging or invalid witness."""
+
+    size = models.BigIntegerField()
+    name = models.CharField(max_length=200)  # the witness's key name
+    key_id = models.BigIntegerField()  # the 32-bit C2SP key ID
+    signature = models.BinaryField(max_length=72)  # timestamp (8 bytes) || Ed25519 signature
+    at = models.DateTimeField()  # the cosignature's own timestamp
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        constraints = [
+            models.UniqueConstraint(fields=["size", "name", "key_id"], name="ledger_cosig_once")
+        ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -168,35 +168,38 @@ def _identity(at: datetime) -> datetime:
 def _append_locked(events: Sequence[Event]) -> list[int]:
     """Append `events` in the current transaction, which must hold the append lock.
 
-    Raw `executemany` rather than ORM objects: this is the hot path of every disclosure.
+    Raw `executemany` rather than ORM objects: this is the hot path of every disclosure. The
+    batch is built column-wise (all canonical bytes, all leaf hashes, the tree's new nodes
+    in one `Frontier.extend`), then written with one `executemany` per table: entries, the
+    subject links of the whole batch, and the stored nodes.
     """
     _lock_for_append()
     size = ledger_size()
     frontier = _cache.load(size)
     adapt = _sqlite_time if connection.vendor == "sqlite" else _identity
-    entries: list[tuple[object, ...]] = []
-    nodes: list[tuple[int, int, bytes]] = []
-    links: list[tuple[int, str]] = []
-    seqs: list[int] = []
-    for event in events:
-        seq = frontier.size
-        data = entry_bytes(seq, event)
-        digest = leaf_hash(data)
-        nodes.extend(n for n in frontier.append(digest) if n[0] >= STORED_MIN_LEVEL)
-        entries.append(
-            (
-                seq,
-                adapt(event.at),
-                str(event.code),
-                event.actor,
-                event.grant or "",
-                " ".join(event.subjects),
-                data,
-                digest,
-            )
+    start = frontier.size
+    seqs = list(range(start, start + len(events)))
+    datas = [entry_bytes(seq, event) for seq, event in zip(seqs, events, strict=True)]
+    digests = [leaf_hash(data) for data in datas]
+    nodes = [node for node in frontier.extend(digests) if node[0] >= STORED_MIN_LEVEL]
+    entries = [
+        (
+            seq,
+            adapt(event.at),
+            event.code.value,
+            event.actor,
+            event.grant or "",
+            " ".join(event.subjects),
+            data,
+            digest,
         )
-        links.extend((seq, subject) for subject in event.subjects)
-        seqs.append(seq)
+        for seq, event, data, digest in zip(seqs, events, datas, digests, strict=True)
+    ]
+    links = [
+        (seq, subject)
+        for seq, event in zip(seqs, events, strict=True)
+        for subject in event.subjects
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_ENTRY, entries)
         if nodes:
@@ -290,11 +293,20 @@ class GroupCommitter:
 
 committer = GroupCommitter()
 
+# Called with the ledger's size after each durable append: the checkpoint signer, installed
+# by the ledger app when Django starts (apps.py), so this module needs nothing above it.
+_after_durable: list[Callable[[int | None], None]] = []
+
+
+def after_durable_append(hook: Callable[[int | None], None]) -> None:
+    """Call `hook(size)` after every durable append (once per hook, however often asked)."""
+    if hook not in _after_durable:
+        _after_durable.append(hook)
+
 
 def record(*events: Event) -> list[int]:
     """Append events durably and return their sequence numbers. Raises LedgerError."""
     seqs = committer.record(events)
-    from ryoken.web.ledger import checkpoints
-
-    checkpoints.maybe_checkpoint(seqs[-1] + 1 if seqs else None)
+    for hook in _after_durable:
+        hook(seqs[-1] + 1 if seqs else None)
     return seqs

@@ -1,28 +1,31 @@
 """The one gateway through which personal data is decrypted.
 
-    disclose(...)  access decision → ledger entry, durable → decrypt → return
+    disclose_screen(...)  one access decision for everything a screen shows → all of its
+                          ledger entries in one durable commit → decrypt → return
+    disclose(...)  the same for one person and one form (a screen of one item)
     match(...)     access decision → compare inside the vault → ledger entry → True/False
+    match_many(...)  several fields of one person: one decision, one durable commit
     store(...)     encrypt and write values with their blind-index tokens (ledgered)
 
 No other module imports the decryption primitive (`ryoken.privacy.envelope.open_sealed`);
 tests/unit/test_gateway_boundary.py proves it. If the ledger cannot record, nothing is
 decrypted and the caller gets `LedgerError` (fail closed).
+
+The access policy is injected (`install_policy`, done by the counter app when Django starts;
+`policy_in_use` in tests); until then the fail-safe `RequireGrant` decides.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
 from ryoken import clock
@@ -77,15 +80,51 @@ class Decision:
     links: Mapping[str, str | int | bool | None] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScreenItem:
+    """One person on a screen: the fields shown, those shown masked (masked inside the
+    vault), and those only listed as match-only (no value leaves the vault for them)."""
+
+    subject_id: str
+    shown: tuple[str, ...] = ()
+    masked: tuple[str, ...] = ()
+    match_only: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScreenRequest:
+    """Everything one screen will show, asked for at once; the policy decides once.
+
+    `reason` is the typed reason for revealing (showing) a field the step shows only masked.
+    """
+
+    actor: str
+    grant: str | None
+    terminal: str | None
+    purpose: str
+    items: tuple[ScreenItem, ...]
+    at: datetime
+    reason: str = ""
+
+
 class AccessPolicy(Protocol):
     def decide(self, request: AccessRequest) -> Decision: ...
+
+    def decide_screen(self, request: ScreenRequest) -> Decision: ...
 
 
 class RequireGrant:
     """The fail-safe default: nothing is disclosed without a grant reference."""
 
     def decide(self, request: AccessRequest) -> Decision:
-        if not request.grant:
+        return self._decide(request.grant)
+
+    def decide_screen(self, request: ScreenRequest) -> Decision:
+        return self._decide(request.grant)
+
+    @staticmethod
+    def _decide(grant: str | None) -> Decision:
+        if not grant:
             return Decision(
                 False,
                 "no grant covers this access",
@@ -94,15 +133,28 @@ class RequireGrant:
         return Decision(True)
 
 
+_installed: list[AccessPolicy] = [RequireGrant()]
+
+
 def policy() -> AccessPolicy:
-    dotted = getattr(settings, "RYOKEN_ACCESS_POLICY", "ryoken.web.vault.gateway.RequireGrant")
-    return _policy_instance(dotted)
+    """The access policy in force (the counter's `GrantPolicy` once Django has started)."""
+    return _installed[0]
 
 
-@functools.lru_cache(maxsize=8)
-def _policy_instance(dotted: str) -> AccessPolicy:
-    instance: AccessPolicy = import_string(dotted)()
-    return instance
+def install_policy(chosen: AccessPolicy) -> AccessPolicy:
+    """Make `chosen` the access policy; returns the previous one."""
+    previous, _installed[0] = _installed[0], chosen
+    return previous
+
+
+@contextlib.contextmanager
+def policy_in_use(chosen: AccessPolicy) -> Iterator[AccessPolicy]:
+    """Use `chosen` inside the block (tests, benchmarks), then restore the previous one."""
+    previous = install_policy(chosen)
+    try:
+        yield chosen
+    finally:
+        install_policy(previous)
 
 
 def _check_fields(fields: Iterable[str]) -> tuple[str, ...]:
@@ -131,25 +183,22 @@ def _event(
     )
 
 
+def _refuse(events: Sequence[Event], decision: Decision) -> AccessDenied:
+    # The refusal itself is evidence; if even that cannot be written, still refuse.
+    with contextlib.suppress(LedgerError):  # refused either way: nothing is shown
+        ledger.record(*events)
+    return AccessDenied(decision.reason or "access denied", message_ja=decision.reason_ja or None)
+
+
 def _authorise(request: AccessRequest) -> Decision:
     decision = policy().decide(request)
     if not decision.allowed:
-        # The refusal itself is evidence; if even that cannot be written, still refuse.
-        with contextlib.suppress(LedgerError):  # refused either way: nothing is shown
-            ledger.record(
-                _event(EventCode.DISCLOSURE_REFUSED, request, {"reason": decision.reason[:200]})
-            )
-        raise AccessDenied(
-            decision.reason or "access denied", message_ja=decision.reason_ja or None
-        )
+        details = {"reason": decision.reason[:200]}
+        raise _refuse([_event(EventCode.DISCLOSURE_REFUSED, request, details)], decision)
     return decision
 
 
-def _data_key(subject_id: str) -> bytes:
-    # Raw SQL on the hot path: the ORM's query building costs more than the query.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT wrapped_key, kek_id FROM vault_subject WHERE id = %s", [subject_id])
-        row = cursor.fetchone()
+def _unwrap(subject_id: str, row: tuple[bytes | memoryview | None, str] | None) -> bytes:
     if row is None:
         raise AccessDenied("no such data subject")
     wrapped_key, kek_id = row
@@ -158,26 +207,160 @@ def _data_key(subject_id: str) -> bytes:
             "this person's data key was destroyed at the end of retention",
             message_ja=gettext_noop("保存期間が終了し、この方の個人情報は消去されています。"),
         )
-    wrapped = WrappedKey(kek_id=kek_id, blob=bytes(wrapped_key))
+    wrapped = WrappedKey(kek_id=str(kek_id), blob=bytes(wrapped_key))
     return keys.keyring().unwrap(wrapped, subject_id=subject_id)
 
 
-def _decrypt(dek: bytes, subject_id: str, fields: tuple[str, ...]) -> dict[str, Plain | None]:
+def _data_key(subject_id: str) -> bytes:
+    return _data_keys([subject_id])[subject_id]
+
+
+def _data_keys(subject_ids: Sequence[str]) -> dict[str, bytes]:
+    """Each subject's unwrapped data key, read in one query (raw SQL on the hot path: the
+    ORM's query building costs more than the query)."""
+    marks = ", ".join(["%s"] * len(subject_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT field, ciphertext FROM vault_value WHERE subject_id = %s", [subject_id]
+            # `marks` is only "%s, %s, …": the ids go in as parameters.
+            f"SELECT id, wrapped_key, kek_id FROM vault_subject WHERE id IN ({marks})",  # noqa: S608 # nosec B608
+            list(subject_ids),
         )
-        stored = {name: bytes(blob) for name, blob in cursor.fetchall() if name in fields}
-    out: dict[str, Plain | None] = {}
-    for name in fields:
-        blob = stored.get(name)
-        if blob is None:
-            out[name] = None
-            continue
-        plain = open_sealed(dek, subject_id, name, blob)
-        binary = FIELDS_BY_NAME[name].field_class in BINARY_CLASSES
-        out[name] = plain if binary else plain.decode("utf-8")
-    return out
+        rows = {str(sid): (wrapped, kek) for sid, wrapped, kek in cursor.fetchall()}
+    return {sid: _unwrap(sid, rows.get(sid)) for sid in subject_ids}
+
+
+def _open(dek: bytes, subject_id: str, name: str, blob: bytes | None) -> Plain | None:
+    if blob is None:
+        return None
+    plain = open_sealed(dek, subject_id, name, blob)
+    binary = FIELDS_BY_NAME[name].field_class in BINARY_CLASSES
+    return plain if binary else plain.decode("utf-8")
+
+
+def _decrypt(dek: bytes, subject_id: str, fields: tuple[str, ...]) -> dict[str, Plain | None]:
+    return _decrypt_many({subject_id: dek}, {subject_id: fields})[subject_id]
+
+
+def _decrypt_many(
+    deks: Mapping[str, bytes], wanted: Mapping[str, tuple[str, ...]]
+) -> dict[str, dict[str, Plain | None]]:
+    """The wanted fields of each subject, read in one query and opened with its data key."""
+    subject_ids = list(wanted)
+    marks = ", ".join(["%s"] * len(subject_ids))
+    stored: dict[tuple[str, str], bytes] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # `marks` is only "%s, %s, …": the ids go in as parameters.
+            "SELECT subject_id, field, ciphertext FROM vault_value "  # noqa: S608 # nosec B608
+            f"WHERE subject_id IN ({marks})",
+            subject_ids,
+        )
+        for sid, name, blob in cursor.fetchall():
+            if name in wanted.get(sid, ()):
+                stored[(str(sid), str(name))] = bytes(blob)
+    return {
+        sid: {name: _open(deks[sid], sid, name, stored.get((sid, name))) for name in names}
+        for sid, names in wanted.items()
+    }
+
+
+def _screen_item(item: ScreenItem) -> ScreenItem:
+    names = (*item.shown, *item.masked, *item.match_only)
+    _check_fields(names)
+    if len(set(names)) != len(names):
+        raise InvalidInput(f"a field is asked for twice for {item.subject_id}")
+    return ScreenItem(
+        item.subject_id, tuple(item.shown), tuple(item.masked), tuple(item.match_only)
+    )
+
+
+def _screen_event(
+    code: EventCode,
+    screen: ScreenRequest,
+    subject_id: str,
+    fields: tuple[str, ...],
+    details: Mapping[str, str | int | bool | None],
+) -> Event:
+    return Event(
+        code=code,
+        at=screen.at,
+        actor=screen.actor,
+        subjects=(subject_id,),
+        fields=fields,
+        purpose=screen.purpose,
+        grant=screen.grant,
+        terminal=screen.terminal,
+        details=dict(details),
+    )
+
+
+def disclose_screen(
+    *,
+    actor: str,
+    grant: str | None,
+    terminal: str | None,
+    purpose: str,
+    items: Iterable[ScreenItem],
+    reason: str = "",
+    now: datetime | None = None,
+) -> dict[str, dict[str, Plain | None]]:
+    """Everything one screen shows, after one access decision and one durable commit.
+
+    The policy decides once for all the items; the data keys are read in one query; each
+    item's shown and masked fields become one `disclosure` entry each (form "shown" or
+    "masked", as a single `disclose` records them) and all of them are committed together
+    before anything is decrypted. Returns {subject: {field: value}} for the shown and masked
+    fields (masked values masked inside the vault); match-only fields are judged by the
+    policy but never read. Raises AccessDenied (refusal recorded), KeyUnavailable, or
+    LedgerError (nothing decrypted).
+    """
+    checked = tuple(_screen_item(item) for item in items)
+    if not checked:
+        raise InvalidInput("a screen must show at least one person")
+    if len({item.subject_id for item in checked}) != len(checked):
+        raise InvalidInput("a person appears twice on the screen: merge their fields")
+    screen = ScreenRequest(
+        actor, grant, terminal, purpose, checked, now or clock.now(), reason.strip()
+    )
+    decision = policy().decide_screen(screen)
+    if not decision.allowed:
+        refused = {"reason": decision.reason[:200]}
+        raise _refuse(
+            [
+                _screen_event(
+                    EventCode.DISCLOSURE_REFUSED,
+                    screen,
+                    item.subject_id,
+                    (*item.shown, *item.masked, *item.match_only),
+                    refused,
+                )
+                for item in checked
+            ],
+            decision,
+        )
+    read = [item for item in checked if item.shown or item.masked]
+    if not read:
+        return {}
+    # A missing or destroyed key refuses before anything is logged.
+    deks = _data_keys([item.subject_id for item in read])
+    events: list[Event] = []
+    for item in read:
+        for form, names in (("shown", item.shown), ("masked", item.masked)):
+            if not names:
+                continue
+            details: dict[str, str | int | bool | None] = {**decision.links, "form": form}
+            if form == "shown" and screen.reason:
+                details["reason"] = screen.reason[:500]
+            events.append(
+                _screen_event(EventCode.DISCLOSURE, screen, item.subject_id, names, details)
+            )
+    ledger.record(*events)  # one durable commit for the whole screen, or LedgerError
+    values = _decrypt_many(deks, {item.subject_id: (*item.shown, *item.masked) for item in read})
+    for item in read:
+        for name in item.masked:
+            value = values[item.subject_id][name]
+            values[item.subject_id][name] = mask(name, value) if isinstance(value, str) else None
+    return values
 
 
 def disclose(
@@ -195,33 +378,19 @@ def disclose(
     """Return `fields` (plaintext, or masked inside the vault) after the ledger has them.
 
     The ledger entry names the fields and the form ("shown"/"masked") and, for a reveal,
-    the typed reason; it never holds the values.
+    the typed reason; it never holds the values. A screen of one item (`disclose_screen`).
     """
-    request = AccessRequest(
-        "disclose",
-        actor,
-        subject_id,
-        _check_fields(fields),
-        purpose,
-        grant,
-        terminal,
-        form="masked" if masked else "shown",
-        reason=reason.strip(),
-        at=now or clock.now(),
-    )
-    decision = _authorise(request)
-    dek = _data_key(subject_id)  # a missing or destroyed key refuses before anything is logged
-    details: dict[str, str | int | bool | None] = {**decision.links, "form": request.form}
-    if request.reason:
-        details["reason"] = request.reason[:500]
-    ledger.record(_event(EventCode.DISCLOSURE, request, details))
-    values = _decrypt(dek, subject_id, request.fields)
-    if masked:
-        return {
-            name: mask(name, value) if isinstance(value, str) else None
-            for name, value in values.items()
-        }
-    return values
+    names = _check_fields(fields)
+    item = ScreenItem(subject_id, masked=names) if masked else ScreenItem(subject_id, shown=names)
+    return disclose_screen(
+        actor=actor,
+        grant=grant,
+        terminal=terminal,
+        purpose=purpose,
+        items=[item],
+        reason="" if masked else reason,
+        now=now,
+    )[subject_id]
 
 
 def match(
@@ -236,34 +405,70 @@ def match(
     now: datetime | None = None,
 ) -> bool:
     """Answer whether `presented` equals the stored value, without revealing it."""
+    return match_many(
+        actor=actor,
+        subject_id=subject_id,
+        presented={field_name: presented},
+        purpose=purpose,
+        grant=grant,
+        terminal=terminal,
+        now=now,
+    )[field_name]
+
+
+def _same(field_name: str, stored: Plain | None, presented: str) -> bool:
+    kind = INDEX_KIND.get(field_name)
+    if stored is None or isinstance(stored, bytes):
+        return False
+    if kind is not None:
+        indexer = keys.blind_indexer()
+        return hmac.compare_digest(indexer.token(kind, stored), indexer.token(kind, presented))
+    return hmac.compare_digest(stored.strip().encode(), presented.strip().encode())
+
+
+def match_many(
+    *,
+    actor: str,
+    subject_id: str,
+    presented: Mapping[str, str],
+    purpose: str,
+    grant: str | None,
+    terminal: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, bool]:
+    """Whether each presented value equals the stored one (one person, several fields):
+    one access decision, one read, and one `match` entry per field in one durable commit
+    before any answer is returned."""
     request = AccessRequest(
         "match",
         actor,
         subject_id,
-        _check_fields([field_name]),
+        _check_fields(presented),
         purpose,
         grant,
         terminal,
         at=now or clock.now(),
     )
     decision = _authorise(request)
-    stored = _decrypt(_data_key(subject_id), subject_id, request.fields)[field_name]
-    kind = INDEX_KIND.get(field_name)
-    if stored is None or isinstance(stored, bytes):
-        result = False
-    elif kind is not None:
-        indexer = keys.blind_indexer()
-        result = hmac.compare_digest(indexer.token(kind, stored), indexer.token(kind, presented))
-    else:
-        result = hmac.compare_digest(stored.strip().encode(), presented.strip().encode())
+    stored = _decrypt(_data_key(subject_id), subject_id, request.fields)
+    results = {name: _same(name, stored[name], presented[name]) for name in request.fields}
     ledger.record(
-        _event(
-            EventCode.MATCH,
-            request,
-            {**decision.links, "result": "match" if result else "no_match"},
+        *(
+            Event(
+                code=EventCode.MATCH,
+                at=request.at,
+                actor=actor,
+                subjects=(subject_id,),
+                fields=(name,),
+                purpose=purpose,
+                grant=grant,
+                terminal=terminal,
+                details={**decision.links, "result": "match" if result else "no_match"},
+            )
+            for name, result in results.items()
         )
     )
-    return result
+    return results
 
 
 def new_subject_id() -> str:
