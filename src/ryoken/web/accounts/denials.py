@@ -38,7 +38,7 @@ def _actor(request: HttpRequest) -> str:
 
 def record_denial(request: HttpRequest, status: int) -> None:
     """Ledger one refused request; alert when the refusals of the last hour reach the bar."""
-    from ryoken.web.watch import alerts
+    from ryoken.web.ledger import alerting as alerts
 
     at = clock.now()
     actor = _actor(request)

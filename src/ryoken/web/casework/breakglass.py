@@ -34,10 +34,10 @@ from ryoken.web.casework import breakglass_policy as bg_policy
 from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlassReview
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
+from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
-from ryoken.web.watch import alerts
 
 MIN_REASON = 20
 MAX_REASON = 1000

@@ -38,10 +38,10 @@ from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
 from ryoken.web.env import env_int
 from ryoken.web.i18n import bilingual, ja_date
+from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
-from ryoken.web.watch import alerts
 
 # What the pickup screen asks the vault for: the name to call and hand over (shown) and the
 # values the clerk confirms by match only. The photo comes through its own streaming view.
