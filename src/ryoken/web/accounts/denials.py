@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from ryoken import clock
@@ -43,7 +44,10 @@ def record_denial(request: HttpRequest, status: int) -> None:
     at = clock.now()
     actor = _actor(request)
     match = request.resolver_match
-    seq = ledger.record(
+    # Durable on its own, or (when a caller's transaction wraps the request, as in tests
+    # and management code) in that transaction.
+    append = ledger.record_in_transaction if connection.in_atomic_block else ledger.record
+    seq = append(
         Event(
             code=EventCode.ACCESS_DENIED,
             at=at,
