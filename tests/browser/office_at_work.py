@@ -27,7 +27,16 @@ SEED, DAYS, PER_DAY = 7, 2, 8
 FIELDS = ("name_kanji", "birth_date", "address")
 SKIM_REVEALS = 2
 BREAK_GLASS_REASON = "電話での問い合わせに回答するため申請内容を確認します"
-CANARY_W01, CANARY_W02 = "13IKB-CANARY-W01", "13IKB-CANARY-W02"
+
+
+def canary_number(window: str) -> str:
+    """The reception number of the canary planted at `window`: an ordinary number from the
+    office's sequence, known only through the privacy officer's registry."""
+    from ryoken.web.casework.models import Application
+    from ryoken.web.watch.models import CanaryPlacement
+
+    subject = CanaryPlacement.objects.get(window=window).subject_id
+    return str(Application.objects.get(applicant=subject).reception_number)
 
 
 @dataclass
@@ -39,6 +48,7 @@ class Office:
     # What each staff member was shown: staff id → subject → fields (the scoping's truth).
     shown: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     canary_w01: str = ""  # the canary counter1 served at W01, on its path
+    canary_w01_people: int = 0  # its persons: the applicant, a family member, a contact
     canary_w02: str = ""  # the canary counter1 looked up by break-glass, off its path
 
     def show(self, staff_id: str, subject: str, fields: tuple[str, ...]) -> None:
@@ -108,7 +118,7 @@ def _serve(office: Office, clerk, window_code: str, app, *, reveals: int) -> Non
     queue.close_ticket(ticket, staff=clerk)
 
 
-def _break_glass(office: Office, clerk, reception_number: str):
+def _break_glass(office: Office, clerk, reception_number: str, cosigner=None):
     from ryoken.web.casework import breakglass
     from ryoken.web.vault import gateway
 
@@ -116,16 +126,18 @@ def _break_glass(office: Office, clerk, reception_number: str):
         staff=clerk,
         reason=BREAK_GLASS_REASON,
         target=breakglass.Target(reception_number=reception_number),
+        purpose="status_inquiry",
+        cosigner=cosigner,  # the demo's counter clerks are a contractor's: never alone
     )
     for subject in grant.subjects.values_list("subject", flat=True):
         gateway.disclose(
             actor=clerk.staff_id,
             subject_id=subject,
-            fields=("name_kanji", "phone"),
+            fields=("name_kanji",),
             purpose="break_glass",
             grant=grant.grant_id,
         )
-        office.show(clerk.staff_id, subject, ("name_kanji", "phone"))
+        office.show(clerk.staff_id, subject, ("name_kanji",))
     breakglass.close_breakglass(grant)
     return grant
 
@@ -158,22 +170,28 @@ def seed() -> Office:
             office.plain.setdefault(subject, dict(sim.persons[pid].fields))
 
     apps = list(Application.objects.filter(office=OFFICE, canary=False).order_by("pk"))
-    assert len(apps) >= 11, f"the demo seeded only {len(apps)} applications"
+    assert len(apps) >= 12, f"the demo seeded only {len(apps)} applications"
     for app in apps[:5]:
         _serve(office, staff["counter1"], "W01", app, reveals=SKIM_REVEALS)
     for app in apps[5:9]:
         _serve(office, staff["counter2"], "W02", app, reveals=0)
 
-    on_path = Application.objects.get(reception_number=CANARY_W01)
+    on_path = Application.objects.get(reception_number=canary_number("W01"))
     _serve(office, staff["counter1"], "W01", on_path, reveals=0)
     office.canary_w01 = on_path.applicant
-    office.served["counter1"].remove(on_path.applicant)  # a canary is nobody's applicant
-    off_path = Application.objects.get(reception_number=CANARY_W02)
-    _break_glass(office, staff["counter1"], CANARY_W02)
+    # A canary is nobody's applicant: its persons (it has a family, like everyone) are not
+    # among the people counter1 served.
+    planted = set(
+        ApplicationPerson.objects.filter(application=on_path).values_list("subject", flat=True)
+    )
+    office.canary_w01_people = len(planted | {on_path.applicant})
+    office.served["counter1"] = [s for s in office.served["counter1"] if s not in planted]
+    off_path = Application.objects.get(reception_number=canary_number("W02"))
+    _break_glass(office, staff["counter1"], off_path.reception_number, staff["super1"])
     office.canary_w02 = off_path.applicant
 
-    for app in apps[9:11]:
-        grant = _break_glass(office, staff["counter2"], app.reception_number)
+    for app in apps[9:12]:  # three persons: break-glass opens the applicant only
+        grant = _break_glass(office, staff["counter2"], app.reception_number, staff["super1"])
         breakglass.review_breakglass(
             grant,
             justified=False,

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from .conftest import log_in, shot
-from .office_at_work import Office, seed
+from .office_at_work import Office, canary_number, seed
 from .test_journey import age_step_up, reauthenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +97,7 @@ def leaked_list(office: Office) -> bytes:
     for subject in contacts[:1]:
         p = office.plain[subject]
         rows.append([p["name_kanji"], "", "", p["phone"]])
-    rows.append(["鷹取 澄香", "タカトリ スミカ", "1986-02-14", "050-0101-7311"])  # canary W01
+    rows.append(["鷹取 澄香", "タカトリ スミカ", "1986-02-14", "090-4417-7311"])  # canary W01
     rows += [
         ["山路 奏多", "ヤマジ カナタ", "1979-08-30", "090-7777-1234"],
         ["白河 なつみ", "シラカワ ナツミ", "2001-12-01", ""],
@@ -206,7 +206,7 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     # 5. Attribution: the W01 canary is counter1's from now on (the canary registry).
     page.goto("/watch/canaries/")
     place = page.get_by_test_id("place-canary")
-    place.locator("#subject").fill("13IKB-CANARY-W01")
+    place.locator("#subject").fill(canary_number("W01"))
     place.locator("#window").select_option("W01")
     place.locator("#staff_id").fill("counter1")
     submit(page, place.get_by_role("button", name="記録する"))

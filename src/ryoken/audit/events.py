@@ -86,6 +86,7 @@ class EventCode(StrEnum):
     INCIDENT_CHANGE = "incident.change"  # an incident's report text written or changed
     GRANT_ASSIST = "grant.assist"  # a second staff member joins a colleague's open task
     GRANT_ASSIST_END = "grant.assist_end"  # ... and leaves it before it closes
+    ACCESS_DENIED = "access.denied"  # a refused request for personal data (403/404, limits)
 
 
 _CODES = frozenset(code.value for code in EventCode)

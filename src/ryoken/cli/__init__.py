@@ -81,11 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
     except RyokenError as error:
         print(f"ryoken: {error.message}", file=sys.stderr)
         return exit_code_for(error)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`ryoken … | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit's flush cannot fail again
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except Exception as error:  # never a traceback for the person at the terminal
         if os.environ.get("RYOKEN_DEBUG") == "1":
             raise

@@ -16,10 +16,10 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ryoken import clock
+from ryoken.cli.files import read_input, write_private
 from ryoken.cli.setup import django_setup
 from ryoken.errors import AccessDenied, InvalidInput
 
@@ -37,13 +37,7 @@ def _today(text: str | None) -> date:
 
 
 def _read(path_text: str) -> bytes:
-    path = Path(path_text)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB")
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+    return read_input(path_text, max_total=MAX_FILE_BYTES)
 
 
 def _staff(staff_id: str) -> Any:
@@ -96,7 +90,7 @@ def cmd_order(args: argparse.Namespace) -> int:
     text = json.dumps(document, ensure_ascii=False, indent=1)
     summary = f"batch {batch.batch_id}: {document['count']} application(s) ordered"
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        write_private(args.out, (text + "\n").encode("utf-8"))  # names and numbers: 0600
         print(f"{summary}; order file written to {args.out}")
     else:  # the file is the output; the summary goes where it cannot corrupt it
         sys.stdout.write(text + "\n")

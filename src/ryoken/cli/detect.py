@@ -13,7 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ryoken.cli.files import read_input
 from ryoken.errors import ConfigurationError, InvalidInput
+
+MAX_EVENTS_BYTES = 4 * 1024**3  # a year of a large office's ledger is well under this
 
 
 def _write_json(path: Path, payload: object) -> None:
@@ -27,10 +30,11 @@ def _write_json(path: Path, payload: object) -> None:
 def cmd_detect(args: argparse.Namespace) -> int:
     from ryoken.detect.cases import detect
     from ryoken.detect.config import DetectConfig
-    from ryoken.detect.load import load_events, load_staff, load_subjects
+    from ryoken.detect.load import load_staff, load_subjects, read_events
 
     started = time.perf_counter()
-    loaded = load_events(Path(args.events), skip_bad=args.skip_bad)
+    data = read_input(args.events, max_total=MAX_EVENTS_BYTES)
+    loaded = read_events(data, skip_bad=args.skip_bad)
     staff = load_staff(Path(args.staff)) if args.staff else None
     subjects = load_subjects(Path(args.subjects)) if args.subjects else None
     config = DetectConfig()

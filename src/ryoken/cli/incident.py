@@ -25,11 +25,13 @@ from zoneinfo import ZoneInfo
 
 from ryoken import clock
 from ryoken.cli import CheckFailed
+from ryoken.cli.files import read_input, write_private
 from ryoken.cli.setup import django_setup
 from ryoken.errors import InvalidInput
 
 JST = ZoneInfo("Asia/Tokyo")
 MAX_LEAK_BYTES = 50 * 1024 * 1024
+MAX_LEAK_LINE = 1024 * 1024  # a cell may hold 128 KiB; a row of a few such is plenty
 
 
 def _day(text: str) -> date:
@@ -48,10 +50,7 @@ def _period(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
+    write_private(path, data)  # scope lists, notices and reports name people: 0600
 
 
 def _incident(args: argparse.Namespace) -> Any:
@@ -108,6 +107,13 @@ def cmd_scope(args: argparse.Namespace) -> int:
     incident = _incident(args)
     channels = [Channel(c) for c in args.channel] if args.channel else None
     found = service.incident_scope(incident, channels=channels)
+    # The files first: a reader that closes the pipe early (`| head`) must not cost them.
+    officer = _officer(args) if (args.csv or args.xlsx) else None
+    written = []
+    for fmt, path in (("csv", args.csv), ("xlsx", args.xlsx)):
+        if path is not None:
+            _write(path, service.export_scope(incident, fmt, officer=officer, channels=channels))
+            written.append(path)
     print(f"persons: {found.persons}")
     for title, counts in (
         ("by field class", {k.value: v for k, v in found.by_field_class.items()}),
@@ -116,11 +122,8 @@ def cmd_scope(args: argparse.Namespace) -> int:
         ("by channel", {k.value: v for k, v in found.by_channel.items()}),
     ):
         print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    officer = _officer(args) if (args.csv or args.xlsx) else None
-    for fmt, path in (("csv", args.csv), ("xlsx", args.xlsx)):
-        if path is not None:
-            _write(path, service.export_scope(incident, fmt, officer=officer, channels=channels))
-            print(f"wrote {path}")
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -129,12 +132,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     from ryoken.incident.exposures import Period
     from ryoken.web.incident import service
 
-    try:
-        if args.leaked.stat().st_size > MAX_LEAK_BYTES:
-            raise InvalidInput(f"{args.leaked} is larger than {MAX_LEAK_BYTES} bytes")
-        data = args.leaked.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot read {args.leaked}: {error.strerror}") from None
+    data = read_input(args.leaked, max_total=MAX_LEAK_BYTES, max_line=MAX_LEAK_LINE)
     start, end = _period(args.start, args.end)
     result = service.attribute_leak(data, Period(start, end), officer=_officer(args))
     print(

@@ -20,12 +20,11 @@ import signal
 import sys
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from ryoken import clock
+from ryoken.cli.files import read_input
 from ryoken.cli.setup import django_setup, startup_checks
-from ryoken.errors import InvalidInput
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
 
@@ -44,7 +43,9 @@ def _report(result: Any) -> None:
     from ryoken.web.watch.models import Case
 
     print(result.line(), flush=True)
-    for label, ids in (("new", result.created), ("reopened", result.reopened)):
+    # "updated": a case opened at once (watch.alerts) that a run adds detectors' evidence to
+    labelled = (("new", result.created), ("reopened", result.reopened), ("updated", result.updated))
+    for label, ids in labelled:
         for case in Case.objects.filter(pk__in=ids).order_by("-score"):
             reason = case.reasons_en[0] if case.reasons_en else ""
             print(f"  {label} case #{case.pk} {case.staff_id} score {case.score:.1f}: {reason}")
@@ -98,13 +99,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _read(path_text: str) -> bytes:
-    path = Path(path_text)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB")
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+    return read_input(path_text, max_total=MAX_FILE_BYTES)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -150,6 +150,12 @@ def read_leaked_csv(data: bytes | str) -> list[LeakedRow]:
             ) from None
     else:
         text = data.removeprefix("\ufeff")
+    if "\x00" in text:  # the csv module reads NUL since Python 3.11; a text list has none
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidInput(
+            f"the leaked list holds a NUL byte (line {line}); it is not a text CSV file",
+            message_ja="リストにNUL文字が含まれています。テキストのCSVではありません。",
+        )
     try:
         return _read_rows(csv.reader(io.StringIO(text)))
     except csv.Error as error:  # a NUL byte, an over-long field, a broken quote

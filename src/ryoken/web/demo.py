@@ -168,7 +168,8 @@ def _seed_applications(office: SimOffice, today: date) -> int:
             )
         ApplicationPerson.objects.bulk_create(
             [
-                ApplicationPerson(application=row, subject=subject_of[p], role=r, relation=rel)
+                # the relation is in the vault (the person's values), not in plaintext here
+                ApplicationPerson(application=row, subject=subject_of[p], role=r)
                 for p, r, rel in people
             ],
             ignore_conflicts=True,

@@ -279,8 +279,7 @@ def _load_applications(path: Path, states: dict[str, str], canaries: set[str]) -
             ApplicationPerson(
                 application=app,
                 subject=p["subject"],
-                role=p["role"],
-                relation=(p.get("relation") or "")[:20],
+                role=p["role"],  # the relation is in the vault, with the person's values
             )
             for app, obj in zip(apps, batch, strict=True)
             for p in {(q["subject"], q["role"]): q for q in obj["persons"]}.values()

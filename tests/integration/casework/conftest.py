@@ -109,8 +109,8 @@ def make_application(ledger_db):
                 )
             )
         ApplicationPerson.objects.bulk_create(
-            ApplicationPerson(application=app, subject=s, role=r, relation=rel)
-            for s, r, rel in people
+            ApplicationPerson(application=app, subject=s, role=r)  # relation: in the vault
+            for s, r, _rel in people
         )
         return app
 

@@ -8,9 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ryoken.errors import AccessDenied
 from ryoken.web.casework.models import BreakGlassReview
 from ryoken.web.counter.models import Grant
 from ryoken.web.ledger.models import Entry
+from ryoken.web.vault import gateway
+from ryoken.web.watch.models import Case
 
 from .conftest import APPLICANT, FAMILY, ledger_codes
 
@@ -19,8 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 REASON = "緊急連絡先から本人の所在確認の依頼があり、警察の要請に基づき連絡先を確認するため"
 
 
-def _open(client, **target):
-    return client.post("/casework/breakglass/", {"reason": REASON, **target})
+def _open(client, purpose="status_inquiry", **target):
+    return client.post("/casework/breakglass/", {"reason": REASON, "purpose": purpose, **target})
 
 
 def test_it_refuses_a_short_reason_before_looking_anyone_up(
@@ -29,7 +32,12 @@ def test_it_refuses_a_short_reason_before_looking_anyone_up(
     app = make_application()
     login_as(personas["counter_clerk"])
     response = client.post(
-        "/casework/breakglass/", {"reason": "急ぎ確認", "reception_number": app.reception_number}
+        "/casework/breakglass/",
+        {
+            "reason": "急ぎ確認",
+            "purpose": "status_inquiry",
+            "reception_number": app.reception_number,
+        },
     )
     assert response.status_code == 400
     assert "理由を20文字以上で具体的に入力してください" in response.content.decode()
@@ -48,29 +56,180 @@ def test_it_needs_a_fresh_step_up(client, personas, login_as, make_application):
     assert not Grant.objects.filter(kind="break_glass").exists()
 
 
-def test_it_opens_a_time_limited_grant_and_shows_the_persons(
+def test_it_opens_a_time_limited_grant_over_the_applicant_only(
     client, personas, login_as, make_application, monkeypatch
 ):
     monkeypatch.setenv("RYOKEN_BREAKGLASS_MINUTES", "7")
     app = make_application()
-    clerk = personas["counter_clerk"]
-    login_as(clerk)
-    response = _open(client, reception_number=app.reception_number)
+    reviewer = personas["reviewer"]
+    login_as(reviewer)
+    response = _open(client, "urgent_contact", reception_number=app.reception_number)
     assert response.status_code == 302
     grant = Grant.objects.get(kind="break_glass")
-    assert grant.staff == clerk and grant.step == "break_glass" and grant.reason == REASON
+    assert grant.staff == reviewer and grant.step == "break_glass" and grant.reason == REASON
+    assert grant.purpose == "urgent_contact"
+    assert list(grant.subjects.values_list("subject", flat=True)) == [app.applicant]
     assert timedelta(minutes=6) < grant.expires_at - grant.opened_at <= timedelta(minutes=7)
     entry = Entry.objects.get(code="breakglass.open")
     assert entry.grant == grant.grant_id and REASON in bytes(entry.data).decode()
+    search = Entry.objects.get(code="search")  # the lookup by number is ledgered too
+    assert '"reception_number"' in bytes(search.data).decode()
 
     page = client.get(response["Location"]).content.decode()
-    assert APPLICANT["name_kanji"] in page and FAMILY["name_kanji"] in page
-    assert APPLICANT["phone"] in page  # break-glass shows contact data ...
-    assert "row-criminal_answers" not in page and "row-koseki_image" not in page  # ... not these
+    assert APPLICANT["name_kanji"] in page and APPLICANT["phone"] in page
+    assert FAMILY["name_kanji"] not in page  # not the family
+    for hidden in ("birth_date", "address", "passport_number", "previous_passport"):
+        assert f"row-{hidden}" not in page, hidden  # not what contacting needs
     assert 'data-testid="watermark"' in page
 
     Grant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(response["Location"]).status_code == 404  # time is up
+
+
+def test_it_shows_a_counter_clerk_only_the_name_for_a_status_inquiry(
+    client, personas, login_as, make_application
+):
+    app = make_application()
+    login_as(personas["counter_clerk"])
+    response = _open(client, reception_number=app.reception_number)
+    page = client.get(response["Location"]).content.decode()
+    assert APPLICANT["name_kanji"] in page
+    for value in ("phone", "mobile", "email", "birth_date", "address"):
+        assert APPLICANT[value] not in page, value
+    grant = Grant.objects.get(kind="break_glass")
+    with pytest.raises(AccessDenied):  # the gateway too, not only the screen
+        gateway.disclose(
+            actor=personas["counter_clerk"].staff_id,
+            subject_id=app.applicant,
+            fields=("phone",),
+            purpose="break_glass",
+            grant=grant.grant_id,
+        )
+
+
+def test_it_refuses_a_purpose_the_role_may_not_use_and_ledgers_it(
+    client, personas, login_as, make_application
+):
+    app = make_application()
+    login_as(personas["counter_clerk"])
+    response = _open(client, "urgent_contact", reception_number=app.reception_number)
+    assert response.status_code == 400
+    assert not Grant.objects.filter(kind="break_glass").exists()
+    assert ledger_codes(code="access.denied") == ["access.denied"]
+    assert ledger_codes(code="search") == []  # refused before any lookup
+
+
+def test_it_reads_the_purposes_from_configuration(
+    client, personas, login_as, make_application, monkeypatch
+):
+    monkeypatch.setenv("RYOKEN_BREAKGLASS_PURPOSES", "counter_clerk=")
+    app = make_application()
+    login_as(personas["counter_clerk"])
+    assert _open(client, reception_number=app.reception_number).status_code == 400
+    monkeypatch.setenv("RYOKEN_BREAKGLASS_PURPOSES", "counter_clerk=status_inquiry,urgent_contact")
+    assert _open(client, "urgent_contact", reception_number=app.reception_number).status_code == 302
+
+
+def test_it_keeps_one_open_at_a_time_and_a_few_a_day(
+    client, personas, login_as, make_application, monkeypatch
+):
+    monkeypatch.setenv("RYOKEN_BREAKGLASS_PER_DAY", "2")
+    apps = [make_application() for _ in range(3)]
+    login_as(personas["reviewer"])
+    first = _open(client, reception_number=apps[0].reception_number)
+    assert first.status_code == 302
+    second = _open(client, reception_number=apps[1].reception_number)
+    assert second.status_code == 400 and "同時に1件まで" in second.content.decode()
+    client.post(first["Location"] + "close/")
+    assert _open(client, reception_number=apps[1].reception_number).status_code == 302
+    Grant.objects.filter(kind="break_glass").update(closed_at=timezone.now())
+    third = _open(client, reception_number=apps[2].reception_number)
+    assert third.status_code == 400 and "本日の緊急アクセスの上限" in third.content.decode()
+    assert Grant.objects.filter(kind="break_glass").count() == 2
+    assert len(ledger_codes(code="access.denied")) == 2
+
+
+def test_it_opens_a_case_at_once_when_counter_staff_break_glass(
+    client, personas, login_as, make_application
+):
+    app = make_application()
+    clerk = personas["counter_clerk"]
+    login_as(clerk)
+    _open(client, reception_number=app.reception_number)
+    case = Case.objects.get(staff_id=clerk.staff_id)
+    assert case.detector_list == ["breakglass_counter"]
+    opened = Entry.objects.get(code="breakglass.open")
+    assert case.seqs == [opened.seq]
+    assert ledger_codes(code="alert.triage") == ["alert.triage"]
+
+
+def test_it_limits_lookups_and_alerts_on_a_run_of_misses(
+    client, personas, login_as, make_application, monkeypatch
+):
+    monkeypatch.setenv("RYOKEN_BREAKGLASS_LOOKUPS_PER_HOUR", "4")
+    app = make_application()
+    reviewer = personas["reviewer"]
+    login_as(reviewer)
+    for n in range(2, 5):  # guessing the numbers next to a real one
+        guess = app.reception_number[:-1] + str(n)
+        assert _open(client, reception_number=guess).status_code == 400
+    assert len(ledger_codes(code="search")) == 3
+    case = Case.objects.get(staff_id=reviewer.staff_id)
+    assert case.detector_list == ["lookup_misses"] and len(case.seqs) == 3
+    assert _open(client, reception_number=app.reception_number).status_code == 302
+    Grant.objects.filter(kind="break_glass").update(closed_at=timezone.now())
+    refused = _open(client, reception_number=app.reception_number)
+    assert refused.status_code == 400 and "照会の上限" in refused.content.decode()
+    assert len(ledger_codes(code="search")) == 4
+
+
+def test_it_shows_a_contractors_break_glass_only_after_a_supervisor_cosigns(
+    client, make_staff, personas, login_as, make_application
+):
+    app = make_application()
+    clerk = make_staff(
+        "counter_clerk", username="vendor1", employer="窓口委託", employer_kind="contractor"
+    )
+    login_as(clerk)
+    opened = client.get("/casework/breakglass/").content.decode()
+    assert 'data-testid="cosign-note"' in opened
+    response = _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    assert grant.cosign_required and not grant.cosigned_by
+    waiting = client.get(response["Location"]).content.decode()
+    assert 'data-testid="waiting-cosign"' in waiting and APPLICANT["name_kanji"] not in waiting
+    assert ledger_codes(code="disclosure") == []
+
+    login_as(personas["supervisor"])
+    queue = client.get("/casework/breakglass/reviews/").content.decode()
+    assert f"cosign-{grant.grant_id}" in queue
+    assert client.post(f"/casework/breakglass/cosign/{grant.grant_id}/").status_code == 302
+    grant.refresh_from_db()
+    assert grant.cosigned_by == personas["supervisor"].staff_id
+
+    login_as(clerk)
+    shown = client.get(response["Location"]).content.decode()
+    assert APPLICANT["name_kanji"] in shown
+    cosign = Entry.objects.filter(code="breakglass.review", actor=grant.cosigned_by).get()
+    assert '"cosigned":true' in bytes(cosign.data).decode()
+
+
+def test_it_refuses_a_cosign_by_anyone_but_a_supervisor(
+    client, make_staff, personas, login_as, make_application
+):
+    app = make_application()
+    clerk = make_staff(
+        "counter_clerk", username="vendor2", employer="窓口委託", employer_kind="contractor"
+    )
+    login_as(clerk)
+    _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    login_as(personas["reviewer"])
+    assert client.post(f"/casework/breakglass/cosign/{grant.grant_id}/").status_code == 403
+    login_as(clerk)
+    assert client.post(f"/casework/breakglass/cosign/{grant.grant_id}/").status_code == 403
+    grant.refresh_from_db()
+    assert not grant.cosigned_by
 
 
 def test_it_finds_a_person_by_name_and_birth_date_and_records_the_search(
@@ -79,7 +238,9 @@ def test_it_finds_a_person_by_name_and_birth_date_and_records_the_search(
     app = make_application()
     make_application(applicant={"birth_date": "1991-01-01"})  # same name, another person
     login_as(personas["reviewer"])
-    response = _open(client, name_kanji=APPLICANT["name_kanji"], birth_date="平成2年4月1日")
+    response = _open(
+        client, "identify_person", name_kanji=APPLICANT["name_kanji"], birth_date="平成2年4月1日"
+    )
     assert response.status_code == 302
     grant = Grant.objects.get(kind="break_glass")
     assert list(grant.subjects.values_list("subject", flat=True)) == [app.applicant]
@@ -109,7 +270,7 @@ def test_it_queues_every_use_for_a_supervisor_who_marks_it(
     queue = client.get("/casework/breakglass/reviews/").content.decode()
     assert grant.grant_id in queue and APPLICANT["name_kanji"] not in queue
     detail = client.get(f"/casework/breakglass/reviews/{grant.grant_id}/").content.decode()
-    assert REASON in detail and "disclosure" in detail and APPLICANT["phone"] not in detail
+    assert REASON in detail and "disclosure" in detail and APPLICANT["name_kanji"] not in detail
 
     url = f"/casework/breakglass/reviews/{grant.grant_id}/"
     refused = client.post(url, {"verdict": "not_justified", "note": ""})

@@ -63,9 +63,8 @@ def _counts() -> dict[str, int]:
 
 def _ready_to_accept(client, grant, **overrides) -> int:
     app_id = _app_id(enter_application(client, grant, **overrides))
-    assert (
-        client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"}).status_code == 302
-    )
+    romaji = {"choice": "YAMADA TARO", "confirmed": "on"}
+    assert client.post(app_url(grant, app_id, "romaji"), romaji).status_code == 302
     files = {"koseki": _upload("k.pdf", PDF), "photo": _upload("p.jpg", JPEG)}
     files["signature"] = _upload("s.png", png())
     assert client.post(app_url(grant, app_id, "scans"), files).status_code == 302
@@ -226,6 +225,18 @@ def test_it_ends_access_when_the_ticket_closes(served):
 
 
 # --- romaji ----------------------------------------------------------------------------------
+
+
+def test_it_refuses_even_a_plain_spelling_until_it_was_read_back(served):
+    client, _, grant = served
+    app_id = _app_id(enter_application(client, grant))
+    unticked = client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"})
+    assert unticked.status_code == 400
+    assert "申請者と綴りを確認した" in " ".join(_errors(unticked))
+    assert not Application.objects.get(pk=app_id).romaji_confirmed
+    ticked = {"choice": "YAMADA TARO", "confirmed": "on"}
+    assert client.post(app_url(grant, app_id, "romaji"), ticked).status_code == 302
+    assert Application.objects.get(pk=app_id).romaji_confirmed
 
 
 def test_it_asks_the_clerk_to_confirm_an_uncertain_spelling(served):
@@ -457,7 +468,7 @@ def test_it_records_each_scan_without_its_file_name(served):
 def test_it_will_not_accept_before_scans_and_checks(served):
     client, _clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
-    client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO"})
+    client.post(app_url(grant, app_id, "romaji"), {"choice": "YAMADA TARO", "confirmed": "on"})
     response = client.post(app_url(grant, app_id, "accept"), _ticks(client, grant, app_id))
     assert response.status_code == 400
     assert "取り込まれていない書類があります" in response.content.decode()
@@ -515,3 +526,14 @@ def test_it_denies_a_stranger(served, stranger, login_as):
     for method, url in _intake_urls(grant.grant_id, app_id):
         assert getattr(client, method)(url).status_code == 403, url
     assert not Entry.objects.filter(code="disclosure", actor="stranger").exists()
+
+
+def test_it_keeps_the_relationship_in_the_vault_only(served):
+    _, _, grant = served
+    app_id = _app_id(enter_application(served[0], grant))
+    people = ApplicationPerson.objects.filter(application_id=app_id)
+    assert people.filter(role="emergency_contact").exists()
+    assert set(people.values_list("relation", flat=True)) == {""}  # no plaintext 続柄
+    contact = people.get(role="emergency_contact").subject
+    sealed = Value.objects.get(subject_id=contact, field="relation")
+    assert "兄".encode() not in bytes(sealed.ciphertext)

@@ -42,6 +42,7 @@ def confirmed_case(office):
         staff=office.clerk,
         reason="電話での問い合わせに回答するため申請内容を確認します",
         target=breakglass.Target(reception_number=app.reception_number),
+        purpose="status_inquiry",
     )
     gateway.disclose(
         actor=office.clerk.staff_id,

@@ -81,18 +81,22 @@ def office(ledger_db, personas, make_staff):
                 )
             queue.close_ticket(ticket, staff=clerk)
 
-        def break_glass(self, clerk, app: Application, *, judged_by=None, justified=True):
+        def break_glass(
+            self, clerk, app: Application, *, judged_by=None, justified=True, cosigner=None
+        ):
             """Break-glass by reception number; every person on it read; optionally judged."""
             grant = breakglass.open_breakglass(
                 staff=clerk,
                 reason="電話での問い合わせに回答するため申請内容を確認します",
                 target=breakglass.Target(reception_number=app.reception_number),
+                purpose="status_inquiry",
+                cosigner=cosigner,
             )
             for subject in grant.subjects.values_list("subject", flat=True):
                 gateway.disclose(
                     actor=clerk.staff_id,
                     subject_id=subject,
-                    fields=("name_kanji", "phone"),
+                    fields=("name_kanji",),
                     purpose="break_glass",
                     grant=grant.grant_id,
                 )

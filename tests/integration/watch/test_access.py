@@ -20,7 +20,7 @@ VIEWS = [
     ("get", "/watch/staff/counterclerk/", "watch.read"),
     ("get", "/watch/staff/counterclerk/timeline.csv", "watch.read"),
     ("get", "/watch/staff/counterclerk/exposure/", "watch.read"),
-    ("get", "/watch/canaries/", "watch.read"),
+    ("get", "/watch/canaries/", "watch.cases"),
     ("post", "/watch/canaries/place/", "watch.cases"),
     ("get", "/watch/watchlist/", "watch.cases"),
     ("post", "/watch/watchlist/1/remove/", "watch.cases"),

@@ -49,7 +49,8 @@ def test_it_puts_a_canary_lookup_first_in_the_queue(office, personas, make_staff
     assert touches and touches <= set(first.seqs)
     raised = last_event("alert.triage")
     assert raised.actor == "system" and raised.details["action"] == "raised"
-    assert f"new case #{first.pk} {clerk.staff_id}" in out
+    # the clerk's break-glass opened the case at once; the run adds the canary touch to it
+    assert f"updated case #{first.pk} {clerk.staff_id}" in out
 
 
 def test_it_finds_nothing_in_a_clean_office(office, personas, make_staff, capsys):
@@ -117,6 +118,7 @@ def test_it_works_off_a_backlog_in_bounded_passes(office, personas, monkeypatch)
     from ryoken.web.watch.ledger_frame import top_seq
 
     clerk = personas["counter_clerk"]
+    office.serve(clerk, "W01", office.application())
     office.serve(clerk, "W01", office.application())
     office.break_glass(clerk, office.canary(window="W02"))
     monkeypatch.setattr(service, "QUICK_MAX_ENTRIES", 10)

@@ -91,3 +91,18 @@ def test_it_denies_a_stranger(client, stranger, keys_dir, login_as):
     response = client.get("/")
     assert response.status_code == 403
     assert "職員として登録されていません" in response.content.decode()
+
+
+def test_it_never_keeps_the_text_of_an_unknown_username(client, make_staff, keys_dir):
+    make_staff("counter_clerk", username="alice")
+    typed = "Tr0ub4dor&3-my-password"  # a password typed into the user field
+    for _ in range(2):
+        client.post("/login/", {"username": typed, "password": "whatever-1234"})
+    client.post("/login/", {"username": "alice", "password": "wrong-password-1"})
+    failed = list(Entry.objects.filter(code="auth.login_failed").order_by("seq"))
+    assert len(failed) == 3
+    for entry in failed:
+        assert typed not in bytes(entry.data).decode() and typed not in entry.actor
+    unknown = {e.actor for e in failed[:2]}
+    assert len(unknown) == 1 and unknown.pop().startswith("unknown:")  # one actor, keyed
+    assert failed[2].actor == "alice"  # a known account keeps its name

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,17 @@ class TokenForm(forms.Form):
     )
 
 
+def failed_login_actor(username: str) -> str:
+    """Who a failed login names in the ledger: a known account by its name; anything else
+    by a keyed hash, never the raw text (a password typed into the user field would stay in
+    the append-only ledger forever). The same text gives the same hash, so repeated tries
+    with one unknown name still show up as one actor."""
+    if get_user_model().objects.filter(username=username).exists():
+        return username[:64]
+    digest = salted_hmac("ryoken.failed-login", username, algorithm="sha256").hexdigest()
+    return f"unknown:{digest[:16]}"
+
+
 def _auth_event(code: EventCode, actor: str, request: HttpRequest, **details: Any) -> Event:
     return Event(
         code=code,
@@ -68,7 +80,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is None:
-            ledger.record(_auth_event(EventCode.AUTH_LOGIN_FAILED, username[:64], request))
+            ledger.record(
+                _auth_event(EventCode.AUTH_LOGIN_FAILED, failed_login_actor(username), request)
+            )
             if getattr(request, "axes_locked_out", False):
                 error = gettext(
                     "ログインの失敗が続いたため、このアカウントは一時的にロックされています。"

@@ -23,6 +23,7 @@ from pydantic import StringConstraints
 
 from ryoken import clock
 from ryoken.audit.events import Event
+from ryoken.domain.lines import SAFE_ID
 from ryoken.web.accounts.models import Staff
 from ryoken.web.api.models import ApiClient, SeenRecord
 from ryoken.web.env import env_int
@@ -38,11 +39,9 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 Uid = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
 ]
-DeviceId = Annotated[
+DeviceId = Annotated[  # no control or bidirectional-override characters (domain.lines)
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SAFE_ID),
 ]
 
 

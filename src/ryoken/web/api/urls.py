@@ -24,6 +24,7 @@ from ninja.renderers import JSONRenderer
 from ryoken.web.accounts.access import requires
 from ryoken.web.api import badges, copier, errors, kiosk
 from ryoken.web.api.auth import bureau_auth
+from ryoken.web.api.middleware import Utf8Parser
 
 VERSION = "1.0"
 
@@ -61,6 +62,7 @@ api = NinjaAPI(
     "badges, printing-bureau exchange. Bearer tokens only; see docs/api.md.",
     urls_namespace="api",
     renderer=Utf8JSON(),
+    parser=Utf8Parser(),
     docs_decorator=docs_access,
 )
 errors.install(api)

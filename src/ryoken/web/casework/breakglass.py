@@ -1,31 +1,40 @@
 """Break-glass (緊急アクセス): access outside any task, with a typed reason, for minutes.
 
-A staff member types why (at least 20 characters) and names who: a reception number (the
-application's persons), a passport number, or a name in kanji with a birth date (found
-through the blind index; the search itself is in the ledger). The grant (kind break_glass,
-step break_glass) lasts `grants.breakglass_minutes()` and is ledgered as `breakglass.open`
-with the reason. Every one lands in the supervisors' queue: a supervisor other than the one
-who opened it marks it justified or not justified, with a note (`breakglass.review`); "not
-justified" is a signal for the privacy office.
+A staff member picks a purpose their role may use (`breakglass_policy`), types why (at least
+20 characters) and names who: a reception number (the applicant only, not the family), a
+passport number, or a name in kanji with a birth date (found through the blind index).
+Every lookup is in the ledger (`search`, with what it found) and limited per hour; a run of
+lookups that find nobody raises a case at once (enumeration). One break-glass is open per
+staff member at a time, a few a day. The grant (kind break_glass, step break_glass, with its
+purpose) opens only the purpose's fields (`ryoken.privacy.purposes`), lasts
+`grants.breakglass_minutes()` and is ledgered as `breakglass.open` with the reason. A
+contractor's staff member never breaks glass alone: a supervisor co-signs (at the opening,
+or from their queue) before anything is shown. Break-glass by counter staff opens a case for
+the privacy office at once. Every one lands in the supervisors' queue: a supervisor other
+than the one who opened it marks it justified or not justified, with a note
+(`breakglass.review`); "not justified" is a signal for the privacy office.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from ryoken import clock
-from ryoken.audit.events import Event, EventCode
+from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff
+from ryoken.web.casework import breakglass_policy as bg_policy
 from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlassReview
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant
+from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
@@ -75,19 +84,62 @@ def _search_event(staff: Staff, kinds: tuple[str, ...], found: list[str], at: da
     )
 
 
+def _refused(staff: Staff, what: str, why: str, at: datetime) -> int:
+    """Ledger a refused break-glass or lookup (`access.denied`); its sequence number."""
+    return ledger.record(
+        Event(
+            code=EventCode.ACCESS_DENIED,
+            at=at,
+            actor=staff.staff_id,
+            purpose="break_glass",
+            details={"what": what, "why": why},
+        )
+    )[0]
+
+
+def _recent_searches(staff: Staff, at: datetime) -> list[tuple[int, int]]:
+    """(seq, persons found) of the staff member's break-glass lookups over the last hour."""
+    out = []
+    rows = Entry.objects.filter(
+        actor=staff.staff_id, code=EventCode.SEARCH, at__gt=at - timedelta(hours=1)
+    ).order_by("seq")
+    for entry in rows:
+        _, event = decode_entry(bytes(entry.data))
+        if event.purpose == "break_glass":
+            found = event.details.get("found")
+            out.append((entry.seq, found if isinstance(found, int) else 0))
+    return out
+
+
+def _check_lookup_allowance(staff: Staff, at: datetime) -> None:
+    if len(_recent_searches(staff, at)) >= bg_policy.lookups_per_hour():
+        _refused(staff, "lookup", "lookups_per_hour", at)
+        raise RuleViolation(
+            "too many lookups in the last hour",
+            message_ja=gettext_noop(
+                "1時間あたりの照会の上限に達しました。監督者に相談してください。"
+            ),
+        )
+
+
+def _alert_on_misses(staff: Staff, at: datetime) -> None:
+    """A run of lookups that found nobody is what guessing numbers looks like."""
+    misses = [seq for seq, found in _recent_searches(staff, at) if found == 0]
+    if len(misses) >= bg_policy.misses_alert():
+        alerts.raise_alert(staff.staff_id, "lookup_misses", seqs=misses, n=len(misses), now=at)
+
+
 def find_subjects(staff: Staff, target: Target, *, now: datetime) -> list[str]:
-    """The persons `target` names. Blind-index searches are ledgered with what they found."""
+    """The persons `target` names; every lookup is ledgered with what it found.
+
+    A reception number names its applicant only: break-glass never opens a family."""
     number = target.reception_number.strip()
     if number:
+        kinds: tuple[str, ...] = ("reception_number",)
         app = Application.objects.filter(reception_number=number).first()
-        if app is None:
-            return []
-        people = set(
-            ApplicationPerson.objects.filter(application=app).values_list("subject", flat=True)
-        )
-        return sorted(people | {app.applicant})
-    if target.passport_number.strip():
-        kinds: tuple[str, ...] = ("passport_number",)
+        found = [app.applicant] if app is not None else []
+    elif target.passport_number.strip():
+        kinds = ("passport_number",)
         found = gateway.find_subjects("passport_number", target.passport_number)
     elif target.name_kanji.strip() and target.birth_date.strip():
         kinds = ("name_kanji", "birth_date")
@@ -101,15 +153,76 @@ def find_subjects(staff: Staff, target: Target, *, now: datetime) -> list[str]:
             ),
         )
     ledger.record(_search_event(staff, kinds, found, now))
+    if not found:
+        _alert_on_misses(staff, now)
     return found
 
 
+def _check_purpose(staff: Staff, purpose: str, at: datetime) -> None:
+    if purpose not in bg_policy.purposes_for(staff):
+        _refused(staff, "breakglass", "purpose_not_allowed", at)
+        raise AccessDenied(
+            f"role {staff.role} may not break glass for {purpose!r}",
+            message_ja=gettext_noop("この目的での緊急アクセスは、あなたの役割では使えません。"),
+        )
+
+
+def _check_allowance(staff: Staff, at: datetime) -> None:
+    """One open at a time; a few a day."""
+    mine = Grant.objects.filter(staff=staff, kind=Grant.Kind.BREAK_GLASS)
+    if mine.filter(closed_at__isnull=True, expires_at__gt=at).exists():
+        _refused(staff, "breakglass", "one_open", at)
+        raise RuleViolation(
+            "a break-glass of yours is still open",
+            message_ja=gettext_noop(
+                "緊急アクセスは同時に1件までです。開いているものを終了してください。"
+            ),
+        )
+    local = at.astimezone(clock.OFFICE_TZ)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if mine.filter(opened_at__gte=midnight).count() >= bg_policy.per_day():
+        _refused(staff, "breakglass", "per_day", at)
+        raise RuleViolation(
+            "the day's break-glass limit is reached",
+            message_ja=gettext_noop(
+                "本日の緊急アクセスの上限に達しました。監督者に相談してください。"
+            ),
+        )
+
+
+def _check_cosigner(staff: Staff, cosigner: Staff | None, at: datetime) -> None:
+    if cosigner is None:
+        return
+    if (
+        cosigner.pk == staff.pk
+        or not bg_policy.may_cosign(cosigner)
+        or not standing(cosigner, at.astimezone(clock.OFFICE_TZ).date()).ok
+    ):
+        raise AccessDenied(
+            "the co-signer must be a supervisor of the office, in standing",
+            message_ja=gettext_noop("承認者は本庁の監督者でなければなりません。"),
+        )
+
+
 def open_breakglass(
-    *, staff: Staff, reason: str, target: Target, now: datetime | None = None
+    *,
+    staff: Staff,
+    reason: str,
+    target: Target,
+    purpose: str,
+    cosigner: Staff | None = None,
+    now: datetime | None = None,
 ) -> Grant:
-    """Open a time-limited break-glass grant over the persons `target` names."""
+    """Open a time-limited break-glass grant over the person `target` names, for `purpose`.
+
+    `cosigner`: a supervisor opening it together with the staff member (a contractor's
+    staff member needs one, now or later through `cosign_breakglass`)."""
     at = now or clock.now()
+    _check_purpose(staff, purpose, at)
     text = check_reason(reason)  # before any search: no reason, no lookup
+    _check_cosigner(staff, cosigner, at)
+    _check_allowance(staff, at)
+    _check_lookup_allowance(staff, at)
     subjects = find_subjects(staff, target, now=at)
     if not subjects:
         raise InvalidInput(
@@ -120,15 +233,82 @@ def open_breakglass(
             f"{len(subjects)} persons match: narrow the search",
             message_ja=f"該当者が{len(subjects)}名います。条件を絞ってください。",
         )
-    return grants.open_grant(
-        staff=staff,
-        kind=Grant.Kind.BREAK_GLASS,
-        step=Step.BREAK_GLASS,
-        subjects=subjects,
-        minutes=grants.breakglass_minutes(),
-        reason=text,
-        now=at,
+    with transaction.atomic():
+        grant = grants.open_grant(
+            staff=staff,
+            kind=Grant.Kind.BREAK_GLASS,
+            step=Step.BREAK_GLASS,
+            subjects=subjects,
+            minutes=grants.breakglass_minutes(),
+            reason=text,
+            now=at,
+        )
+        Grant.objects.filter(pk=grant.pk).update(
+            purpose=purpose, cosign_required=bg_policy.needs_cosign(staff)
+        )
+        grant.refresh_from_db()
+        if grant.cosign_required and cosigner is not None:
+            _record_cosign(grant, cosigner, at)
+    if bg_policy.is_counter_staff(staff):
+        opened = Entry.objects.filter(code=EventCode.BREAKGLASS_OPEN, grant=grant.grant_id)
+        alerts.raise_alert(
+            staff.staff_id,
+            "breakglass_counter",
+            seqs=opened.values_list("seq", flat=True),
+            n=1,
+            now=at,
+        )
+    return grant
+
+
+def _record_cosign(grant: Grant, cosigner: Staff, at: datetime) -> None:
+    Grant.objects.filter(pk=grant.pk).update(cosigned_by=cosigner.staff_id, cosigned_at=at)
+    grant.cosigned_by, grant.cosigned_at = cosigner.staff_id, at
+    ledger.record_in_transaction(
+        Event(
+            code=EventCode.BREAKGLASS_REVIEW,
+            at=at,
+            actor=cosigner.staff_id,
+            subjects=tuple(grant.subjects.values_list("subject", flat=True)),
+            purpose="breakglass.cosign",
+            grant=grant.grant_id,
+            details={"cosigned": True, "staff": grant.staff.staff_id},
+        )
     )
+
+
+def awaiting_cosign(grant: Grant) -> bool:
+    return grant.cosign_required and not grant.cosigned_by
+
+
+def cosign_queue(supervisor: Staff, now: datetime | None = None) -> QuerySet[Grant]:
+    """Open break-glass grants waiting for a co-signature, except the supervisor's own."""
+    return (
+        Grant.objects.filter(
+            kind=Grant.Kind.BREAK_GLASS,
+            cosign_required=True,
+            cosigned_by="",
+            closed_at__isnull=True,
+            expires_at__gt=now or clock.now(),
+        )
+        .exclude(staff=supervisor)
+        .select_related("staff")
+        .order_by("opened_at", "pk")
+    )
+
+
+def cosign_breakglass(grant_id: str, *, acting_staff: Staff, now: datetime | None = None) -> Grant:
+    """A supervisor co-signs a waiting break-glass; only then is anything shown."""
+    at = now or clock.now()
+    grant = cosign_queue(acting_staff, at).filter(grant_id=grant_id).first()
+    if grant is None:
+        raise AccessDenied(
+            "nothing to co-sign", message_ja=gettext_noop("該当する記録はありません。")
+        )
+    _check_cosigner(grant.staff, acting_staff, at)
+    with transaction.atomic():
+        _record_cosign(grant, acting_staff, at)
+    return grant
 
 
 def access_breakglass(staff: Staff, grant_id: str, *, now: datetime | None = None) -> Grant:
@@ -197,8 +377,6 @@ class Use:
 
 def uses_of(grant: Grant) -> list[Use]:
     """What the grant was used for, from the ledger: disclosures, matches, refusals."""
-    from ryoken.audit.events import decode_entry
-
     out = []
     for entry in Entry.objects.filter(grant=grant.grant_id).order_by("seq"):
         _, event = decode_entry(bytes(entry.data))

@@ -119,7 +119,7 @@ def _write(app: OnlineApplication, actor: str, office: str, digest: str, at: dat
         expiry_date=app.same_expiry,  # a same-expiry passport keeps the current one's expiry
     )
     ApplicationPerson.objects.bulk_create(
-        ApplicationPerson(application=row, subject=s, role=str(p.role), relation=p.relation)
+        ApplicationPerson(application=row, subject=s, role=str(p.role))  # relation: in the vault
         for p, s in subjects
     )
     OnlineSubmission.objects.create(

@@ -28,6 +28,7 @@ from ryoken.domain import applications as rules
 from ryoken.domain import documents, fees, field_rules, hepburn, validity
 from ryoken.domain.applications import ApplicationKind, Channel, HeldPassport, RecordChange
 from ryoken.domain.fields import SubjectRole
+from ryoken.domain.lines import summarize
 from ryoken.domain.people import Person, Sex, SubjectId
 from ryoken.errors import ConfigurationError, InvalidInput, RuleViolation
 from ryoken.privacy.normalise import PREFECTURES
@@ -94,14 +95,15 @@ class LineProblem:
 
 
 class ImportRejected(InvalidInput):
-    """Some lines are bad: every one is listed, and nothing was imported."""
+    """Some lines are bad: every one is kept in `problems`, the first few are in the message
+    (then how many more), and nothing was imported."""
 
     def __init__(self, problems: list[LineProblem]) -> None:
         self.problems = problems
-        text = "; ".join(f"line {p.line}: {p.message}" for p in problems)
-        lines = "、".join(str(p.line) for p in problems)
+        text = summarize(f"line {p.line}: {p.message}" for p in problems)
+        lines = summarize((str(p.line) for p in problems), sep="、")
         super().__init__(
-            f"{text} — nothing was imported",
+            f"{len(problems):,} bad line(s): {text} — nothing was imported",
             message_ja=f"{lines}行目に誤りがあります。ファイルの申請は1件も取り込んでいません。",
         )
 

@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern] = [
     path("breakglass/", views_breakglass.open_view, name="breakglass_open"),
     path("breakglass/reviews/", views_breakglass.review_queue, name="breakglass_queue"),
     path("breakglass/reviews/<str:grant_id>/", views_breakglass.review, name="breakglass_review"),
+    path("breakglass/cosign/<str:grant_id>/", views_breakglass.cosign, name="breakglass_cosign"),
     path("breakglass/<str:grant_id>/", views_breakglass.use, name="breakglass_use"),
     path("breakglass/<str:grant_id>/close/", views_breakglass.close, name="breakglass_close"),
     path("production/", views_production.index, name="production"),

@@ -19,6 +19,7 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied
 from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.privacy.purposes import purpose_allows
 from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.counter.models import Grant, GrantSubject, Ticket
@@ -158,6 +159,9 @@ class GrantPolicy:
             return refusal
         if not grant.subjects.filter(subject=request.subject_id).exists():
             return _not_in_work()
+        refusal = _breakglass_refusal(grant, request.fields)
+        if refusal is not None:
+            return refusal
         for field in request.fields:
             form = "match" if request.kind == "match" else request.form
             refused = _field_refusal(grant.step, field, form, request.reason)
@@ -174,6 +178,10 @@ class GrantPolicy:
         if covered != wanted:
             return _not_in_work()
         for item in request.items:
+            fields = (*item.shown, *item.masked, *item.match_only)
+            refusal = _breakglass_refusal(grant, fields)
+            if refusal is not None:
+                return refusal
             asked = (
                 [(f, "shown") for f in item.shown]
                 + [(f, "masked") for f in item.masked]
@@ -243,6 +251,24 @@ def _links(grant: Grant) -> dict[str, str | int | bool | None]:
     if grant.review_id:
         links["review"] = grant.review_id
     return links
+
+
+def _breakglass_refusal(grant: Grant, fields: Iterable[str]) -> Decision | None:
+    """Break-glass opens nothing before its co-signature, and only its purpose's fields."""
+    if grant.kind != Grant.Kind.BREAK_GLASS:
+        return None
+    if grant.cosign_required and not grant.cosigned_by:
+        return _deny(
+            "a supervisor has not co-signed this break-glass yet",
+            gettext_noop("監督者の承認がまだありません。"),
+        )
+    for field in fields:
+        if not purpose_allows(grant.purpose, field):
+            return _deny(
+                f"{field} is not needed for break-glass purpose {grant.purpose!r}",
+                gettext_noop("この項目は緊急アクセスの目的に必要ないため表示できません。"),
+            )
+    return None
 
 
 def _deny(reason: str, reason_ja: str) -> Decision:

@@ -321,12 +321,10 @@ def do_intake(
                 else None
             ),
         )
-        named: dict[tuple[str, str], str] = {}  # (subject, role) → relation; a row twice is once
-        for subject, person in rows:
-            named.setdefault((subject, str(person.role)), person.relation)
+        named = dict.fromkeys((s, str(p.role)) for s, p in rows)  # a row twice is once
+        # The relation is in the vault with the person's other values, never in this column.
         ApplicationPerson.objects.bulk_create(
-            ApplicationPerson(application=app, subject=s, role=r, relation=rel)
-            for (s, r), rel in named.items()
+            ApplicationPerson(application=app, subject=s, role=r) for s, r in named
         )
         IntakeRecord.objects.create(
             application=app,

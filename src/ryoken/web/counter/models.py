@@ -61,6 +61,12 @@ class Grant(models.Model):
     reviewed_by = models.CharField(max_length=20, blank=True, default="")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True, default="")
+    # Break-glass: the purpose picked (ryoken.privacy.purposes), which limits the fields; and,
+    # for a contractor's clerk, the supervisor who must co-sign before anything is shown.
+    purpose = models.CharField(max_length=30, blank=True, default="")
+    cosign_required = models.BooleanField(default=False)
+    cosigned_by = models.CharField(max_length=20, blank=True, default="")
+    cosigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["staff", "closed_at"], name="grant_staff_open")]

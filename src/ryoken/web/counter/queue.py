@@ -82,14 +82,17 @@ def issue_ticket(
                     "a pickup ticket needs the reception number",
                     message_ja=gettext_noop("受理票の受理番号を入力してください。"),
                 )
-            application = Application.objects.filter(
-                reception_number=reception_number.strip(), state="ready"
-            ).first()
+            application = (
+                Application.objects.select_for_update()
+                .filter(reception_number=reception_number.strip(), state="ready")
+                .first()
+            )
             if application is None:
                 raise RuleViolation(
                     "no passport ready for that reception number",
                     message_ja=gettext_noop("この受理番号の旅券は交付の準備ができていません。"),
                 )
+            refuse_second_pickup_ticket(application)
         ticket = Ticket.objects.create(
             number=f"{PREFIX[purpose]}-{_next_ticket_sequence(office, purpose, at):03d}",
             office=office,
@@ -100,6 +103,22 @@ def issue_ticket(
             ticket.applications.add(application)
         ledger.record_in_transaction(_queue_event(EventCode.TICKET_ISSUE, ticket, "kiosk"))
     return ticket
+
+
+def refuse_second_pickup_ticket(application: Application) -> None:
+    """One open pickup ticket per reception number (the caller holds the row's lock)."""
+    open_tickets = Ticket.objects.filter(
+        purpose=Ticket.Purpose.PICKUP,
+        applications=application,
+        status__in=(Ticket.Status.WAITING, Ticket.Status.CALLED),
+    )
+    if open_tickets.exists():
+        raise RuleViolation(
+            "a pickup ticket for that reception number is already waiting",
+            message_ja=gettext_noop(
+                "この受理番号の整理券は既に発行されています。お手元の整理券でお待ちください。"
+            ),
+        )
 
 
 def _next_ticket_sequence(office: str, purpose: str, at: datetime) -> int:

@@ -228,12 +228,9 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
         verdict = hepburn.validate_spelling(
             kana, written, kanji or None, documented=form.cleaned_data["documented"]
         )
-        must_confirm = (
-            result.needs_confirmation or verdict.needs_confirmation or verdict.non_hepburn
-        )
         if not verdict.accepted:
             error = bilingual(verdict.reason_ja, verdict.reason_en)
-        elif must_confirm and not form.cleaned_data["confirmed"]:
+        elif not form.cleaned_data["confirmed"]:  # every spelling is read back to the applicant
             error = gettext(
                 "綴りを申請者と確認し、「申請者と綴りを確認した」にチェックしてください。"
             )

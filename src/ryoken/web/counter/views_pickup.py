@@ -239,7 +239,11 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
                 )
         return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     presented: pickup.Presented = form.cleaned_data["presented"]
-    results = pickup.check_identity(grant=grant, application=app, presented=presented)
+    try:
+        results = pickup.check_identity(grant=grant, application=app, presented=presented)
+    except RyokenError as refusal:
+        messages.error(request, staff_message(refusal))
+        return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
     key = SESSION_FEE.format(grant=grant.grant_id, app=app.pk)
     if results["birth_date"] and pickup.stored_fee(app) is None:
         try:

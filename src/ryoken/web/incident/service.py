@@ -751,6 +751,7 @@ def notices_of(
     so every read is in the ledger and in the supervisor's break-glass review.
     """
     from ryoken.web.counter.grants import close_grant, open_grant
+    from ryoken.web.counter.models import Grant
 
     day = today or clock.today()
     found = incident_scope(incident)
@@ -763,6 +764,8 @@ def notices_of(
         minutes=30,
         reason=f"漏えい等事案 #{incident.pk} の本人への通知書の作成（宛名と住所の読出し）",
     )
+    Grant.objects.filter(pk=grant.pk).update(purpose="appi_notice")  # the address only
+    grant.purpose = "appi_notice"
 
     def addressee_of(subject: str) -> documents.Addressee | None:
         if Subject.objects.filter(pk=subject, wrapped_key__isnull=True).exists():

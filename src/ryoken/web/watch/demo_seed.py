@@ -1,6 +1,11 @@
 """What the demo's privacy office needs: canaries planted at the intake windows, and a first
 detection run so the queue, canary registry and fairness panel have something to show.
 
+A canary looks like everyone else: its reception number comes from the same sequence as
+real applications, it has a plausible name, a family member named on its papers and an
+emergency contact; nothing on a screen, number, print or export tells it apart. Only the
+privacy officer's registry (CanaryPlacement, /watch/canaries/) knows which it is.
+
 `seed_watch()` is idempotent; `ryoken.web.demo.seed_office` calls it after the other areas.
 """
 
@@ -11,17 +16,51 @@ from datetime import timedelta
 from ryoken import clock
 from ryoken.web.accounts.models import Window
 from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.vault import gateway
 from ryoken.web.watch import service
 from ryoken.web.watch.models import CanaryPlacement
 
-# Synthetic people: contact details from blocks no real applicant uses (050-0 numbers, the
-# example.jp domain), unique per window, so a leaked list that holds one names the window.
+OFFICE = "TKY-IKB"
+
+# Synthetic people with ordinary-looking contact details: in production the office owns
+# these lines and mailboxes (a call or mail to one is itself an alert); unique per window,
+# so a leaked list that holds one names the window.
 _CANARIES = {
-    "W01": ("鷹取 澄香", "タカトリ スミカ", "050-0101-7311", "sumika.takatori.w01@example.jp"),
-    "W02": ("鴨志田 悠真", "カモシダ ユウマ", "050-0102-7312", "yuma.kamoshida.w02@example.jp"),
-    "W03": ("榊原 千鶴", "サカキバラ チヅル", "050-0103-7313", "chizuru.sakakibara.w03@example.jp"),
+    "W01": ("鷹取 澄香", "タカトリ スミカ", "090-4417-7311", "s.takatori@example.jp"),
+    "W02": ("鴨志田 悠真", "カモシダ ユウマ", "080-5202-7312", "yuma.kamo@example.jp"),
+    "W03": ("榊原 千鶴", "サカキバラ チヅル", "070-6103-7313", "chizuru.s@example.jp"),
 }
+# A family member on the papers and an emergency contact, as a real application has.
+_RELATIVES = {
+    "W01": (("鷹取 健一", "タカトリ ケンイチ", "1958-07-02", "父"), ("鷹取 美和", "母")),
+    "W02": (("鴨志田 陽菜", "カモシダ ヒナ", "1990-11-23", "妻"), ("鴨志田 剛", "兄")),
+    "W03": (("榊原 蓮", "サカキバラ レン", "2016-05-09", "子"), ("榊原 和子", "母")),
+}
+
+
+def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
+    """(subject, role) of the canary's family member and emergency contact. They are not
+    canaries themselves (no placement, no flag): touching them at the canary's window is
+    the canary's planted path, and the registry lists the planted applicants only."""
+    (kanji, kana, born, relation), (contact, contact_relation) = _RELATIVES[code]
+    family = gateway.create_subject(
+        actor="system",
+        values={
+            "name_kanji": kanji,
+            "name_kana": kana,
+            "birth_date": born,
+            "address": address,
+            "relation": relation,
+        },
+        purpose="canary",
+    )
+    emergency = gateway.create_subject(
+        actor="system",
+        values={"name_kanji": contact, "address": address, "relation": contact_relation},
+        purpose="canary",
+    )
+    return [(family, "family_member"), (emergency, "emergency_contact")]
 
 
 def seed_watch(*, actor: str = "privacy1") -> list[str]:
@@ -32,6 +71,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
         if CanaryPlacement.objects.filter(window=window.code).exists():
             continue
         kanji, kana, phone, email = _CANARIES[window.code]
+        address = f"東京都豊島区目白五丁目{planted + 11}番{planted + 3}号"
         subject = gateway.create_subject(
             actor="system",
             values={
@@ -40,24 +80,27 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
                 "phone": phone,
                 "email": email,
                 "birth_date": "1986-02-14",
-                "address": f"東京都豊島区目白九丁目{planted + 1}番",
+                "address": address,
             },
             purpose="canary",
             canary=True,
         )
         # Withdrawn: the canary's papers never move through review or production, where a
         # reviewer's legitimate look would count as a touch off its path.
+        accepted = clock.today() - timedelta(days=3)
         app = Application.objects.create(
-            reception_number=f"13IKB-CANARY-{window.code}",
+            reception_number=str(reception_numbers(OFFICE).allocate(accepted)),
             kind="new",
             channel="paper",
             state="withdrawn",
             applicant=subject,
-            application_date=clock.today() - timedelta(days=3),
+            application_date=accepted,
             created_at=now,
             canary=True,
         )
         ApplicationPerson.objects.create(application=app, subject=subject, role="applicant")
+        for person, role in _canary_people(window.code, address):
+            ApplicationPerson.objects.create(application=app, subject=person, role=role)
         CanaryPlacement.objects.create(
             subject_id=subject,
             window=window.code,

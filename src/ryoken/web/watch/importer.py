@@ -20,12 +20,14 @@ from django.utils import timezone
 from ryoken import clock
 from ryoken.audit.events import Event
 from ryoken.detect.load import loads_line, validate_record
+from ryoken.domain.lines import unsafe_characters
 from ryoken.errors import InvalidInput, LedgerError, RuleViolation
 from ryoken.web.ledger import store as ledger
 from ryoken.web.watch.models import ImportedFile
 
 BATCH = 1_000
 MAX_REPORTED = 20
+MAX_ACTOR = 64
 EXTERNAL_PREFIX = "external."
 
 
@@ -43,6 +45,7 @@ def parse_line(text: str) -> Event:
     code = obj["code"]
     if not code.startswith(EXTERNAL_PREFIX):
         raise InvalidInput(f"code {code!r} may not be imported: only external.* events")
+    check_as_the_api(obj)
     return Event(
         code=code,
         at=datetime.fromisoformat(obj["at"]),
@@ -54,6 +57,19 @@ def parse_line(text: str) -> Event:
         terminal=obj.get("terminal"),
         details=obj.get("details") or {},
     )
+
+
+def check_as_the_api(obj: dict[str, object]) -> None:
+    """The rules the device API applies (api/batches.py, `SAFE_ID`): an actor of at most 64
+    characters with no control (NUL) or bidirectional-override characters, and no persons
+    or fields — a device's log names a user and a job, never whose data it held."""
+    actor = obj["actor"]
+    if not isinstance(actor, str) or len(actor) > MAX_ACTOR or unsafe_characters(actor):
+        raise InvalidInput(
+            "actor must be at most 64 characters, without control or bidirectional characters"
+        )
+    if obj.get("subjects") or obj.get("fields"):
+        raise InvalidInput("external events name no persons or fields (subjects, fields)")
 
 
 def parse_events(data: bytes) -> tuple[list[tuple[int, Event]], list[tuple[int, str]]]:

@@ -291,9 +291,11 @@ def _ledger_event(code: EventCode, actor: str, at: datetime, **details: object) 
     )
 
 
-def upsert_case(record: dict[str, Any], det: Detection, *, now: datetime) -> tuple[str, int]:
+def upsert_case(record: dict[str, Any], det: Detection | None, *, now: datetime) -> tuple[str, int]:
     """Create or update the staff member's case from one alerting detection record.
 
+    `det` None is an immediate alert (`alerts.raise_alert`): new by construction, so it
+    reopens a dismissed case.
     Returns (outcome, case id); outcome is created, updated, reopened or unchanged."""
     staff = record["staff"]
     first_alert = _aware(record["first_alert_at"] or record["first_signal_at"])
@@ -344,7 +346,7 @@ def upsert_case(record: dict[str, Any], det: Detection, *, now: datetime) -> tup
             return "created", case.pk
         outcome = "updated"
         if case.status == Case.Status.DISMISSED:
-            if not _alerts_alone(det, staff, case.last_signal_at):
+            if det is not None and not _alerts_alone(det, staff, case.last_signal_at):
                 return "unchanged", case.pk
             seq = ledger.record_in_transaction(
                 _ledger_event(

@@ -14,7 +14,7 @@ app_name = "watch"
 MENU: list[tuple[str, str, str | Promise]] = [
     ("watch.read", "watch:queue", _("事案一覧（個人情報保護）")),
     ("watch.read", "watch:staff", _("職員一覧")),
-    ("watch.read", "watch:canaries", _("カナリア登録簿")),
+    ("watch.cases", "watch:canaries", _("カナリア登録簿")),
     ("watch.cases", "watch:watchlist", _("要注意リスト")),
     ("watch.read", "watch:fairness", _("職員グループ別の警告率")),
 ]

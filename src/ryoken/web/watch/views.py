@@ -172,7 +172,7 @@ def exposure(request: HttpRequest, staff_id: str) -> HttpResponse:
     )
 
 
-@requires("watch.read")
+@requires("watch.cases")  # the registry is the privacy officer's alone (not the auditor's)
 def canaries(request: HttpRequest) -> HttpResponse:
     return _render_canaries(request)
 
