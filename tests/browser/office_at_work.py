@@ -148,17 +148,15 @@ def seed() -> Office:
 
     from ryoken.web.casework import breakglass
     from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.demo import OFFICE, demo_office, seed_office
+    from ryoken.web.demo import OFFICE, demo_office, seed_office, seeded_applications
 
     seed_office(SEED, days=DAYS, per_day=PER_DAY)
     sim = demo_office(SEED, days=DAYS, per_day=PER_DAY, today=timezone.localdate())
     staff = {s: _staff(s) for s in ("counter1", "counter2", "super1", "privacy1", "audit1")}
     office = Office(sim=sim, staff=staff)
 
-    # Plaintext by subject, through the reception numbers the demo gave each sim application.
-    for number, sim_app in enumerate(sim.applications, start=1):
-        reception = f"{OFFICE}-{sim_app.application_date:%Y%m%d}-{number:06d}"
-        app = Application.objects.get(reception_number=reception)
+    # Plaintext by subject, through the application the demo seeded from each sim application.
+    for app, sim_app in seeded_applications(sim):
         people = ApplicationPerson.objects.filter(application=app).order_by("pk")
         family = iter(sim_app.family_member_ids)
         for subject, role in people.values_list("subject", "role"):

@@ -21,6 +21,7 @@ from ryoken.domain.applications import ApplicationKind, ApplicationState, LossRe
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.domain.hepburn import to_passport_romaji
 from ryoken.domain.validity import expiry_date
+from ryoken.errors import ConfigurationError
 from ryoken.sim.office import (
     SimApplication,
     SimOffice,
@@ -31,6 +32,7 @@ from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.accounts.services import create_staff, ensure_windows
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter.models import Ticket
+from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.vault import gateway
 
 DEMO_PASSWORD = "ryoken-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -106,7 +108,8 @@ def _seed_applications(office: SimOffice, today: date) -> int:
     now = clock.now()
     retain = today.replace(year=today.year + RETENTION_YEARS)
     count = 0
-    for number, app in enumerate(office.applications, start=1):
+    numbers = reception_numbers(OFFICE)
+    for app in office.applications:
         for pid in app.person_ids():
             if pid not in subject_of:
                 person = office.persons[pid]
@@ -122,7 +125,9 @@ def _seed_applications(office: SimOffice, today: date) -> int:
         issue = app.application_date + timedelta(days=7) if days_ago >= 12 else None
         validity = app.requested_validity
         row = Application.objects.create(
-            reception_number=f"{OFFICE}-{app.application_date:%Y%m%d}-{number:06d}",
+            # The office's own sequence, as at the counter: a seeded number looks like any other
+            # (and like the canaries', which the watch seeder allocates from it too).
+            reception_number=str(numbers.allocate(app.application_date)),
             office=OFFICE,
             kind=str(app.kind),
             channel=str(app.channel),
@@ -251,16 +256,34 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
     ]
 
 
+def seeded_applications(office: SimOffice) -> list[tuple[Application, SimApplication]]:
+    """Each application the demo seeded, beside the simulated one it came from.
+
+    Seeding creates them first and in the simulator's order, so the office's first rows (by
+    primary key) are they; the dates are checked so a mismatch fails loudly.
+    """
+    rows = list(
+        Application.objects.filter(office=OFFICE, canary=False).order_by("pk")[
+            : len(office.applications)
+        ]
+    )
+    pairs = list(zip(rows, office.applications, strict=True))
+    for row, sim in pairs:
+        if row.application_date != sim.application_date:
+            raise ConfigurationError(
+                f"demo application {row.reception_number} is not the simulated one "
+                f"({row.application_date} ≠ {sim.application_date})"
+            )
+    return pairs
+
+
 def _visitor_cards(office: SimOffice) -> list[str]:
     """What the people holding pickup tickets B-001.. will show at the window (synthetic).
 
     The pickup screen never shows stored birth dates or passport numbers (match only), so a
     person trying the demo needs to know what the visitor "presents".
     """
-    by_reception = {
-        f"{OFFICE}-{a.application_date:%Y%m%d}-{n:06d}": a
-        for n, a in enumerate(office.applications, start=1)
-    }
+    by_reception = {row.reception_number: sim for row, sim in seeded_applications(office)}
     lines = ["", "Pickup visitors waiting (what each presents at the window; synthetic):"]
     tickets = Ticket.objects.filter(purpose=Ticket.Purpose.PICKUP).order_by("number")
     for ticket in tickets:

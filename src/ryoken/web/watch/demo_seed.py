@@ -11,9 +11,12 @@ privacy officer's registry (CanaryPlacement, /watch/canaries/) knows which it is
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time
+
+from django.utils import timezone
 
 from ryoken import clock
+from ryoken.sim.office import first_of_business_days_before
 from ryoken.web.accounts.models import Window
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter.numbers_db import reception_numbers
@@ -67,7 +70,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
     """Plant one canary applicant per intake window (once) and run detection."""
     planted = 0
     now = clock.now()
-    for window in Window.objects.filter(code__in=_CANARIES).order_by("code"):
+    for i, window in enumerate(Window.objects.filter(code__in=_CANARIES).order_by("code")):
         if CanaryPlacement.objects.filter(window=window.code).exists():
             continue
         kanji, kana, phone, email = _CANARIES[window.code]
@@ -87,7 +90,9 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
         )
         # Withdrawn: the canary's papers never move through review or production, where a
         # reviewer's legitimate look would count as a touch off its path.
-        accepted = clock.today() - timedelta(days=3)
+        # An office day, numbered after that day's other applications: nothing in the number,
+        # the date or the times sets a canary apart from the applications around it.
+        accepted = first_of_business_days_before(clock.today(), 3)
         app = Application.objects.create(
             reception_number=str(reception_numbers(OFFICE).allocate(accepted)),
             kind="new",
@@ -95,7 +100,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
             state="withdrawn",
             applicant=subject,
             application_date=accepted,
-            created_at=now,
+            created_at=timezone.make_aware(datetime.combine(accepted, time(10, 15 + i))),
             canary=True,
         )
         ApplicationPerson.objects.create(application=app, subject=subject, role="applicant")
