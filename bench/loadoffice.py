@@ -343,6 +343,7 @@ def lookup_canary(args: argparse.Namespace) -> int:
         staff=staff,
         reason="電話での問い合わせに回答するため申請内容を確認します",
         target=breakglass.Target(reception_number=app.reception_number),
+        purpose="status_inquiry",  # the name only: all a status inquiry may show
     )
     gateway.disclose(
         actor=staff.staff_id,

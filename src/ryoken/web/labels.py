@@ -69,6 +69,9 @@ EVENTS: Mapping[str, Promise] = {
     EventCode.API_CLIENT_CHANGE: _("端末の登録・取消し"),
     EventCode.WATCHLIST_CHANGE: _("要注意リストの変更"),
     EventCode.INCIDENT_CHANGE: _("漏えい等事案の記録"),
+    EventCode.GRANT_ASSIST: _("同僚の業務への応援"),
+    EventCode.GRANT_ASSIST_END: _("応援の終了"),
+    EventCode.ACCESS_DENIED: _("拒否された閲覧要求"),
 }
 
 # The purpose a ledger entry names: "step" or "step:detail".
@@ -88,6 +91,7 @@ PURPOSE_STEPS: dict[str, Promise] = {
     "queue": _("整理券"),
     "police_inquiry": _("捜査機関からの照会"),
     "court_order": _("裁判所の命令"),
+    "access": _("個人情報の画面への要求"),
 }
 PURPOSE_DETAILS: dict[str, Promise] = {
     "reveal": _("理由を付けた表示"),

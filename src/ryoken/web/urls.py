@@ -16,7 +16,11 @@ handler500 = "ryoken.web.views.server_error"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on their own (a PDF tab, say): send them to the icon.
-    path("favicon.ico", RedirectView.as_view(url=static("ryoken/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("ryoken/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("", accounts.home, name="home"),
     path("login/", accounts.login_view, name="login"),
     path("login/code/", accounts.login_otp_view, name="login_otp"),

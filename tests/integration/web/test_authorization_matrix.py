@@ -17,7 +17,7 @@ from ryoken.web.accounts.models import Role
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Views that are public on purpose (login, language switch, health, kiosk terminal, API).
-PUBLIC = {"login", "login_otp", "logout", "set_language", "healthz"}
+PUBLIC = {"login", "login_otp", "logout", "set_language", "healthz", "favicon"}
 PUBLIC_PREFIXES = ("api/", "counter/kiosk")
 
 

@@ -70,29 +70,39 @@ def test_it_passes_check_deploy_with_production_settings(tmp_path):
         "https://audit.pref.example.lg.jp/witness "
         "audit.pref.example.lg.jp/w1+92121f4f+BBIxkVHpjRp+xtHU4pxjWW9N1oVCnZu6PT2rnLBJRkUG"
     )
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-    init = subprocess.run(
-        [sys.executable, "-m", "ryoken.cli", "init"],
-        env={k: v for k, v in env.items() if k != "DATABASE_URL"},
-        capture_output=True,
-        timeout=120,
-    )
-    assert init.returncode == 0, init.stderr
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "django",
-            "check",
-            "--deploy",
-            "--fail-level",
-            "WARNING",
-            "--settings=ryoken.web.settings",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # A production office runs on PostgreSQL, migrated and guarded by `ryoken init` (the
+    # append-only triggers are a deploy check): a database of its own for this test.
+    import psycopg
+
+    server = env.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    name = f"ryoken_deploy_check_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + name
+    try:
+        init = subprocess.run(
+            [sys.executable, "-m", "ryoken.cli", "init"], env=env, capture_output=True, timeout=300
+        )
+        assert init.returncode == 0, init.stderr
+        check = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "check",
+                "--deploy",
+                "--fail-level",
+                "WARNING",
+                "--settings=ryoken.web.settings",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert check.returncode == 0, check.stdout + check.stderr
     assert "no issues" in check.stdout
