@@ -6,24 +6,14 @@ import csv
 import json
 from pathlib import Path
 
+from ryoken.domain.staff_files import STAFF_COLUMNS
 from ryoken.office2.config import CONFIGS
 from ryoken.office2.emit import EventWriter, hm
 from ryoken.office2.insiders import INSIDER_KINDS, Insider, choose_insider
 from ryoken.office2.office import Office
 from ryoken.office2.people import AREAS, SURNAMES, token
 
-STAFF_HEADER = (
-    "staff_id",
-    "role",
-    "employer_kind",
-    "vendor",
-    "hired_on",
-    "contract_end",
-    "notice_given_on",
-    "office",
-    "surname_token",
-    "area_token",
-)
+STAFF_HEADER = STAFF_COLUMNS  # the documented staff file (docs/events.md)
 SUBJECT_HEADER = (
     "subject_id",
     "family_token",

@@ -171,15 +171,7 @@ def run_one(
         with tempfile.TemporaryDirectory(prefix="ryoken-eval-", dir=scratch) as name:
             out = Path(name)
             write_run(sim, out)
-            events = load_events(out / "events.jsonl").events
-            staff = load_staff(out / "staff.csv")
-            subjects = load_subjects(out / "subjects.csv")
-            truth_obj = json.loads((out / "truth.json").read_text(encoding="utf-8"))
-            if kept is not None:
-                kept.mkdir(parents=True, exist_ok=True)
-                for name_ in ("staff.csv", "subjects.csv", "truth.json"):
-                    shutil.copyfile(out / name_, kept / name_)
-                events.write_parquet(kept / "events.parquet", compression="zstd")
+            events, staff, subjects, truth_obj = read_run(out, kept)
     began = timer()
     det = detect(events, staff, subjects, config)
     seconds = timer() - began
@@ -432,19 +424,20 @@ def plot(runs: Sequence[RunScore], out: Path) -> list[Path]:
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(9, 5))
     names = sorted(labels)
-    data = [[float(r.exposed_before or 0) for r in labels[n]] for n in names]
-    ax.boxplot(data, tick_labels=names, vert=True, showfliers=True)
-    ax.set_yscale("symlog", linthresh=10)
-    ax.set_ylabel("persons exposed before the first alert")
-    ax.tick_params(axis="x", rotation=45, labelsize=7)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.set_title("Persons exposed before detection (undetected runs: all they exposed)")
-    fig.tight_layout()
-    paths.append(out / "exposed_before_detection.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
+    if names:  # a scorecard of clean runs only has no insider to box
+        fig, ax = plt.subplots(figsize=(9, 5))
+        data = [[float(r.exposed_before or 0) for r in labels[n]] for n in names]
+        ax.boxplot(data, tick_labels=names, vert=True, showfliers=True)
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_ylabel("persons exposed before the first alert")
+        ax.tick_params(axis="x", rotation=45, labelsize=7)
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.set_title("Persons exposed before detection (undetected runs: all they exposed)")
+        fig.tight_layout()
+        paths.append(out / "exposed_before_detection.png")
+        fig.savefig(paths[-1], dpi=110)
+        plt.close(fig)
 
     groups = group_rates(runs)
     if groups:
@@ -495,3 +488,20 @@ def run_scorecard(
             if progress:
                 progress(f"wrote {path}")
     return str(payload["table"])
+
+
+def read_run(
+    out: Path, kept: Path | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """A freshly written run's events, staff, subjects and truth; copied to `kept` (the
+    cache: events as Parquet) when given. Shared by both generators' runners."""
+    events = load_events(out / "events.jsonl").events
+    staff = load_staff(out / "staff.csv")
+    subjects = load_subjects(out / "subjects.csv")
+    truth_obj = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        for name in ("staff.csv", "subjects.csv", "truth.json"):
+            shutil.copyfile(out / name, kept / name)
+        events.write_parquet(kept / "events.parquet", compression="zstd")
+    return events, staff, subjects, truth_obj

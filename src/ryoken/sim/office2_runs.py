@@ -11,7 +11,6 @@ without it when only ryoken's own simulator is asked for.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -23,9 +22,10 @@ import polars as pl
 
 from ryoken.detect.cases import detect
 from ryoken.detect.config import DetectConfig
-from ryoken.detect.load import load_events, load_staff, load_subjects
+from ryoken.detect.load import load_staff, load_subjects
 from ryoken.detect.metrics import Insider, RunScore, Truth, score_run
 from ryoken.errors import ConfigurationError, InvalidInput
+from ryoken.sim.evaluation import read_run
 
 if TYPE_CHECKING:
     from ryoken.sim.evaluation import Plan
@@ -108,15 +108,7 @@ def run_office2(
         with tempfile.TemporaryDirectory(prefix="ryoken-office2-") as name:
             out = Path(name)
             _generate(plan.config, seed, out, days, insider)
-            events = load_events(out / "events.jsonl").events
-            staff = load_staff(out / "staff.csv")
-            subjects = load_subjects(out / "subjects.csv")
-            truth_obj = json.loads((out / "truth.json").read_text(encoding="utf-8"))
-            if kept is not None:
-                kept.mkdir(parents=True, exist_ok=True)
-                for name_ in ("staff.csv", "subjects.csv", "truth.json"):
-                    shutil.copyfile(out / name_, kept / name_)
-                events.write_parquet(kept / "events.parquet", compression="zstd")
+            events, staff, subjects, truth_obj = read_run(out, kept)
     began = timer()
     det = detect(events, staff, subjects, config)
     seconds = timer() - began

@@ -28,3 +28,13 @@ def test_it_simulates_detects_and_scores_a_harvest_and_reuses_its_cache(tmp_path
     assert (again.days_to_detect, again.alerts) == (score.days_to_detect, score.alerts)
     table = report([score, again])["table"]
     assert "| S3 | 2/2 | 100% |" in table  # two runs with exposures, both caught in a day
+
+
+def test_it_plots_a_scorecard_of_clean_runs_only(tmp_path: Path) -> None:
+    """A clean-only scorecard has no insider to box: the plots skip that figure, not crash."""
+    from ryoken.sim.evaluation import plot
+
+    clean = run_one(Plan("clean"), 11, days=5, cache=tmp_path / "cache")
+    names = {p.name for p in plot([clean], tmp_path)}
+    assert "exposed_before_detection.png" not in names
+    assert all((tmp_path / n).stat().st_size > 0 for n in names)
