@@ -172,7 +172,15 @@ def persons_item(scope: Scope) -> dict[str, Any]:
     text = f"{scope.persons:,}人" + (
         f"（内訳：{breakdown}。複数の役割の方は各欄に計上）" if breakdown else ""
     )
-    return _item(3, text, persons=scope.persons, by_role=roles)
+    extra: dict[str, Any] = {}
+    if scope.marked:
+        outside = scope.persons_outside_task
+        text += (
+            f"。うち業務の外での閲覧等があった方 {outside:,}人"
+            f"、業務の中での閲覧等のみの方 {scope.persons - outside:,}人"
+        )
+        extra = {"persons_outside_task": outside}
+    return _item(3, text, persons=scope.persons, by_role=roles, **extra)
 
 
 # --- the report -----------------------------------------------------------------------------

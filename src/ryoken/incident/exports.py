@@ -42,6 +42,8 @@ HEADER = (
     "回数",
     "初回台帳番号",
     "マスク表示のみ",
+    "業務の中か",
+    "業務の外の回数",
 )
 CHANNEL_LABELS = {
     "screen": "画面表示",
@@ -81,7 +83,19 @@ def rows(scope: Scope, *, tz: tzinfo = JST) -> Iterator[tuple[object, ...]]:
                 e.count,
                 e.first_ref,
                 "はい" if e.masked_only else "いいえ",
+                _within(scope, e.outside, e.count),
+                e.outside if scope.marked else "",
             )
+
+
+def _within(scope: Scope, outside: int, count: int) -> str:
+    """Within a task, outside any task, or partly (some of the events outside); empty when
+    the scoping was not marked."""
+    if not scope.marked:
+        return ""
+    if outside == 0:
+        return "業務の中"
+    return "業務の外" if outside >= count else "一部業務の外"
 
 
 def to_csv(scope: Scope, *, tz: tzinfo = JST) -> bytes:
@@ -102,6 +116,10 @@ def _summary(scope: Scope, generated_at: datetime, tz: tzinfo) -> list[tuple[obj
         ("期間（終了・含まない）", _time(scope.period.end, tz)),
         ("経路", "、".join(CHANNEL_LABELS.get(c.value, c.value) for c in scope.channels)),
         ("本人の数", scope.persons),
+        (
+            "うち業務の外での閲覧等があった本人の数",
+            scope.persons_outside_task if scope.marked else "未判定",
+        ),
         ("読んだ事象の数", scope.events_read),
         ("照合できない複写機ジョブ（台帳番号）", "、".join(map(str, scope.unmatched_copier_jobs))),
         ("文書名が不明な印刷（全項目で計上）", "、".join(scope.unknown_documents)),

@@ -27,6 +27,10 @@ How events expose data:
   (subject → the other subjects named in that subject's documents) those people are counted
   with `named_fields` (by default what a 戸籍謄本 shows of a family member), `via` the
   subject whose document it was.
+- With `outside` (`OutsideTask`: the accesses no task explains, from
+  `ryoken.detect.explain` — the watcher's judgment, not a second one), every row counts how
+  many of its events were outside any task (`outside_count`); a person named in a document
+  image inherits the count of the image's row.
 
 Speed: the web layer reads the ledger by actor and period through an index; this module then
 works over that slice as a Polars frame. Screen events are grouped twice — first by their
@@ -116,7 +120,17 @@ EXPOSURE_SCHEMA: dict[str, Any] = {
     "count": pl.Int64,
     "first_ref": pl.Int64,  # the lowest ledger seq (input position) among the events
     "masked_only": pl.Boolean,
+    "outside_count": pl.Int64,  # events among `count` that no task explains
 }
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideTask:
+    """The accesses no task explains: (ledger ref, subject) pairs, and refs whose every
+    subject is outside (a copier job matched to no explained print)."""
+
+    pairs: frozenset[tuple[int, str]] = frozenset()
+    refs: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,10 +365,30 @@ def _screen_rows(slice_: pl.LazyFrame, include_masked: bool) -> pl.LazyFrame:
     return rows if include_masked else rows.filter(~pl.col("masked"))
 
 
-def _aggregate(raw: pl.LazyFrame) -> pl.LazyFrame:
+def _mark_outside(rows: pl.LazyFrame, outside: OutsideTask | None) -> pl.LazyFrame:
+    """Rows with one subject each (`subjects`), marked `outside` when no task explains them."""
+    if outside is None or not (outside.pairs or outside.refs):
+        return rows.with_columns(pl.lit(False).alias("outside"))
+    pairs = pl.LazyFrame(
+        {
+            "ref": [r for r, _ in outside.pairs],
+            "subjects": [s for _, s in outside.pairs],
+            "_out": [True] * len(outside.pairs),
+        },
+        schema={"ref": pl.Int64, "subjects": pl.String, "_out": pl.Boolean},
+    )
+    refs = pl.Series("refs", sorted(outside.refs), dtype=pl.Int64)
+    return (
+        rows.join(pairs, on=["ref", "subjects"], how="left")
+        .with_columns(outside=pl.col("_out").fill_null(False) | pl.col("ref").is_in(refs.implode()))
+        .drop("_out")
+    )
+
+
+def _aggregate(raw: pl.LazyFrame, outside: OutsideTask | None = None) -> pl.LazyFrame:
     """Raw rows → EXPOSURE_SCHEMA rows: group by the fields list, explode, group again."""
     stage1 = (
-        raw.explode("subjects")
+        _mark_outside(raw.explode("subjects"), outside)
         .group_by(["subjects", "fields", "channel", "actor", "terminal", "job"])
         .agg(
             pl.col("at").min().alias("first_at"),
@@ -362,6 +396,7 @@ def _aggregate(raw: pl.LazyFrame) -> pl.LazyFrame:
             pl.len().cast(pl.Int64).alias("count"),
             pl.col("ref").min().alias("first_ref"),
             pl.col("masked").all().alias("masked_only"),
+            pl.col("outside").sum().cast(pl.Int64).alias("outside_count"),
         )
     )
     exploded = (
@@ -382,6 +417,7 @@ def combine(rows: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
         pl.col("count").sum(),
         pl.col("first_ref").min(),
         pl.col("masked_only").all(),
+        pl.col("outside_count").sum(),
     )
 
 
@@ -422,6 +458,7 @@ def exposures(
     named_in: Mapping[str, Sequence[str]] | None = None,
     named_fields: Sequence[str] = DEFAULT_NAMED_FIELDS,
     include_masked: bool = True,
+    outside: OutsideTask | None = None,
 ) -> Exposures:
     """Aggregated exposures of `staff` (default: every actor but `system` and `kiosk`) in
     `period` (default: all time).
@@ -445,7 +482,7 @@ def exposures(
     docs = _Documents(documents, roles or {})
     printed, unmatched = _job_rows(read, all_jobs, docs)
     raw = pl.concat([_screen_rows(read.lazy(), include_masked), printed.lazy()])
-    rows = _aggregate(raw).select(list(EXPOSURE_SCHEMA))
+    rows = _aggregate(raw, outside).select(list(EXPOSURE_SCHEMA))
     if named_in:
         rows = pl.concat([rows, _named_rows(rows, named_in, named_fields)])
         rows = combine(rows, _KEYS).select(list(EXPOSURE_SCHEMA))

@@ -41,6 +41,7 @@ from ryoken.incident.exposures import (
     Channel,
     EventSource,
     Exposures,
+    OutsideTask,
     Period,
     PrintJob,
     combine,
@@ -52,6 +53,7 @@ __all__ = [
     "Channel",
     "ExposedSubject",
     "FieldExposure",
+    "OutsideTask",
     "Period",
     "PrintJob",
     "Scope",
@@ -71,6 +73,7 @@ _ROW_COLUMNS = (
     "count",
     "first_ref",
     "masked_only",
+    "outside_count",
 )
 
 
@@ -85,6 +88,12 @@ class FieldExposure:
     count: int
     first_ref: int  # the first ledger entry (lowest seq, or input position) among them
     masked_only: bool  # every exposure was a masked form
+    outside: int = 0  # how many of `count` no task explains (when the scope was marked)
+
+    @property
+    def within_task(self) -> bool:
+        """Every event of this exposure ran under a task that explains it."""
+        return self.outside == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,11 @@ class ExposedSubject:
     roles: tuple[str, ...]  # SubjectRole values, or ("unknown",)
     fields: tuple[str, ...]  # catalogue order
     exposures: tuple[FieldExposure, ...]  # by field (catalogue order), then channel
+
+    @property
+    def outside_task(self) -> bool:
+        """Some exposure of this person was outside any task."""
+        return any(e.outside for e in self.exposures)
 
     @property
     def field_classes(self) -> tuple[FieldClass, ...]:
@@ -120,6 +134,10 @@ class Scope:
     # One row per (subject, field, channel) (`_ROW_COLUMNS`), in no particular order.
     rows: pl.DataFrame = field(repr=False)
     roles: Mapping[str, tuple[str, ...]] = field(repr=False)
+    # Whether each exposure was judged within a task or outside any (`outside` given), and
+    # how many persons had at least one exposure outside any task.
+    marked: bool = False
+    persons_outside_task: int = 0
 
     @cached_property
     def subjects(self) -> tuple[ExposedSubject, ...]:
@@ -140,8 +158,8 @@ class Scope:
         out = []
         for subject, group in groupby(rows.iter_rows(), key=lambda r: r[0]):
             items = tuple(
-                FieldExposure(name, Channel(channel), first, last, count, ref, masked)
-                for _, name, channel, first, last, count, ref, masked in group
+                FieldExposure(name, Channel(channel), first, last, count, ref, masked, out)
+                for _, name, channel, first, last, count, ref, masked, out in group
             )
             names = tuple(dict.fromkeys(e.field for e in items))
             roles = self.roles.get(subject) or (UNKNOWN_ROLE,)
@@ -177,6 +195,7 @@ def scope(
     named_fields: Sequence[str] = DEFAULT_NAMED_FIELDS,
     include_masked: bool = True,
     held: Mapping[str, Collection[str]] | None = None,
+    outside: OutsideTask | None = None,
 ) -> Scope:
     """Every data subject `staff` exposed in `period`, with fields, channels and counts.
 
@@ -187,7 +206,9 @@ def scope(
     `held`: subject → the fields their record holds; an exposure of a field a person's
     record does not hold (別名 for a person who has none: a form shown empty) is dropped,
     so the report and the notices count only what was there to see. A subject missing from
-    `held` keeps every exposure (nothing is known about their record).
+    `held` keeps every exposure (nothing is known about their record). `outside`: the
+    accesses no task explains (`ryoken.detect.explain`); with it, every exposure is marked
+    within a task or outside any task (`FieldExposure.outside`, `Scope.marked`).
     """
     staff_ids = (staff,) if isinstance(staff, str) else tuple(sorted(set(staff)))
     if not staff_ids or not all(isinstance(s, str) and s for s in staff_ids):
@@ -208,6 +229,7 @@ def scope(
         named_in=named_in,
         named_fields=named_fields,
         include_masked=include_masked,
+        outside=outside,
     )
     rows = found.frame.lazy()
     if channels is not None:
@@ -215,7 +237,7 @@ def scope(
     if held is not None:
         rows = _only_held(rows, held)
     merged = combine(rows, ["subject", "field", "channel"]).select(_ROW_COLUMNS).collect()
-    return _count(staff_ids, period, wanted, merged, role_map, found)
+    return _count(staff_ids, period, wanted, merged, role_map, found, marked=outside is not None)
 
 
 def _only_held(rows: pl.LazyFrame, held: Mapping[str, Collection[str]]) -> pl.LazyFrame:
@@ -227,7 +249,7 @@ def _only_held(rows: pl.LazyFrame, held: Mapping[str, Collection[str]]) -> pl.La
     known = pl.Series("known", sorted(held), dtype=pl.String)
     return pl.concat(
         [
-            rows.filter(~pl.col("subject").is_in(known)),
+            rows.filter(~pl.col("subject").is_in(known.implode())),
             rows.join(pairs, on=["subject", "field"], how="semi"),
         ]
     )
@@ -262,14 +284,17 @@ def _count(
     rows: pl.DataFrame,
     roles: Mapping[str, tuple[str, ...]],
     found: Exposures,
+    *,
+    marked: bool,
 ) -> Scope:
     lazy = rows.lazy()
-    fields, classes, channels_, people_frame = pl.collect_all(
+    fields, classes, channels_, people_frame, outside_frame = pl.collect_all(
         [
             _persons_by(lazy, pl.col("field")),
             _persons_by(lazy, pl.col("field").replace_strict(_CLASS_OF, default=None)),
             _persons_by(lazy, pl.col("channel")),
             lazy.select(pl.col("subject").unique()),
+            lazy.filter(pl.col("outside_count") > 0).select(pl.col("subject").n_unique()),
         ]
     )
     by_field, by_class, by_channel = _as_dict(fields), _as_dict(classes), _as_dict(channels_)
@@ -298,4 +323,6 @@ def _count(
         unknown_fields=tuple(sorted(n for n in by_field if n not in FIELDS_BY_NAME)),
         rows=rows,
         roles=MappingProxyType({s: roles[s] for s in people if s in roles}),
+        marked=marked,
+        persons_outside_task=int(outside_frame.item()) if outside_frame.height else 0,
     )

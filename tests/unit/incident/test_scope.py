@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import polars as pl
@@ -271,3 +272,29 @@ def test_it_reads_an_empty_slice_as_nobody_exposed() -> None:
     result = scope([], "counter1", Period(datetime(2020, 1, 1, tzinfo=UTC), T0))
     assert result.persons == 0
     assert dict(result.by_field) == {}
+
+
+def test_it_marks_every_exposure_within_a_task_or_outside_any_task() -> None:
+    from ryoken.detect.load import events_from_ledger
+    from ryoken.incident.tasks import outside_task
+
+    events = [
+        ev("grant.open", 1, "counter1", ["ds_A"], kind="counter", ticket="A-014"),
+        ev("disclosure", 2, "counter1", ["ds_A"], ["name_kanji", "address"], form="shown"),
+        ev("disclosure", 3, "counter1", ["ds_B"], ["name_kanji"], form="shown"),
+        ev("disclosure", 4, "counter1", ["ds_A", "ds_B"], ["phone"], form="shown"),
+    ]
+    events = [replace(e, grant="g1") if e.code == EventCode.GRANT_OPEN else e for e in events]
+    # The detector frame numbers lines from 1; the scoping's refs are the same numbers.
+    pairs = list(enumerate(events, start=1))
+    outside = outside_task(events_from_ledger(events))
+    assert outside.pairs == {(3, "ds_B"), (4, "ds_B")}
+    marked = scope(pairs, "counter1", PERIOD, outside=outside)
+    assert marked.marked and marked.persons_outside_task == 1
+    a, b = marked.subject("ds_A"), marked.subject("ds_B")
+    assert a is not None and b is not None
+    assert not a.outside_task and all(e.within_task for e in a.exposures)
+    assert b.outside_task
+    assert {e.field: e.outside for e in b.exposures} == {"name_kanji": 1, "phone": 1}
+    plain = scope(pairs, "counter1", PERIOD)
+    assert not plain.marked and plain.persons_outside_task == 0

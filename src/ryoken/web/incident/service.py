@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +30,8 @@ from ryoken.incident.attribution import Attribution, Canary, ExposureTable, attr
 from ryoken.incident.bundle import build_bundle
 from ryoken.incident.exposures import NON_STAFF_ACTORS, Channel, Period, exposures
 from ryoken.incident.leaks import TokenMatcher, match_rows, read_leaked_csv
-from ryoken.incident.scope import Scope, scope
+from ryoken.incident.scope import OutsideTask, Scope, scope
+from ryoken.incident.tasks import outside_task
 from ryoken.privacy.policy import Step
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.casework.models import ApplicationPerson
@@ -39,6 +41,8 @@ from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.vault import gateway, keys
 from ryoken.web.vault.models import Subject, Token, Value
+from ryoken.web.watch.ledger_frame import frame_of, read_frame
+from ryoken.web.watch.service import detect_config
 
 PURPOSE = "incident response"
 CHUNK = 500
@@ -268,7 +272,43 @@ def scope_of(
         roles=roles,
         named_in=named,
         held=held_fields(seen),
+        outside=outside_of(events, staff_ids, period),
     )
+
+
+# Grants are opened before the work they explain; a review of a break-glass comes after it.
+GRANT_CONTEXT = timedelta(days=1)
+GRANT_CODES = (EventCode.GRANT_OPEN.value, EventCode.GRANT_CLOSE.value, "breakglass.open")
+
+
+def outside_of(
+    events: Sequence[tuple[int, Event]], staff_ids: Sequence[str], period: Period
+) -> OutsideTask:
+    """The staff's accesses no task explains, as the watcher judges them
+    (`ryoken.incident.tasks`): their own entries, with the grants they opened just before
+    the period, the hosts' grants they assisted, and every review of a break-glass."""
+    parts = [frame_of(list(events))]
+    for staff_id in staff_ids:
+        parts.append(
+            read_frame(
+                actor=staff_id,
+                since=period.start - GRANT_CONTEXT,
+                until=period.start,
+                codes=GRANT_CODES,
+            )
+        )
+    assisted = sorted({e.grant for _, e in events if e.code == EventCode.GRANT_ASSIST and e.grant})
+    for start in range(0, len(assisted), CHUNK):
+        rows = Entry.objects.filter(
+            grant__in=assisted[start : start + CHUNK], code__in=GRANT_CODES
+        ).values_list("data", flat=True)
+        parts.append(frame_of([decode_entry(bytes(d)) for d in rows]))
+    parts.append(read_frame(since=period.start, codes=("breakglass.review",)))
+    frame = pl.concat([p for p in parts if p.height], how="vertical_relaxed")
+    if frame.is_empty():
+        return OutsideTask()
+    frame = frame.unique(subset="line", keep="first").sort("line")
+    return outside_task(frame, detect_config())
 
 
 def held_fields(subjects: Iterable[str]) -> dict[str, set[str]]:

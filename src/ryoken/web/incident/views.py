@@ -193,6 +193,8 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     decision = appi.assess_scope(
         found, learned_on=incident.learned_on, unlawful_purpose=incident.unlawful_purpose
     )
+    # Per person: how many of their exposures no task explains (0: all within a task).
+    outside = {s.subject: sum(e.outside for e in s.exposures) for s in found.subjects}
     return render(
         request,
         "incident/detail.html",
@@ -210,6 +212,7 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
                     "subject": n.subject,
                     "roles": bilingual("、", ", ").join(labels.named_role(r) for r in n.roles),
                     "status": n.status,
+                    "outside": outside.get(n.subject, 0),
                 }
                 for n in service.notice_accounting(found)
             ],
@@ -224,6 +227,7 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
                     incident.learned_on, today, unlawful_purpose=incident.unlawful_purpose
                 )
             ],
+            "within_persons": found.persons - found.persons_outside_task,
             "holds": incident.holds.all(),
             "can_manage": holds(_staff(request), "incident.manage"),
             "facts": _fact_rows(incident),
