@@ -49,3 +49,27 @@ def test_it_has_a_styled_500_page_in_both_languages(rf):
         assert response.status_code == 500
         html = response.content.decode()
         assert words in html and 'data-testid="error-home"' in html
+
+
+@pytest.mark.parametrize(("language", "logout"), [("ja", "ログアウト"), ("en", "Log out")])
+def test_a_suspended_user_gets_a_logout_and_no_way_home_that_loops(
+    client, personas, login_as, language, logout
+):
+    clerk = personas["counter_clerk"]
+    login_as(clerk)
+    clerk.frozen = True
+    clerk.save(update_fields=["frozen"])
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'data-testid="denied-logout"' in html and logout in html
+    assert 'data-testid="denied-home"' not in html  # home would refuse again
+
+
+def test_a_staff_member_lacking_one_capability_is_offered_home(client, personas, login_as):
+    login_as(personas["counter_clerk"])
+    response = client.get("/incident/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'data-testid="denied-home"' in html
+    assert 'data-testid="logout"' in html  # the header's logout, on every page

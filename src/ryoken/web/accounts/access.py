@@ -129,8 +129,17 @@ def holds(staff: Staff, capability: str) -> bool:
     return staff.role in CAPABILITIES[capability]
 
 
-def _refuse(request: HttpRequest, reasons: tuple[str, ...]) -> HttpResponse:
-    return render(request, "accounts/denied.html", {"reasons": reasons}, status=403)
+def _refuse(
+    request: HttpRequest, reasons: tuple[str, ...], *, may_go_home: bool = False
+) -> HttpResponse:
+    """The 403 page. Its way home only when home would not refuse too (a staff member in
+    standing who lacks this one capability): a suspended user's page offers the logout."""
+    return render(
+        request,
+        "accounts/denied.html",
+        {"reasons": reasons, "may_go_home": may_go_home},
+        status=403,
+    )
 
 
 def requires(
@@ -153,7 +162,11 @@ def requires(
             if not state.ok:
                 return _refuse(request, state.reasons)
             if not holds(staff, capability):
-                return _refuse(request, (gettext("この画面を利用する権限がありません。"),))
+                return _refuse(
+                    request,
+                    (gettext("この画面を利用する権限がありません。"),),
+                    may_go_home=holds(staff, "home"),
+                )
             request.staff = staff  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
