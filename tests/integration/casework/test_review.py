@@ -40,7 +40,13 @@ def test_it_assigns_and_the_reviewer_approves(client, personas, login_as, make_a
     grant = Grant.objects.get(review=review)
     assert grant.kind == "review" and grant.closed_at is None
 
-    response = client.post(f"/casework/review/{review.pk}/", {"decision": "approve"})
+    asked = client.post(f"/casework/review/{review.pk}/", {"decision": "approve"})
+    assert asked.status_code == 200 and "発給の承認の確認" in asked.content.decode()
+    app.refresh_from_db()
+    assert app.state != "approved"
+    response = client.post(
+        f"/casework/review/{review.pk}/", {"decision": "approve", "confirmed": "1"}
+    )
     assert response.status_code == 302
     app.refresh_from_db()
     grant.refresh_from_db()
@@ -157,7 +163,12 @@ def test_it_hides_a_review_from_anyone_but_its_reviewer(
     )
     login_as(make_staff("reviewer", username="other1"))
     assert client.get(f"/casework/review/{review.pk}/").status_code == 404
-    assert client.post(f"/casework/review/{review.pk}/", {"decision": "approve"}).status_code == 404
+    assert (
+        client.post(
+            f"/casework/review/{review.pk}/", {"decision": "approve", "confirmed": "1"}
+        ).status_code
+        == 404
+    )
     app.refresh_from_db()
     assert app.state == "in_review"
 

@@ -138,6 +138,7 @@ def test_it_accepts_with_a_reception_number_and_every_disclosure_names_the_grant
             "application": app_id,
             "document": "receipt",
             "reason": "受理票の交付",
+            "confirmed": "1",
         },
     )
     assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
@@ -211,7 +212,7 @@ def test_it_ends_access_when_the_ticket_closes(served):
     client, clerk, grant = served
     app_id = _app_id(enter_application(client, grant))
     app = Application.objects.get(pk=app_id)
-    client.post(f"/counter/work/{grant.grant_id}/close/", {"outcome": "done"})
+    client.post(f"/counter/work/{grant.grant_id}/close/", {"outcome": "done", "confirmed": "1"})
     with pytest.raises(AccessDenied):
         gateway.disclose(
             actor=clerk.staff_id,

@@ -97,7 +97,14 @@ def test_it_closes_the_ticket_and_ends_access(
 ):
     login_as(personas["counter_clerk"])
     grant = call_applicant(client)
-    response = client.post(f"/counter/work/{grant.grant_id}/close/", {"outcome": outcome})
+    if outcome == "done":  # asked first; only the confirmed post closes
+        asked = client.post(f"/counter/work/{grant.grant_id}/close/", {"outcome": outcome})
+        assert asked.status_code == 200 and 'data-testid="confirm-yes"' in asked.content.decode()
+        grant.refresh_from_db()
+        assert grant.closed_at is None
+    response = client.post(
+        f"/counter/work/{grant.grant_id}/close/", {"outcome": outcome, "confirmed": "1"}
+    )
     assert response.status_code == 302
     grant.refresh_from_db()
     assert grant.closed_at is not None
@@ -120,7 +127,9 @@ def test_it_does_not_close_another_clerks_ticket(client, personas, make_staff, l
     login_as(personas["counter_clerk"])
     grant = call_applicant(client)
     login_as(make_staff("counter_clerk", username="hanako"))
-    response = client.post(f"/counter/work/{grant.grant_id}/close/", {"outcome": "done"})
+    response = client.post(
+        f"/counter/work/{grant.grant_id}/close/", {"outcome": "done", "confirmed": "1"}
+    )
     assert response.status_code == 404
     grant.refresh_from_db()
     assert grant.closed_at is None

@@ -101,7 +101,13 @@ def test_it_needs_a_fresh_step_up_to_hold(office, client, login_as):
 def test_it_holds_and_serves_the_bundle_and_the_documents(office, client, login_as):
     incident = office.incident()
     login_as(office.officer)
-    page = client.post(reverse("incident:hold", args=[incident.pk]), follow=True)
+    asked = client.post(reverse("incident:hold", args=[incident.pk])).content.decode()
+    assert "証拠保全の確認" in asked and office.clerk.staff_id in asked
+    office.clerk.refresh_from_db()
+    assert not office.clerk.frozen  # asked, not done
+    page = client.post(
+        reverse("incident:hold", args=[incident.pk]), {"confirmed": "1"}, follow=True
+    )
     assert "証拠保全を実施しました" in page.content.decode()
     office.clerk.refresh_from_db()
     assert office.clerk.frozen

@@ -25,6 +25,7 @@ def test_it_prints_rare_kanji_on_the_receipt(login_as, issuer, ready_app, matche
             "application": ready_app.pk,
             "document": "receipt",
             "reason": "受理票の再交付",
+            "confirmed": "1",
         },
     )
     assert response["Content-Type"] == "application/pdf"

@@ -35,8 +35,33 @@ def issued(ready_app, issuer, matched):
 def _print(client, grant, app, reason="交付記録の保管", document="pickup_record"):
     return client.post(
         "/pickup/prints/new/",
-        {"grant": grant.grant_id, "application": app.pk, "document": document, "reason": reason},
+        {
+            "grant": grant.grant_id,
+            "application": app.pk,
+            "document": document,
+            "reason": reason,
+            "confirmed": "1",
+        },
     )
+
+
+@pytest.mark.parametrize(("language", "words"), [("ja", "印刷の確認"), ("en", "Confirm printing")])
+def test_it_asks_before_printing_and_prints_nothing_until_confirmed(
+    login_as, issuer, issued, matched, language, words
+):
+    client = login_as(issuer)
+    asked = client.post(
+        "/pickup/prints/new/",
+        {"grant": matched.grant_id, "application": issued.pk, "document": "pickup_record",
+         "reason": "交付記録の保管"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )  # fmt: skip
+    html = asked.content.decode()
+    assert asked.status_code == 200 and words in html
+    assert 'name="confirmed" value="1"' in html and "交付記録の保管" in html
+    assert not PrintJob.objects.exists()
+    assert _print(client, matched, issued)["Content-Type"] == "application/pdf"
+    assert PrintJob.objects.count() == 1
 
 
 def test_it_records_the_job_in_the_ledger_before_the_pdf_exists(

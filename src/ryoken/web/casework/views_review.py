@@ -12,7 +12,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ryoken import clock
@@ -21,6 +23,7 @@ from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework import qa, review, screens
 from ryoken.web.casework.models import Application, Review
+from ryoken.web.confirm import confirm_page, confirmed
 from ryoken.web.i18n import staff_message
 
 ASSIGN_PAGE = 100
@@ -114,6 +117,20 @@ def case(request: HttpRequest, review_id: int) -> HttpResponse:
     """The case: each person as the step allows, and the decision form."""
     item = _access_review(request, review_id)
     error = ""
+    approving = request.method == "POST" and request.POST.get("decision") == "approve"
+    if approving and not confirmed(request):
+        number = item.application.reception_number
+        return confirm_page(
+            request,
+            title=_("発給の承認の確認"),
+            lines=[
+                _("%(number)s の旅券の発給を承認します。") % {"number": number},
+                _("承認すると旅券の作製に進み、この審査の閲覧権限は終了します。"),
+            ],
+            button=_("発給を承認"),
+            cancel=reverse("casework:case", args=[item.pk]),
+            fields={"decision": "approve", "reasons": request.POST.get("reasons", "")},
+        )
     if request.method == "POST":
         try:
             decision = review.parse_decision(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import requires
+from ryoken.web.confirm import back_url, confirm_page, confirmed
 from ryoken.web.counter import grants, prints
 from ryoken.web.counter.models import Grant, PrintJob
 from ryoken.web.counter.pickup_forms import CopyForm, PrintForm, ReprintForm
@@ -85,6 +87,39 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
     if application is None:
         raise Http404
     document = form.cleaned_data["document"]
+    if not confirmed(request):
+        try:
+            prints.check_printable(document, application)
+        except RyokenError as error:
+            form.add_error(None, staff_message(error))
+            return render(
+                request,
+                "counter/prints_new.html",
+                {"form": form, "watermark": watermark_for(request, grant)},
+                status=400,
+            )
+        return confirm_page(
+            request,
+            title=gettext("印刷の確認"),
+            lines=[
+                gettext("%(number)s の「%(document)s」を印刷します。")
+                % {
+                    "number": application.reception_number,
+                    "document": dict(form.fields["document"].choices).get(document, document),
+                },
+                gettext("理由「%(reason)s」とともに記録され、各ページに透かしIDが入ります。")
+                % {"reason": form.cleaned_data["reason"]},
+            ],
+            button=gettext("印刷する"),
+            cancel=back_url(request, reverse("counter:work", args=[grant.grant_id])),
+            fields={
+                "grant": grant.grant_id,
+                "application": str(form.cleaned_data["application"]),
+                "document": document,
+                "reason": form.cleaned_data["reason"],
+            },
+            extra={"watermark": watermark_for(request, grant)},
+        )
     try:
         prints.check_printable(document, application)
         job = prints.do_print(

@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
+from ryoken.web.confirm import back_url, confirm_page, confirmed
 from ryoken.web.counter import grants, intake, queue
 from ryoken.web.counter.forms import CloseForm, KioskForm, WindowForm
 from ryoken.web.counter.models import Grant, Ticket
@@ -192,6 +194,18 @@ def close(request: HttpRequest, grant_id: str) -> HttpResponse:
         messages.error(request, gettext("操作を確認してください。"))
         return redirect("counter:queue")
     no_show = form.cleaned_data["outcome"] == "no_show"
+    if not no_show and not confirmed(request):
+        return confirm_page(
+            request,
+            title=gettext("対応終了の確認"),
+            lines=[
+                gettext("整理券 %(ticket)s の対応を終了します。") % {"ticket": grant.ticket.number},
+                gettext("終了すると、この方の情報は表示できなくなります。"),
+            ],
+            button=gettext("対応終了"),
+            cancel=back_url(request, reverse("counter:work", args=[grant.grant_id])),
+            fields={"outcome": "done"},
+        )
     intake.do_close(grant, staff=staff, no_show=no_show)
     done = (
         gettext("整理券 %(ticket)s の不在として終了しました。")

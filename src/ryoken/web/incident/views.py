@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from ryoken.web import labels
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_required
+from ryoken.web.confirm import confirm_page, confirmed
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import service
 from ryoken.web.incident.models import Hold, Incident
@@ -295,11 +297,22 @@ def facts(request: HttpRequest, incident_id: int) -> HttpResponse:
 @step_up_required
 def hold(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
-    if request.method != "POST":
-        # Back from the step-up, the browser follows the redirect here with a GET. The hold
-        # freezes a colleague's access: it is placed by pressing the button, not by a URL.
-        messages.info(request, _("再認証しました。もう一度「証拠保全を実施」を押してください。"))
-        return redirect("incident:detail", incident.pk)
+    if not confirmed(request):
+        # Asked first (also when the step-up brings the browser back here with a GET): the
+        # hold freezes colleagues' access, so it is placed by a second, explicit press.
+        return confirm_page(
+            request,
+            title=_("証拠保全の確認"),
+            lines=[
+                _("次の職員のアクセスを直ちに停止します: %(staff)s")
+                % {"staff": ", ".join(incident.suspects)},
+                _("影響範囲の対象者のデータを保存期間経過後も保全します。"),
+                _("署名付きの証拠パッケージを作成します。この操作は記録されます。"),
+            ],
+            button=_("証拠保全を実施"),
+            cancel=reverse("incident:detail", args=[incident.pk]),
+            danger=True,
+        )
     try:
         result = service.place_hold(incident, officer=_staff(request))
     except RyokenError as error:
