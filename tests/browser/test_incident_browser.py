@@ -151,9 +151,12 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     reauthenticate(page, office["privacy1"])
     page.fill("#id_password", DEMO_PASSWORD)
     submit(page, page.get_by_role("button", name="確認"))
-    expect(page).to_have_url(re.compile(rf"/incident/{incident.pk}/$"))
-    hold_button = page.get_by_test_id("hold-form").get_by_role("button", name="証拠保全を実施")
-    submit(page, hold_button)
+    # Back where it asked: the hold's confirmation, which names whose access stops.
+    expect(page).to_have_url(re.compile(rf"/incident/{incident.pk}/hold/$"))
+    expect(page.get_by_test_id("confirm-lines")).to_contain_text("counter1")
+    expect(page.get_by_test_id("confirm-yes")).to_be_focused()
+    assert not Staff.objects.get(staff_id="counter1").frozen  # asked, not done
+    submit(page, page.get_by_test_id("confirm-yes"))
     expect(message(page)).to_contain_text(f"証拠保全を実施しました（対象者 {len(shown)} 名")
     assert Staff.objects.get(staff_id="counter1").frozen
     assert set(Subject.objects.filter(legal_hold=True).values_list("pk", flat=True)) == set(shown)

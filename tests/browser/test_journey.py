@@ -306,14 +306,20 @@ def counter_intake(page: Page, clerk, ticket: str) -> tuple[str, str]:
     shot(page, "journey-09-receipt")
 
     # The receipt is printed as a recorded job with a watermark id.
+    submit(page, page.get_by_test_id("print-receipt").get_by_role("button"))
+    expect(page.locator("h1")).to_have_text("印刷の確認")  # asked first, nothing printed yet
     with page.expect_download() as download:
-        page.get_by_test_id("print-receipt").get_by_role("button").click()
+        page.get_by_test_id("confirm-yes").click()
     receipt_pdf = download.value
     assert receipt_pdf.suggested_filename.endswith(".pdf")
     assert_receipt_job(reception, grant_id, receipt_pdf.suggested_filename)
 
-    # The applicant leaves: the ticket closes, and the clerk's access with it.
+    # Back to the receipt; the applicant leaves: the ticket closes (once confirmed), and
+    # the clerk's access with it.
+    submit(page, page.get_by_test_id("confirm-no"))
     submit(page, page.get_by_test_id("close-done"))
+    expect(page.locator("h1")).to_have_text("対応終了の確認")
+    submit(page, page.get_by_test_id("confirm-yes"))
     expect(message(page)).to_contain_text(f"整理券 {ticket} の対応を終了しました")
     check_screen(page, None)
     response = page.goto(f"/counter/work/{grant_id}/")
@@ -369,6 +375,8 @@ def review_and_approve(page: Page, reviewer, reception: str) -> None:
     assert shows_people(check_screen(page, "review", staff=reviewer))
     shot(page, "journey-11-review-case")
     submit(page, page.get_by_test_id("approve"))
+    expect(page.get_by_test_id("confirm-lines")).to_contain_text(reception)
+    submit(page, page.get_by_test_id("confirm-yes"))
     expect(message(page)).to_contain_text(f"{reception}: 発給決定")
     check_screen(page, None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -11,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -26,6 +27,8 @@ from ryoken.web.ledger import store as ledger
 STEP_UP_SECONDS = 300
 _PENDING = "ryoken_pending_user"
 _STEP_UP = "ryoken_step_up_at"
+# A download asked for before the step-up: started from the page that asked, once.
+PENDING_DOWNLOAD = "ryoken_pending_download"
 
 
 class PasswordForm(forms.Form):
@@ -66,11 +69,31 @@ def _auth_event(code: EventCode, actor: str, request: HttpRequest, **details: An
     )
 
 
+def safe_local(request: HttpRequest, target: str) -> str:
+    """`target` if it is a relative URL on this site ("/incident/1/"), else ""."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return ""
+    return target
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return reverse("home")
+    return safe_local(request, target) or reverse("home")
+
+
+def _back_url(request: HttpRequest) -> str:
+    return safe_local(request, request.POST.get("back") or request.GET.get("back") or "")
+
+
+def referring_page(request: HttpRequest) -> str:
+    """The page (path and query) of this site the request came from, or ""."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.get_host() or referer.scheme not in ("http", "https"):
+        return ""
+    page = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_local(request, page)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -143,13 +166,34 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         fresh = clock.timestamp() - request.session.get(_STEP_UP, 0) < STEP_UP_SECONDS
         if not fresh:
-            return redirect(f"{reverse('reauth')}?next={request.get_full_path()}")
+            query = {"next": request.get_full_path()}
+            back = referring_page(request) if getattr(view, "download", False) else ""
+            if back and request.method == "GET":
+                query["back"] = back
+            return redirect(f"{reverse('reauth')}?{urlencode(query)}")
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     wrapped.capability = getattr(view, "capability", None)  # type: ignore[attr-defined]
     return wrapped
+
+
+def step_up_download(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`step_up_required` for a file download: after the step-up the browser goes back to
+    the page the link was on, and that page starts the download (a download never replaces
+    the page, so returning to the download's URL would leave the browser on /reauth/)."""
+    view.download = True  # type: ignore[attr-defined]
+    return step_up_required(view)
+
+
+def pending_download(request: HttpRequest) -> dict[str, str]:
+    """Context processor: the download to start on this page, once (see step_up_download)."""
+    session = getattr(request, "session", None)
+    if session is None or PENDING_DOWNLOAD not in session:
+        return {}
+    target = safe_local(request, str(session.pop(PENDING_DOWNLOAD)))
+    return {"pending_download": target} if target else {}
 
 
 class ReauthForm(forms.Form):
@@ -167,10 +211,17 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if ok_password and device is not None and device.verify_token(form.cleaned_data["token"]):
             request.session[_STEP_UP] = clock.timestamp()
+            back = _back_url(request)
+            if back:
+                # A download: back to the page that asked, which then starts it (once).
+                request.session[PENDING_DOWNLOAD] = _next_url(request)
+                return HttpResponseRedirect(back)
             return HttpResponseRedirect(_next_url(request))
         error = gettext("パスワードまたは確認コードが正しくありません。")
     return render(
-        request, "accounts/reauth.html", {"form": form, "error": error, "next": _next_url(request)}
+        request,
+        "accounts/reauth.html",
+        {"form": form, "error": error, "next": _next_url(request), "back": _back_url(request)},
     )
 
 

@@ -15,7 +15,7 @@ from ryoken import clock
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
-from ryoken.web.accounts.views import step_up_required
+from ryoken.web.accounts.views import step_up_download
 from ryoken.web.casework import production, screens
 from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.i18n import staff_message
@@ -117,7 +117,7 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 
 @requires("production.order")
-@step_up_required
+@step_up_download
 def order_file(request: HttpRequest, batch_id: str) -> HttpResponse:
     """The order file, built now through the gateway (an export: it needs a fresh step-up)."""
     batch = _batch(batch_id)

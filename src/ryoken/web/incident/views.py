@@ -29,7 +29,7 @@ from ryoken.incident.exposures import Period
 from ryoken.web import labels
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Staff
-from ryoken.web.accounts.views import step_up_required
+from ryoken.web.accounts.views import step_up_download, step_up_required
 from ryoken.web.confirm import confirm_page, confirmed
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import service
@@ -327,7 +327,7 @@ def hold(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @requires("incident.manage")
-@step_up_required
+@step_up_download
 def bundle(request: HttpRequest, hold_id: int) -> HttpResponse:
     found = Hold.objects.filter(pk=hold_id).first()
     if found is None or not found.bundle:
@@ -337,7 +337,7 @@ def bundle(request: HttpRequest, hold_id: int) -> HttpResponse:
 
 
 @requires("incident.manage")
-@step_up_required
+@step_up_download
 def export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
     incident = _incident(incident_id)
     types = {
@@ -351,7 +351,7 @@ def export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
 
 
 @requires("incident.manage")
-@step_up_required
+@step_up_download
 def report(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     result = service.report_of(incident, officer=_staff(request))
@@ -359,7 +359,7 @@ def report(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @requires("incident.manage")
-@step_up_required
+@step_up_download
 def report_json(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     result = service.report_of(incident, officer=_staff(request))
@@ -369,7 +369,7 @@ def report_json(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @requires("incident.manage")
-@step_up_required
+@step_up_download
 def notices(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     try:
