@@ -183,7 +183,7 @@ def step_up_download(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     """`step_up_required` for a file download: after the step-up the browser goes back to
     the page the link was on, and that page starts the download (a download never replaces
     the page, so returning to the download's URL would leave the browser on /reauth/)."""
-    view.download = True  # type: ignore[attr-defined]
+    view.download = True
     return step_up_required(view)
 
 

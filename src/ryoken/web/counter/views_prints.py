@@ -67,6 +67,12 @@ def prints_view(request: HttpRequest) -> HttpResponse:
 
 @requires("counter.print")
 @require_http_methods(["GET", "POST"])
+def _document_label(form: PrintForm, document: str) -> str:
+    """The document's name in the reader's language, as the form's choice shows it."""
+    choices = dict(getattr(form.fields["document"], "choices", ()))
+    return str(choices.get(document, document))
+
+
 def print_new_view(request: HttpRequest) -> HttpResponse:
     """Print a document of an application in the clerk's current work, with a reason."""
     staff = request.staff  # type: ignore[attr-defined]
@@ -105,7 +111,7 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
                 gettext("%(number)s の「%(document)s」を印刷します。")
                 % {
                     "number": application.reception_number,
-                    "document": dict(form.fields["document"].choices).get(document, document),
+                    "document": _document_label(form, document),
                 },
                 gettext("理由「%(reason)s」とともに記録され、各ページに透かしIDが入ります。")
                 % {"reason": form.cleaned_data["reason"]},
