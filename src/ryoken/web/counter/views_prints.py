@@ -65,14 +65,14 @@ def prints_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires("counter.print")
-@require_http_methods(["GET", "POST"])
 def _document_label(form: PrintForm, document: str) -> str:
     """The document's name in the reader's language, as the form's choice shows it."""
     choices = dict(getattr(form.fields["document"], "choices", ()))
     return str(choices.get(document, document))
 
 
+@requires("counter.print")
+@require_http_methods(["GET", "POST"])
 def print_new_view(request: HttpRequest) -> HttpResponse:
     """Print a document of an application in the clerk's current work, with a reason."""
     staff = request.staff  # type: ignore[attr-defined]
