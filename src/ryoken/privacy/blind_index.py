@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -88,6 +89,12 @@ class BlindIndexer:
             )
             for kind in KINDS
         }
+        # Reference numbers (a reception or callback number an inquiry names): keyed hashes
+        # for the ledger, under their own domain, so they never equal a lookup token.
+        self._reference = hmac.new(
+            hmac.new(key, b"ryoken/reference/v1", hashlib.sha256).digest(),
+            digestmod=hashlib.sha256,
+        )
 
     def _mac(self, kind: str, normalised: str) -> str:
         mac = self._macs[kind].copy()
@@ -109,6 +116,14 @@ class BlindIndexer:
         variants = _VARIANTS.get(kind)
         forms = variants(value) if variants else [norm.normalise(kind, value)]
         return list(dict.fromkeys(self._mac(kind, form) for form in forms))
+
+    def reference(self, kind: str, value: str) -> str:
+        """A keyed hash of a reference number of `kind` ("reception", "callback"): width,
+        case, spaces and hyphens do not matter. The ledger keeps this, never the number."""
+        text = "".join(c for c in unicodedata.normalize("NFKC", value).upper() if c.isalnum())
+        mac = self._reference.copy()
+        mac.update(f"{kind}\x00{text}".encode())
+        return mac.digest()[:TOKEN_BYTES].hex()
 
     def derived_tokens(self, field: str, value: str) -> dict[str, str]:
         """{derived kind: token} for a field's value (see `DERIVED_OF_FIELD`); a kind whose

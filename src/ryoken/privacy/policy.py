@@ -37,6 +37,12 @@ Why each step sees what it sees:
   the contact data masked, the police report or 罹災証明書 (document image) shown.
 - qa_review: quality assurance checks that the work was done right, from the ledger and the
   workflow; it must tell records apart but need not read them: masked text, no images.
+- inquiry (電話照会・状況確認): a phone or status inquiry answers where an application is
+  (its state, dates, whether it is ready to collect) from the application record, not from
+  the vault; the reading of the name is shown masked, enough to confirm with the caller,
+  and a callback's result list tells namesakes apart by the masked reading and birth year.
+  Everything else is hidden. The application's status is a record field
+  (`RECORD_FIELDS`): named in the ledger like a personal-data field, never in the vault.
 - break_glass: an urgent need outside any task (a person to identify or reach now), with a
   typed reason a supervisor reviews: identity and contact data shown; sensitive answers,
   signatures and document images never open by a typed reason alone — they need a task.
@@ -67,6 +73,7 @@ class Step(StrEnum):
     LOSS_REPORT = "loss_report"  # 紛失届・焼失届
     QA_REVIEW = "qa_review"
     BREAK_GLASS = "break_glass"
+    INQUIRY = "inquiry"  # 電話照会・状況確認 (schema v2)
 
 
 S, M, X = Exposure.SHOWN, Exposure.MASKED, Exposure.MATCH_ONLY
@@ -119,7 +126,15 @@ _TABLE: dict[Step, dict[str, Exposure]] = {
         "passport_number": S, "previous_passport": S, "honseki": M,
         "face_photo": S,
     },
+    Step.INQUIRY: {"name_kana": M, "birth_date": M},
 }  # fmt: skip
+
+# Fields about an application (not a person's values, not in the vault) that a step's
+# screen shows and the ledger names as shown: the inquiry desk's status.
+RECORD_FIELDS: Mapping[Step, frozenset[str]] = MappingProxyType(
+    {Step.INQUIRY: frozenset({"application_status"})}
+)
+ALL_RECORD_FIELDS: frozenset[str] = frozenset().union(*RECORD_FIELDS.values())
 
 POLICY: Mapping[Step, Mapping[str, Exposure]] = MappingProxyType(
     {step: MappingProxyType(row) for step, row in _TABLE.items()}

@@ -92,6 +92,7 @@ PURPOSE_STEPS: dict[str, Promise] = {
     "police_inquiry": _("捜査機関からの照会"),
     "court_order": _("裁判所の命令"),
     "access": _("個人情報の画面への要求"),
+    "inquiry": _("電話照会・状況確認"),
 }
 PURPOSE_DETAILS: dict[str, Promise] = {
     "reveal": _("理由を付けた表示"),
@@ -103,6 +104,7 @@ PURPOSE_DETAILS: dict[str, Promise] = {
     "confirm": _("名義の確認"),
     "find_holder": _("名義人の検索"),
     "lost_passport": _("紛失旅券の確認"),
+    "assist": _("応援（同僚の業務）"),
     # printed and copied documents ("print:receipt"): the counter's own labels
     **{str(code): _(text) for code, text in DOCUMENT_LABELS_JA.items()},
 }
@@ -119,6 +121,7 @@ GRANT_KINDS: dict[str, Promise] = {
     "qa": _("品質確認"),
     "production": _("発注"),
     "break_glass": _("緊急アクセス"),
+    "inquiry": _("照会"),
 }
 
 # The core's Japanese labels, marked for the catalog (their English is in locale/en).

@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 for prefix, dotted in (
     ("counter/", "ryoken.web.counter.urls"),
     ("pickup/", "ryoken.web.counter.pickup_urls"),
+    ("desk/", "ryoken.web.counter.desk_urls"),
     ("casework/", "ryoken.web.casework.urls"),
     ("watch/", "ryoken.web.watch.urls"),
     ("incident/", "ryoken.web.incident.urls"),

@@ -71,7 +71,13 @@ def test_it_finds_the_holder_by_kana_and_birth_date_showing_only_a_count(
     assert "山田" not in html and "ヤマダ" not in html  # no names before the clerk chooses
     assert 'data-testid="watermark"' in html
     (search,) = ledger_events("search", grant=grant.grant_id)
-    assert search.details == {"kinds": "name_kana+birth_date", "found": 1}
+    assert search.details == {
+        "kind": "holder_lookup",
+        "kinds": "name_kana+birth_date",
+        "found": 1,
+        "reason": "",
+    }
+    assert search.fields == ()  # the list shows no personal field of the persons found
     assert search.subjects == (holder,)
     assert not grant.subjects.exists()
 
@@ -87,6 +93,8 @@ def test_it_adds_only_the_chosen_person_to_the_grant(login_as, clerk, holder, at
     client = login_as(clerk)
     html = _chosen(client, grant).content.decode()
     assert list(grant.subjects.values_list("subject", flat=True)) == [holder]
+    added = [e for e in ledger_events("grant.open", grant=grant.grant_id) if e.details.get("added")]
+    assert [(e.subjects, e.details["via"]) for e in added] == [((holder,), "search")]
     assert "山田 太郎" in html and "照合のみ" in html
     assert HOLDER["birth_date"] not in html and HOLDER["passport_number"] not in html
     photo = client.get(f"/pickup/photo/{grant.grant_id}/{holder}/")

@@ -34,6 +34,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "counter.serve": frozenset({R.COUNTER_CLERK, R.ISSUANCE_CLERK, R.SUPERVISOR}),
     "counter.intake": frozenset({R.COUNTER_CLERK, R.SUPERVISOR}),
     "counter.pickup": frozenset({R.ISSUANCE_CLERK, R.SUPERVISOR}),
+    "counter.assist": frozenset({R.SUPERVISOR}),
+    "desk.inquiry": frozenset({R.COUNTER_CLERK, R.ISSUANCE_CLERK, R.SUPERVISOR}),
     "counter.print": frozenset({R.COUNTER_CLERK, R.ISSUANCE_CLERK, R.REVIEWER, R.SUPERVISOR}),
     "review.work": frozenset({R.REVIEWER, R.SUPERVISOR}),
     "review.assign": frozenset({R.SUPERVISOR}),

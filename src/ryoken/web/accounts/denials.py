@@ -22,7 +22,7 @@ from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 
-PERSONAL_AREAS = ("/counter/", "/pickup/", "/casework/", "/watch/", "/incident/")
+PERSONAL_AREAS = ("/counter/", "/pickup/", "/desk/", "/casework/", "/watch/", "/incident/")
 REFUSALS = (EventCode.ACCESS_DENIED.value, EventCode.DISCLOSURE_REFUSED.value)
 
 

@@ -70,17 +70,22 @@ class Target:
     birth_date: str = ""
 
 
-def _search_event(staff: Staff, kinds: tuple[str, ...], found: list[str], at: datetime) -> Event:
+def _search_event(
+    staff: Staff, kinds: tuple[str, ...], found: list[str], at: datetime, reason: str
+) -> Event:
+    # Schema v2: `fields` is what a result list shows of each person found; this lookup
+    # lists nobody (it opens the break-glass on whom it finds), so none. The keys searched
+    # by are its `kind`; the typed reason is the break-glass's.
     return Event(
         code=EventCode.SEARCH,
         at=at,
         actor=staff.staff_id,
         subjects=tuple(found),
-        fields=kinds,
+        fields=(),
         purpose="break_glass",
         grant=None,
         terminal=None,
-        details={"found": len(found)},
+        details={"kind": "+".join(kinds), "found": len(found), "reason": reason[:500]},
     )
 
 
@@ -129,7 +134,7 @@ def _alert_on_misses(staff: Staff, at: datetime) -> None:
         alerts.raise_alert(staff.staff_id, "lookup_misses", seqs=misses, n=len(misses), now=at)
 
 
-def find_subjects(staff: Staff, target: Target, *, now: datetime) -> list[str]:
+def find_subjects(staff: Staff, target: Target, *, now: datetime, reason: str = "") -> list[str]:
     """The persons `target` names; every lookup is ledgered with what it found.
 
     A reception number names its applicant only: break-glass never opens a family."""
@@ -152,7 +157,7 @@ def find_subjects(staff: Staff, target: Target, *, now: datetime) -> list[str]:
                 "受理番号、旅券番号、または氏名（漢字）と生年月日のいずれかを入力してください。"
             ),
         )
-    ledger.record(_search_event(staff, kinds, found, now))
+    ledger.record(_search_event(staff, kinds, found, now, reason))
     if not found:
         _alert_on_misses(staff, now)
     return found
@@ -223,7 +228,7 @@ def open_breakglass(
     _check_cosigner(staff, cosigner, at)
     _check_allowance(staff, at)
     _check_lookup_allowance(staff, at)
-    subjects = find_subjects(staff, target, now=at)
+    subjects = find_subjects(staff, target, now=at, reason=text)
     if not subjects:
         raise InvalidInput(
             "nobody matches", message_ja=gettext_noop("該当する方が見つかりません。")

@@ -45,9 +45,11 @@ def screen_views(
     grant: Grant,
     people: Sequence[tuple[str, Sequence[str]]],
     purpose: str | None = None,
+    actor: str | None = None,
 ) -> dict[str, list[FieldView]]:
     """For each (person, fields) of a screen, the fields this grant's step allows: one
-    access decision and one durable ledger commit for the whole screen."""
+    access decision and one durable ledger commit for the whole screen. `actor` is who
+    looks (the grant's holder, or a supervisor assisting at it)."""
     step = Step(grant.step)
     merged: dict[str, list[str]] = {}  # a person named twice is asked for once
     for subject_id, wanted in people:
@@ -69,7 +71,7 @@ def screen_views(
     values: dict[str, dict[str, str | bytes | None]] = {}
     if any(item.shown or item.masked for item in items):  # else nothing leaves the vault
         values = gateway.disclose_screen(
-            actor=grant.staff.staff_id,
+            actor=actor or grant.staff.staff_id,
             grant=grant.grant_id,
             terminal=grant.window.code if grant.window else None,
             purpose=purpose or str(step),

@@ -1,9 +1,11 @@
 """Grants: access bound to the work, and the vault policy that enforces them.
 
 A grant ties one staff member to the persons of one piece of work — the ticket called to
-their window, an assigned review, a sampled QA review, a production batch, or break-glass with
-a typed reason — for as long as the work lasts. Closing the ticket (or the review, or the
-timeout) ends it. No grant, no disclosure: `GrantPolicy` is the vault's access policy.
+their window, an assigned review, a sampled QA review, a production batch, a phone or status
+inquiry, or break-glass with a typed reason — for as long as the work lasts. Closing the
+ticket (or the review, or the timeout) ends it. A supervisor may assist at a colleague's open
+grant (`ryoken.web.counter.assist`): the gateway then lets them work under it too, until they
+leave or the grant closes. No grant, no disclosure: `GrantPolicy` is the vault's access policy.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from django.utils.translation import gettext_noop
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied
-from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.privacy.policy import RECORD_FIELDS, Exposure, Step, exposure
 from ryoken.privacy.purposes import purpose_allows
 from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.counter.models import Grant, GrantSubject, Ticket
+from ryoken.web.counter.models import Grant, GrantAssist, GrantSubject, Ticket
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault.gateway import AccessRequest, Decision, ScreenRequest
+from ryoken.web.vault.gateway import AccessRequest, Decision, ListRequest, ScreenRequest
+
+# A result list longer than this is refused: narrow the search (detection's max_list_hits).
+MAX_LIST_HITS = 20
 
 
 def counter_minutes() -> int:
@@ -66,9 +71,11 @@ def open_grant(
     ticket: Ticket | None = None,
     review: object | None = None,
     reason: str = "",
+    details: dict[str, str | int | bool | None] | None = None,
     now: datetime | None = None,
 ) -> Grant:
-    """Open a grant and record it in the ledger in the same transaction."""
+    """Open a grant and record it in the ledger in the same transaction (`details`: what the
+    entry says besides kind, ticket and reason, e.g. an inquiry's kind and hashed number)."""
     at = now or clock.now()
     subject_ids = sorted(set(subjects))
     with transaction.atomic():
@@ -94,20 +101,31 @@ def open_grant(
                 at,
                 ticket=ticket.number if ticket else None,
                 reason=reason[:500] if reason else None,
+                **(details or {}),
             )
         )
     return grant
 
 
-def add_subjects(grant: Grant, subjects: Iterable[str], *, now: datetime | None = None) -> None:
-    """Persons created or found during the work (family named in a 戸籍謄本, say)."""
+def add_subjects(
+    grant: Grant, subjects: Iterable[str], *, via: str | None = None, now: datetime | None = None
+) -> None:
+    """Persons created or found during the work (family named in a 戸籍謄本, say); `via`
+    "search" when the staff member chose them from a result list (schema v2)."""
     new = sorted(set(subjects) - set(grant.subjects.values_list("subject", flat=True)))
     if not new:
         return
     with transaction.atomic():
         GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in new)
         ledger.record_in_transaction(
-            _grant_event(EventCode.GRANT_OPEN, grant, new, now or clock.now(), added=True)
+            _grant_event(
+                EventCode.GRANT_OPEN,
+                grant,
+                new,
+                now or clock.now(),
+                added=True,
+                **({"via": via} if via else {}),
+            )
         )
 
 
@@ -118,6 +136,8 @@ def close_grant(grant: Grant, *, now: datetime | None = None, why: str = "closed
     with transaction.atomic():
         Grant.objects.filter(pk=grant.pk, closed_at__isnull=True).update(closed_at=at)
         grant.closed_at = at
+        # Assists end with the host grant (no assist_end entry: the close says it).
+        GrantAssist.objects.filter(grant=grant, ended_at__isnull=True).update(ended_at=at)
         ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), at, why=why))
 
 
@@ -173,6 +193,13 @@ class GrantPolicy:
         grant, refusal = _open_grant_of(request.grant, request.actor, request.at)
         if grant is None:
             return refusal
+        allowed_records = RECORD_FIELDS.get(Step(grant.step), frozenset())
+        for item in request.items:
+            if not set(item.record) <= allowed_records:
+                return _deny(
+                    f"record fields are not shown at {grant.step}",
+                    gettext_noop("この項目は表示できません。"),
+                )
         wanted = {item.subject_id for item in request.items}
         covered = set(grant.subjects.filter(subject__in=wanted).values_list("subject", flat=True))
         if covered != wanted:
@@ -193,11 +220,34 @@ class GrantPolicy:
                     return refused
         return Decision(True, links=_links(grant))
 
+    def decide_list(self, request: ListRequest) -> Decision:
+        """A result list under the searcher's (or assisted) open grant: at most
+        MAX_LIST_HITS persons, and only fields the grant's step may show masked."""
+        grant, refusal = _open_grant_of(request.grant, request.actor, request.at)
+        if grant is None:
+            return refusal
+        if len(request.subjects) > MAX_LIST_HITS:
+            return _deny(
+                f"a result list of {len(request.subjects)} persons is too long",
+                gettext_noop("該当が多すぎます。条件を加えて絞り込んでください。"),
+            )
+        refusal = _breakglass_refusal(grant, request.fields)
+        if refusal is not None:
+            return refusal
+        for field in request.fields:
+            if exposure(grant.step, field) in (Exposure.HIDDEN, Exposure.MATCH_ONLY):
+                return _deny(
+                    f"{field} is not listed at {grant.step}",
+                    gettext_noop("この項目は表示できません。"),
+                )
+        return Decision(True, links=_links(grant))
+
 
 def _open_grant_of(
     grant_id: str | None, actor: str, now: datetime
 ) -> tuple[Grant | None, Decision]:
-    """The actor's grant if it is open and they are in standing; else a refusal."""
+    """The grant if it is open and the actor holds it (or assists at it, schema v2) and is
+    in standing; else a refusal."""
     if not grant_id:
         return None, _deny(
             "no grant covers this access", gettext_noop("この操作を許可する業務がありません。")
@@ -205,13 +255,21 @@ def _open_grant_of(
     grant = (
         Grant.objects.select_related("staff", "window", "ticket").filter(grant_id=grant_id).first()
     )
-    if grant is None or grant.staff.staff_id != actor:
+    acting = grant.staff if grant is not None else None
+    if grant is not None and grant.staff.staff_id != actor:
+        assist = (
+            GrantAssist.objects.select_related("staff")
+            .filter(grant=grant, staff__staff_id=actor, ended_at__isnull=True)
+            .first()
+        )
+        acting = assist.staff if assist is not None else None
+    if grant is None or acting is None:
         return None, _deny(
             "the grant is not the actor's", gettext_noop("この業務の担当者ではありません。")
         )
     if grant.closed_at is not None or grant.expires_at <= now:
         return None, _deny("the grant has ended", gettext_noop("業務は終了しています。"))
-    state = standing(grant.staff, now.astimezone(clock.OFFICE_TZ).date())
+    state = standing(acting, now.astimezone(clock.OFFICE_TZ).date())
     if not state.ok:
         return None, _deny("; ".join(state.reasons_en), "".join(state.reasons_ja))
     return grant, Decision(True)

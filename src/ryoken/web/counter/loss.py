@@ -122,7 +122,9 @@ def find_holders(
             purpose="loss_report:find_holder",
             grant=grant.grant_id,
             terminal=grant.window.code if grant.window else None,
-            details={"kinds": kinds, "found": len(holders)},
+            # schema v2: a result list under the task that searched; it lists no personal
+            # field of the persons found (fields []), only facts about their applications
+            details={"kind": "holder_lookup", "kinds": kinds, "found": len(holders), "reason": ""},
         )
     )
     return holders
@@ -158,7 +160,7 @@ def choose_holder(grant: Grant, subject_id: str) -> None:
             "a holder was already chosen on this visit",
             message_ja=gettext_noop("この受付では既に届出人を選択しています。"),
         )
-    grants.add_subjects(grant, [subject_id])
+    grants.add_subjects(grant, [subject_id], via="search")
 
 
 # --- filing ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Grant(models.Model):
         QA = "qa", _("品質確認")
         PRODUCTION = "production", _("発注")
         BREAK_GLASS = "break_glass", _("緊急アクセス")
+        INQUIRY = "inquiry", _("照会")
 
     grant_id = models.CharField(max_length=40, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -83,6 +84,45 @@ class GrantSubject(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grant", "subject"], name="grant_subject_unique")
         ]
+
+
+class GrantAssist(models.Model):
+    """A second staff member (a supervisor) working under a colleague's open grant.
+
+    The assist lasts until the assistant leaves (`grant.assist_end`) or the host grant
+    closes, whichever comes first; while it lasts the gateway lets the assistant see what
+    the host grant's step allows of its persons, ledgered under the host grant.
+    """
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="assists")
+    staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT, related_name="assists")
+    reason = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "ended_at"], name="assist_staff_open")]
+
+
+class Inquiry(models.Model):
+    """A phone or status inquiry (電話照会・状況確認): what the desk asked and found.
+
+    The reception or callback number is kept only as a keyed hash (the vault's blind-index
+    key), as the ledger has it; the application is set once the caller's is found.
+    """
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("電話照会")
+        STATUS = "status", _("状況確認")
+        COUNTER_STATUS = "counter_status", _("窓口での状況確認")
+
+    grant = models.OneToOneField(Grant, on_delete=models.PROTECT, related_name="inquiry")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    number_kind = models.CharField(max_length=10)  # "reception" or "callback"
+    number_hash = models.CharField(max_length=80)
+    application = models.ForeignKey(
+        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+    )
 
 
 class PrintJob(models.Model):

@@ -3,6 +3,9 @@
     disclose_screen(...)  one access decision for everything a screen shows → all of its
                           ledger entries in one durable commit → decrypt → return
     disclose(...)  the same for one person and one form (a screen of one item)
+    list_results(...)  a search's result list: one access decision → one `search` entry
+                   naming the grant, the persons found and the fields the list shows of
+                   each → the masked values (a result list never shows a value in full)
     match(...)     access decision → compare inside the vault → ledger entry → True/False
     match_many(...)  several fields of one person: one decision, one durable commit
     store(...)     encrypt and write values with their blind-index tokens (ledgered)
@@ -38,6 +41,7 @@ from ryoken.privacy.blind_index import DERIVED_OF_FIELD, KIND_OF_FIELD, BlindInd
 from ryoken.privacy.envelope import open_sealed
 from ryoken.privacy.keyring import WrappedKey
 from ryoken.privacy.masking import mask
+from ryoken.privacy.policy import ALL_RECORD_FIELDS
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import keys
 from ryoken.web.vault.models import Subject, Token, Value
@@ -89,6 +93,10 @@ class ScreenItem:
     shown: tuple[str, ...] = ()
     masked: tuple[str, ...] = ()
     match_only: tuple[str, ...] = ()
+    # Record fields (`ryoken.privacy.policy.RECORD_FIELDS`: an application's status) the
+    # screen shows from the application record: judged by the policy and named in the
+    # "shown" entry, never read from the vault.
+    record: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,10 +115,28 @@ class ScreenRequest:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ListRequest:
+    """A search's result list: the persons found and the fields (masked) shown of each,
+    under the task (grant) that searched, with the search's kind and typed reason."""
+
+    actor: str
+    grant: str | None
+    terminal: str | None
+    purpose: str
+    subjects: tuple[str, ...]
+    fields: tuple[str, ...]
+    kind: str
+    reason: str
+    at: datetime
+
+
 class AccessPolicy(Protocol):
     def decide(self, request: AccessRequest) -> Decision: ...
 
     def decide_screen(self, request: ScreenRequest) -> Decision: ...
+
+    def decide_list(self, request: ListRequest) -> Decision: ...
 
 
 class RequireGrant:
@@ -120,6 +146,9 @@ class RequireGrant:
         return self._decide(request.grant)
 
     def decide_screen(self, request: ScreenRequest) -> Decision:
+        return self._decide(request.grant)
+
+    def decide_list(self, request: ListRequest) -> Decision:
         return self._decide(request.grant)
 
     @staticmethod
@@ -266,11 +295,19 @@ def _decrypt_many(
 
 def _screen_item(item: ScreenItem) -> ScreenItem:
     names = (*item.shown, *item.masked, *item.match_only)
-    _check_fields(names)
-    if len(set(names)) != len(names):
+    if names or not item.record:
+        _check_fields(names)
+    unknown = [n for n in item.record if n not in ALL_RECORD_FIELDS]
+    if unknown:
+        raise InvalidInput(f"unknown record field(s): {', '.join(unknown)}")
+    if len(set(names) | set(item.record)) != len(names) + len(item.record):
         raise InvalidInput(f"a field is asked for twice for {item.subject_id}")
     return ScreenItem(
-        item.subject_id, tuple(item.shown), tuple(item.masked), tuple(item.match_only)
+        item.subject_id,
+        tuple(item.shown),
+        tuple(item.masked),
+        tuple(item.match_only),
+        tuple(item.record),
     )
 
 
@@ -331,21 +368,22 @@ def disclose_screen(
                     EventCode.DISCLOSURE_REFUSED,
                     screen,
                     item.subject_id,
-                    (*item.shown, *item.masked, *item.match_only),
+                    (*item.shown, *item.record, *item.masked, *item.match_only),
                     refused,
                 )
                 for item in checked
             ],
             decision,
         )
-    read = [item for item in checked if item.shown or item.masked]
+    read = [item for item in checked if item.shown or item.masked or item.record]
     if not read:
         return {}
     # A missing or destroyed key refuses before anything is logged.
-    deks = _data_keys([item.subject_id for item in read])
+    vault_read = [item for item in read if item.shown or item.masked]
+    deks = _data_keys([item.subject_id for item in vault_read]) if vault_read else {}
     events: list[Event] = []
     for item in read:
-        for form, names in (("shown", item.shown), ("masked", item.masked)):
+        for form, names in (("shown", (*item.shown, *item.record)), ("masked", item.masked)):
             if not names:
                 continue
             details: dict[str, str | int | bool | None] = {**decision.links, "form": form}
@@ -355,12 +393,86 @@ def disclose_screen(
                 _screen_event(EventCode.DISCLOSURE, screen, item.subject_id, names, details)
             )
     ledger.record(*events)  # one durable commit for the whole screen, or LedgerError
-    values = _decrypt_many(deks, {item.subject_id: (*item.shown, *item.masked) for item in read})
-    for item in read:
+    values = (
+        _decrypt_many(deks, {item.subject_id: (*item.shown, *item.masked) for item in vault_read})
+        if vault_read
+        else {}
+    )
+    for item in vault_read:
         for name in item.masked:
             value = values[item.subject_id][name]
             values[item.subject_id][name] = mask(name, value) if isinstance(value, str) else None
     return values
+
+
+def list_results(
+    *,
+    actor: str,
+    grant: str | None,
+    terminal: str | None,
+    purpose: str,
+    kind: str,
+    reason: str,
+    subjects: Sequence[str],
+    fields: Iterable[str] = (),
+    now: datetime | None = None,
+) -> dict[str, dict[str, str | None]]:
+    """A search's result list (schema v2): the masked `fields` of each person found.
+
+    One access decision for the list (the task that searched must be the actor's, or one
+    they assist, and open; the fields must be maskable at its step); then one `search`
+    entry — the grant, the persons found, the fields the list shows of each, the search's
+    `kind`, `found` and typed `reason` — committed before anything is decrypted. The
+    persons are not added to the task: choosing one is a separate `grant.open` (`added`,
+    `via: "search"`). `fields=()` lists a count and facts about applications only.
+    Returns {subject: {field: masked value}}; raises AccessDenied (refusal recorded) or
+    LedgerError (nothing decrypted).
+    """
+    names = tuple(fields)
+    if names:
+        _check_fields(names)
+    found = tuple(dict.fromkeys(subjects))
+    request = ListRequest(
+        actor, grant, terminal, purpose, found, names, kind, reason.strip(), now or clock.now()
+    )
+    decision = policy().decide_list(request)
+    if not decision.allowed:
+        refused = Event(
+            code=EventCode.DISCLOSURE_REFUSED,
+            at=request.at,
+            actor=actor,
+            subjects=found,
+            fields=names,
+            purpose=purpose,
+            grant=grant,
+            terminal=terminal,
+            details={"reason": decision.reason[:200], "search": kind},
+        )
+        raise _refuse([refused], decision)
+    deks = _data_keys(list(found)) if found and names else {}
+    ledger.record(
+        Event(
+            code=EventCode.SEARCH,
+            at=request.at,
+            actor=actor,
+            subjects=found,
+            fields=names if found else (),
+            purpose=purpose,
+            grant=grant,
+            terminal=terminal,
+            details={"kind": kind, "found": len(found), "reason": request.reason[:500]},
+        )
+    )
+    if not deks:
+        return {subject: {} for subject in found}
+    values = _decrypt_many(deks, {subject: names for subject in found})
+    return {
+        subject: {
+            name: mask(name, value, keep_birth_year=True) if isinstance(value, str) else None
+            for name, value in values[subject].items()
+        }
+        for subject in found
+    }
 
 
 def disclose(
