@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from ryoken.errors import AccessDenied, RyokenError
+from ryoken.errors import AccessDenied, KeyUnavailable
 from ryoken.web.accounts.access import requires
 from ryoken.web.counter import assist
 from ryoken.web.counter.models import GrantAssist
@@ -65,7 +65,7 @@ def screen(request: HttpRequest, grant_id: str) -> HttpResponse:
         raise Http404 from None
     try:
         people = assist.assist_screen(current)
-    except RyokenError as error:
+    except (AccessDenied, KeyUnavailable) as error:  # a LedgerError goes to the 503 page
         messages.error(request, staff_message(error))
         return redirect("desk:assist")
     grant = current.grant

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from ryoken.errors import AccessDenied, RyokenError
+from ryoken.errors import AccessDenied, KeyUnavailable, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.counter import inquiry
 from ryoken.web.counter.models import Grant, Inquiry
@@ -110,9 +110,9 @@ def task(request: HttpRequest, grant_id: str) -> HttpResponse:
         return render(request, "counter/inquiry_task.html", context)
     try:
         status = inquiry.status(grant=grant)
-    except RyokenError as error:
-        messages.error(request, staff_message(error))
-        return redirect("desk:inquiry")
+    except (AccessDenied, KeyUnavailable) as error:  # a LedgerError goes to the 503 page
+        context.update(stage="error", error=staff_message(error))
+        return render(request, "counter/inquiry_task.html", context, status=403)
     context.update(
         stage="status",
         status=status,
