@@ -3,7 +3,7 @@
 A caller (or someone at the information counter) asks where their application is. The desk
 opens an inquiry task (`grant.open`, kind inquiry) with its kind (phone, status,
 counter_status), a required typed reason and the number the caller gave: a reception number
-(受付番号) that names the application, or a callback number (折返し先の電話番号) that the
+(受理番号) that names the application, or a callback number (折返し先の電話番号) that the
 desk searches by. Either number is kept and ledgered only as a keyed hash. A callback search
 shows a result list of the minimum (the reading masked, the birth year) under the task,
 ledgered as a `search`; choosing a person adds them with `via: "search"`. The status screen
@@ -152,7 +152,7 @@ def open_inquiry(
         raise InvalidInput(
             "give a reception number or a callback number",
             message_ja=gettext_noop(
-                "受付番号か折返し先の電話番号のどちらか一方を入力してください。"
+                "受理番号か折返し先の電話番号のどちらか一方を入力してください。"
             ),
         )
     if open_inquiry_of(staff) is not None:

@@ -34,7 +34,7 @@ class OpenForm(forms.Form):
         error_messages=REQUIRED,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    reception = forms.CharField(label=_("受付番号"), max_length=40, required=False)
+    reception = forms.CharField(label=_("受理番号"), max_length=40, required=False)
     callback = forms.CharField(label=_("折返し先の電話番号"), max_length=20, required=False)
 
 
