@@ -225,3 +225,32 @@ def test_it_denies_a_stranger(login_as, stranger, ready_app, personas):
     assert client.get(f"/desk/inquiry/{mine.grant_id}/").status_code == 403
     assert Grant.objects.filter(kind="inquiry").count() == 1
     assert ledger_events("disclosure", grant=mine.grant_id) == []
+
+
+def test_a_result_list_refuses_more_than_the_limit_and_fields_the_step_hides(ledger_db, personas):
+    from ryoken.errors import AccessDenied
+    from ryoken.web.counter import inquiry
+    from ryoken.web.vault import gateway
+
+    people = [make_person({**CALLBACK_HOLDER, "name_kana": f"ヤマダ {n}"}) for n in range(21)]
+    grant = inquiry.open_inquiry(
+        staff=personas["counter_clerk"], kind="phone", reason=REASON, callback="03-1234-5678"
+    )
+    common = {
+        "actor": personas["counter_clerk"].staff_id,
+        "grant": grant.grant_id,
+        "terminal": None,
+        "purpose": "inquiry",
+        "kind": "callback_number",
+        "reason": REASON,
+    }
+    with pytest.raises(AccessDenied):
+        gateway.list_results(**common, subjects=people, fields=("name_kana",))
+    with pytest.raises(AccessDenied):  # the inquiry step hides the address
+        gateway.list_results(**common, subjects=people[:2], fields=("address",))
+    with pytest.raises(AccessDenied):  # not the searcher's task
+        gateway.list_results(
+            **{**common, "actor": personas["supervisor"].staff_id}, subjects=people[:1]
+        )
+    assert ledger_events("search", grant=grant.grant_id) == []
+    assert len(ledger_events("disclosure.refused", grant=grant.grant_id)) == 3

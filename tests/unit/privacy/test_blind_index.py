@@ -134,3 +134,23 @@ def test_it_gives_half_width_katakana_and_hiragana_the_same_token(value):
 
     assert indexer.token("name_kana", jaconv.z2h(value, kana=True)) == expected
     assert indexer.token("name_kana", jaconv.kata2hira(value)) == expected
+
+
+def test_it_hashes_a_reference_number_however_it_was_typed(indexer):
+    number = "13IKB-20261106-000123"
+    same = indexer.reference("reception", "１３ｉｋｂ－２０２６１１０６－０００１２３ ")
+    assert indexer.reference("reception", number) == same
+    assert number not in same and "000123" not in same
+    assert indexer.reference("callback", "03-1234-5678") == indexer.reference(
+        "callback", "０３ １２３４ ５６７８"
+    )
+
+
+def test_it_keeps_reference_hashes_apart_from_lookup_tokens_and_other_kinds(indexer):
+    assert indexer.reference("callback", "0312345678") != indexer.reference(
+        "reception", "0312345678"
+    )
+    assert indexer.reference("callback", "0312345678") != indexer.token("phone", "0312345678")
+    assert indexer.reference("callback", "0312345678") != BlindIndexer(b"k" * 32).reference(
+        "callback", "0312345678"
+    )

@@ -231,9 +231,9 @@ class GrantPolicy:
                 f"a result list of {len(request.subjects)} persons is too long",
                 gettext_noop("該当が多すぎます。条件を加えて絞り込んでください。"),
             )
-        refusal = _breakglass_refusal(grant, request.fields)
-        if refusal is not None:
-            return refusal
+        sealed = _breakglass_refusal(grant, request.fields)
+        if sealed is not None:
+            return sealed
         for field in request.fields:
             if exposure(grant.step, field) in (Exposure.HIDDEN, Exposure.MATCH_ONLY):
                 return _deny(
