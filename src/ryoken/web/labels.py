@@ -151,8 +151,15 @@ def purpose(code: str) -> str:
     return text
 
 
+# Fields about an application a screen shows and the ledger names, not held in the vault
+# (`ryoken.privacy.policy.RECORD_FIELDS`).
+RECORD_FIELDS: dict[str, Promise] = {"application_status": _("申請の状況")}
+
+
 def field(name: str) -> str:
     known = FIELDS_BY_NAME.get(name)
+    if known is None and name in RECORD_FIELDS:
+        return str(RECORD_FIELDS[name])
     return bilingual(known.label_ja, known.label_en) if known else name
 
 
@@ -219,7 +226,7 @@ def catalogue() -> dict[str, set[str]]:
     return {
         "event": {str(c) for c in EVENTS},
         "purpose": set(PURPOSE_STEPS),
-        "field": set(FIELDS_BY_NAME),
+        "field": set(FIELDS_BY_NAME) | set(RECORD_FIELDS),
         "staff_role": set(Role.values),
         "named_role": set(ROLE_LABELS),
         "field_class": {c.value for c in FieldClass},
