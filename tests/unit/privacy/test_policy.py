@@ -87,3 +87,13 @@ def test_it_keeps_the_counter_clerk_from_what_only_examiners_judge():
     assert exposure(Step.INTAKE, "other_nationality") is H
     assert exposure(Step.INTAKE, "phone") is M
     assert exposure(Step.INTAKE, "passport_number") is X
+
+
+def test_an_inquiry_sees_the_reading_and_birth_date_masked_and_nothing_else():
+    from ryoken.privacy.policy import RECORD_FIELDS
+
+    assert set(fields_with(Step.INQUIRY, Exposure.MASKED)) == {"name_kana", "birth_date"}
+    assert fields_with(Step.INQUIRY, Exposure.SHOWN, Exposure.MATCH_ONLY) == ()
+    assert {step: set(names) for step, names in RECORD_FIELDS.items()} == {
+        Step.INQUIRY: {"application_status"}
+    }
