@@ -10,7 +10,7 @@ register = template.Library()
 
 
 @register.filter
-def yen(amount: int | None) -> str:
+def yen(amount: int | str | None) -> str:
     """16,300円 (¥16,300 in English); an empty string when there is no amount."""
     if amount is None or amount == "":
         return ""
