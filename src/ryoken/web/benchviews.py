@@ -43,6 +43,7 @@ from ryoken.web.counter.forms import KIND_LABELS, AcceptForm, RevealForm, Romaji
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.pickup_forms import IssueForm, MatchForm, PrintForm
 from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.i18n import yen
 from ryoken.web.urls import urlpatterns as production_urlpatterns
 
 PLACEHOLDER_TEXT = "＊＊＊＊"
@@ -171,7 +172,7 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
         state=real_intake._state_label(app),
         people=_people(grant, app),
         fee_rows=real_intake._fee_rows(fee) if fee else None,
-        fee_total=f"{fee.total:,}円" if fee else None,
+        fee_total=yen(fee.total) if fee else None,
         fee_error=fee_error,
         pickup_items=[i for i in items if i.visit == Visit.PICKUP],
         accept_form=AcceptForm(items=real_intake._accept_items(app)),

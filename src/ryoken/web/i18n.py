@@ -50,9 +50,17 @@ def ja_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def yen(amount: int) -> str:
-    """An amount of money as a clerk reads it: 16,300円, or ¥16,300."""
-    return gettext("%(amount)s円") % {"amount": f"{amount:,}"}
+def yen(amount: int, *, japanese: bool = False) -> str:
+    """An amount of money as a clerk reads it: 16,300円, or ¥16,300 in English.
+
+    The one money format: every fee on a screen, a print or an export goes through here (in
+    templates as the `yen` filter of `{% load money %}`). `japanese` forces 16,300円 for a
+    document that is Japanese whatever the clerk's language (the receipt, the pickup record).
+    """
+    digits = f"{amount:,}"
+    if japanese or is_japanese():
+        return f"{digits}円"
+    return gettext("%(amount)s円") % {"amount": digits}
 
 
 def state_label(state: str) -> str:

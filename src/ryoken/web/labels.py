@@ -124,6 +124,36 @@ GRANT_KINDS: dict[str, Promise] = {
     "inquiry": _("照会"),
 }
 
+# An MRZ's failed checks, by the domain's check name (ryoken.domain.mrz.Problem.check): the
+# Japanese screen words them; the English one shows the domain's own English message.
+MRZ_CHECKS: dict[str, Promise] = {
+    "line 1 length": _("1行目が44文字ではありません"),
+    "line 2 length": _("2行目が44文字ではありません"),
+    "line 1 characters": _("1行目に使えない文字があります（A〜Z、0〜9、< のみ）"),
+    "line 2 characters": _("2行目に使えない文字があります（A〜Z、0〜9、< のみ）"),
+    "document code": _("文書コードが P で始まっていません"),
+    "issuing state": _("発行国が英字3文字の国コードではありません"),
+    "nationality": _("国籍が英字3文字の国コードではありません"),
+    "name": _("氏名欄が英字で始まっていないか、数字を含んでいます"),
+    "sex": _("性別が M、F、< のいずれでもありません"),
+    "document number check digit": _("旅券番号のチェックデジットが合いません"),
+    "birth date check digit": _("生年月日のチェックデジットが合いません"),
+    "expiry date check digit": _("有効期間満了日のチェックデジットが合いません"),
+    "optional data check digit": _("任意記載事項のチェックデジットが合いません"),
+    "composite check digit": _("全体のチェックデジットが合いません"),
+    "birth date": _("生年月日が過去の日付ではありません"),
+    "expiry date": _("有効期間満了日が正しくありません"),
+}
+
+
+def mrz_check(code: str) -> str:
+    """A failed MRZ check in words; an unknown one as words with its code beside them."""
+    found = MRZ_CHECKS.get(code)
+    if found is not None:
+        return str(found)
+    return gettext("確認できない項目（%(code)s）") % {"code": code}
+
+
 # The core's Japanese labels, marked for the catalog (their English is in locale/en).
 _CORE = (
     *(gettext_noop(text) for text in CLASS_LABELS.values()),

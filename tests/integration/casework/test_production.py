@@ -39,10 +39,10 @@ def _row(app, number, *, birth="1990-04-01", issued=None, break_check=False):
     }
 
 
-def _upload(client, batch, document):
+def _upload(client, batch, document, **extra):
     data = io.BytesIO(json.dumps(document).encode())
     data.name = "results.json"
-    return client.post(f"/casework/production/{batch.batch_id}/", {"results": data})
+    return client.post(f"/casework/production/{batch.batch_id}/", {"results": data}, **extra)
 
 
 def test_it_orders_builds_the_file_and_imports_the_results(
@@ -97,8 +97,12 @@ def test_it_rejects_the_whole_file_when_one_mrz_is_bad(
     response = _upload(client, batch, {"results": rows})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "2件目" in page and "document number check digit" in page
+    # The Japanese screen words the domain's check names (issue 17: no English inside it).
+    assert "2件目" in page and "機械読取り領域：旅券番号のチェックデジットが合いません" in page
+    assert "check digit" not in page and "MRZ" not in page
     assert "何も取り込んでいません" in page
+    english = _upload(client, batch, {"results": rows}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "document number check digit" in english and "チェックデジット" not in english
     assert set(Application.objects.values_list("state", flat=True)) == {"ordered"}
     assert gateway.find_subjects("passport_number", "TK2000001") == []
     assert not Entry.objects.filter(code="production.import").exists()
@@ -113,7 +117,7 @@ def test_it_rejects_a_passport_that_is_not_the_applicants(
     batch = ProductionBatch.objects.get()
     response = _upload(client, batch, [_row(app, "TK3000001", birth="1990-04-02")])
     assert response.status_code == 400
-    assert "birth date does not match" in response.content.decode()
+    assert "機械読取り領域の生年月日が申請と一致しません" in response.content.decode()
     app.refresh_from_db()
     assert app.state == "ordered"
     assert Entry.objects.filter(code="match", subjects=app.applicant).exists()  # in the ledger
@@ -196,7 +200,7 @@ def test_it_refuses_an_issue_date_before_the_order(client, personas, login_as, m
     batch = ProductionBatch.objects.get()
     early = timezone.localdate() - timedelta(days=3)
     response = _upload(client, batch, [_row(app, "TK6000001", issued=early)])
-    assert response.status_code == 400 and "before the order" in response.content.decode()
+    assert response.status_code == 400 and "が発注日より前です" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", ["/casework/production/", "/casework/production/PB-X/"])

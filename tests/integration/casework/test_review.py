@@ -235,3 +235,28 @@ def test_it_shows_the_review_screen_after_one_decision_and_one_commit(
     assert CONTACT["name_kanji"] in page.content.decode()
     assert store.committer.commits - before == 1
     assert Counting.asked == 1 and Counting.persons >= 2
+
+
+def test_the_case_page_names_its_grant_in_words_not_by_id(
+    client, personas, login_as, make_application
+):
+    """Issue 17: no raw grant id (`gr_…`) on the review page; the grant's times in words."""
+    import re
+
+    from django.utils import timezone
+
+    app = make_application()
+    login_as(personas["supervisor"])
+    _assign(client, app, personas["reviewer"])
+    review = Review.objects.get(application=app)
+    login_as(personas["reviewer"])
+    page = client.get(f"/casework/review/{review.pk}/").content.decode()
+    grant = Grant.objects.get(review=review)
+    text = re.sub(r"<[^>]+>", " ", page)  # what a person reads, not attributes or URLs
+    assert grant.grant_id not in page
+    assert not re.search(r"\bgr_[0-9a-f]+", text)
+    start = timezone.localtime(grant.opened_at).strftime("%H:%M")
+    until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+    assert f"この審査の閲覧権限（{start}開始、{until}まで）" in page
+    english = client.get(f"/casework/review/{review.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f"access for this review ({start} to {until})" in english.content.decode()

@@ -129,7 +129,7 @@ def test_it_issues_after_a_match_and_payment(login_as, issuer, app_url, ready_ap
         application_date=ready_app.application_date,
         requested_years=ready_app.requested_validity,
     )
-    assert f"{quote.total}円" in matched_page
+    assert f"{quote.total:,}円" in matched_page
     response = client.post(app_url + "issue/", {"fee_paid": "on"}, follow=True)
     assert "旅券を交付しました" in response.content.decode()
     issued = Application.objects.get(pk=ready_app.pk)

@@ -8,6 +8,7 @@ then charged (tests/integration/casework/test_fees.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from ryoken.domain.applications import ApplicationKind, Channel
@@ -42,4 +43,27 @@ def fee_quote(application: Application, birth_date: date) -> FeeQuote:
         application_date=application.application_date,
         requested_years=application.requested_validity,
         lapse_surcharge=lapse_surcharge_due(application),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPart:
+    """One part of a fee as the counter collects it."""
+
+    label_ja: str
+    label_en: str
+    amount: int
+
+
+def payment_parts(national: int, prefectural: int) -> tuple[PaymentPart, PaymentPart]:
+    """How a fee is paid at pickup: the national part (国の手数料) in revenue stamps
+    (収入印紙), the prefectural part (都道府県手数料) in prefectural stamps (収入証紙).
+
+    The amounts are the parts of the one quote (`fee_quote`, or the figures intake stored
+    from it); nothing here prices anything."""
+    return (
+        PaymentPart("収入印紙（国の手数料）", "revenue stamps (national fee)", national),
+        PaymentPart(
+            "収入証紙（都道府県手数料）", "prefectural stamps (prefectural fee)", prefectural
+        ),
     )

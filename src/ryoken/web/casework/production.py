@@ -32,7 +32,7 @@ from django.utils.translation import gettext_noop
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
-from ryoken.domain.applications import ApplicationKind, ApplicationState
+from ryoken.domain.applications import STATE_LABELS_JA, ApplicationKind, ApplicationState
 from ryoken.domain.mrz import parse_td3, validate_td3
 from ryoken.domain.numbers import is_passport_number
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
@@ -244,8 +244,15 @@ class ResultRow:
 
 @dataclass(frozen=True)
 class RowProblem:
+    """One reason a row (or the file, `row` None) is refused. `message` is English (the API
+    returns it); `message_ja` is the Japanese screen's, except for an MRZ that fails its
+    checks: then `mrz_checks` holds the domain's check names (`mrz.Problem.check`) and the
+    screen words them (labels.MRZ_CHECKS)."""
+
     row: int | None
     message: str
+    message_ja: str = ""
+    mrz_checks: tuple[str, ...] = ()
 
 
 class ResultsRejected(InvalidInput):
@@ -299,13 +306,27 @@ def parse_results(data: object) -> tuple[str | None, list[ResultRow], list[RowPr
         batch_id = data.get("batch") if isinstance(data.get("batch"), str) else None
         data = data.get("results")
     if not isinstance(data, list) or not data:
-        return batch_id, [], [RowProblem(None, "the file holds no results list")]
+        return (
+            batch_id,
+            [],
+            [
+                RowProblem(
+                    None, "the file holds no results list", "作製結果の一覧がファイルにありません。"
+                )
+            ],
+        )
     rows, problems = [], []
     for number, raw in enumerate(data, start=1):
         try:
             rows.append(_row(number, raw))
         except InvalidInput as error:
-            problems.append(RowProblem(number, error.message))
+            problems.append(
+                RowProblem(
+                    number,
+                    error.message,
+                    f"作製結果の形式が正しくありません（{error.message}）。",
+                )
+            )
     return batch_id, rows, problems
 
 
@@ -336,32 +357,61 @@ class _Checker:
         self.grant: Grant | None = None
         self.expiry: dict[int, date] = {}
 
-    def static_problems(self, row: ResultRow, app: Application) -> list[str]:
-        out: list[str] = []
+    def static_problems(self, row: ResultRow, app: Application) -> list[RowProblem]:
+        out: list[RowProblem] = []
+
+        def bad(message: str, message_ja: str) -> None:
+            out.append(RowProblem(row.row, message, message_ja))
+
         if not is_passport_number(row.passport_number):
-            out.append(f"passport number {row.passport_number!r} is not two letters and 7 digits")
+            bad(
+                f"passport number {row.passport_number!r} is not two letters and 7 digits",
+                f"旅券番号「{row.passport_number}」が英字2文字と数字7桁ではありません。",
+            )
         if row.issue_date > self.today:
-            out.append(f"issue date {row.issue_date} is in the future")
+            bad(
+                f"issue date {row.issue_date} is in the future",
+                f"発行日 {row.issue_date} が未来の日付です。",
+            )
         elif row.issue_date < timezone.localdate(self.batch.created_at):
-            out.append(f"issue date {row.issue_date} is before the order")
+            bad(
+                f"issue date {row.issue_date} is before the order",
+                f"発行日 {row.issue_date} が発注日より前です。",
+            )
         mrz_problems = validate_td3(row.line1, row.line2, today=self.today)
         if mrz_problems:
-            return [*out, "MRZ: " + "; ".join(p.message for p in mrz_problems)]
+            message = "MRZ: " + "; ".join(p.message for p in mrz_problems)
+            checks = tuple(p.check for p in mrz_problems)
+            return [*out, RowProblem(row.row, message, mrz_checks=checks)]
         mrz = parse_td3(row.line1, row.line2, today=self.today)
         if mrz.number != row.passport_number:
-            out.append(f"MRZ number {mrz.number} is not the passport number {row.passport_number}")
+            bad(
+                f"MRZ number {mrz.number} is not the passport number {row.passport_number}",
+                f"機械読取り領域の旅券番号 {mrz.number} が旅券番号 {row.passport_number} と"
+                "一致しません。",
+            )
         if mrz.issuing_state != "JPN" or mrz.nationality != "JPN":
-            out.append("MRZ issuing state and nationality must be JPN")
+            bad(
+                "MRZ issuing state and nationality must be JPN",
+                "機械読取り領域の発行国と国籍は JPN でなければなりません。",
+            )
         expected = _expected_expiry(app, row.issue_date, mrz.expiry_date)
         if expected is None or mrz.expiry_date != expected:
-            out.append(f"MRZ expiry {mrz.expiry_date} is not the expiry this application gets")
+            bad(
+                f"MRZ expiry {mrz.expiry_date} is not the expiry this application gets",
+                f"機械読取り領域の有効期間満了日 {mrz.expiry_date} がこの申請の満了日と"
+                "一致しません。",
+            )
         else:
             self.expiry[row.row] = expected
         holders = set()
         if is_passport_number(row.passport_number):
             holders = set(gateway.find_subjects("passport_number", row.passport_number))
         if holders - {app.applicant}:
-            out.append(f"passport number {row.passport_number} belongs to someone else")
+            bad(
+                f"passport number {row.passport_number} belongs to someone else",
+                f"旅券番号 {row.passport_number} は別の方の旅券番号です。",
+            )
         return out
 
     def _match(self, app: Application, field: str, presented: str) -> bool:
@@ -375,15 +425,33 @@ class _Checker:
             grant=self.grant.grant_id,
         )
 
-    def vault_problems(self, row: ResultRow, app: Application) -> list[str]:
+    def vault_problems(self, row: ResultRow, app: Application) -> list[RowProblem]:
         mrz = parse_td3(row.line1, row.line2, today=self.today)
         out = []
         if mrz.birth_date is None or not self._match(app, "birth_date", mrz.birth_date.isoformat()):
-            out.append("MRZ birth date does not match the application")
+            out.append(
+                RowProblem(
+                    row.row,
+                    "MRZ birth date does not match the application",
+                    "機械読取り領域の生年月日が申請と一致しません。",
+                )
+            )
         if not self._match(app, "name_romaji", f"{mrz.surname} {mrz.given_names}"):
-            out.append("MRZ name does not match the application's romaji")
+            out.append(
+                RowProblem(
+                    row.row,
+                    "MRZ name does not match the application's romaji",
+                    "機械読取り領域の氏名が申請のローマ字と一致しません。",
+                )
+            )
         if not self._match(app, "sex", mrz.sex):
-            out.append("MRZ sex does not match the application")
+            out.append(
+                RowProblem(
+                    row.row,
+                    "MRZ sex does not match the application",
+                    "機械読取り領域の性別が申請と一致しません。",
+                )
+            )
         return out
 
 
@@ -400,7 +468,14 @@ def import_results(
     at = now or clock.now()
     named, rows, problems = parse_results(data)
     if named is not None and named != batch.batch_id:
-        problems.insert(0, RowProblem(None, f"the file is for batch {named}, not {batch.batch_id}"))
+        problems.insert(
+            0,
+            RowProblem(
+                None,
+                f"the file is for batch {named}, not {batch.batch_id}",
+                f"このファイルは別の発注（{named}）の作製結果です。",
+            ),
+        )
     apps = {a.reception_number: a for a in batch.items.all()}
     targets: list[tuple[ResultRow, Application]] = []
     seen_numbers: dict[str, int] = {}
@@ -408,27 +483,49 @@ def import_results(
     for row in rows:
         app = apps.get(row.reception_number)
         if app is None:
-            problems.append(RowProblem(row.row, f"{row.reception_number} is not in this batch"))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    f"{row.reception_number} is not in this batch",
+                    f"受理番号 {row.reception_number} はこの発注に含まれていません。",
+                )
+            )
         elif app.state != ApplicationState.ORDERED:
-            problems.append(RowProblem(row.row, f"{row.reception_number} is {app.state}"))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    f"{row.reception_number} is {app.state}",
+                    f"受理番号 {row.reception_number} は作製依頼済ではありません"
+                    f"（{STATE_LABELS_JA.get(ApplicationState(app.state), app.state)}）。",
+                )
+            )
         elif row.reception_number in seen_apps:
-            problems.append(RowProblem(row.row, f"repeats row {seen_apps[row.reception_number]}"))
+            first = seen_apps[row.reception_number]
+            problems.append(
+                RowProblem(row.row, f"repeats row {first}", f"{first}件目と同じ申請です。")
+            )
         elif row.passport_number in seen_numbers:
             first = seen_numbers[row.passport_number]
-            problems.append(RowProblem(row.row, f"passport number repeats row {first}"))
+            problems.append(
+                RowProblem(
+                    row.row,
+                    f"passport number repeats row {first}",
+                    f"旅券番号が{first}件目と重複しています。",
+                )
+            )
         else:
             targets.append((row, app))
         seen_apps.setdefault(row.reception_number, row.row)
         seen_numbers.setdefault(row.passport_number, row.row)
     checker = _Checker(batch, acting_staff, today, f"production.import:{via}")
     for row, app in targets:
-        problems += [RowProblem(row.row, m) for m in checker.static_problems(row, app)]
+        problems += checker.static_problems(row, app)
     if not problems:
         checker.grant = _production_grant(acting_staff, {a.applicant for _, a in targets}, at)
     try:
         if checker.grant is not None:
             for row, app in targets:
-                problems += [RowProblem(row.row, m) for m in checker.vault_problems(row, app)]
+                problems += checker.vault_problems(row, app)
         if problems:
             raise ResultsRejected(sorted(problems, key=lambda p: p.row or 0))
         _apply(batch, targets, checker, via, at)

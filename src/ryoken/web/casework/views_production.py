@@ -18,7 +18,8 @@ from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_download
 from ryoken.web.casework import production, screens
 from ryoken.web.casework.models import ProductionBatch
-from ryoken.web.i18n import staff_message
+from ryoken.web.i18n import is_japanese, staff_message
+from ryoken.web.labels import mrz_check
 
 MAX_RESULTS_BYTES = 5 * 1024 * 1024
 
@@ -59,6 +60,17 @@ def order(request: HttpRequest) -> HttpResponse:
         % {"batch": batch.batch_id, "count": batch.items.count()},
     )
     return redirect("casework:production_batch", batch_id=batch.batch_id)
+
+
+def problem_text(problem: production.RowProblem) -> str:
+    """A refused row in the staff member's language: an MRZ's failed checks in words from the
+    label catalogue on the Japanese screen, the core's English on the English one."""
+    if not is_japanese():
+        return problem.message
+    if problem.mrz_checks:
+        listed = gettext("、").join(mrz_check(code) for code in problem.mrz_checks)
+        return gettext("機械読取り領域：%(checks)s。") % {"checks": listed}
+    return problem.message_ja or problem.message
 
 
 @requires("production.order")
@@ -111,7 +123,12 @@ def batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
     return render(
         request,
         "casework/production_batch.html",
-        {"batch": batch, "items": items, "problems": problems, "error": error},
+        {
+            "batch": batch,
+            "items": items,
+            "problems": [{"row": p.row, "message": problem_text(p)} for p in problems],
+            "error": error,
+        },
         status=400 if error else 200,
     )
 

@@ -32,6 +32,7 @@ from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy import normalise
 from ryoken.privacy.policy import Step
 from ryoken.web.accounts.models import Staff
+from ryoken.web.casework.fees import payment_parts
 from ryoken.web.casework.models import Application
 from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants
@@ -264,6 +265,14 @@ class Fee:
     def total(self) -> int:
         return self.national + self.prefectural
 
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]:
+        """The breakdown as collected: 収入印紙 (national) and 収入証紙 (prefectural)."""
+        return tuple(
+            (bilingual(part.label_ja, part.label_en), part.amount)
+            for part in payment_parts(self.national, self.prefectural)
+        )
+
     @classmethod
     def of(cls, quote: FeeQuote) -> Fee:
         return cls(
@@ -328,6 +337,11 @@ def do_issue(
                 "なってから交付してください。"
             ),
         )
+    if old_passport_returned and not returns_old_passport(application):
+        raise RuleViolation(
+            "this kind of application returns no old passport",
+            message_ja=gettext_noop("この申請では旧旅券の返納はありません。"),
+        )
     if old_passport_returned and checks.get("previous_passport") is not True:
         raise RuleViolation(
             "the returned old passport has not matched the record",
@@ -368,6 +382,13 @@ def returns_old_passport(application: Application) -> bool:
     )
 
 
-def match_rows(checks: dict[str, bool]) -> Sequence[tuple[str, str, bool | None]]:
-    """(field, label, answer) rows for the screen, in a fixed order."""
-    return [(name, gettext(label), checks.get(name)) for name, label in MATCH_LABELS_JA.items()]
+def match_rows(
+    checks: dict[str, bool], *, returns_old_passport: bool = True
+) -> Sequence[tuple[str, str, bool | None]]:
+    """(field, label, answer) rows for the screen, in a fixed order; no 旧旅券 row for an
+    application that returns no old passport (a new application)."""
+    return [
+        (name, gettext(label), checks.get(name))
+        for name, label in MATCH_LABELS_JA.items()
+        if returns_old_passport or name != "previous_passport"
+    ]

@@ -50,6 +50,12 @@ class MatchForm(forms.Form):
         label=_("旧旅券の発行年月日（ある場合）"), max_length=40, required=False
     )
 
+    def __init__(self, *args: Any, returns_old_passport: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not returns_old_passport:  # a new application: there is no old passport to return
+            del self.fields["old_passport_number"]
+            del self.fields["old_passport_issued"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.errors:
@@ -69,6 +75,11 @@ class MatchForm(forms.Form):
 class IssueForm(forms.Form):
     fee_paid = forms.BooleanField(label=_("手数料を受領した"), required=False)
     old_passport_returned = forms.BooleanField(label=_("旧旅券の返納を受けた"), required=False)
+
+    def __init__(self, *args: Any, returns_old_passport: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not returns_old_passport:  # 旧旅券の返納 is not offered on a new application
+            del self.fields["old_passport_returned"]
 
 
 # Formatted when shown, in the language of that request.

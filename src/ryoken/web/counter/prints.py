@@ -41,7 +41,7 @@ from ryoken.web.casework.models import Application
 from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant, PrintJob
 from ryoken.web.env import env_str
-from ryoken.web.i18n import ja_date
+from ryoken.web.i18n import ja_date, yen
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
 
@@ -349,8 +349,9 @@ def _pickup_record_lines(job: PrintJob, app: Application) -> list[str]:
         f"交付担当　{app.issued_by}",
         f"発行日　{ja_date(app.issue_date)}" if app.issue_date else "発行日　-",
         f"有効期間満了日　{ja_date(app.expiry_date)}" if app.expiry_date else "",
-        f"手数料　{total:,}円（国 {app.fee_national or 0:,}円・都道府県 "
-        f"{app.fee_prefectural or 0:,}円）　{'受領済' if app.fee_paid else '未受領'}",
+        f"手数料　{yen(total, japanese=True)}（国 {yen(app.fee_national or 0, japanese=True)}"
+        f"・都道府県 {yen(app.fee_prefectural or 0, japanese=True)}）"
+        f"　{'受領済' if app.fee_paid else '未受領'}",
         f"旧旅券の返納　{'あり' if app.old_passport_returned else 'なし'}",
         f"本人確認　生年月日 {result('birth_date')}・旅券番号 {result('passport_number')}",
     ]

@@ -188,6 +188,7 @@ def _render_application(
     checks = pickup.identity_checks(grant, app.applicant)
     fee, fee_error = _fee(request, grant, app)
     today = clock.today()
+    returns_old = pickup.returns_old_passport(app)
     context: dict[str, Any] = {
         "grant": grant,
         "app": app,
@@ -195,14 +196,14 @@ def _render_application(
         "state": state_label(app.state),
         "fields": view,
         "photo_url": reverse("pickup:photo", args=[grant.grant_id, app.applicant]),
-        "checks": pickup.match_rows(checks),
+        "checks": pickup.match_rows(checks, returns_old_passport=returns_old),
         "confirmed": pickup.identity_confirmed(checks),
         "fee": fee,
         "fee_error": fee_error,
         "lapse_refusal": pickup.lapse_refusal(app, today) if app.state == "ready" else "",
-        "returns_old_passport": pickup.returns_old_passport(app),
-        "match_form": MatchForm(),
-        "issue_form": IssueForm(),
+        "returns_old_passport": returns_old,
+        "match_form": MatchForm(returns_old_passport=returns_old),
+        "issue_form": IssueForm(returns_old_passport=returns_old),
         "print_form": PrintForm(
             initial={"grant": grant.grant_id, "application": app.pk, "document": "pickup_record"}
         ),
@@ -225,7 +226,7 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
     if app.state != "ready":
         messages.error(request, gettext("交付待ちの旅券ではないため照合できません。"))
         return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
-    form = MatchForm(request.POST)
+    form = MatchForm(request.POST, returns_old_passport=pickup.returns_old_passport(app))
     if not form.is_valid():
         # Not re-rendered with the typed values: nothing typed is echoed into the page.
         for name, errors in form.errors.items():
@@ -272,7 +273,7 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
 @require_POST
 def issue_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     grant, app = _access(request, grant_id, app_id)
-    form = IssueForm(request.POST)
+    form = IssueForm(request.POST, returns_old_passport=pickup.returns_old_passport(app))
     form.is_valid()  # two tick boxes: always valid
     fee, _ = _fee(request, grant, app)
     try:
