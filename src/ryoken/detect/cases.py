@@ -37,6 +37,7 @@ from typing import Any
 import polars as pl
 
 from ryoken.detect import detectors as d
+from ryoken.detect.bursts import burst
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.detectors import Context, build_context, empty_signals
 from ryoken.detect.explain import NON_STAFF
@@ -50,6 +51,7 @@ DETECTORS: dict[str, Callable[[Context], pl.DataFrame]] = {
     "neighbourhood": d.neighbourhood,
     "after_hours": d.after_hours,
     "volume": volume,
+    "burst": burst,
     "bulk": d.bulk,
     "credentials": d.credentials,
     "contract_end": contract_end,
@@ -111,6 +113,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "本人の初期水準を上回った日: {days}日（最大 z={value}）",
         "per person served, reveals/matches/prints/copies (undeclared copies included) above "
         "peers or the person's own first weeks on {days} day(s) (max z={value})",
+    ),
+    "burst": (
+        "本人の通常の水準では説明できないほど表示・複写の多い対応が続いた日: {days}日"
+        "（最大 z={value}）",
+        "tasks with far more reveals and copies than the person's own habit explains, on "
+        "{days} day(s) (max z={value})",
     ),
     "handling_time": (
         "対応した申請者1人当たりの窓口対応時間が同僚または本人の初期水準より長い日: {days}日"

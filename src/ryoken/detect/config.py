@@ -30,6 +30,7 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "after_hours": 0.4,  # per person touched after hours without a task
         "after_hours_explained": 0.01,  # overtime on real work: barely counts
         "volume": 2.0,  # per day a per-person rate stands out (times the excess z)
+        "burst": 2.0,  # per day with a burst when the window's bursts stand out (bursts.py)
         "bulk": 4.0,  # an hour with far more persons or searches than anyone's normal
         "export": 2.0,  # one job with many persons or pages
         "badge_absent": 2.5,  # work while the door log says the person is out
@@ -142,6 +143,13 @@ class DetectConfig:
     trainee_days: int = 90  # new hires: not in the office rates; scored with an allowance
     trainee_allowance: float = 1.5  # a trainee's expected rates: the office's times this
     min_peers: int = 4
+    # bursts (bursts.py): tasks far above the person's own habit
+    burst_prior_tasks: float = 20.0  # the office rate's weight in a person's own rate
+    burst_alpha: float = 0.01  # a task is a burst when its load is this improbable
+    burst_min_count: int = 2  # ... and at least this many reveals and copies
+    burst_min_expected: float = 0.5  # expected bursts in the window to calibrate on a person
+    burst_min_tasks: int = 40  # tasks in the window before a person's bursts are scored
+    burst_z: float = 2.0
     # bulk
     bulk_subjects_per_hour: int = 20  # persons outside assigned work in one hour
     bulk_searches_per_hour: int = 30

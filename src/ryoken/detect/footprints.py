@@ -37,9 +37,12 @@ def _trainee(ctx: Context) -> pl.Expr:
     return ((pl.col("day") - hired).dt.total_days() < ctx.config.trainee_days).fill_null(False)
 
 
-def task_counts(ctx: Context) -> pl.DataFrame:
-    """(actor, office, day, stratum, metric, o, n): counts and persons served per day and
-    kind of task, long format, every office day present (zeros filled)."""
+def task_rows(ctx: Context) -> pl.DataFrame:
+    """One row per task (grant) and the person working under it (holder or assistant):
+    actor, day, stratum (grant kind:step), persons served `n`, minutes, and the task's
+    reveals, matches, prints and copies. Break-glass is not a task. Memoised."""
+    if "task_rows" in ctx.memo:
+        return ctx.memo["task_rows"]
     reveal = (pl.col("code") == "disclosure") & (
         (pl.col("reason").fill_null("") != "") | pl.col("purpose").str.ends_with(":reveal")
     )
@@ -53,11 +56,15 @@ def task_counts(ctx: Context) -> pl.DataFrame:
             matches=(pl.col("code") == "match").sum(),
             prints=(pl.col("code") == "print").sum(),
             copies=(pl.col("code") == "copy").sum(),
+            lines=pl.col("line").filter(reveal | (pl.col("code") == "copy")).sort(),
+            # distinct fields revealed: a clerk checking again reveals the same field, a
+            # skimmer collecting a profile reveals different ones
+            breadth=pl.col("fields").filter(reveal).list.explode().drop_nulls().n_unique(),
         )
         .collect()
     )  # fmt: skip
     grants = ctx.explanation.grants.filter(pl.col("kind") != "break_glass")
-    tasks = (
+    rows = (
         grants.select(
             "grant",
             "actor",
@@ -67,6 +74,22 @@ def task_counts(ctx: Context) -> pl.DataFrame:
             minutes=((pl.col("end") - pl.col("opened")).dt.total_seconds() / 60).clip(0, 60),
         )
         .join(per_grant, on=["grant", "actor"], how="left")
+        .with_columns(
+            pl.col("reveals", "matches", "prints", "copies", "breadth")
+            .fill_null(0)
+            .cast(pl.Float64),
+            lines=pl.col("lines").fill_null(pl.lit([], pl.List(pl.Int64))),
+        )
+    )
+    ctx.memo["task_rows"] = rows
+    return rows
+
+
+def task_counts(ctx: Context) -> pl.DataFrame:
+    """(actor, office, day, stratum, metric, o, n): counts and persons served per day and
+    kind of task, long format, every office day present (zeros filled)."""
+    tasks = (
+        task_rows(ctx)
         .group_by("actor", "day", "stratum")
         .agg(pl.col("n", *TASK_METRICS).fill_null(0).sum().cast(pl.Float64))
     )

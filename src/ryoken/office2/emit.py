@@ -72,7 +72,7 @@ class DayBuffer:
         grant: str | None = None,
         terminal: str | None = None,
         details: dict[str, DetailValue] | None = None,
-        insider: bool = False,
+        insider: int = 0,
     ) -> None:
         self.rows.append(
             (
@@ -134,6 +134,8 @@ class EventWriter:
         self.stream = stream
         self.lines = 0
         self.insider_lines: list[int] = []
+        # per insider tag (1, 2, …) when several insiders act in one run
+        self.lines_by_insider: dict[int, list[int]] = {}
 
     def write_day(self, day: date, rows: list[Row]) -> None:
         rows.sort(key=lambda r: r[0])
@@ -142,6 +144,7 @@ class EventWriter:
         for row in rows:
             if row[9]:
                 self.insider_lines.append(self.lines)
+                self.lines_by_insider.setdefault(int(row[9]), []).append(self.lines)
             self.lines += 1
             out.append(encode_row(prefix, row))
         if out:

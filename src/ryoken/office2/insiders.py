@@ -62,6 +62,7 @@ class Insider:
     exposed: dict[int, tuple[int, int]] = field(default_factory=dict)
     served_today: list[Served] = field(default_factory=list)
     day_index: int = -1
+    tag: int = 1  # which insider of the run wrote an event (several may act in one run)
 
     # -- recording ------------------------------------------------------------------------
     def expose(self, ctx: DayContext, person: int, t: int) -> None:
@@ -83,7 +84,7 @@ class Insider:
         details: dict[str, str | int | bool | None] | None = None,
     ) -> None:
         ctx.buf.emit(
-            t, code, actor, subjects, fields, purpose, grant, terminal, details, insider=True
+            t, code, actor, subjects, fields, purpose, grant, terminal, details, insider=self.tag
         )
 
     def gap(self, lo: float, hi: float) -> int:
@@ -457,37 +458,40 @@ class Insider:
         }
 
 
-def choose_insider(kind: str, o: Office) -> Insider:
-    """Pick the insider (and their plan) with the insider's own random stream."""
+def choose_insider(kind: str, o: Office, exclude: frozenset[str] = frozenset()) -> Insider:
+    """Pick the insider (and their plan) with the insider's own random stream; nobody in
+    `exclude` (another insider of the same run) is chosen, as the insider or as the
+    colleague whose login is borrowed."""
     if kind not in INSIDER_KINDS:
         raise ValueError(f"unknown insider kind {kind!r}; choose from {', '.join(INSIDER_KINDS)}")
     rng = random.Random(f"office2-insider:{o.cfg.name}:{o.seed}:{kind}")  # noqa: S311
     ids = Ids(f"{o.salt}:insider:{kind}")
     days = len(o.period)
+    staff = [s for s in o.staff if s.sid not in exclude]
     start, end = o.period[0], o.period[-1]
     steady = [
         s
-        for s in o.staff
+        for s in staff
         if s.role == "counter_clerk"
         and s.hired_on < start
         and (s.contract_end is None or s.contract_end > end)
         and s.home_window
     ]
     if kind == "new_hire_skim":
-        pool = [s for s in o.staff if s.hired_on >= start and s.role == "counter_clerk"]
-        pool = pool or [s for s in o.staff if s.hired_on >= start]
+        pool = [s for s in staff if s.hired_on >= start and s.role == "counter_clerk"]
+        pool = pool or [s for s in staff if s.hired_on >= start]
         me = rng.choice(pool)
         hired = o.office_day_index(me.hired_on)
         return Insider(kind, me.sid, [me.sid], rng, ids, start=hired + rng.randint(2, 8), q=0.05)
     if kind == "pre_departure_skim":
         pool = [
             s
-            for s in o.staff
+            for s in staff
             if s.contract_end is not None
             and s.contract_end <= end
             and s.role in ("counter_clerk", "issuance_clerk")
         ]
-        pool = pool or [s for s in o.staff if s.contract_end is not None and s.contract_end <= end]
+        pool = pool or [s for s in staff if s.contract_end is not None and s.contract_end <= end]
         serving = [s for s in pool if s.home_window]  # one with a window of their own
         me = rng.choice(serving or pool)
         last = o.office_day_index(me.contract_end)  # type: ignore[arg-type]
@@ -503,7 +507,7 @@ def choose_insider(kind: str, o: Office) -> Insider:
         )
     reviewers = [
         s
-        for s in o.staff
+        for s in staff
         if s.role == "reviewer"
         and s.hired_on < start
         and (s.contract_end is None or s.contract_end > end)
@@ -539,3 +543,27 @@ def choose_insider(kind: str, o: Office) -> Insider:
     them = rng.choice(mates)
     plan = sorted({first + rng.randint(0, max(1, days - first - 1)) for _ in range(2)})
     return Insider(kind, me.sid, [them.sid], rng, ids, plan=plan, colleague=them.sid)
+
+
+class Cohort:
+    """Several insiders in one office run, each with their own person, random stream and
+    tag (the office's own events are the same as with none: "a run with insiders is the
+    clean run plus their events, line for line")."""
+
+    def __init__(self, kinds: list[str], o: Office) -> None:
+        self.members: list[Insider] = []
+        taken: set[str] = set()
+        for tag, kind in enumerate(kinds, 1):
+            member = choose_insider(kind, o, frozenset(taken))
+            member.tag = tag
+            taken.update(member.accounts)
+            taken.add(member.person)
+            self.members.append(member)
+
+    def on_served(self, o: Office, ctx: DayContext, s: Served) -> None:
+        for m in self.members:
+            m.on_served(o, ctx, s)
+
+    def on_day(self, o: Office, ctx: DayContext) -> None:
+        for m in self.members:
+            m.on_day(o, ctx)

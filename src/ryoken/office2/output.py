@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from ryoken.domain.staff_files import STAFF_COLUMNS
 from ryoken.office2.config import CONFIGS
 from ryoken.office2.emit import EventWriter, hm
-from ryoken.office2.insiders import INSIDER_KINDS, Insider, choose_insider
+from ryoken.office2.insiders import INSIDER_KINDS, Cohort, Insider, choose_insider
 from ryoken.office2.office import Office
 from ryoken.office2.people import AREAS, SURNAMES, token
 
@@ -28,27 +29,47 @@ SUBJECT_HEADER = (
 
 
 def generate(
-    config: str, seed: int, out_dir: Path, *, days: int = 90, insider: str | None = None
+    config: str,
+    seed: int,
+    out_dir: Path,
+    *,
+    days: int = 90,
+    insider: str | None = None,
+    cohort: Sequence[str] = (),
 ) -> Path:
     """Simulate `days` office days of configuration `config` and write the run to
-    `out_dir` (created if missing). Returns `out_dir`."""
+    `out_dir` (created if missing). Returns `out_dir`.
+
+    `insider`: one insider kind (truth.json `insider`). `cohort`: several kinds at once, each
+    a different staff member (truth.json `insiders`, each with its own `event_lines`): the
+    same office, so removing all of them gives the clean run and removing all but one gives
+    that insider's run."""
     if config not in CONFIGS:
         raise ValueError(
             f"unknown office2 configuration {config!r}; choose from {', '.join(CONFIGS)}"
         )
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ValueError(f"days must be a positive integer, not {days!r}")
-    if insider is not None and insider not in INSIDER_KINDS:
-        raise ValueError(
-            f"unknown insider kind {insider!r}; choose from {', '.join(INSIDER_KINDS)}"
-        )
+    for kind in ([insider] if insider is not None else []) + list(cohort):
+        if kind not in INSIDER_KINDS:
+            raise ValueError(
+                f"unknown insider kind {kind!r}; choose from {', '.join(INSIDER_KINDS)}"
+            )
+    if insider is not None and cohort:
+        raise ValueError("give one insider or a cohort, not both")
+    if len(set(cohort)) != len(cohort):
+        raise ValueError("a cohort names each insider kind once")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     office = Office(CONFIGS[config], seed, days)
     hook: Insider | None = None
+    group: Cohort | None = None
     if insider is not None:
         hook = choose_insider(insider, office)
         office.hook = hook
+    elif cohort:
+        group = Cohort(list(cohort), office)
+        office.hook = group
     with open(out / "events.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         writer = EventWriter(stream)
         for index in range(days):
@@ -67,6 +88,10 @@ def generate(
         "events": writer.lines,
         "insider": hook.truth(office, writer.insider_lines) if hook is not None else None,
     }
+    if group is not None:
+        truth["insiders"] = [
+            m.truth(office, writer.lines_by_insider.get(m.tag, [])) for m in group.members
+        ]
     (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
     return out
 

@@ -133,7 +133,7 @@ def office2_plans(config: str, kinds: Sequence[str] | None = None) -> tuple[Plan
         known = OFFICE2_KINDS
     chosen = kinds or ("clean", *known)
     for k in chosen:
-        if k != "clean" and k not in known:
+        if k not in ("clean", "cohort") and k not in known:
             raise InvalidInput(f"unknown office2 insider kind {k!r}; known: {', '.join(known)}")
     return tuple(Plan(k, None, config) for k in chosen)
 
@@ -211,13 +211,13 @@ def _intensity(plan: Plan) -> str:
     return "" if plan.intensity is None else f"{plan.intensity:g}"
 
 
-def _job(args: tuple[Plan, int, int, DetectConfig | None, Path | None]) -> RunScore:
+def _job(args: tuple[Plan, int, int, DetectConfig | None, Path | None]) -> list[RunScore]:
     plan, seed, days, config, cache = args
     if plan.config != "sim":
         from ryoken.sim.office2_runs import run_office2
 
         return run_office2(plan, seed, days=OFFICE2_DAYS, config=config, cache=cache)
-    return run_one(plan, seed, days=days, config=config, cache=cache)
+    return [run_one(plan, seed, days=days, config=config, cache=cache)]
 
 
 def run_many(
@@ -238,15 +238,17 @@ def run_many(
         work = [w for w in work if (cache_dir(cache, w[0], w[1], days) / "events.parquet").exists()]
     out: list[RunScore] = []
     if jobs <= 1:
-        results: Iterable[RunScore] = map(_job, work)
-        for n, r in enumerate(results, 1):
-            out.append(r)
-            _tell(progress, n, len(work), r)
+        results: Iterable[list[RunScore]] = map(_job, work)
+        for n, rs in enumerate(results, 1):
+            out += rs
+            for r in rs:
+                _tell(progress, n, len(work), r)
         return out
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for n, r in enumerate(pool.map(_job, work), 1):
-            out.append(r)
-            _tell(progress, n, len(work), r)
+        for n, rs in enumerate(pool.map(_job, work), 1):
+            out += rs
+            for r in rs:
+                _tell(progress, n, len(work), r)
     return out
 
 

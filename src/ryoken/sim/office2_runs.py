@@ -27,13 +27,19 @@ from ryoken.detect.metrics import Insider, RunScore, Truth, score_run
 from ryoken.errors import ConfigurationError, InvalidInput
 from ryoken.sim.evaluation import read_run
 
+COHORT = "cohort"  # every insider kind in one office, scored one kind at a time
+
 if TYPE_CHECKING:
     from ryoken.sim.evaluation import Plan
 
 
 def office2_truth(obj: Mapping[str, Any]) -> Truth:
-    """office2's truth.json (spec section 9) as a `Truth`."""
+    """office2's truth.json (spec section 9) as a `Truth` (its one `insider`)."""
     insider = obj.get("insider")
+    return _truth(insider, obj)
+
+
+def _truth(insider: Any, obj: Mapping[str, Any]) -> Truth:
     if insider is None:
         return Truth(scenario="clean", seed=obj.get("seed"))
     if not isinstance(insider, Mapping):
@@ -69,21 +75,69 @@ def office2_truth(obj: Mapping[str, Any]) -> Truth:
 
 def twin_events(events: pl.DataFrame, truth_obj: Mapping[str, Any]) -> pl.DataFrame:
     """The run without the insider's events (`event_lines` are 0-based; `line` is 1-based)."""
-    insider = truth_obj.get("insider") or {}
-    lines = [int(n) + 1 for n in insider.get("event_lines") or []]
+    return _without(events, [truth_obj.get("insider") or {}])
+
+
+def _without(events: pl.DataFrame, insiders: list[Mapping[str, Any]]) -> pl.DataFrame:
+    lines = [int(n) + 1 for i in insiders for n in i.get("event_lines") or []]
     if not lines:
         return events
     return events.filter(~pl.col("line").is_in(lines))
 
 
-def _generate(config: str, seed: int, out: Path, days: int, insider: str | None) -> None:
+def cohort_scores(
+    events: pl.DataFrame,
+    staff: pl.DataFrame,
+    subjects: pl.DataFrame,
+    truth_obj: Mapping[str, Any],
+    *,
+    config: DetectConfig | None,
+    plan_config: str,
+    tuned: bool,
+    timer: Callable[[], float] = time.perf_counter,
+) -> list[RunScore]:
+    """One generated office with several insiders (truth.json `insiders`), scored as the
+    runs it contains: the clean office (every insider's events removed), and for each
+    insider the clean office plus that insider's events alone, whose twin is the clean
+    office. The office's own events do not depend on the insiders (office2 draws them from
+    its own stream), so each is the run a single-insider generation would give."""
+    members = [dict(m) for m in truth_obj.get("insiders") or []]
+    clean_events = _without(events, members)
+    began = timer()
+    clean = detect(clean_events, staff, subjects, config)
+    seconds = timer() - began
+    seed = truth_obj.get("seed")
+    out = [
+        score_run(
+            clean,
+            Truth(scenario="clean", seed=seed),
+            seconds=seconds,
+            config=plan_config,
+            tuned=tuned,
+        )
+    ]
+    for i, member in enumerate(members):
+        others = members[:i] + members[i + 1 :]
+        began = timer()
+        det = detect(_without(events, others), staff, subjects, config)
+        seconds = timer() - began
+        truth = _truth(member, truth_obj)
+        out.append(
+            score_run(det, truth, seconds=seconds, twin=clean, config=plan_config, tuned=tuned)
+        )
+    return out
+
+
+def _generate(
+    config: str, seed: int, out: Path, days: int, insider: str | None, cohort: tuple[str, ...]
+) -> None:
     try:
         from ryoken import office2
     except ImportError as error:
         raise ConfigurationError(
             f"the office2 generator is not available ({error}); merge the office2 branch"
         ) from None
-    office2.generate(config, seed, out, days=days, insider=insider)
+    office2.generate(config, seed, out, days=days, insider=insider, cohort=cohort)
 
 
 def run_office2(
@@ -94,11 +148,18 @@ def run_office2(
     config: DetectConfig | None = None,
     cache: Path | None = None,
     timer: Callable[[], float] = time.perf_counter,
-) -> RunScore:
-    """Generate (or reuse) one office2 run, detect over it and its twin, score it."""
+) -> list[RunScore]:
+    """Generate (or reuse) one office2 run, detect over it and its twin, score it. The plan
+    `cohort` generates every insider kind in one office and scores it as the clean run plus
+    one run per kind (`cohort_scores`)."""
     from ryoken.sim.evaluation import TUNED
 
-    insider = None if plan.scenario == "clean" else plan.scenario
+    cohort: tuple[str, ...] = ()
+    insider = None if plan.scenario in ("clean", COHORT) else plan.scenario
+    if plan.scenario == COHORT:
+        from ryoken import office2
+
+        cohort = tuple(office2.INSIDER_KINDS)
     kept = cache / f"office2-{plan.config}-{plan.scenario}-s{seed}-d{days}" if cache else None
     if kept is not None and (kept / "events.parquet").exists():
         events = pl.read_parquet(kept / "events.parquet")
@@ -107,8 +168,19 @@ def run_office2(
     else:
         with tempfile.TemporaryDirectory(prefix="ryoken-office2-") as name:
             out = Path(name)
-            _generate(plan.config, seed, out, days, insider)
+            _generate(plan.config, seed, out, days, insider, cohort)
             events, staff, subjects, truth_obj = read_run(out, kept)
+    if cohort:
+        return cohort_scores(
+            events,
+            staff,
+            subjects,
+            truth_obj,
+            config=config,
+            plan_config=plan.config,
+            tuned=plan.config in TUNED,
+            timer=timer,
+        )
     began = timer()
     det = detect(events, staff, subjects, config)
     seconds = timer() - began
@@ -116,11 +188,13 @@ def run_office2(
     twin = None
     if truth.insiders:
         twin = detect(twin_events(events, truth_obj), staff, subjects, config)
-    return score_run(
-        det,
-        truth,
-        seconds=seconds,
-        twin=twin,
-        config=plan.config,
-        tuned=plan.config in TUNED,
-    )
+    return [
+        score_run(
+            det,
+            truth,
+            seconds=seconds,
+            twin=twin,
+            config=plan.config,
+            tuned=plan.config in TUNED,
+        )
+    ]

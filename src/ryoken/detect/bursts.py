@@ -1,0 +1,186 @@
+"""Bursts: tasks with far more reveals and copies than the person's own habit explains.
+
+An in-task skimmer who takes a few of the people she serves (q = 5%) adds a handful of
+reveals and a copy to those few tasks and nothing to the rest. Averaged per person served,
+that is a rise of a fifth or so, well inside the twofold spread of honest clerks' habits,
+so the rate comparisons in footprints.py cannot see it. The *shape* changes instead: a few
+tasks far above what the same person usually does.
+
+For every task (grant) the expected load is the person's own rate of reveals and copies
+per person served in that kind of task (their history up to that day, shrunk toward the
+office's rate with a prior worth `burst_prior_tasks` persons) times the persons the task
+served. The task is a **burst** when its load reaches the smallest count k ≥
+`burst_min_count` whose Poisson tail probability is at most `burst_alpha`; the expected
+number of bursts is the sum of those tail probabilities. So a clerk who reveals twice as
+often as the office is measured against their own habit, and a new hire against theirs
+(from their first day, shrunk toward the office: never exempt).
+
+Over a rolling window of `volume_window_days` office days, observed bursts O are compared
+with expected E after calibrating to the office: real offices are burstier than a Poisson
+(a difficult application needs more checking), so E is scaled by the office's median O/E
+among staff with enough tasks, and the spread by the office's robust overdispersion.
+A day whose z reaches `burst_z` is evidence, weighted like the footprint detector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals
+from ryoken.detect.footprints import _CHI2_1_MEDIAN, _excess, poisson_z, task_rows
+
+_K_MAX = 40  # loads above this are bursts whatever the rate
+
+
+def tail_threshold(mu: np.ndarray, alpha: float, k_min: int) -> tuple[np.ndarray, np.ndarray]:
+    """For Poisson means `mu`: the smallest k ≥ k_min with P(X ≥ k) ≤ alpha, and P(X ≥ k)."""
+    mu = np.clip(np.asarray(mu, dtype=np.float64), 1e-9, None)
+    ks = np.arange(_K_MAX + 1, dtype=np.float64)
+    # log pmf for k = 0..K, then the upper tails P(X ≥ k) = 1 - cdf(k - 1)
+    log_fact = np.concatenate(([0.0], np.cumsum(np.log(ks[1:]))))
+    log_pmf = ks[None, :] * np.log(mu)[:, None] - mu[:, None] - log_fact[None, :]
+    cdf = np.cumsum(np.exp(log_pmf), axis=1)
+    sf = np.clip(1.0 - np.concatenate((np.zeros((len(mu), 1)), cdf[:, :-1]), axis=1), 0.0, 1.0)
+    ok = (sf <= alpha) & (ks[None, :] >= k_min)
+    k = np.where(ok.any(axis=1), ok.argmax(axis=1), _K_MAX)
+    return k.astype(np.int64), sf[np.arange(len(mu)), k]
+
+
+def task_bursts(ctx: Context) -> pl.DataFrame:
+    """Per task: the person's own expected load, the burst threshold k, its tail probability
+    e and whether the task reached it. Rates come from the person's history up to the day
+    of the task (a nightly run sees nothing later)."""
+    c = ctx.config
+    tasks = task_rows(ctx).filter(pl.col("n") > 0)
+    if tasks.is_empty():
+        return tasks
+    # a task's load is not proportional to its persons (the checks are mostly on the
+    # applicant), so tasks are compared within their kind and size: one person or several
+    tasks = tasks.with_columns(
+        load=pl.col("breadth") + pl.col("copies"),
+        stratum=pl.col("stratum")
+        + pl.when(pl.col("n") > 1).then(pl.lit(":family")).otherwise(pl.lit("")),
+        per=pl.lit(1.0),
+    )
+    # cumulative own and office rates per kind of task, through the end of each day
+    own = (
+        tasks.group_by("actor", "stratum", "day")
+        .agg(r=pl.col("load").sum(), n=pl.col("per").sum())
+        .sort("day")
+        .with_columns(
+            cr=pl.col("r").cum_sum().over("actor", "stratum"),
+            cn=pl.col("n").cum_sum().over("actor", "stratum"),
+        )
+    )
+    office = (
+        tasks.group_by("stratum", "day")
+        .agg(r=pl.col("load").sum(), n=pl.col("per").sum())
+        .sort("day")
+        .with_columns(
+            p=pl.col("r").cum_sum().over("stratum") / pl.col("n").cum_sum().over("stratum")
+        )
+        .select("stratum", "day", "p")
+    )
+    a = c.burst_prior_tasks
+    rates = own.join(office, on=["stratum", "day"], how="left").select(
+        "actor",
+        "stratum",
+        "day",
+        lam=(pl.col("cr") + a * pl.col("p")) / (pl.col("cn") + a),
+    )
+    tasks = tasks.join(rates, on=["actor", "stratum", "day"], how="left")
+    mu = tasks["lam"].fill_null(0.0).to_numpy()
+    k, e = tail_threshold(mu, c.burst_alpha, c.burst_min_count)
+    return tasks.with_columns(k=pl.Series(k), e=pl.Series(e), burst=pl.col("load") >= pl.Series(k))
+
+
+def burst_scores(ctx: Context) -> pl.DataFrame:
+    """Per (actor, day): bursts O and expected E over the rolling window, the office's
+    calibration (scale and overdispersion) and z."""
+    c = ctx.config
+    tasks = task_bursts(ctx)
+    if tasks.is_empty():
+        return pl.DataFrame()
+    daily = tasks.group_by("actor", "day").agg(
+        o=pl.col("burst").cast(pl.Float64).sum(),
+        e=pl.col("e").sum(),
+        tasks=pl.len().cast(pl.Float64),
+        lines=pl.col("lines")
+        .filter(pl.col("burst"))
+        .list.explode(keep_nulls=False, empty_as_null=False)
+        .sort(),
+    )
+    grid = daily.select("actor").unique().join(ctx.days.to_frame("day"), how="cross")
+    w = c.volume_window_days
+    office = (
+        ctx.staff.select(actor="staff_id", office="office")
+        if not ctx.staff.is_empty()
+        else pl.DataFrame(schema={"actor": pl.String, "office": pl.String})
+    )
+    rows = (
+        grid.join(daily, on=["actor", "day"], how="left")
+        .with_columns(pl.col("o", "e", "tasks").fill_null(0.0))
+        .sort("actor", "day")
+        .with_columns(
+            O=pl.col("o").rolling_sum(w, min_samples=1).over("actor"),
+            E=pl.col("e").rolling_sum(w, min_samples=1).over("actor"),
+            T=pl.col("tasks").rolling_sum(w, min_samples=1).over("actor"),
+        )
+        .join(office, on="actor", how="left")
+        .with_columns(office=pl.col("office").fill_null(""))
+    )
+    group = ["office", "day"]
+    eligible = pl.col("E") >= c.burst_min_expected
+    scale = (
+        (pl.col("O") / pl.col("E")).filter(eligible).median().over(group).fill_null(1.0).clip(1.0)
+    )
+    rows = rows.with_columns(scale=scale, peers=eligible.sum().over(group))
+    expected = pl.col("E") * pl.col("scale")
+    residual = ((pl.col("O") - expected) ** 2 / (expected + 1.0)).filter(eligible)
+    phi = (residual.median().over(group) / _CHI2_1_MEDIAN).clip(1.0, 50.0).fill_null(1.0)
+    rows = rows.with_columns(
+        phi=pl.when(pl.col("peers") >= c.min_peers).then(phi).otherwise(1.0)
+    ).with_columns(z=poisson_z(pl.col("O"), expected, pl.col("phi")))
+    return rows.with_columns(
+        z=pl.when((pl.col("T") >= c.burst_min_tasks) & (pl.col("o") > 0)).then(pl.col("z"))
+    )
+
+
+def burst(ctx: Context) -> pl.DataFrame:
+    """A day with a burst, when the window's bursts stand out from the person's own habit."""
+    c = ctx.config
+    scores = burst_scores(ctx)
+    if scores.is_empty():
+        return empty_signals()
+    hits = scores.with_columns(excess=_excess(pl.col("z").fill_null(0.0), c.burst_z)).filter(
+        pl.col("excess") > 0
+    )
+    if hits.is_empty():
+        return empty_signals()
+    facts = (
+        ctx.events.lazy()
+        .select("actor", "day", "at")
+        .join(hits.select("actor", "day").lazy(), on=["actor", "day"])
+        .group_by("actor", "day")
+        .agg(at=pl.col("at").max())
+        .collect()
+    )
+    out = hits.join(facts, on=["actor", "day"], how="inner").select(
+        "actor",
+        "day",
+        "at",
+        staff=pl.col("actor"),
+        detector=pl.lit("burst"),
+        weight=c.weight("burst") * pl.col("excess"),
+        value=pl.col("z"),
+        refs=pl.col("lines").list.head(MAX_REFS),
+        note=pl.format(
+            "bursts {}/{} expected (×{}), z={}",
+            pl.col("O").cast(pl.Int64),
+            pl.col("E").round(1),
+            pl.col("scale").round(2),
+            pl.col("z").round(1),
+        ),
+    )
+    return as_signals(out)
