@@ -63,3 +63,46 @@ def test_a_contractors_break_glass_waits_for_a_supervisor(two_desks, make_staff,
     expect(clerk_page.get_by_test_id("row-name_kanji")).to_have_text(PERSON["name_kanji"])
     expect(clerk_page.get_by_test_id("row-phone")).to_have_count(0)  # not for this purpose
     expect(clerk_page.get_by_test_id("person")).to_have_count(1)
+
+
+def test_a_supervisor_cosigns_at_the_clerks_screen(two_desks, make_staff, keys_dir):
+    from ryoken.web.accounts.services import current_code
+    from ryoken.web.casework.models import Application
+    from ryoken.web.counter.models import Grant
+
+    clerk_page, _ = two_desks
+    reviewer = make_staff("reviewer", username="reviewer7")
+    _application(reviewer)
+    Grant.objects.update(closed_at=Grant.objects.get().opened_at)
+    number = Application.objects.get().reception_number
+    clerk = make_staff(
+        "counter_clerk", username="vendor7", employer="窓口委託", employer_kind="contractor"
+    )
+    supervisor = make_staff("supervisor", username="super7")
+
+    log_in(clerk_page, clerk)
+    clerk_page.goto("/casework/breakglass/")
+    clerk_page.select_option("#purpose", "status_inquiry")
+    clerk_page.fill("#reason", "申請者から受取日の問い合わせの電話があり、申請の有無を確認するため")
+    clerk_page.fill("#reception_number", number)
+    with clerk_page.expect_navigation():
+        clerk_page.get_by_test_id("open").click()
+    expect(clerk_page.get_by_test_id("waiting-cosign")).to_be_visible()
+    expect(clerk_page.locator("main")).not_to_contain_text(PERSON["name_kanji"])
+
+    # The clerk's own credentials do not co-sign.
+    clerk_page.fill("#cosigner", clerk.staff_id)
+    clerk_page.fill("#cosign-password", "correct-horse-battery-staple")
+    clerk_page.fill("#cosign-token", current_code(clerk.device))
+    with clerk_page.expect_navigation():
+        clerk_page.get_by_test_id("countersign").click()
+    expect(clerk_page.get_by_test_id("error")).to_contain_text("監督者")
+    expect(clerk_page.locator("main")).not_to_contain_text(PERSON["name_kanji"])
+
+    clerk_page.fill("#cosigner", supervisor.staff_id)
+    clerk_page.fill("#cosign-password", "correct-horse-battery-staple")
+    clerk_page.fill("#cosign-token", current_code(supervisor.device))
+    with clerk_page.expect_navigation():
+        clerk_page.get_by_test_id("countersign").click()
+    expect(clerk_page.get_by_test_id("row-name_kanji")).to_have_text(PERSON["name_kanji"])
+    expect(clerk_page.get_by_test_id("countersign-form")).to_have_count(0)

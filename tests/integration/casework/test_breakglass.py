@@ -324,3 +324,136 @@ def test_it_denies_strangers_and_other_roles(
     for role, staff in personas.items():
         login_as(staff)
         assert (client.get(url).status_code == 403) is (role not in allowed), role
+
+
+# --- the co-signature at the requester's screen ----------------------------------------------
+
+PASSWORD = "correct-horse-battery-staple"
+BREAKS_GLASS = {"counter_clerk", "issuance_clerk", "reviewer", "supervisor"}
+
+
+def _vendor(make_staff, username="vendor5"):
+    return make_staff(
+        "counter_clerk", username=username, employer="窓口委託", employer_kind="contractor"
+    )
+
+
+def _countersign(client, grant, staff, password=PASSWORD):
+    from ryoken.web.accounts.services import current_code
+
+    return client.post(
+        f"/casework/breakglass/{grant.grant_id}/countersign/",
+        {"cosigner": staff.staff_id, "password": password, "token": current_code(staff.device)},
+    )
+
+
+def test_a_contractors_request_opens_nothing_until_a_supervisor_signs_on_the_same_screen(
+    client, make_staff, personas, login_as, make_application
+):
+    app = make_application()
+    clerk, supervisor = _vendor(make_staff), personas["supervisor"]
+    login_as(clerk)
+    response = _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    # A request, not a grant: no breakglass.open, nothing the vault will disclose.
+    assert ledger_codes(code="breakglass.open") == []
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="countersign-form"' in page and APPLICANT["name_kanji"] not in page
+    with pytest.raises(AccessDenied):
+        gateway.disclose(
+            actor=clerk.staff_id,
+            subject_id=app.applicant,
+            fields=("name_kanji",),
+            grant=grant.grant_id,
+            purpose="break_glass",
+        )
+    assert ledger_codes(code="disclosure") == []
+
+    signed = _countersign(client, grant, supervisor)
+    assert signed.status_code == 302 and signed["Location"] == response["Location"]
+    grant.refresh_from_db()
+    assert grant.cosigned_by == supervisor.staff_id
+    opened = Entry.objects.get(code="breakglass.open")
+    text = bytes(opened.data).decode()
+    assert opened.actor == clerk.staff_id and f'"cosigned_by":"{supervisor.staff_id}"' in text
+    review = Entry.objects.get(code="breakglass.review")
+    assert review.actor == supervisor.staff_id and review.seq > opened.seq
+    assert APPLICANT["name_kanji"] in client.get(response["Location"]).content.decode()
+    case = Case.objects.get(staff_id=clerk.staff_id)  # counter staff: a case at once
+    assert case.seqs == [opened.seq]
+
+
+def test_a_clerk_cannot_cosign_on_the_screen(
+    client, make_staff, personas, login_as, make_application
+):
+    app = make_application()
+    clerk = _vendor(make_staff)
+    outside_supervisor = make_staff(
+        "supervisor", username="vendorsup", employer="窓口委託", employer_kind="contractor"
+    )
+    login_as(clerk)
+    _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    for signer in (clerk, personas["counter_clerk"], personas["reviewer"], outside_supervisor):
+        refused = _countersign(client, grant, signer)
+        assert refused.status_code == 400, signer.staff_id
+        assert "承認者は本庁の監督者" in refused.content.decode()
+        assert APPLICANT["name_kanji"] not in refused.content.decode()
+    denied = [bytes(e.data).decode() for e in Entry.objects.filter(code="access.denied")]
+    assert len(denied) == 4 and all('"what":"cosign"' in d for d in denied)
+    grant.refresh_from_db()
+    assert not grant.cosigned_by and ledger_codes(code="breakglass.open") == []
+
+
+def test_a_wrong_password_at_the_cosign_is_a_failed_login(
+    client, make_staff, personas, login_as, make_application
+):
+    app = make_application()
+    clerk = _vendor(make_staff)
+    login_as(clerk)
+    _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    refused = _countersign(client, grant, personas["supervisor"], password="guessed-password")
+    assert refused.status_code == 400
+    failed = Entry.objects.get(code="auth.login_failed")
+    assert failed.actor == personas["supervisor"].staff_id
+    assert '"factor":"cosign"' in bytes(failed.data).decode()
+    grant.refresh_from_db()
+    assert not grant.cosigned_by and ledger_codes(code="breakglass.open") == []
+
+
+def test_a_request_withdrawn_or_expired_leaves_no_grant_in_the_ledger(
+    client, make_staff, personas, login_as, make_application
+):
+    from ryoken.web.counter import queue
+
+    apps = [make_application(), make_application()]
+    clerk = _vendor(make_staff)
+    login_as(clerk)
+    first = _open(client, reception_number=apps[0].reception_number)
+    assert client.post(first["Location"] + "close/").status_code == 302
+    _open(client, reception_number=apps[1].reception_number)
+    queue.expire_grants(now=timezone.now() + timedelta(hours=1))
+    assert not Grant.objects.filter(kind="break_glass", closed_at__isnull=True).exists()
+    assert ledger_codes(code="breakglass.open") == ledger_codes(code="grant.close") == []
+    login_as(personas["supervisor"])  # nothing left to co-sign, nothing to review
+    queue_page = client.get("/casework/breakglass/reviews/").content.decode()
+    assert "cosign-gr_" not in queue_page and "use-gr_" not in queue_page
+
+
+def test_the_cosign_screen_denies_strangers_and_others(
+    client, make_staff, personas, stranger, login_as, make_application
+):
+    app = make_application()
+    clerk = _vendor(make_staff)
+    login_as(clerk)
+    _open(client, reception_number=app.reception_number)
+    grant = Grant.objects.get(kind="break_glass")
+    login_as(stranger)
+    assert _countersign(client, grant, personas["supervisor"]).status_code == 403
+    for role, staff in personas.items():
+        login_as(staff)
+        status = _countersign(client, grant, personas["supervisor"]).status_code
+        assert status == (404 if role in BREAKS_GLASS else 403), role
+    grant.refresh_from_db()
+    assert not grant.cosigned_by

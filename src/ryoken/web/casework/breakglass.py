@@ -8,8 +8,11 @@ lookups that find nobody raises a case at once (enumeration). One break-glass is
 staff member at a time, a few a day. The grant (kind break_glass, step break_glass, with its
 purpose) opens only the purpose's fields (`ryoken.privacy.purposes`), lasts
 `grants.breakglass_minutes()` and is ledgered as `breakglass.open` with the reason. A
-contractor's staff member never breaks glass alone: a supervisor co-signs (at the opening,
-or from their queue) before anything is shown. Break-glass by counter staff opens a case for
+contractor's staff member never breaks glass alone: their break-glass is a request (a
+pending grant row, nothing ledgered but the lookup, nothing the gateway discloses) until a
+supervisor co-signs it, on the requester's screen with their own password and code or from
+their queue; only then is the grant opened (`breakglass.open` naming the co-signer, then the
+co-signer's `breakglass.review`). Break-glass by counter staff opens a case for
 the privacy office at once. Every one lands in the supervisors' queue: a supervisor other
 than the one who opened it marks it justified or not justified, with a note
 (`breakglass.review`); "not justified" is a signal for the privacy office.
@@ -220,8 +223,11 @@ def open_breakglass(
 ) -> Grant:
     """Open a time-limited break-glass grant over the person `target` names, for `purpose`.
 
-    `cosigner`: a supervisor opening it together with the staff member (a contractor's
-    staff member needs one, now or later through `cosign_breakglass`)."""
+    A contractor's staff member never breaks glass alone: without `cosigner` (a supervisor
+    who authenticated beside them) their break-glass is a *request*: the row waits,
+    `pending`, with nothing ledgered but the lookup and nothing the gateway will disclose,
+    until a supervisor co-signs it (`cosign_breakglass`); only then is it opened and
+    ledgered, with both names."""
     at = now or clock.now()
     _check_purpose(staff, purpose, at)
     text = check_reason(reason)  # before any search: no reason, no lookup
@@ -238,6 +244,7 @@ def open_breakglass(
             f"{len(subjects)} persons match: narrow the search",
             message_ja=f"該当者が{len(subjects)}名います。条件を絞ってください。",
         )
+    cosign_required = bg_policy.needs_cosign(staff)
     with transaction.atomic():
         grant = grants.open_grant(
             staff=staff,
@@ -246,29 +253,31 @@ def open_breakglass(
             subjects=subjects,
             minutes=grants.breakglass_minutes(),
             reason=text,
+            pending=True,
             now=at,
         )
-        Grant.objects.filter(pk=grant.pk).update(
-            purpose=purpose, cosign_required=bg_policy.needs_cosign(staff)
-        )
-        grant.refresh_from_db()
-        if grant.cosign_required and cosigner is not None:
-            _record_cosign(grant, cosigner, at)
-    if bg_policy.is_counter_staff(staff):
-        opened = Entry.objects.filter(code=EventCode.BREAKGLASS_OPEN, grant=grant.grant_id)
-        alerts.raise_alert(
-            staff.staff_id,
-            "breakglass_counter",
-            seqs=opened.values_list("seq", flat=True),
-            n=1,
-            now=at,
-        )
+        Grant.objects.filter(pk=grant.pk).update(purpose=purpose, cosign_required=cosign_required)
+        grant.purpose, grant.cosign_required = purpose, cosign_required
+        if not cosign_required:
+            grants.activate(grant, minutes=grants.breakglass_minutes(), now=at)
+        elif cosigner is not None:
+            _open_cosigned(grant, cosigner, at)
+    if not grants.is_pending(grant):
+        _alert_counter_staff(grant, at)
     return grant
 
 
-def _record_cosign(grant: Grant, cosigner: Staff, at: datetime) -> None:
+def _open_cosigned(grant: Grant, cosigner: Staff, at: datetime) -> None:
+    """The co-signature and the opening, in the caller's transaction: `breakglass.open` by
+    the requester naming the co-signer, then the co-signer's `breakglass.review`."""
     Grant.objects.filter(pk=grant.pk).update(cosigned_by=cosigner.staff_id, cosigned_at=at)
     grant.cosigned_by, grant.cosigned_at = cosigner.staff_id, at
+    grants.activate(
+        grant,
+        minutes=grants.breakglass_minutes(),
+        details={"purpose": grant.purpose, "cosigned_by": cosigner.staff_id},
+        now=at,
+    )
     ledger.record_in_transaction(
         Event(
             code=EventCode.BREAKGLASS_REVIEW,
@@ -282,12 +291,24 @@ def _record_cosign(grant: Grant, cosigner: Staff, at: datetime) -> None:
     )
 
 
+def _alert_counter_staff(grant: Grant, at: datetime) -> None:
+    if bg_policy.is_counter_staff(grant.staff):
+        opened = Entry.objects.filter(code=EventCode.BREAKGLASS_OPEN, grant=grant.grant_id)
+        alerts.raise_alert(
+            grant.staff.staff_id,
+            "breakglass_counter",
+            seqs=opened.values_list("seq", flat=True),
+            n=1,
+            now=at,
+        )
+
+
 def awaiting_cosign(grant: Grant) -> bool:
-    return grant.cosign_required and not grant.cosigned_by
+    return grants.is_pending(grant)
 
 
 def cosign_queue(supervisor: Staff, now: datetime | None = None) -> QuerySet[Grant]:
-    """Open break-glass grants waiting for a co-signature, except the supervisor's own."""
+    """Break-glass requests waiting for a co-signature, except the supervisor's own."""
     return (
         Grant.objects.filter(
             kind=Grant.Kind.BREAK_GLASS,
@@ -303,16 +324,29 @@ def cosign_queue(supervisor: Staff, now: datetime | None = None) -> QuerySet[Gra
 
 
 def cosign_breakglass(grant_id: str, *, acting_staff: Staff, now: datetime | None = None) -> Grant:
-    """A supervisor co-signs a waiting break-glass; only then is anything shown."""
+    """A supervisor co-signs a waiting request (from their queue, or on the requester's
+    screen); only then is the grant opened, ledgered and anything shown. Anyone else is
+    refused, and the refusal ledgered (`access.denied`, what: cosign)."""
     at = now or clock.now()
     grant = cosign_queue(acting_staff, at).filter(grant_id=grant_id).first()
-    if grant is None:
-        raise AccessDenied(
-            "nothing to co-sign", message_ja=gettext_noop("該当する記録はありません。")
-        )
-    _check_cosigner(grant.staff, acting_staff, at)
+    try:
+        if not bg_policy.may_cosign(acting_staff):
+            _check_cosigner(acting_staff, acting_staff, at)  # refuses, in the co-signer's words
+        if grant is None:
+            raise AccessDenied(
+                "nothing to co-sign", message_ja=gettext_noop("該当する記録はありません。")
+            )
+        _check_cosigner(grant.staff, acting_staff, at)
+    except AccessDenied:
+        _refused(acting_staff, "cosign", "not_allowed", at)
+        raise
     with transaction.atomic():
-        _record_cosign(grant, acting_staff, at)
+        if not Grant.objects.select_for_update().filter(pk=grant.pk, cosigned_by="").exists():
+            raise RuleViolation(
+                "co-signed meanwhile", message_ja=gettext_noop("既に承認されています。")
+            )
+        _open_cosigned(grant, acting_staff, at)
+    _alert_counter_staff(grant, at)
     return grant
 
 
@@ -354,6 +388,7 @@ def review_queue(reviewer: Staff) -> QuerySet[Grant]:
     """Break-glass grants nobody has reviewed yet, except the reviewer's own, oldest first."""
     return (
         Grant.objects.filter(kind=Grant.Kind.BREAK_GLASS, breakglass_review__isnull=True)
+        .exclude(cosign_required=True, cosigned_by="")  # requests never opened
         .exclude(staff=reviewer)
         .select_related("staff")
         .order_by("opened_at", "pk")

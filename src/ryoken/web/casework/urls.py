@@ -33,6 +33,11 @@ urlpatterns: list[URLPattern] = [
     path("breakglass/cosign/<str:grant_id>/", views_breakglass.cosign, name="breakglass_cosign"),
     path("breakglass/<str:grant_id>/", views_breakglass.use, name="breakglass_use"),
     path("breakglass/<str:grant_id>/close/", views_breakglass.close, name="breakglass_close"),
+    path(
+        "breakglass/<str:grant_id>/countersign/",
+        views_breakglass.countersign,
+        name="breakglass_countersign",
+    ),
     path("production/", views_production.index, name="production"),
     path("production/order/", views_production.order, name="production_order"),
     path("production/<str:batch_id>/", views_production.batch_view, name="production_batch"),

@@ -1,28 +1,33 @@
 """Break-glass screens: open (purpose, reason, step-up), use until it expires, a supervisor's
-co-signature for a contractor's staff, supervisors' review."""
+co-signature for a contractor's staff (on the requester's screen, or from the supervisors'
+queue), supervisors' review."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ryoken import clock
+from ryoken.audit.events import Event, EventCode
 from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
 from ryoken.privacy.purposes import PURPOSE_FIELDS
-from ryoken.web.accounts.access import requires
+from ryoken.web.accounts.access import requires, staff_of
 from ryoken.web.accounts.models import Staff
-from ryoken.web.accounts.views import step_up_required
+from ryoken.web.accounts.views import failed_login_actor, step_up_required
 from ryoken.web.casework import breakglass, screens
 from ryoken.web.casework import breakglass_policy as bg_policy
 from ryoken.web.counter import exposure, grants
 from ryoken.web.counter.models import Grant
 from ryoken.web.i18n import bilingual, staff_message
+from ryoken.web.ledger import store as ledger
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -79,7 +84,10 @@ def _own(request: HttpRequest, grant_id: str) -> Grant:
 
 @requires("breakglass.open")
 def use(request: HttpRequest, grant_id: str) -> HttpResponse:
-    grant = _own(request, grant_id)
+    return _use_page(request, _own(request, grant_id))
+
+
+def _use_page(request: HttpRequest, grant: Grant, error: str = "") -> HttpResponse:
     waiting = breakglass.awaiting_cosign(grant)
     return render(
         request,
@@ -91,8 +99,52 @@ def use(request: HttpRequest, grant_id: str) -> HttpResponse:
             "people": [] if waiting else _purpose_people(grant),
             "remaining": max(0, int((grant.expires_at - clock.now()).total_seconds() // 60)),
             "watermark": screens.watermark(grant, _staff(request).staff_id),
+            "error": error,
         },
+        status=400 if error else 200,
     )
+
+
+@requires("breakglass.open")
+@require_POST
+def countersign(request: HttpRequest, grant_id: str) -> HttpResponse:
+    """A supervisor co-signs the request on the requester's screen: their own staff ID,
+    password and code (checked like a login; a failure is ledgered like one). Nothing is
+    shown before, and a clerk's credentials are refused."""
+    grant = _own(request, grant_id)
+    if not breakglass.awaiting_cosign(grant):
+        return redirect("casework:breakglass_use", grant_id=grant.grant_id)
+    username = request.POST.get("cosigner", "").strip()[:150]
+    user = authenticate(request, username=username, password=request.POST.get("password", ""))
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
+    token = request.POST.get("token", "").strip()
+    if device is None or not token.isdigit() or not device.verify_token(token):
+        ledger.record(
+            Event(
+                code=EventCode.AUTH_LOGIN_FAILED,
+                at=clock.now(),
+                actor=failed_login_actor(username),
+                purpose="authentication",
+                terminal=request.META.get("REMOTE_ADDR"),
+                details={"factor": "cosign", "grant": grant.grant_id},
+            )
+        )
+        return _use_page(
+            request,
+            grant,
+            gettext("監督者の職員ID、パスワードまたは確認コードが正しくありません。"),
+        )
+    cosigner = staff_of(user)
+    try:
+        if cosigner is None:
+            raise AccessDenied(
+                "not staff", message_ja=gettext("承認者は本庁の監督者でなければなりません。")
+            )
+        breakglass.cosign_breakglass(grant.grant_id, acting_staff=cosigner)
+    except RyokenError as refusal:
+        return _use_page(request, grant, staff_message(refusal))
+    messages.success(request, gettext("監督者が承認しました。緊急アクセスを開始しました。"))
+    return redirect("casework:breakglass_use", grant_id=grant.grant_id)
 
 
 def _purpose_people(grant: Grant) -> list[dict[str, Any]]:

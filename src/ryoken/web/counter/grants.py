@@ -72,10 +72,15 @@ def open_grant(
     review: object | None = None,
     reason: str = "",
     details: dict[str, str | int | bool | None] | None = None,
+    pending: bool = False,
     now: datetime | None = None,
 ) -> Grant:
     """Open a grant and record it in the ledger in the same transaction (`details`: what the
-    entry says besides kind, ticket and reason, e.g. an inquiry's kind and hashed number)."""
+    entry says besides kind, ticket and reason, e.g. an inquiry's kind and hashed number).
+
+    `pending`: a request, not yet a grant (a contractor's break-glass waiting for its
+    co-signature): the row is kept, nothing is ledgered and the gateway opens nothing until
+    `activate` opens it."""
     at = now or clock.now()
     subject_ids = sorted(set(subjects))
     with transaction.atomic():
@@ -92,19 +97,52 @@ def open_grant(
             reason=reason,
         )
         GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in subject_ids)
-        code = EventCode.BREAKGLASS_OPEN if kind == Grant.Kind.BREAK_GLASS else EventCode.GRANT_OPEN
-        ledger.record_in_transaction(
-            _grant_event(
-                code,
-                grant,
-                subject_ids,
-                at,
-                ticket=ticket.number if ticket else None,
-                reason=reason[:500] if reason else None,
-                **(details or {}),
-            )
-        )
+        if not pending:
+            _record_open(grant, subject_ids, at, details)
     return grant
+
+
+def _record_open(
+    grant: Grant,
+    subject_ids: list[str],
+    at: datetime,
+    details: dict[str, str | int | bool | None] | None,
+) -> None:
+    code = (
+        EventCode.BREAKGLASS_OPEN if grant.kind == Grant.Kind.BREAK_GLASS else EventCode.GRANT_OPEN
+    )
+    ledger.record_in_transaction(
+        _grant_event(
+            code,
+            grant,
+            subject_ids,
+            at,
+            ticket=grant.ticket.number if grant.ticket else None,
+            reason=grant.reason[:500] if grant.reason else None,
+            **(details or {}),
+        )
+    )
+
+
+def activate(
+    grant: Grant,
+    *,
+    minutes: int,
+    details: dict[str, str | int | bool | None] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Open a pending grant (`open_grant(pending=True)`) now, for `minutes`, and ledger it;
+    call inside a transaction."""
+    at = now or clock.now()
+    expires = at + timedelta(minutes=minutes)
+    Grant.objects.filter(pk=grant.pk).update(opened_at=at, expires_at=expires)
+    grant.opened_at, grant.expires_at = at, expires
+    _record_open(grant, sorted(grant.subjects.values_list("subject", flat=True)), at, details)
+
+
+def is_pending(grant: Grant) -> bool:
+    """A break-glass request still waiting for its co-signature: not opened, not ledgered."""
+    return grant.cosign_required and not grant.cosigned_by
 
 
 def add_subjects(
@@ -136,6 +174,8 @@ def close_grant(grant: Grant, *, now: datetime | None = None, why: str = "closed
     with transaction.atomic():
         Grant.objects.filter(pk=grant.pk, closed_at__isnull=True).update(closed_at=at)
         grant.closed_at = at
+        if is_pending(grant):
+            return  # a request withdrawn or expired: it never opened, so nothing closes
         # Assists end with the host grant (no assist_end entry: the close says it).
         GrantAssist.objects.filter(grant=grant, ended_at__isnull=True).update(ended_at=at)
         ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), at, why=why))
