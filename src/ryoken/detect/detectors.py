@@ -222,7 +222,11 @@ def unexplained(ctx: Context) -> pl.DataFrame:
                 )
             )
         )
-    refused = ctx.staff_events(("disclosure.refused",), ["line", "at", "day", "actor", "subjects"])
+    # The gateway's refusals, and the counter's refusals of a person (`access.denied` with
+    # subjects: a match refused after repeated no-matches); a denied URL names nobody.
+    refused = ctx.staff_events(
+        ("disclosure.refused", "access.denied"), ["line", "at", "day", "actor", "subjects"]
+    )
     if refused.height:
         rows = refused.rename({"subjects": "subject"}).explode("subject")
         parts.append(_per_person_day(rows.drop_nulls("subject"), "refused", w("refused")))

@@ -210,3 +210,38 @@ def test_the_privacy_office_finds_every_exposure_of_a_whole_loss_report_explaine
     # explains, so the search stays explained even without the loss report's own rule.
     without = explain(frame, config.with_(task_searches=()))
     assert without.by_status() == {"explained": without.total}
+
+
+def test_it_stops_the_holder_lookup_after_three_misses_ledgers_it_and_alerts(
+    login_as, clerk, at_loss
+):
+    from ryoken.web.watch.models import Case
+
+    _, grant = at_loss
+    client = login_as(clerk)
+    for day in ("1985-04-03", "1985-04-04", "1985-04-05"):  # guessing the birth date
+        assert "見つかりませんでした" in _search(client, grant, birth_date=day).content.decode()
+    refused = _search(client, grant)  # even the right one: a supervisor takes over now
+    assert "監督者に交代してください" in refused.content.decode()
+    assert 'data-testid="count">1<' not in refused.content.decode()
+    assert len(ledger_events("search", grant=grant.grant_id)) == 3
+    denied = ledger_events("access.denied", grant=grant.grant_id)
+    assert [(e.details["what"], e.details["why"]) for e in denied] == [("match", "per_task")]
+    case = Case.objects.get(staff_id=clerk.staff_id)
+    assert case.detector_list == ["match_misses"] and len(case.seqs) == 3
+
+
+def test_the_lost_passport_number_counts_toward_the_days_no_matches(
+    login_as, clerk, holder, at_loss, monkeypatch
+):
+    _, grant = at_loss
+    client = login_as(clerk)
+    _search(client, grant, birth_date="1985-04-03")  # one lookup that found nobody today
+    _chosen(client, grant)
+    monkeypatch.setenv("RYOKEN_MATCH_NO_MATCH_PER_DAY", "1")
+    html = _file(client, grant, lost_passport_number="TZ0000000").content.decode()
+    assert "監督者に交代してください" in html
+    assert not Application.objects.filter(kind="loss_report").exists()
+    assert ledger_events("match") == []  # the vault was not asked
+    denied = ledger_events("access.denied", grant=grant.grant_id)
+    assert [(e.subjects, e.details["why"]) for e in denied] == [((holder,), "per_day")]

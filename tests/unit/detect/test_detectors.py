@@ -340,3 +340,35 @@ def test_it_weighs_a_vip_the_clerk_added_to_their_own_task_from_a_search(log: Of
     )
     assert sorted(signals["detector"].to_list()) == ["self_added", "watchlist"]
     assert of(signals, "unexplained").is_empty()
+
+
+def test_it_counts_a_match_refused_after_no_matches_as_refused_but_not_a_denied_url(
+    log: OfficeLog,
+) -> None:
+    grant = log.open_grant("c1", at(MONDAY, 9), ["ds_a"], step="pickup")
+    for minute in (1, 2, 3):  # three wrong birth dates
+        log.add(
+            "match",
+            at(MONDAY, 9, minute),
+            "c1",
+            ["ds_a"],
+            fields=["birth_date"],
+            purpose="pickup:identity",
+            grant=grant,
+            result="no_match",
+        )
+    refusal = log.add(
+        "access.denied",
+        at(MONDAY, 9, 4),
+        "c1",
+        ["ds_a"],
+        purpose="pickup:identity",
+        grant=grant,
+        what="match",
+        why="per_task",
+    )
+    log.add("access.denied", at(MONDAY, 9, 5), "c2", what="url", why="403")  # names nobody
+    signals = of(run(d.unexplained, log), "refused")
+    assert signals.height == 1
+    row = signals.row(0, named=True)
+    assert row["staff"] == "c1" and row["subjects"] == ["ds_a"] and row["refs"] == [refusal]

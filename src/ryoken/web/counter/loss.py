@@ -37,7 +37,7 @@ from ryoken.privacy.policy import Step
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
+from ryoken.web.counter import grants, match_limits
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.prints import KIND_LABELS_JA
@@ -96,6 +96,8 @@ def find_holders(
     """
     kana = normalise.name_kana(name_kana)
     born = normalise.birth_date(birth_date)
+    at = clock.now()
+    match_limits.check_allowance(grant, None, at=at, purpose="loss_report:find_holder")
     found = set(gateway.find_subjects("name_kana", kana)) & set(
         gateway.find_subjects("birth_date", born)
     )
@@ -115,7 +117,7 @@ def find_holders(
     ledger.record(
         Event(
             code=EventCode.SEARCH,
-            at=clock.now(),
+            at=at,
             actor=grant.staff.staff_id,
             subjects=tuple(holders),
             fields=(),
@@ -127,6 +129,8 @@ def find_holders(
             details={"kind": "holder_lookup", "kinds": kinds, "found": len(holders), "reason": ""},
         )
     )
+    if not holders:
+        match_limits.alert_on_misses(grant, None, at)
     return holders
 
 
@@ -207,15 +211,21 @@ def check_evidence(evidence: LossEvidence) -> None:
 def _lost_number_matches(grant: Grant, subject_id: str, number: str) -> bool | None:
     if not number.strip():
         return None
-    return gateway.match(
+    at = clock.now()
+    purpose = "loss_report:lost_passport"
+    match_limits.check_allowance(grant, subject_id, at=at, purpose=purpose)
+    matched = gateway.match(
         actor=grant.staff.staff_id,
         subject_id=subject_id,
         field_name="passport_number",
         presented=normalise.passport_number(number),
-        purpose="loss_report:lost_passport",
+        purpose=purpose,
         grant=grant.grant_id,
         terminal=grant.window.code if grant.window else None,
     )
+    if not matched:
+        match_limits.alert_on_misses(grant, subject_id, at)
+    return matched
 
 
 def file_loss_report(

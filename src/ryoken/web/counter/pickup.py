@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from ryoken import clock
-from ryoken.audit.events import Event, EventCode, decode_entry
+from ryoken.audit.events import EventCode, decode_entry
 from ryoken.domain.applications import (
     ApplicationKind,
     ApplicationState,
@@ -35,12 +34,9 @@ from ryoken.web.accounts.models import Staff
 from ryoken.web.casework.fees import payment_parts
 from ryoken.web.casework.models import Application
 from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
+from ryoken.web.counter import grants, match_limits
 from ryoken.web.counter.models import Grant
-from ryoken.web.env import env_int
 from ryoken.web.i18n import bilingual, ja_date
-from ryoken.web.ledger import alerting as alerts
-from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 
@@ -158,84 +154,14 @@ def parse_presented(
     return Presented(born, number, old, issued)
 
 
-def no_match_limit() -> int:
-    """No-match answers one task may get for one person before a supervisor takes over."""
-    return env_int("RYOKEN_MATCH_NO_MATCH_PER_TASK", 3)
-
-
-def no_match_daily_limit() -> int:
-    """No-match answers one staff member may get in a day, over every task."""
-    return env_int("RYOKEN_MATCH_NO_MATCH_PER_DAY", 10)
-
-
-def _no_matches(entries: QuerySet[Entry]) -> list[int]:
-    out = []
-    for seq, data in entries.order_by("seq").values_list("seq", "data"):
-        _, event = decode_entry(bytes(data))
-        if event.details.get("result") != "match":
-            out.append(seq)
-    return out
-
-
-def _task_no_matches(grant: Grant, subject_id: str) -> list[int]:
-    return _no_matches(
-        Entry.objects.filter(
-            code=EventCode.MATCH.value,
-            at__gte=grant.opened_at,
-            grant=grant.grant_id,
-            subjects=subject_id,
-        )
-    )
-
-
-def _day_no_matches(staff_id: str, at: datetime) -> list[int]:
-    since = at - timedelta(days=1)
-    return _no_matches(
-        Entry.objects.filter(code=EventCode.MATCH.value, actor=staff_id, at__gt=since)
-    )
-
-
-def check_match_allowance(grant: Grant, subject_id: str, *, at: datetime) -> None:
-    """Match / no match must not become an oracle: after a few no-matches for one person in
-    one task (or many in a day), the vault is not asked again; a supervisor takes over.
-    The refusal is ledgered (`access.denied`)."""
-    staff_id = grant.staff.staff_id
-    task = len(_task_no_matches(grant, subject_id)) >= no_match_limit()
-    if task or len(_day_no_matches(staff_id, at)) >= no_match_daily_limit():
-        ledger.record(
-            Event(
-                code=EventCode.ACCESS_DENIED,
-                at=at,
-                actor=staff_id,
-                subjects=(subject_id,),
-                purpose="pickup:identity",
-                grant=grant.grant_id,
-                terminal=grant.window.code if grant.window else None,
-                details={"what": "match", "why": "per_task" if task else "per_day"},
-            )
-        )
-        raise RuleViolation(
-            "too many no-match answers: a supervisor must take over",
-            message_ja=gettext_noop(
-                "照合の不一致が続いたため、これ以上照合できません。監督者に交代してください。"
-            ),
-        )
-
-
-def _alert_on_no_matches(grant: Grant, subject_id: str, at: datetime) -> None:
-    misses = _task_no_matches(grant, subject_id)
-    if len(misses) == no_match_limit():  # once, when the limit is reached
-        alerts.raise_alert(grant.staff.staff_id, "match_misses", seqs=misses, n=len(misses), now=at)
-
-
 def check_identity(
     *, grant: Grant, application: Application, presented: Presented
 ) -> dict[str, bool]:
     """Ask the vault whether each presented value matches: one access decision, and each
     answer a ledger event, all in one durable commit. Refused (RuleViolation) once the
-    no-match limit is reached (`check_match_allowance`)."""
+    no-match limit is reached (`match_limits.check_allowance`)."""
     at = clock.now()
-    check_match_allowance(grant, application.applicant, at=at)
+    match_limits.check_allowance(grant, application.applicant, at=at, purpose="pickup:identity")
     presented_values = {
         "birth_date": presented.birth_date.isoformat(),
         "passport_number": presented.passport_number,
@@ -251,7 +177,7 @@ def check_identity(
         terminal=grant.window.code if grant.window else None,
     )
     if not all(results.values()):
-        _alert_on_no_matches(grant, application.applicant, at)
+        match_limits.alert_on_misses(grant, application.applicant, at)
     return results
 
 

@@ -83,12 +83,16 @@ def search_view(request: HttpRequest, grant_id: str) -> HttpResponse:
     form = LossSearchForm(request.POST)
     if not form.is_valid():
         return _render(request, grant, search_form=form, status=400)
-    found = loss.find_holders(
-        grant=grant,
-        name_kana=form.cleaned_data["name_kana"],
-        birth_date=form.cleaned_data["birth_date"],
-        passport_number=form.cleaned_data.get("passport_number", ""),
-    )
+    try:
+        found = loss.find_holders(
+            grant=grant,
+            name_kana=form.cleaned_data["name_kana"],
+            birth_date=form.cleaned_data["birth_date"],
+            passport_number=form.cleaned_data.get("passport_number", ""),
+        )
+    except RyokenError as error:  # the lookup limit: a supervisor takes over
+        messages.error(request, staff_message(error))
+        return redirect("pickup:loss", grant_id=grant.grant_id)
     request.session[SESSION_CANDIDATES.format(grant=grant.grant_id)] = found
     return redirect("pickup:loss", grant_id=grant.grant_id)
 
