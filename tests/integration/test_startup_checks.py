@@ -160,3 +160,31 @@ def test_it_stops_the_watcher_with_one_clear_line(tmp_path, damage):
     assert watched.stderr.startswith("ryoken: ") and expected in watched.stderr
     assert "Traceback" not in watched.stderr + watched.stdout
     assert watched.stdout == ""  # not one pass ran
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("RYOKEN_BREAKGLASS_PURPOSES", "counter_clerk=read_everything", "read_everything"),
+        ("RYOKEN_BREAKGLASS_PURPOSES", "janitor=status_inquiry", "janitor"),
+        ("RYOKEN_BREAKGLASS_PER_DAY", "three", "whole number"),
+        ("RYOKEN_BREAKGLASS_MINUTES", "0", "at least 1"),
+        ("RYOKEN_MATCH_NO_MATCH_PER_TASK", "-1", "at least 1"),
+    ],
+)
+def test_a_bad_break_glass_policy_stops_start_up_not_a_request(
+    keys_dir, db, monkeypatch, name, value, said
+):
+    from ryoken.errors import ConfigurationError
+    from ryoken.web.checks import startup_checks
+
+    monkeypatch.setenv(name, value)
+    found = [m for m in checks.run_checks(tags=["ryoken"]) if m.id == "ryoken.E030"]
+    assert len(found) == 1 and name in found[0].msg and said in found[0].msg
+    with pytest.raises(ConfigurationError, match=name):
+        startup_checks()
+
+
+def test_the_default_break_glass_policy_passes(keys_dir, monkeypatch):
+    monkeypatch.setenv("RYOKEN_BREAKGLASS_PURPOSES", "counter_clerk=;reviewer=status_inquiry")
+    assert "ryoken.E030" not in _ids()

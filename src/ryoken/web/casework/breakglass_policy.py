@@ -23,6 +23,7 @@ import os
 
 from django.utils.translation import gettext_lazy as _
 
+from ryoken.errors import ConfigurationError
 from ryoken.web.accounts.models import Employer, Role, Staff
 from ryoken.web.env import env_int
 
@@ -51,7 +52,11 @@ def purposes_by_role() -> dict[str, tuple[str, ...]]:
         chosen = tuple(n.strip() for n in names.split(",") if n.strip())
         unknown = [n for n in chosen if n not in PURPOSE_LABELS]
         if not sep or role.strip() not in Role.values or unknown:
-            raise ValueError(f"RYOKEN_BREAKGLASS_PURPOSES: cannot read {part!r}")
+            raise ConfigurationError(
+                f"RYOKEN_BREAKGLASS_PURPOSES: cannot read {part!r}: write role=purpose,..."
+                f" with roles among {', '.join(sorted(Role.values))} and purposes among"
+                f" {', '.join(PURPOSE_LABELS)}, parts separated by ';'"
+            )
         out[role.strip()] = chosen
     return out
 
@@ -84,3 +89,33 @@ def lookups_per_hour() -> int:
 
 def misses_alert() -> int:
     return env_int("RYOKEN_BREAKGLASS_MISSES_ALERT", 3)
+
+
+# Every break-glass (and match-limit) setting, with the least value it may take; checked at
+# start-up (`web/checks.py`), so a bad value stops the server, not a clerk's request.
+LIMITS: tuple[tuple[str, int], ...] = (
+    ("RYOKEN_BREAKGLASS_PER_DAY", 0),
+    ("RYOKEN_BREAKGLASS_LOOKUPS_PER_HOUR", 1),
+    ("RYOKEN_BREAKGLASS_MISSES_ALERT", 1),
+    ("RYOKEN_BREAKGLASS_MINUTES", 1),
+    ("RYOKEN_MATCH_NO_MATCH_PER_TASK", 1),
+    ("RYOKEN_MATCH_NO_MATCH_PER_DAY", 1),
+)
+
+
+def problems() -> list[str]:
+    """What is wrong with the configured break-glass policy; empty when all is well."""
+    out = []
+    try:
+        purposes_by_role()
+    except ConfigurationError as error:
+        out.append(error.message)
+    for name, least in LIMITS:
+        try:
+            value = env_int(name, least)
+        except ConfigurationError as error:
+            out.append(error.message)
+            continue
+        if value < least:
+            out.append(f"{name} must be at least {least}, not {value}")
+    return out
