@@ -74,3 +74,19 @@ def test_it_serves_the_schema_openly_in_debug(client, settings):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert _operations(response.json()) >= ROUTES
+
+
+def test_it_lists_413_in_the_json_error_shape_on_every_route_with_a_body(
+    client, personas, login_as
+):
+    login_as(personas["counter_clerk"])
+    schema = client.get("/api/openapi.json").json()
+    posts = [(path, item["post"]) for path, item in schema["paths"].items() if "post" in item]
+    assert posts
+    for path, operation in posts:
+        too_large = operation["responses"].get("413")
+        assert too_large is not None, path
+        ref = too_large["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ErrorOut"), path
+    shape = schema["components"]["schemas"]["ErrorOut"]["properties"]
+    assert {"message", "detail", "errors"} <= set(shape)

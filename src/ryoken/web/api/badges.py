@@ -59,7 +59,14 @@ def badge_event(record: BadgeEvent, *, client: str, received: str, staff_ids: se
 
 @router.post(
     "/events",
-    response={200: BatchResult, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={
+        200: BatchResult,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Record a batch of door badge events",
 )
 def post_events(

@@ -103,7 +103,14 @@ def copier_event(
 
 @router.post(
     "/jobs",
-    response={200: BatchResult, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={
+        200: BatchResult,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Record a batch of copier/MFP jobs",
 )
 def post_jobs(

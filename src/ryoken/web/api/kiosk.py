@@ -77,6 +77,7 @@ def _waiting_ahead(ticket: Ticket) -> int:
         400: ErrorOut,
         401: ErrorOut,
         404: ErrorOut,
+        413: ErrorOut,
         422: ErrorOut,
         503: ErrorOut,
     },

@@ -107,7 +107,14 @@ def get_order(request: HttpRequest, batch_id: str) -> dict[str, Any]:
 
 @router.post(
     "/batches/{batch_id}/results",
-    response={200: ResultsOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: ResultsOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Produced passports of a batch",
 )
 def post_results(request: HttpRequest, batch_id: str, payload: ResultsIn) -> ResultsOut:
