@@ -203,6 +203,11 @@ def test_it_shows_a_contractors_break_glass_only_after_a_supervisor_cosigns(
     login_as(personas["supervisor"])
     queue = client.get("/casework/breakglass/reviews/").content.decode()
     assert f"cosign-{grant.grant_id}" in queue
+    # the purpose in words, not its code
+    from ryoken.web.casework import breakglass_policy as bg_policy
+
+    assert str(bg_policy.PURPOSE_LABELS[grant.purpose]) in queue
+    assert f"<td>{grant.purpose}</td>" not in queue
     assert client.post(f"/casework/breakglass/cosign/{grant.grant_id}/").status_code == 302
     grant.refresh_from_db()
     assert grant.cosigned_by == personas["supervisor"].staff_id

@@ -188,6 +188,8 @@ def close(request: HttpRequest, grant_id: str) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     uses = breakglass.review_queue(_staff(request))
     waiting = breakglass.cosign_queue(_staff(request))
+    for g in waiting:  # the purpose in words, never its code
+        g.purpose_label = bg_policy.PURPOSE_LABELS.get(g.purpose, g.purpose)
     return render(
         request,
         "casework/breakglass_queue.html",
