@@ -160,17 +160,33 @@ class JapaneseDateField(forms.DateField):
         try:
             return normalise.parse_date(str(value))
         except InvalidInput as error:
-            if error.message_ja.startswith("日付の形式"):  # not a date at all: say what is
-                message = gettext(  # accepted, in the screen's language
-                    "日付は 1990-04-01、平成2年4月1日、H2.4.1 のように入力してください。"
-                )
-            else:  # a date that does not exist, or outside its era: the core says which
-                message = staff_message(error)
-            raise forms.ValidationError(message, code="invalid") from None
+            raise forms.ValidationError(_date_refusal(error), code="invalid") from None
 
 
-# The core's refusals of a date, for the catalog (an era's range names the era, in English).
-_DATE_REFUSALS = (gettext_noop("存在しない日付です。"), gettext_noop("明治5年以前の日付は変換できません。"))
+# The era names and the core's refusals of a date, for the catalog.
+_ERA_NAMES = (
+    gettext_noop("明治"),
+    gettext_noop("大正"),
+    gettext_noop("昭和"),
+    gettext_noop("平成"),
+    gettext_noop("令和"),
+)
+_DATE_REFUSALS = (
+    gettext_noop("存在しない日付です。"),
+    gettext_noop("明治5年以前の日付は変換できません。"),
+)
+_OUTSIDE_ERA = "の期間外の日付です。"
+
+
+def _date_refusal(error: InvalidInput) -> str:
+    """Why a typed date was refused, in the screen's language (never echoing the input)."""
+    ja = error.message_ja
+    if ja.endswith(_OUTSIDE_ERA):  # 昭和65年: the era ended before that year
+        era = ja.removesuffix(_OUTSIDE_ERA)
+        return gettext("%(era)sの期間外の日付です。") % {"era": gettext(era)}
+    if ja in _DATE_REFUSALS:
+        return staff_message(error)
+    return gettext("日付は 1990-04-01、平成2年4月1日、H2.4.1 のように入力してください。")
 
 
 DATE_HINT = _("例：1990-04-01、平成2年4月1日、H2.4.1")

@@ -5,23 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_staff_area_token'),
-        ('counter', '0004_desk_inquiry_assist'),
+        ("accounts", "0002_staff_area_token"),
+        ("counter", "0004_desk_inquiry_assist"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WindowChoice',
+            name="WindowChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('desk', models.CharField(choices=[('intake', '申請受付'), ('pickup', '交付・紛失届')], max_length=10)),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='window_choices', to='accounts.staff')),
-                ('window', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "desk",
+                    models.CharField(
+                        choices=[("intake", "申請受付"), ("pickup", "交付・紛失届")], max_length=10
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="window_choices",
+                        to="accounts.staff",
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="accounts.window"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('staff', 'desk'), name='window_choice_per_desk')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("staff", "desk"), name="window_choice_per_desk")
+                ],
             },
         ),
     ]
