@@ -25,6 +25,7 @@ from ryoken import clock
 from ryoken.domain import field_rules, hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
 from ryoken.domain.fields import SubjectRole
+from ryoken.domain.numbers import RECEPTION_NUMBER_RE
 from ryoken.errors import InvalidInput, InvalidKana
 from ryoken.privacy import normalise
 from ryoken.privacy.normalise import PREFECTURES
@@ -62,7 +63,6 @@ SEX_CHOICES = [("M", _("男")), ("F", _("女"))]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f<>]")
 _PASSPORT = field_rules.PASSPORT_NUMBER_RE
-_RECEPTION = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 
 
 # --- field cleaners --------------------------------------------------------------------------
@@ -233,7 +233,7 @@ class KioskForm(forms.Form):
     def clean_reception_number(self) -> str:
         raw = self.cleaned_data.get("reception_number") or ""
         text = unicodedata.normalize("NFKC", raw).strip().upper()
-        if text and not _RECEPTION.fullmatch(text):
+        if text and not RECEPTION_NUMBER_RE.fullmatch(text):  # office-date-sequence
             raise forms.ValidationError(
                 gettext("受理番号は受理票に印字された英数字で入力してください。")
             )

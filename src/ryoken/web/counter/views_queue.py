@@ -26,6 +26,7 @@ from ryoken.web.counter.models import Grant, Ticket
 from ryoken.web.i18n import staff_message
 
 KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"
+RECEPTION_EXAMPLE = "13IKB-20261203-000123"  # the one format (domain.numbers), as on 受理票
 DEFAULT_KIOSK_TICKETS_PER_MINUTE = 30  # settings.RYOKEN_KIOSK_TICKETS_PER_MINUTE overrides
 
 
@@ -76,7 +77,12 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "counter/kiosk.html",
-        {"form": form, "error": error, "purposes": Ticket.Purpose.choices},
+        {
+            "form": form,
+            "error": error,
+            "purposes": Ticket.Purpose.choices,
+            "reception_example": RECEPTION_EXAMPLE,
+        },
         status=status,
     )
 
