@@ -169,6 +169,7 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
         if not error:
             error = gettext("入力内容に誤りがあります。赤字の項目を確認してください。")
     forms = (app_form, rep_form, contact_form, family)
+    intake_page.focus(*forms)  # autofocus: the first field, or the first in error
     return render(
         request,
         "counter/intake_form.html",
@@ -181,7 +182,6 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
             family=family,
             family_rows=intake_page.family_rows(family),
             problems=intake_page.problems(*forms),
-            focus=intake_page.focus(*forms),
             error=error,
         ),
         status=400 if error else 200,
