@@ -182,7 +182,7 @@ def take_ticket(kiosk: Page, purpose: str, reception_number: str = "", name: str
 def fill_paper_form(page: Page) -> None:
     """一般旅券発給申請書, as the clerk types it from the paper in front of her."""
     a = APPLICANT
-    page.select_option("#id_kind", "record_change")
+    page.check("input[name=kind][value=record_change]")
     page.select_option("#id_requested_validity", "10")
     page.fill("#id_name_kanji", str(a["name_kanji"]))
     page.fill("#id_name_kana", str(a["name_kana"]))
@@ -201,6 +201,7 @@ def fill_paper_form(page: Page) -> None:
     page.fill("#id_current_passport_expiry", OLD_EXPIRY)
     page.check("input[name=record_changes][value=name]")
     h = HUSBAND
+    page.get_by_test_id("family-member-0").locator("summary").click()  # the rows are folded
     page.fill("[name=fm-0-name_kanji]", str(h["name_kanji"]))
     page.fill("[name=fm-0-name_kana]", str(h["name_kana"]))
     page.fill("[name=fm-0-relation]", str(h["relation"]))

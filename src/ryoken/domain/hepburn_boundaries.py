@@ -293,6 +293,7 @@ class Boundaries:
     def __init__(self, kanji: str, kana: str, source: ReadingSource) -> None:
         self.kanji = kanji
         self.kana = kana
+        self.source = source
         units = split_kanji_units(kanji)
         self.alignments: list[Alignment] = []
         self.truncated = len(units) > _MAX_UNITS or len(kana) > _MAX_KANA
@@ -323,7 +324,21 @@ class Boundaries:
         kinds: dict[str, Segment] = {}
         for alignment in self.alignments:
             kind, segment = _classify(alignment, position)
+            if kind == "inside" and self._absorbed(alignment, segment, position):
+                kind = "absorbed"
             kinds.setdefault(kind, segment)
+        if "absorbed" in kinds:
+            segment = kinds["absorbed"]
+            return Judgement(
+                "unknown", evidence,
+                f"{segment.surface} is read {kana[segment.start : segment.end]} only because "
+                "the dictionary lists no one-vowel reading for it, yet the kanji beside it has "
+                "a listed reading that would take the second vowel (a prefix and a word)",
+                f"「{segment.surface}」の読み「{kana[segment.start : segment.end]}」は"
+                "辞書にありません。"
+                "隣の漢字の辞書の読みが2つ目の母音から始まるため、区切りがある可能性があります"
+                "（接頭語＋語）",
+            )  # fmt: skip
         if set(kinds) == {"inside"}:
             return Judgement("inside", evidence)
         if set(kinds) == {"split"}:
@@ -355,6 +370,33 @@ class Boundaries:
             "this part of the name is written in kana, so no kanji shows the boundary",
             "この部分はかなで書かれているため、漢字から区切りが分かりません",
         )  # fmt: skip
+
+    def _listed(self, surface: str, reading: str) -> bool:
+        found = self.source.readings(surface) | _NAME_READINGS.get(surface, frozenset())
+        variants = {v for r in found for v in _sound_changes(to_katakana(r))}
+        return _key(reading) in {_key(v) for v in variants}
+
+    def _absorbed(self, alignment: Alignment, segment: Segment, position: int) -> bool:
+        """Whether a pair "inside" an unlisted reading was only put there by the rule that an
+        unlisted reading is never a bare vowel: 大浦 オウラ aligns as 大|浦 = オウ?|ラ?, though
+        浦 is listed as ウラ, so 大 may well be a one-vowel prefix オ and the pair two vowels."""
+        if segment.known or segment.kind != "kanji":
+            return False
+        i = alignment.index(segment)
+        after = alignment[i + 1] if i + 1 < len(alignment) else None
+        before = alignment[i - 1] if i > 0 else None
+        kana = self.kana
+        takes_second = (
+            after is not None
+            and after.kind in ("kanji", "word")
+            and self._listed(after.surface, kana[position : after.end])
+        )
+        takes_first = (
+            before is not None
+            and before.kind in ("kanji", "word")
+            and self._listed(before.surface, kana[before.start : position])
+        )
+        return takes_second or takes_first
 
 
 def _classify(alignment: Alignment, position: int) -> tuple[str, Segment]:

@@ -100,15 +100,17 @@ def test_it_needs_no_csrf_token_with_a_bearer_token(ledger_db, api_token):
 
 
 def test_it_issues_a_pickup_ticket_for_a_ready_application(client, ledger_db, api_token):
-    application = _application("ready", "TKY-2026-000123")
+    application = _application("ready", "13IKB-20261203-000123")
     response = _post(
-        client, api_token("kiosk"), {"purpose": "pickup", "reception_number": "TKY-2026-000123"}
+        client,
+        api_token("kiosk"),
+        {"purpose": "pickup", "reception_number": "13IKB-20261203-000123"},
     )
     assert response.status_code == 200
     assert response.json()["number"] == "B-001"
     ticket = Ticket.objects.get(number="B-001")
     assert list(ticket.applications.all()) == [application]
-    assert "TKY-2026-000123" not in response.content.decode()  # nothing personal echoed
+    assert "13IKB-20261203-000123" not in response.content.decode()  # nothing personal echoed
 
 
 def test_it_asks_for_the_reception_number_of_a_pickup(client, ledger_db, api_token):
@@ -120,9 +122,13 @@ def test_it_asks_for_the_reception_number_of_a_pickup(client, ledger_db, api_tok
 
 def test_it_answers_alike_for_unknown_and_not_ready_numbers(client, ledger_db, api_token):
     token = api_token("kiosk")
-    _application("in_review", "TKY-2026-000200")
-    not_ready = _post(client, token, {"purpose": "pickup", "reception_number": "TKY-2026-000200"})
-    unknown = _post(client, token, {"purpose": "pickup", "reception_number": "TKY-2026-999999"})
+    _application("in_review", "13IKB-20261203-000200")
+    not_ready = _post(
+        client, token, {"purpose": "pickup", "reception_number": "13IKB-20261203-000200"}
+    )
+    unknown = _post(
+        client, token, {"purpose": "pickup", "reception_number": "13IKB-20261203-999999"}
+    )
     assert not_ready.status_code == unknown.status_code == 404
     assert not_ready.json() == unknown.json()
     assert "準備ができていません" in unknown.json()["message"]

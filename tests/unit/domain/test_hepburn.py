@@ -246,6 +246,35 @@ def test_it_flags_a_boundary_that_rests_on_an_unlisted_reading():
     assert "松" in result.reasons[0]
 
 
+# A prefix and a word (FACTS.md: the boundary decides, and without it the clerk confirms):
+# 小浦 こ|うら KOURA, 御浦 お|うら OURA. When the prefix's one-vowel reading is missing from
+# the dictionary (大 is listed only as オオ, not オ), an unlisted reading of the prefix must
+# not swallow the word's first vowel and pass for a long vowel: 大浦 おうら came out ORA,
+# unflagged, though 浦 is listed as ウラ.
+@pytest.mark.parametrize(
+    ("kana", "kanji", "expected"),
+    [("こうら", "小浦", "KOURA"), ("おうら", "御浦", "OURA"), ("こうめ", "小梅", "KOUME")],
+)
+def test_it_keeps_both_vowels_where_a_listed_prefix_meets_a_word(kana, kanji, expected):
+    result = romanize(kana, kanji)
+    assert result.spelling == expected
+    assert not result.needs_confirmation
+
+
+def test_it_flags_a_prefix_whose_one_vowel_reading_the_dictionary_lacks():
+    fake = FakeReadings({"大": {"オオ"}, "浦": {"ウラ"}})
+    result = romanize("おうら", "大浦", readings=fake)
+    assert result.needs_confirmation
+    assert result.alternatives[:2] == ("ORA", "OURA")
+    assert "「大」" in result.reasons[0]
+    real = romanize("おうら", "大浦")  # the same with the real dictionary
+    assert real.needs_confirmation and "OURA" in real.alternatives
+    # Where the kanji beside it has no listed reading from the second vowel, the inferred
+    # reading stands (加藤: 加 カ, 藤 トウ), as before.
+    assert not romanize("かとう", "加藤", readings=FakeReadings({"加": {"カ"}})).needs_confirmation
+    assert not romanize("おおうら", "大浦", readings=fake).needs_confirmation
+
+
 def test_it_never_lets_an_unlisted_kanji_reading_be_a_bare_vowel():
     # Both kanji unknown: コン|ドウ is the only split, as no kanji may be read ウ unlisted.
     result = romanize("こんどう", "甲乙", readings=FakeReadings({}))

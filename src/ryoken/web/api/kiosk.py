@@ -36,7 +36,10 @@ class TicketIn(Schema):
     reception_number: str | None = Field(
         default=None,
         max_length=40,
-        description="Required for pickup: the reception number on the receipt (受理票).",
+        description=(
+            "Required for pickup: the reception number on the receipt (受理票), "
+            "office-date-sequence, e.g. 13IKB-20261203-000123."
+        ),
     )
 
 

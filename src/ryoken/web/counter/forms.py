@@ -18,14 +18,16 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from ryoken import clock
 from ryoken.domain import field_rules, hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
 from ryoken.domain.fields import SubjectRole
-from ryoken.errors import InvalidKana
+from ryoken.domain.numbers import RECEPTION_NUMBER_RE
+from ryoken.errors import InvalidInput, InvalidKana
+from ryoken.privacy import normalise
 from ryoken.privacy.normalise import PREFECTURES
 from ryoken.web.accounts.models import Window
 from ryoken.web.counter.intake import SCAN_DOCUMENTS, IntakeInput, PersonInput
@@ -61,7 +63,6 @@ SEX_CHOICES = [("M", _("男")), ("F", _("女"))]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f<>]")
 _PASSPORT = field_rules.PASSPORT_NUMBER_RE
-_RECEPTION = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 
 
 # --- field cleaners --------------------------------------------------------------------------
@@ -142,14 +143,81 @@ def clean_text(value: str, what: str | Promise, *, max_length: int = 200) -> str
     return text
 
 
+class JapaneseDateField(forms.DateField):
+    """A date typed as at the counter: 1990-04-01, 1990/4/1, 昭和60年4月1日, S60.4.1, R7.4.1.
+
+    The parsing is the one the lookups use (`privacy.normalise.parse_date`, which the pickup
+    screen already accepts), so every form of a date means the same day everywhere.
+    """
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return normalise.parse_date(str(value))
+        except InvalidInput as error:
+            raise forms.ValidationError(_date_refusal(error), code="invalid") from None
+
+
+# The era names and the core's refusals of a date, for the catalog.
+_ERA_NAMES = (
+    gettext_noop("明治"),
+    gettext_noop("大正"),
+    gettext_noop("昭和"),
+    gettext_noop("平成"),
+    gettext_noop("令和"),
+)
+_DATE_REFUSALS = (
+    gettext_noop("存在しない日付です。"),
+    gettext_noop("明治5年以前の日付は変換できません。"),
+)
+_OUTSIDE_ERA = "の期間外の日付です。"
+
+
+def _date_refusal(error: InvalidInput) -> str:
+    """Why a typed date was refused, in the screen's language (never echoing the input)."""
+    ja = error.message_ja
+    if ja.endswith(_OUTSIDE_ERA):  # 昭和65年: the era ended before that year
+        era = ja.removesuffix(_OUTSIDE_ERA)
+        return gettext("%(era)sの期間外の日付です。") % {"era": gettext(era)}
+    if ja in _DATE_REFUSALS:
+        return staff_message(error)
+    return gettext("日付は 1990-04-01、平成2年4月1日、H2.4.1 のように入力してください。")
+
+
+DATE_HINT = _("例：1990-04-01、平成2年4月1日、H2.4.1")
+
+
 def _date_field(label: str | Promise, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return JapaneseDateField(
         label=label,
         required=required,
-        input_formats=["%Y-%m-%d", "%Y/%m/%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("日付は 年-月-日 の形で入力してください（例：1990-04-01）。")},
+        widget=forms.TextInput(
+            attrs={"placeholder": DATE_HINT, "autocomplete": "off", "class": "date"}
+        ),
     )
+
+
+class _FocusFirstOption:
+    """A radio or checkbox group whose `autofocus` goes on its first input only."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)  # type: ignore[misc]
+        if option["index"] != "0":
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class RadioSelect(_FocusFirstOption, forms.RadioSelect):
+    pass
+
+
+class CheckboxSelectMultiple(_FocusFirstOption, forms.CheckboxSelectMultiple):
+    pass
 
 
 # --- kiosk and queue -------------------------------------------------------------------------
@@ -165,7 +233,7 @@ class KioskForm(forms.Form):
     def clean_reception_number(self) -> str:
         raw = self.cleaned_data.get("reception_number") or ""
         text = unicodedata.normalize("NFKC", raw).strip().upper()
-        if text and not _RECEPTION.fullmatch(text):
+        if text and not RECEPTION_NUMBER_RE.fullmatch(text):  # office-date-sequence
             raise forms.ValidationError(
                 gettext("受理番号は受理票に印字された英数字で入力してください。")
             )
@@ -199,13 +267,29 @@ class CloseForm(forms.Form):
 # --- the paper application -------------------------------------------------------------------
 
 
+# The 現在の旅券 section: only for a renewal or a record change.
+CURRENT_PASSPORT_FIELDS = (
+    "current_passport_number",
+    "current_passport_issued",
+    "current_passport_expiry",
+    "record_changes",
+    "visa_pages_full",
+    "passport_damaged",
+    "ic_chip_failed",
+)
+
+
 class ApplicationForm(forms.Form):
     """The applicant's part of 一般旅券発給申請書 and the application's own choices."""
 
-    kind = forms.ChoiceField(label=_("申請の種類"), choices=list(KIND_LABELS.items()))
+    kind = forms.ChoiceField(
+        label=_("申請の種類"),
+        choices=list(KIND_LABELS.items()),
+        widget=RadioSelect,  # radios, so CSS can hide the current passport on 新規
+    )
     name_kanji = forms.CharField(label=_("氏名（漢字）"), max_length=60)
     name_kana = forms.CharField(label=_("フリガナ"), max_length=60)
-    sex = forms.ChoiceField(label=_("性別"), choices=SEX_CHOICES, widget=forms.RadioSelect)
+    sex = forms.ChoiceField(label=_("性別"), choices=SEX_CHOICES, widget=RadioSelect)
     birth_date = _date_field(_("生年月日"))
     honseki_prefecture = forms.ChoiceField(
         label=_("本籍（都道府県）"),
@@ -232,7 +316,7 @@ class ApplicationForm(forms.Form):
     criminal_record = forms.ChoiceField(
         label=_("刑罰等関係"),
         choices=[("no", _("いいえ")), ("yes", _("はい"))],
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     proxy = forms.BooleanField(label=_("代理提出"), required=False)
     proxy_relation = forms.ChoiceField(
@@ -249,7 +333,7 @@ class ApplicationForm(forms.Form):
     record_changes = forms.MultipleChoiceField(
         label=_("記載事項の変更内容"),
         choices=list(RECORD_CHANGE_LABELS.items()),
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         required=False,
     )
     visa_pages_full = forms.BooleanField(label=_("査証欄の余白がない"), required=False)
@@ -298,6 +382,15 @@ class ApplicationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
+        if kind == ApplicationKind.NEW:
+            # A new application has no current passport: the section is hidden, and whatever
+            # was typed there before the kind was chosen is ignored rather than refused.
+            for name in CURRENT_PASSPORT_FIELDS:
+                self.errors.pop(name, None)
+                data[name] = None
+            data["record_changes"] = []
+            for name in ("visa_pages_full", "passport_damaged", "ic_chip_failed"):
+                data[name] = False
         if data.get("proxy") and not data.get("proxy_relation"):
             self.add_error(
                 "proxy_relation", gettext("代理提出の場合は提出者との関係を選んでください。")

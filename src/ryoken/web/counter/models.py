@@ -191,3 +191,26 @@ class IntakeRecord(models.Model):
 
     def scanned_set(self) -> set[str]:
         return {s for s in self.scanned.split(",") if s}
+
+
+class WindowChoice(models.Model):
+    """The window a staff member last chose on a queue screen, kept across logins.
+
+    One row per staff member and desk (the application queue, the pickup/loss queue): a
+    supervisor who covers both keeps a window for each. Not personal data of applicants.
+    """
+
+    class Desk(models.TextChoices):
+        INTAKE = "intake", _("申請受付")
+        PICKUP = "pickup", _("交付・紛失届")
+
+    staff = models.ForeignKey(
+        "accounts.Staff", on_delete=models.CASCADE, related_name="window_choices"
+    )
+    desk = models.CharField(max_length=10, choices=Desk.choices)
+    window = models.ForeignKey("accounts.Window", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "desk"], name="window_choice_per_desk")
+        ]

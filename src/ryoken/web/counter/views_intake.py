@@ -31,7 +31,7 @@ from ryoken.web.accounts.access import requires
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure as views_of
-from ryoken.web.counter import grants, intake
+from ryoken.web.counter import grants, intake, intake_page
 from ryoken.web.counter.forms import (
     KIND_LABELS,
     AcceptForm,
@@ -168,6 +168,8 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
                     return redirect("counter:romaji", grant_id=grant.grant_id, app_id=app.pk)
         if not error:
             error = gettext("入力内容に誤りがあります。赤字の項目を確認してください。")
+    forms = (app_form, rep_form, contact_form, family)
+    intake_page.focus(*forms)  # autofocus: the first field, or the first in error
     return render(
         request,
         "counter/intake_form.html",
@@ -178,6 +180,8 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
             representative=rep_form,
             contact=contact_form,
             family=family,
+            family_rows=intake_page.family_rows(family),
+            problems=intake_page.problems(*forms),
             error=error,
         ),
         status=400 if error else 200,

@@ -21,7 +21,7 @@ from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import exposure, grants, pickup, queue
+from ryoken.web.counter import exposure, grants, pickup, queue, windows
 from ryoken.web.counter.models import Grant, Ticket
 from ryoken.web.counter.pickup_forms import CallForm, IssueForm, MatchForm, PrintForm
 from ryoken.web.counter.prints import KIND_LABELS_JA
@@ -29,7 +29,6 @@ from ryoken.web.i18n import staff_message, state_label
 from ryoken.web.vault import gateway
 
 SESSION_FEE = "ryoken_pickup_fee:{grant}:{app}"
-SESSION_WINDOW = "ryoken_pickup_window"
 
 
 def watermark_for(request: HttpRequest, grant: Grant | None) -> dict[str, object]:
@@ -63,14 +62,17 @@ def _kind(kind: str) -> str:
 @require_http_methods(["GET", "POST"])
 def queue_view(request: HttpRequest) -> HttpResponse:
     staff = request.staff  # type: ignore[attr-defined]
-    form = CallForm(request.POST or None, initial={"window": request.session.get(SESSION_WINDOW)})
+    preselected = windows.current(staff, windows.Desk.PICKUP)
+    form = CallForm(
+        request.POST or None, initial={"window": preselected.code if preselected else None}
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         window = Window.objects.get(code=form.cleaned_data["window"])
-        request.session[SESSION_WINDOW] = window.code
         if window.kind == Window.Kind.PICKUP and not holds(staff, "counter.pickup"):
             messages.error(request, gettext("交付窓口は交付担当の職員のみ利用できます。"))
             return redirect("pickup:queue")
+        windows.remember(staff, windows.Desk.PICKUP, window)
         try:
             called = queue.call_next(staff, window)
         except RyokenError as error:

@@ -20,13 +20,13 @@ from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
 from ryoken.web.confirm import back_url, confirm_page, confirmed
-from ryoken.web.counter import grants, intake, queue
+from ryoken.web.counter import grants, intake, queue, windows
 from ryoken.web.counter.forms import CloseForm, KioskForm, WindowForm
 from ryoken.web.counter.models import Grant, Ticket
 from ryoken.web.i18n import staff_message
 
-WINDOW_SESSION_KEY = "ryoken_counter_window"
 KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"
+RECEPTION_EXAMPLE = "13IKB-20261203-000123"  # the one format (domain.numbers), as on 受理票
 DEFAULT_KIOSK_TICKETS_PER_MINUTE = 30  # settings.RYOKEN_KIOSK_TICKETS_PER_MINUTE overrides
 
 
@@ -77,7 +77,12 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "counter/kiosk.html",
-        {"form": form, "error": error, "purposes": Ticket.Purpose.choices},
+        {
+            "form": form,
+            "error": error,
+            "purposes": Ticket.Purpose.choices,
+            "reception_example": RECEPTION_EXAMPLE,
+        },
         status=status,
     )
 
@@ -116,10 +121,8 @@ def _current_grant(request: HttpRequest) -> Grant | None:
 
 
 def _chosen_window(request: HttpRequest) -> Window | None:
-    code = request.session.get(WINDOW_SESSION_KEY)
-    if not code:
-        return None
-    return Window.objects.filter(code=code, kind=Window.Kind.INTAKE).first()
+    """The intake window this clerk last chose (kept across logins), if any."""
+    return windows.current(request.staff, windows.Desk.INTAKE)  # type: ignore[attr-defined]
 
 
 @requires("counter.serve")
@@ -127,6 +130,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     """The window, how many are waiting, and the call button. Ticket numbers only."""
     window = _chosen_window(request)
     form = WindowForm(initial={"window": window.code if window else None})
+    if window is None:  # the first thing to do: choose a window
+        form.fields["window"].widget.attrs["autofocus"] = True
     return render(
         request,
         "counter/queue.html",
@@ -145,7 +150,11 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 def choose_window(request: HttpRequest) -> HttpResponse:
     form = WindowForm(request.POST)
     if form.is_valid():
-        request.session[WINDOW_SESSION_KEY] = form.cleaned_data["window"].code
+        windows.remember(
+            request.staff,  # type: ignore[attr-defined]
+            windows.Desk.INTAKE,
+            form.cleaned_data["window"],
+        )
     else:
         messages.error(request, gettext("窓口を選んでください。"))
     return redirect("counter:queue")
