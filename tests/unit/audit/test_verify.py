@@ -291,3 +291,42 @@ def test_it_catches_a_deleted_database_checkpoint() -> None:
 
 def test_it_reports_how_much_is_signed() -> None:
     assert honest(45).verify(require_witness=True).signed_size == 40
+
+
+def _tampered_ledgers() -> list[Ledger]:
+    ledgers = [honest(45, 7), honest(64, 8), honest(1, 1)]
+    edited = honest(45, 7)
+    seq, data, digest = edited.entries[12]
+    edited.entries[12] = (seq, data.replace(b"staff-7", b"staff-8"), digest)
+    deleted = honest(45, 7)
+    del deleted.entries[20]
+    swapped = honest(45, 7)
+    swapped.entries[3], swapped.entries[30] = swapped.entries[30], swapped.entries[3]
+    short = honest(45, 7)
+    short.entries[9] = (9, b"\x01", b"")
+    return [*ledgers, edited, deleted, swapped, short]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 4096])
+def test_it_finds_the_same_in_chunks_of_any_size(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunked pass (whole-run comparisons, blocks hashed level by level) reports what
+    a pass one entry at a time reports: same problems, same first seq, same root."""
+    from ryoken.audit import verify
+
+    reference = []
+    for ledger in _tampered_ledgers():
+        monkeypatch.setattr(verify, "_CHUNK", 1)
+        reference.append(ledger.verify())
+    for ledger, expected in zip(_tampered_ledgers(), reference, strict=True):
+        monkeypatch.setattr(verify, "_CHUNK", chunk)
+        report = ledger.verify()
+        assert (report.ok, report.problems, report.first_bad_seq, report.root) == (
+            expected.ok,
+            expected.problems,
+            expected.first_bad_seq,
+            expected.root,
+        )
+    assert [r.ok for r in reference] == [True, True, True, False, False, False, False]
+    assert [r.first_bad_seq for r in reference[3:]] == [12, 20, 3, 9]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,10 +76,10 @@ class _Links:
         self.last_id = 0
         self.realigned = 0
 
-    def check(self, rows: list[derived.Row]) -> None:
+    def check(self, rows: list[derived.Row], columns: tuple[list[object], ...]) -> None:
         if self.realigned > self.REALIGN_LIMIT:
             return
-        expected = self.checker.expected_links(rows)
+        expected = self.checker.chunk_links(rows, columns)
         if not expected:
             return
         with connection.cursor() as cursor:
@@ -155,14 +154,15 @@ def verify() -> pure_verify.VerifyReport:
     def checked_chunks() -> Iterator[list[derived.Row]]:
         last = -1
         for chunk in _row_chunks():
-            checker.check_rows(chunk, grants)
-            links.check(chunk)
+            columns = derived.columns(chunk)
+            checker.check_chunk(chunk, columns, grants)
+            links.check(chunk, columns)
             yield chunk
             last = int(chunk[-1][0])
         links.finish(last)
 
-    report = pure_verify.verify_ledger(
-        itertools.chain.from_iterable(checked_chunks()),
+    report = pure_verify.verify_chunks(
+        checked_chunks(),
         stored,
         witness,
         public_key,
