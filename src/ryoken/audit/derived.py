@@ -26,6 +26,7 @@ import operator
 from collections.abc import Callable, Sequence
 from itertools import chain, compress, repeat
 from json.encoder import encode_basestring
+from typing import cast
 
 from ryoken.audit.events import ENTRY_HEADER_SIZE, Event, decode_entry, format_time
 from ryoken.audit.grants import EXPOSURE_CODES, OPEN_CODES, WATCHED_CODES, GrantLedger
@@ -125,14 +126,15 @@ class DerivedChecker:
         the one spelling the database uses, so putting the stored text between quotes gives
         the entry's bytes exactly (an empty grant is `null`, no subjects is `[]`).
         """
-        _, datas, _, actors, ats, codes, grants, subjects = columns
+        datas = cast(list[bytes], columns[1])
+        actors, ats, codes, grants, subjects = (cast(list[str], c) for c in columns[3:8])
         sqlite = self.read_time is from_sqlite_time
         add, encode = operator.add, str.encode
         try:
-            text = "".join(chain(actors, codes, grants, subjects))  # type: ignore[arg-type]
+            text = "".join(chain(actors, codes, grants, subjects))
             if '"' in text or "\\" in text or not text.isprintable():
                 return None
-            times = "\n".join(ats)  # type: ignore[arg-type]
+            times = "\n".join(ats)
             if sqlite:
                 # No `T` and no zero fraction in the column: then the column with its space
                 # made a `T` equals the entry's time only if it is the entry's time as
@@ -140,7 +142,7 @@ class DerivedChecker:
                 # exact path row by row).
                 if "T" in times or ".000000" in times:
                     return None
-                ats = list(map(str.replace, ats, repeat(" "), repeat("T")))  # type: ignore[arg-type]
+                ats = list(map(str.replace, ats, repeat(" "), repeat("T")))
                 after_at = 'Z","code":"'
             else:
                 after_at = '","code":"'

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
 from ryoken.audit.checkpoints import Checkpoint, Ed25519PublicKey, verify_checkpoint
 from ryoken.audit.events import ENTRY_HEADER_SIZE, ENTRY_VERSION, decode_entry, format_time
@@ -46,7 +46,8 @@ _HEADER = ENTRY_VERSION << 64  # the header of entry `seq`, as an integer, is _H
 
 def _headers(first: int, n: int) -> Iterator[bytes]:
     """The 9-byte headers of entries first .. first + n - 1 (a C-level map)."""
-    return map(int.to_bytes, range(_HEADER + first, _HEADER + first + n), repeat(9), repeat("big"))
+    big: Literal["big"] = "big"
+    return map(int.to_bytes, range(_HEADER + first, _HEADER + first + n), repeat(9), repeat(big))
 
 
 class _Frontier:
