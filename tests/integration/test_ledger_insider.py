@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import checks as django_checks
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from ryoken.audit.events import Event, EventCode, entry_bytes
 from ryoken.audit.merkle import leaf_hash
@@ -282,6 +282,34 @@ def test_it_refuses_a_disabled_or_altered_trigger(witnessed):
     try:
         report = audit.verify()
         assert any("not append-only" in p for p in report.problems), report.problems
+    finally:
+        drop_triggers(connection)
+        create_triggers(connection)
+
+
+def test_it_refuses_a_ledger_whose_cosignatures_are_open_to_edits(witnessed):
+    """The witnesses' cosignatures are append-only like the ledger, checked the same way."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_cosignature (size, name, key_id, signature, at) "
+            "VALUES (40, 'w', 1, %s, %s)",
+            [b"x" * 72, T0],
+        )
+    for sql in ("UPDATE ledger_cosignature SET size = 1", "DELETE FROM ledger_cosignature"):
+        with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+            cursor.execute(sql)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER ledger_cosignature_append_only ON ledger_cosignature")
+        else:
+            cursor.execute("DROP TRIGGER ledger_cosignature_no_delete")
+    try:
+        report = audit.verify()
+        assert any("not append-only" in p and "ledger_cosignature" in p for p in report.problems), (
+            report.problems
+        )
+        with pytest.raises(ConfigurationError, match="not append-only"):
+            checks.startup_checks()
     finally:
         drop_triggers(connection)
         create_triggers(connection)
