@@ -315,6 +315,33 @@ def test_it_refuses_a_ledger_whose_cosignatures_are_open_to_edits(witnessed):
         create_triggers(connection)
 
 
+# --- the stored tree (ledger_node), which proofs read -------------------------------------------
+
+
+def test_it_catches_a_stored_tree_node_changed(witnessed):
+    """Every entry still verifies; a proof through the node would fail or lie."""
+    as_dba("UPDATE ledger_node SET hash = %s WHERE level = 4 AND idx = 1", [b"\x00" * 32])
+    store.forget_frontier()
+    report = audit.verify()
+    assert not report.ok
+    assert any(
+        "stored tree node at level 4, index 1 (over entries 16-31) differs" in p
+        for p in report.problems
+    ), report.problems
+
+
+def test_it_catches_stored_tree_nodes_deleted_or_added(witnessed):
+    as_dba("DELETE FROM ledger_node WHERE level = 5")
+    store.forget_frontier()
+    problems = audit.verify().problems
+    assert any("level 5, index 0 (over entries 0-31) is missing" in p for p in problems)
+    as_dba("INSERT INTO ledger_node (level, idx, hash) VALUES (5, 0, %s)", [b"\x00" * 32])
+    as_dba("INSERT INTO ledger_node (level, idx, hash) VALUES (9, 7, %s)", [b"\x00" * 32])
+    store.forget_frontier()
+    problems = audit.verify().problems
+    assert any("ledger_node holds" in p and "rows were added" in p for p in problems), problems
+
+
 # --- 7. the unsigned tail ----------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -44,6 +44,9 @@ _CHUNK = 4096
 _HEADER = ENTRY_VERSION << 64  # the header of entry `seq`, as an integer, is _HEADER + seq
 
 
+NodeSink = Callable[[int, int, list[bytes]], None]  # (level, first index, hashes)
+
+
 def _headers(first: int, n: int) -> Iterator[bytes]:
     """The 9-byte headers of entries first .. first + n - 1 (a C-level map)."""
     big: Literal["big"] = "big"
@@ -58,9 +61,10 @@ class _Frontier:
     The same hashes as adding them one by one, with less interpreter work per leaf.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_nodes: NodeSink | None = None) -> None:
         self.stack: list[bytes] = []
         self.count = 0
+        self.on_nodes = on_nodes  # told every complete subtree above the leaves, in order
 
     def add(self, leaves: Sequence[bytes]) -> None:
         i, n = 0, len(leaves)
@@ -71,16 +75,23 @@ class _Frontier:
             while size > n - i:
                 size >>= 1
             level = leaves[i : i + size]
+            height = 0
             while len(level) > 1:
                 level = [
                     sha256(b"\x01" + left + right).digest()
                     for left, right in zip(level[::2], level[1::2], strict=True)
                 ]
+                height += 1
+                if self.on_nodes is not None:
+                    self.on_nodes(height, count >> height, level)
             digest = level[0]
             merged = count // size
             while merged & 1:
                 digest = sha256(b"\x01" + stack.pop() + digest).digest()
                 merged >>= 1
+                height += 1
+                if self.on_nodes is not None:
+                    self.on_nodes(height, merged, [digest])
             stack.append(digest)
             self.count = count + size
             i += size
@@ -214,6 +225,7 @@ def verify_chunks(
     max_problems: int = 100,
     require_witness: bool = False,
     findings: Findings | None = None,
+    on_nodes: NodeSink | None = None,
 ) -> VerifyReport:
     """Check every entry, every checkpoint and every witness line; see the module docstring.
 
@@ -221,7 +233,9 @@ def verify_chunks(
     With `require_witness` (what `ryoken audit verify` runs), the witness and the database
     must each hold at least one checkpoint and the same set of checkpoint sizes: a missing,
     emptied, truncated or lagging witness fails, and so do deleted database checkpoints.
-    `findings` lets a caller add problems it found in the same pass (stored columns).
+    `findings` lets a caller add problems it found in the same pass (stored columns), and
+    `on_nodes` is told every complete subtree hash above the leaves as the tree is rebuilt,
+    level by level in index order (to compare with a stored tree).
     """
     findings = findings if findings is not None else Findings(limit=max_problems)
     db_good = _signed(checkpoints, "database", public_key, findings)
@@ -269,7 +283,7 @@ def verify_chunks(
         reach(0, EMPTY_ROOT)
         next_size = next(size_iter, -1)
 
-    tree = _Frontier()
+    tree = _Frontier(on_nodes)
     expected = 0
     for rows in chunks:  # (seq, data, leaf hash, ...): stored columns may follow
         if not rows:

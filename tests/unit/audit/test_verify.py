@@ -330,3 +330,28 @@ def test_it_finds_the_same_in_chunks_of_any_size(
         )
     assert [r.ok for r in reference] == [True, True, True, False, False, False, False]
     assert [r.first_bad_seq for r in reference[3:]] == [12, 20, 3, 9]
+
+
+@pytest.mark.parametrize(("n", "chunk"), [(1, 4096), (45, 7), (64, 4096), (100, 3), (77, 1)])
+def test_it_tells_every_complete_subtree_it_rebuilds(
+    n: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`on_nodes` sees each complete subtree above the leaves once, in index order per level,
+    with the hash RFC 6962 gives it (what the stored tree, ledger_node, must hold)."""
+    from ryoken.audit import verify
+
+    monkeypatch.setattr(verify, "_CHUNK", chunk)
+    ledger = honest(n, 7)
+    seen: dict[int, list[tuple[int, bytes]]] = {}
+
+    def sink(level: int, first: int, hashes: list[bytes]) -> None:
+        seen.setdefault(level, []).extend(enumerate(hashes, start=first))
+
+    assert ledger.verify(on_nodes=sink).ok
+    datas = [data for _, data, _ in ledger.entries]
+    for level in range(1, n.bit_length()):
+        got = seen.pop(level)
+        assert [idx for idx, _ in got] == list(range(n >> level))
+        for idx, digest in got:
+            assert digest == root_hash(datas[idx << level : (idx + 1) << level])
+    assert not seen
