@@ -22,14 +22,11 @@ entries in entry order and subject order).
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
-from itertools import chain, compress, repeat
 from json.encoder import encode_basestring
-from typing import cast
 
 from ryoken.audit.events import ENTRY_HEADER_SIZE, Event, decode_entry, format_time
-from ryoken.audit.grants import EXPOSURE_CODES, OPEN_CODES, WATCHED_CODES, GrantLedger
+from ryoken.audit.grants import EXPOSURE_CODES, WATCHED_CODES, GrantLedger
 from ryoken.errors import InvalidInput
 
 Row = tuple[int, bytes, bytes, str, str, str, str, str]
@@ -70,14 +67,6 @@ CANONICAL_TIMES = (canonical_time, from_canonical_time)
 TimeSpelling = tuple[Callable[[str], str], Callable[[str], "str | None"]]
 
 
-_OPEN_OR_EXPOSURE = OPEN_CODES | EXPOSURE_CODES
-
-
-def columns(rows: Sequence[Row]) -> tuple[list[object], ...]:
-    """The chunk transposed: one list per column (C-level maps)."""
-    return tuple(list(map(operator.itemgetter(k), rows)) for k in range(8))
-
-
 def _quoted(value: str) -> str:
     quoted: str = encode_basestring(value)
     return quoted
@@ -102,156 +91,6 @@ class DerivedChecker:
             if row[7]
             for subject in row[7].split(" ")  # the subjects column, checked against the entry
         ]
-
-    def chunk_links(
-        self, rows: Sequence[Row], columns: Sequence[Sequence[object]]
-    ) -> list[tuple[int, str]]:
-        """`expected_links` without a loop per entry when every entry names one subject."""
-        seqs, subjects = columns[0], columns[7]
-        try:
-            one_each = " " not in "".join(subjects)  # type: ignore[arg-type]
-        except TypeError:
-            one_each = False
-        if not one_each:
-            return self.expected_links(rows)
-        return list(compress(zip(seqs, subjects, strict=True), subjects))  # type: ignore[arg-type]
-
-    def agreeing(self, columns: Sequence[Sequence[object]]) -> list[bool] | None:
-        """Per row, True when its stored columns are exactly what its entry says; None when
-        the chunk holds a value this fast path does not handle (check it with `check_rows`).
-
-        `columns` is the chunk transposed: (seqs, datas, leaf hashes, actors, ats, codes,
-        grants, subjects). Every step is a C-level map over the chunk. Exact, because the
-        chunk is first checked to hold only text that JSON writes unescaped and times in
-        the one spelling the database uses, so putting the stored text between quotes gives
-        the entry's bytes exactly (an empty grant is `null`, no subjects is `[]`).
-        """
-        datas = cast(list[bytes], columns[1])
-        actors, ats, codes, grants, subjects = (cast(list[str], c) for c in columns[3:8])
-        sqlite = self.read_time is from_sqlite_time
-        add, encode = operator.add, str.encode
-        try:
-            text = "".join(chain(actors, codes, grants, subjects))
-            if '"' in text or "\\" in text or not text.isprintable():
-                return None
-            times = "\n".join(ats)
-            if sqlite:
-                # No `T` and no zero fraction in the column: then the column with its space
-                # made a `T` equals the entry's time only if it is the entry's time as
-                # SQLite spells it (a whole second, stored without a fraction, takes the
-                # exact path row by row).
-                if "T" in times or ".000000" in times:
-                    return None
-                ats = list(map(str.replace, ats, repeat(" "), repeat("T")))
-                after_at = 'Z","code":"'
-            else:
-                after_at = '","code":"'
-            prefixes = map(
-                add,
-                map(add, map(add, map(add, repeat('{"actor":"'), actors), repeat('","at":"')), ats),
-                map(add, repeat(after_at), codes),
-            )
-            prefix_ok = map(
-                bytes.startswith,
-                datas,
-                map(encode, map(add, prefixes, repeat('","details":'))),
-                repeat(ENTRY_HEADER_SIZE),
-            )
-            grant_at = list(map(bytes.rfind, datas, repeat(b',"grant":')))
-            tails = map(
-                encode,
-                map(
-                    str.replace,
-                    map(add, map(add, repeat(',"grant":"'), grants), repeat('","purpose":')),
-                    repeat('"grant":"",'),
-                    repeat('"grant":null,'),
-                ),
-            )
-            grant_ok = map(bytes.startswith, datas, tails, grant_at)
-            listed = map(
-                encode,
-                map(
-                    str.replace,
-                    map(
-                        add,
-                        map(
-                            add,
-                            repeat(',"subjects":["'),
-                            map(str.replace, subjects, repeat(" "), repeat('","')),
-                        ),
-                        repeat('"],"terminal":'),
-                    ),
-                    repeat('[""]'),
-                    repeat("[]"),
-                ),
-            )
-            # After the grant only the purpose (a string) comes before the subjects, so the
-            # first match after it is the top-level key.
-            subjects_ok = map(operator.gt, map(bytes.find, datas, listed, grant_at), repeat(0))
-            return list(map(operator.and_, map(operator.and_, prefix_ok, grant_ok), subjects_ok))
-        except (TypeError, ValueError, UnicodeError, AttributeError):
-            return None
-
-    def check_chunk(
-        self, rows: Sequence[Row], columns: Sequence[Sequence[object]], grants: GrantLedger | None
-    ) -> None:
-        """`check_rows` for a whole chunk, with the per-row work only where it is needed:
-        rows whose columns disagree, and the grant events and exposures whose grant state
-        the previous row does not already settle."""
-        agree = self.agreeing(columns)
-        if agree is None:
-            self.check_rows(rows, grants)
-            return
-        if grants is None:
-            if not all(agree):
-                self.check_rows([row for row, ok in zip(rows, agree, strict=True) if not ok])
-            return
-        _, _, _, actors, _, codes, grant_ids, _ = columns
-        watched = list(map(WATCHED_CODES.__contains__, codes))
-        if not any(watched) and all(agree):
-            return
-        # A row is settled by the row before it when both agree with their entries, it is an
-        # exposure, and the row before is an exposure or an opening by the same actor under
-        # the same grant: if that row was fine, the grant is open for the actor, and an
-        # exposure changes nothing. Every other watched or disagreeing row is fed in order.
-        exposure = list(map(EXPOSURE_CODES.__contains__, codes))
-        after = list(map(_OPEN_OR_EXPOSURE.__contains__, codes))
-        same = map(
-            operator.and_,
-            map(operator.eq, actors[1:], actors[:-1]),
-            map(operator.eq, grant_ids[1:], grant_ids[:-1]),
-        )
-        settled = [
-            False,
-            *map(
-                all,
-                zip(
-                    same,
-                    exposure[1:],
-                    after[:-1],
-                    agree[1:],
-                    agree[:-1],
-                    grant_ids[1:],
-                    strict=True,
-                ),
-            ),
-        ]
-        need = [(w and not s) or not a for w, s, a in zip(watched, settled, agree, strict=True)]
-        index = list(compress(range(len(rows)), need))
-        index.append(len(rows))
-        for k, i in enumerate(index[:-1]):
-            if not agree[i]:
-                self.check_rows([rows[i]], grants)
-                continue
-            row = rows[i]
-            code, actor, grant = row[5], row[3], row[6] or None
-            problem = grants.feed(code, actor, grant)
-            if problem is None:
-                continue
-            self.report(f"entry {row[0]}: {problem}; the gateway never writes that", row[0])
-            for j in range(i + 1, index[k + 1]):  # the rows it settled share its fault
-                later = rows[j]
-                self._grant(grants, later[0], later[5], later[3], later[6] or None)
 
     def check_rows(self, rows: Sequence[Row], grants: GrantLedger | None = None) -> None:
         """Report every row whose stored columns disagree with its entry, and (with

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,19 +53,10 @@ def _row(seq: int, ev: Event, sqlite: bool = True, **stored: str) -> derived.Row
     )
 
 
-def _check(
-    rows: list[derived.Row], sqlite: bool = True, *, chunk: bool = False
-) -> list[tuple[str, int]]:
-    """What the row-by-row path finds; with `chunk`, what the chunk path finds, after
-    checking that it finds exactly the same."""
+def _check(rows: list[derived.Row], sqlite: bool = True) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     times = derived.SQLITE_TIMES if sqlite else derived.CANONICAL_TIMES
     derived.DerivedChecker(lambda m, s: found.append((m, s)), times).check_rows(rows, GrantLedger())
-    if chunk:
-        fast: list[tuple[str, int]] = []
-        checker = derived.DerivedChecker(lambda m, s: fast.append((m, s)), times)
-        checker.check_chunk(rows, derived.columns(rows), GrantLedger())
-        assert fast == found
     return found
 
 
@@ -76,7 +66,7 @@ def test_it_passes_honest_rows(sqlite: bool) -> None:
     rows.append(_row(6, _event(6, at=datetime(2026, 11, 26, 9, tzinfo=UTC)), sqlite))  # µs 0
     login = _event(7, actor="窓口 一郎", grant=None, code=EventCode.AUTH_LOGIN)
     rows.append(_row(7, login, sqlite))
-    assert _check(rows, sqlite, chunk=True) == []
+    assert _check(rows, sqlite) == []
 
 
 @pytest.mark.parametrize(
@@ -95,7 +85,7 @@ def test_it_passes_honest_rows(sqlite: bool) -> None:
 def test_it_names_the_entry_and_the_column_that_disagree(column: str, value: str) -> None:
     rows = [_row(i, _event(i)) for i in range(6)]
     rows[3] = _row(3, _event(3), **{column: value})
-    found = _check(rows, chunk=True)
+    found = _check(rows)
     assert [s for _, s in found] == [3]
     assert found[0][0].startswith(f"entry 3: the stored {column} {value!r}")
 
@@ -134,9 +124,8 @@ def test_it_follows_grants_through_the_ledger() -> None:
 def test_it_flags_an_exposure_under_another_clerks_grant_in_the_rows() -> None:
     rows = [_row(i, _event(i)) for i in range(4)]
     rows.append(_row(4, _event(4, actor="counter2")))
-    rows.append(_row(5, _event(5, actor="counter2")))
-    found = _check(rows, chunk=True)
-    assert [s for _, s in found] == [4, 5]
+    found = _check(rows)
+    assert [s for _, s in found] == [4]
     assert "under grant gr_1, which was opened for counter1" in found[0][0]
 
 
@@ -145,8 +134,8 @@ def test_it_flags_an_exposure_under_another_clerks_grant_in_the_rows() -> None:
 )
 def test_it_refuses_another_spelling_of_a_whole_second(stored: str) -> None:
     whole = _event(1, at=datetime(2026, 11, 26, 9, tzinfo=UTC))
-    assert _check([_row(0, _event(0)), _row(1, whole)], chunk=True) == []
-    found = _check([_row(0, _event(0)), _row(1, whole, at=stored)], chunk=True)
+    assert _check([_row(0, _event(0)), _row(1, whole)]) == []
+    found = _check([_row(0, _event(0)), _row(1, whole, at=stored)])
     assert [s for _, s in found] == [1]
 
 
@@ -159,73 +148,6 @@ def test_it_lists_grant_violations_for_detection() -> None:
     later = [(2, "disclosure", "c2", "g1"), (3, "grant.close", "c1", "g1")]
     later.append((4, "print", "c1", "g1"))
     assert [seq for seq, _ in grant_violations(later, state)] == [2, 4]
-
-
-_ACTORS = ["counter1", "counter2", 'say "hi"', "back\\slash", "窓口 一郎", "tab\there"]
-_CODES = ["grant.open", "disclosure", "disclosure", "match", "grant.close", "auth.login", "print"]
-
-
-def _random_rows(rng: random.Random, n: int, sqlite: bool, odd: bool) -> list[derived.Row]:
-    rows = []
-    for seq in range(n):
-        code = rng.choice(_CODES)
-        subjects = tuple(rng.sample(["ds_a", "ds_b", "ds_c"], rng.randrange(3)))
-        event = _event(
-            seq,
-            code=code,
-            actor=rng.choice(_ACTORS if odd else _ACTORS[:2]),
-            at=T0 + timedelta(microseconds=rng.choice([0, 1, 123_456]) - 123_456, seconds=seq),
-            subjects=subjects,
-            grant=None if code == "auth.login" else rng.choice(["gr_1", "gr_2", "gr_decoy"]),
-            details=rng.choice([{}, {"grant": "gr_2", "purpose": "x"}, {"note": 'a ","b'}]),
-        )
-        stored: dict[str, str] = {}
-        if rng.random() < 0.08:
-            column = rng.choice(["actor", "at", "code", "grant", "subjects"])
-            stored[column] = rng.choice(
-                [
-                    "counter2",
-                    "",
-                    "gr_2",
-                    "ds_a",
-                    "ds_a ds_b",
-                    "2026-11-26T09:00:01.123456",
-                    "2026-11-26 09:00:01.000000",
-                    "disclosure",
-                ]
-            )
-        rows.append(_row(seq, event, sqlite, **stored))
-    return rows
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_the_chunk_path_finds_exactly_what_the_row_path_finds(seed: int) -> None:
-    """Random ledgers (odd actors, whole seconds, decoy details, no subjects, no grant) with
-    random column edits: the C-level chunk path reports the same (message, seq) list."""
-    rng = random.Random(seed)
-    sqlite, odd = seed % 2 == 0, seed % 4 == 1
-    rows = _random_rows(rng, 60, sqlite, odd)
-    _check(rows, sqlite, chunk=True)
-    agreeing = derived.DerivedChecker(
-        lambda m, s: None, derived.SQLITE_TIMES if sqlite else derived.CANONICAL_TIMES
-    ).agreeing(derived.columns(rows))
-    # The fast path ran unless odd text or a time spelt with a `T` (SQLite) or a zero
-    # fraction sends the chunk down the row path.
-    text = " ".join(str(value) for row in rows for value in row[3:])
-    times = " ".join(str(row[4]) for row in rows)
-    plain = not odd and '"' not in text and not (sqlite and ("T" in times or ".000000" in times))
-    assert (agreeing is not None) == plain
-
-
-def test_the_chunk_path_gives_links_like_the_row_path() -> None:
-    checker = derived.DerivedChecker(lambda m, s: None, derived.SQLITE_TIMES)
-    for rows in (
-        [_row(i, _event(i)) for i in range(6)],
-        [_row(i, _event(i * 2)) for i in range(6)],
-    ):
-        assert checker.chunk_links(rows, derived.columns(rows)) == checker.expected_links(rows)
-    none = [_row(i, _event(i, subjects=())) for i in range(3)]
-    assert checker.chunk_links(none, derived.columns(none)) == []
 
 
 def test_it_lets_a_supervisor_who_joined_expose_under_the_host_grant() -> None:

@@ -76,10 +76,10 @@ class _Links:
         self.last_id = 0
         self.realigned = 0
 
-    def check(self, rows: list[derived.Row], columns: tuple[list[object], ...]) -> None:
+    def check(self, rows: list[derived.Row]) -> None:
         if self.realigned > self.REALIGN_LIMIT:
             return
-        expected = self.checker.chunk_links(rows, columns)
+        expected = self.checker.expected_links(rows)
         if not expected:
             return
         with connection.cursor() as cursor:
@@ -223,9 +223,8 @@ def verify() -> pure_verify.VerifyReport:
     def checked_chunks() -> Iterator[list[derived.Row]]:
         last = -1
         for chunk in _row_chunks():
-            columns = derived.columns(chunk)
-            checker.check_chunk(chunk, columns, grants)
-            links.check(chunk, columns)
+            checker.check_rows(chunk, grants)
+            links.check(chunk)
             yield chunk
             last = int(chunk[-1][0])
         links.finish(last)
