@@ -162,3 +162,35 @@ def test_verify_asks_the_witness_and_catches_a_restored_older_copy(bureau):
         "database's latest is at size 10" in p
         for p in problems
     ), problems
+
+
+def test_the_checkpoint_timer_asks_the_witness_to_cosign(bureau):
+    """On a quiet server the timer signs the tail and has it cosigned: nobody has to run
+    `ryoken audit cosign`. A tick with nothing new asks the witness nothing."""
+    from ryoken.web.ledger import timer
+
+    record(7)  # below RYOKEN_CHECKPOINT_EVERY: nothing signed yet
+    assert not Cosignature.objects.exists()
+    clock = timer.CheckpointTimer(3600)  # ticked by hand, not on its thread
+
+    class Counting:
+        def __init__(self) -> None:
+            from ryoken.web.ledger.witnesses import UrllibTransport
+
+            self.inner, self.asked = UrllibTransport(), 0
+
+        def post(self, url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+            self.asked += 1
+            return self.inner.post(url, body, timeout)
+
+    clock.transport = counting = Counting()
+    clock.cosign()  # what tick() runs after signing (tick also closes the connection)
+    assert checkpoints.latest() is None or counting.asked == 0
+    checkpoints.create_checkpoint()
+    clock.cosign()
+    assert list(Cosignature.objects.values_list("size", flat=True)) == [7]
+    asked = counting.asked
+    clock.cosign()
+    assert counting.asked == asked  # already cosigned: not asked again
+    report = audit.verify()
+    assert report.ok, report.problems

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import checks as django_checks
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from ryoken.audit.events import Event, EventCode, entry_bytes
 from ryoken.audit.merkle import leaf_hash
@@ -285,6 +285,61 @@ def test_it_refuses_a_disabled_or_altered_trigger(witnessed):
     finally:
         drop_triggers(connection)
         create_triggers(connection)
+
+
+def test_it_refuses_a_ledger_whose_cosignatures_are_open_to_edits(witnessed):
+    """The witnesses' cosignatures are append-only like the ledger, checked the same way."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_cosignature (size, name, key_id, signature, at) "
+            "VALUES (40, 'w', 1, %s, %s)",
+            [b"x" * 72, T0],
+        )
+    for sql in ("UPDATE ledger_cosignature SET size = 1", "DELETE FROM ledger_cosignature"):
+        with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+            cursor.execute(sql)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER ledger_cosignature_append_only ON ledger_cosignature")
+        else:
+            cursor.execute("DROP TRIGGER ledger_cosignature_no_delete")
+    try:
+        report = audit.verify()
+        assert any("not append-only" in p and "ledger_cosignature" in p for p in report.problems), (
+            report.problems
+        )
+        with pytest.raises(ConfigurationError, match="not append-only"):
+            checks.startup_checks()
+    finally:
+        drop_triggers(connection)
+        create_triggers(connection)
+
+
+# --- the stored tree (ledger_node), which proofs read -------------------------------------------
+
+
+def test_it_catches_a_stored_tree_node_changed(witnessed):
+    """Every entry still verifies; a proof through the node would fail or lie."""
+    as_dba("UPDATE ledger_node SET hash = %s WHERE level = 4 AND idx = 1", [b"\x00" * 32])
+    store.forget_frontier()
+    report = audit.verify()
+    assert not report.ok
+    assert any(
+        "stored tree node at level 4, index 1 (over entries 16-31) differs" in p
+        for p in report.problems
+    ), report.problems
+
+
+def test_it_catches_stored_tree_nodes_deleted_or_added(witnessed):
+    as_dba("DELETE FROM ledger_node WHERE level = 5")
+    store.forget_frontier()
+    problems = audit.verify().problems
+    assert any("level 5, index 0 (over entries 0-31) is missing" in p for p in problems)
+    as_dba("INSERT INTO ledger_node (level, idx, hash) VALUES (5, 0, %s)", [b"\x00" * 32])
+    as_dba("INSERT INTO ledger_node (level, idx, hash) VALUES (9, 7, %s)", [b"\x00" * 32])
+    store.forget_frontier()
+    problems = audit.verify().problems
+    assert any("ledger_node holds" in p and "rows were added" in p for p in problems), problems
 
 
 # --- 7. the unsigned tail ----------------------------------------------------------------------

@@ -56,6 +56,7 @@ DETECTORS: dict[str, Callable[[Context], pl.DataFrame]] = {
     "credentials": d.credentials,
     "contract_end": contract_end,
     "canary": d.canary,
+    "grant_integrity": d.grant_integrity,
 }
 
 # detector -> (Japanese, English) reason templates; {n} signals, {subjects} persons,
@@ -146,6 +147,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "退職・契約終了の申出後、本人の申出前の水準を上回った日: {days}日（最大 z={value}）",
         "after notice was given, rates above the person's own earlier level on {days} day(s) "
         "(max z={value})",
+    ),
+    "grant_integrity": (
+        "窓口の仕組みが書くことのない記録（他の職員の業務、または終了済みの業務の下での閲覧"
+        "など）: {n}件 — 台帳への不正な書き込みの疑い。直ちに確認してください",
+        "{n} entry(ies) the gateway never writes (an exposure under another staff member's or "
+        "a closed task, and the like) — possibly forged into the ledger; check at once "
+        "({notes})",
     ),
     "canary": (
         "カナリア（おとり）人物への想定経路外のアクセス: {n}件 — 直ちに確認してください",

@@ -37,6 +37,8 @@ DEFAULT_WEIGHTS = MappingProxyType(
         "two_terminals": 3.0,  # interleaved activity at two terminals
         "contract_end": 1.0,  # after notice, rates above the person's own before-notice rates
         "canary": 1000.0,  # decisive
+        # an exposure under another's or a closed grant: the gateway never writes it
+        "grant_integrity": 1000.0,  # decisive
     }
 )
 
@@ -58,6 +60,7 @@ DEFAULT_CAPS = MappingProxyType(
         "handling_time": 3.0,  # supports the footprints, never alarms alone
         "contract_end": 6.0,
         "canary": 1e9,
+        "grant_integrity": 1e9,
     }
 )
 DEFAULT_CAP = 12.0

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from ryoken.audit.grants import WATCHED_CODES, GrantLedger, grant_violations
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.explain import (
     ACCESS_CODES,
@@ -587,5 +588,46 @@ def canary(ctx: Context) -> pl.DataFrame:
             weight=pl.lit(ctx.config.weight("canary")),
             refs=pl.concat_list("line"),
             note=pl.col("code").cast(pl.String),
+        )
+    )
+
+
+def grant_integrity(ctx: Context) -> pl.DataFrame:
+    """An exposure under a grant that was opened for someone else or already closed, and a
+    grant closed, joined or opened again against the rule: decisive, like a canary.
+
+    The rule is `ryoken.audit.grants.GrantLedger`'s, the one `ryoken audit verify` applies,
+    read in ledger order (line order). The gateway never writes such an entry, so it was put
+    into the database by someone who can write there (an INSERT with a correct leaf hash
+    passes the append-only triggers), or written by a bug. The staff member it names may be
+    the one framed, so the note says what is wrong, not who did it. Reads that name no grant,
+    or a grant first seen in the stretch, are left to the "unexplained" detector
+    (`GrantLedger(window=True)`): the stretch may start after the grant was opened.
+    """
+    watched = sorted(WATCHED_CODES)
+    rows = (
+        ctx.events.lazy()
+        .filter(pl.col("code").cast(pl.String).is_in(watched))
+        .sort("line")
+        .select("line", "at", "day", "actor", "code", "grant", "subjects")
+        .collect()
+    )
+    entries = (
+        (line, str(code), actor, grant)
+        for line, code, actor, grant in rows.select("line", "code", "actor", "grant").iter_rows()
+    )
+    found = grant_violations(entries, GrantLedger(window=True))
+    if not found:
+        return empty_signals()
+    bad = pl.DataFrame(
+        {"line": [line for line, _ in found], "note": [problem for _, problem in found]},
+        schema={"line": pl.Int64, "note": pl.String},
+    )
+    return as_signals(
+        rows.join(bad, on="line").with_columns(
+            staff=pl.col("actor"),
+            detector=pl.lit("grant_integrity"),
+            weight=pl.lit(ctx.config.weight("grant_integrity")),
+            refs=pl.concat_list("line"),
         )
     )

@@ -178,3 +178,21 @@ def test_another_supervisor_does_not_ride_on_a_colleagues_assist(
     _join(login_as(personas["supervisor"]), grant)
     other = make_staff("supervisor", username="super2")
     assert login_as(other).get(f"/desk/assist/{grant.grant_id}/").status_code == 404
+
+
+def test_audit_verify_takes_the_assist_for_what_the_gateway_allows(login_as, personas, at_pickup):
+    """The supervisor's disclosures under the host grant keep grant integrity (the rule
+    `ryoken audit verify` and detection apply); the same after leaving do not."""
+    from ryoken.audit.grants import grant_violations
+
+    _, grant = at_pickup
+    supervisor = personas["supervisor"]
+    client = login_as(supervisor)
+    client.get(_join(client, grant)["Location"])
+    assert Entry.objects.filter(code="disclosure", actor=supervisor.staff_id).exists()
+    rows = Entry.objects.order_by("seq").values_list("seq", "code", "actor", "grant")
+    assert grant_violations((s, c, a, g or None) for s, c, a, g in rows) == []
+    client.post(f"/desk/assist/{grant.grant_id}/leave/")
+    forged = [(10**9, "disclosure", supervisor.staff_id, grant.grant_id)]
+    found = grant_violations([*((s, c, a, g or None) for s, c, a, g in rows.all()), *forged])
+    assert [seq for seq, _ in found] == [10**9]

@@ -148,3 +148,29 @@ def test_it_lists_grant_violations_for_detection() -> None:
     later = [(2, "disclosure", "c2", "g1"), (3, "grant.close", "c1", "g1")]
     later.append((4, "print", "c1", "g1"))
     assert [seq for seq, _ in grant_violations(later, state)] == [2, 4]
+
+
+def test_it_lets_a_supervisor_who_joined_expose_under_the_host_grant() -> None:
+    grants = GrantLedger()
+    assert grants.feed("grant.open", "c1", "g1") is None
+    assert "which was opened for c1" in (grants.feed("disclosure", "sup", "g1") or "")
+    assert grants.feed("grant.assist", "sup", "g1") is None
+    assert grants.feed("disclosure", "sup", "g1") is None
+    assert grants.feed("grant.assist_end", "sup", "g1") is None
+    assert "which was opened for c1" in (grants.feed("print", "sup", "g1") or "")
+    assert grants.feed("grant.assist", "sup", "g1") is None
+    assert grants.feed("grant.close", "c1", "g1") is None  # the close ends the assist too
+    assert "already closed" in (grants.feed("disclosure", "sup", "g1") or "")
+    assert grants.feed("grant.open", "c1", "g2") is None
+    assert "joins their own grant" in (grants.feed("grant.assist", "c1", "g2") or "")
+    assert "is not open" in (grants.feed("grant.assist", "sup", "g9") or "")
+    assert "had not joined" in (grants.feed("grant.assist_end", "c2", "g1") or "")
+
+
+def test_a_window_leaves_grants_opened_before_it_and_reads_with_no_grant() -> None:
+    grants = GrantLedger(window=True)
+    assert grants.feed("disclosure", "c1", None) is None
+    assert grants.feed("disclosure", "c1", "g_before") is None  # opened before the stretch
+    assert "opened for c1" in (grants.feed("disclosure", "c2", "g_before") or "")
+    assert grants.feed("grant.close", "c1", "g_other_before") is None
+    assert "already closed" in (grants.feed("match", "c1", "g_other_before") or "")

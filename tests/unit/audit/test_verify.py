@@ -291,3 +291,67 @@ def test_it_catches_a_deleted_database_checkpoint() -> None:
 
 def test_it_reports_how_much_is_signed() -> None:
     assert honest(45).verify(require_witness=True).signed_size == 40
+
+
+def _tampered_ledgers() -> list[Ledger]:
+    ledgers = [honest(45, 7), honest(64, 8), honest(1, 1)]
+    edited = honest(45, 7)
+    seq, data, digest = edited.entries[12]
+    edited.entries[12] = (seq, data.replace(b"staff-7", b"staff-8"), digest)
+    deleted = honest(45, 7)
+    del deleted.entries[20]
+    swapped = honest(45, 7)
+    swapped.entries[3], swapped.entries[30] = swapped.entries[30], swapped.entries[3]
+    short = honest(45, 7)
+    short.entries[9] = (9, b"\x01", b"")
+    return [*ledgers, edited, deleted, swapped, short]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 4096])
+def test_it_finds_the_same_in_chunks_of_any_size(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunked pass (whole-run comparisons, blocks hashed level by level) reports what
+    a pass one entry at a time reports: same problems, same first seq, same root."""
+    from ryoken.audit import verify
+
+    reference = []
+    for ledger in _tampered_ledgers():
+        monkeypatch.setattr(verify, "_CHUNK", 1)
+        reference.append(ledger.verify())
+    for ledger, expected in zip(_tampered_ledgers(), reference, strict=True):
+        monkeypatch.setattr(verify, "_CHUNK", chunk)
+        report = ledger.verify()
+        assert (report.ok, report.problems, report.first_bad_seq, report.root) == (
+            expected.ok,
+            expected.problems,
+            expected.first_bad_seq,
+            expected.root,
+        )
+    assert [r.ok for r in reference] == [True, True, True, False, False, False, False]
+    assert [r.first_bad_seq for r in reference[3:]] == [12, 20, 3, 9]
+
+
+@pytest.mark.parametrize(("n", "chunk"), [(1, 4096), (45, 7), (64, 4096), (100, 3), (77, 1)])
+def test_it_tells_every_complete_subtree_it_rebuilds(
+    n: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`on_nodes` sees each complete subtree above the leaves once, in index order per level,
+    with the hash RFC 6962 gives it (what the stored tree, ledger_node, must hold)."""
+    from ryoken.audit import verify
+
+    monkeypatch.setattr(verify, "_CHUNK", chunk)
+    ledger = honest(n, 7)
+    seen: dict[int, list[tuple[int, bytes]]] = {}
+
+    def sink(level: int, first: int, hashes: list[bytes]) -> None:
+        seen.setdefault(level, []).extend(enumerate(hashes, start=first))
+
+    assert ledger.verify(on_nodes=sink).ok
+    datas = [data for _, data, _ in ledger.entries]
+    for level in range(1, n.bit_length()):
+        got = seen.pop(level)
+        assert [idx for idx, _ in got] == list(range(n >> level))
+        for idx, digest in got:
+            assert digest == root_hash(datas[idx << level : (idx + 1) << level])
+    assert not seen

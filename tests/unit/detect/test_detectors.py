@@ -372,3 +372,45 @@ def test_it_counts_a_match_refused_after_no_matches_as_refused_but_not_a_denied_
     assert signals.height == 1
     row = signals.row(0, named=True)
     assert row["staff"] == "c1" and row["subjects"] == ["ds_a"] and row["refs"] == [refusal]
+
+
+# --- grant integrity ---------------------------------------------------------------------
+
+
+def test_it_flags_a_forged_disclosure_under_another_clerks_grant(log: OfficeLog) -> None:
+    """A disclosure by c2 under c1's open grant, as an INSERT into the database writes it
+    (the gateway never does): decisive, under the rule `ryoken audit verify` applies."""
+    grant = log.open_grant("c1", at(MONDAY, 9), ["ds_a"])
+    log.disclose("c1", at(MONDAY, 9, 1), "ds_a", grant=grant)
+    forged = log.disclose("c2", at(MONDAY, 9, 5), "ds_a", grant=grant)
+    log.close_grant("c1", at(MONDAY, 9, 30), grant)
+    late = log.disclose("c1", at(MONDAY, 10), "ds_a", grant=grant)  # after the close
+    signals = of(run(d.grant_integrity, log), "grant_integrity")
+    assert signals.get_column("refs").to_list() == [[forged], [late]]
+    assert signals.get_column("staff").to_list() == ["c2", "c1"]
+    notes = signals.get_column("note").to_list()
+    assert "which was opened for c1" in notes[0] and "already closed" in notes[1]
+    assert signals.get_column("weight").min() >= DetectConfig().threshold
+
+
+def test_it_does_not_flag_grants_kept_or_joined_by_the_rule(log: OfficeLog) -> None:
+    """An honest office, an assist by a supervisor, a read with no task and a grant opened
+    before the stretch starts: nothing (the unexplained detector reads the no-task read)."""
+    normal_office(log, working_days(MONDAY, 3))
+    grant = log.open_grant("c1", at(MONDAY, 14), ["ds_h"])
+    log.add("grant.assist", at(MONDAY, 14, 1), "sup1", ["ds_h"], grant=grant, host="c1")
+    log.disclose("sup1", at(MONDAY, 14, 2), "ds_h", grant=grant)
+    log.add("grant.assist_end", at(MONDAY, 14, 3), "sup1", grant=grant)
+    log.close_grant("c1", at(MONDAY, 14, 5), grant)
+    log.disclose("c1", at(MONDAY, 15), "ds_snoop")  # no grant at all
+    log.disclose("c3", at(MONDAY, 15, 1), "ds_b", grant="gr_before_the_stretch")
+    assert run(d.grant_integrity, log).is_empty()
+
+
+def test_it_flags_an_assist_that_outlives_its_end(log: OfficeLog) -> None:
+    grant = log.open_grant("c1", at(MONDAY, 14), ["ds_h"])
+    log.add("grant.assist", at(MONDAY, 14, 1), "sup1", ["ds_h"], grant=grant, host="c1")
+    log.add("grant.assist_end", at(MONDAY, 14, 3), "sup1", grant=grant)
+    after = log.disclose("sup1", at(MONDAY, 14, 4), "ds_h", grant=grant)
+    signals = run(d.grant_integrity, log)
+    assert signals.get_column("refs").to_list() == [[after]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from ryoken.audit.tree import inclusion_proof_at
 from ryoken.errors import InvalidInput, LedgerError
 from ryoken.web.ledger import checkpoints, paths, triggers
 from ryoken.web.ledger.models import Checkpoint, Entry
-from ryoken.web.ledger.store import DbNodeReader, ledger_size
+from ryoken.web.ledger.store import STORED_MIN_LEVEL, DbNodeReader, ledger_size
 
 CHUNK = 20_000
 _PG_TIME = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -124,6 +123,74 @@ class _Links:
             )
 
 
+class _Nodes:
+    """Compares the stored tree (ledger_node) with the tree verify rebuilds from the entries.
+
+    Proofs (`ryoken audit prove`, a witness's consistency proof) read stored nodes; a node
+    changed or added there makes them fail or lie, even though every entry verifies. The
+    rebuilt nodes arrive level by level in index order; each level is compared a batch at a
+    time with one query, and the row count at the end catches rows added beyond the tree.
+    """
+
+    BATCH = 4096
+
+    def __init__(self, findings: pure_verify.Findings):
+        self.findings = findings
+        self.pending: dict[int, tuple[int, list[bytes]]] = {}
+        self.bad = False
+
+    def __call__(self, level: int, first: int, hashes: list[bytes]) -> None:
+        if level < STORED_MIN_LEVEL or self.bad:
+            return
+        items = self.pending.setdefault(level, (first, []))[1]
+        items.extend(hashes)
+        if len(items) >= self.BATCH:
+            self._compare(level)
+
+    def _compare(self, level: int) -> None:
+        start, items = self.pending.pop(level)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT idx, hash FROM ledger_node WHERE level = %s AND idx >= %s AND idx < %s "
+                "ORDER BY idx",
+                [level, start, start + len(items)],
+            )
+            rows = cursor.fetchall()
+        stored = {int(idx): bytes(digest) for idx, digest in rows}
+        if (
+            len(stored) == len(items)
+            and list(map(stored.get, range(start, start + len(items)))) == items
+        ):
+            return
+        for k, want in enumerate(items):
+            if stored.get(start + k) != want:
+                idx = start + k
+                break
+        lo, hi = idx << level, ((idx + 1) << level) - 1
+        what = (
+            "is missing" if idx not in stored else "differs from the tree rebuilt from the entries"
+        )
+        self.findings.add(
+            f"the stored tree node at level {level}, index {idx} (over entries {lo}-{hi}) "
+            f"{what}: ledger_node was changed, or those entries were (proofs read that node)"
+        )
+        self.bad = True  # one line says it; nodes above it differ as a consequence
+
+    def finish(self, size: int) -> None:
+        for level in sorted(self.pending):
+            if not self.bad:
+                self._compare(level)
+        expected = sum(size >> level for level in range(STORED_MIN_LEVEL, size.bit_length()))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM ledger_node")
+            count = int(cursor.fetchone()[0])
+        if count > expected:
+            self.findings.add(
+                f"ledger_node holds {count} rows but the tree of {size} entries has {expected} "
+                "stored nodes: rows were added"
+            )
+
+
 def verify() -> pure_verify.VerifyReport:
     """Recompute everything from the entries; check signatures, the witness, every stored
     column and subject link against its entry, grant integrity, and the append-only guard."""
@@ -151,6 +218,7 @@ def verify() -> pure_verify.VerifyReport:
     checker = derived.DerivedChecker(findings.add, times)
     grants = GrantLedger()
     links = _Links(checker, findings)
+    nodes = _Nodes(findings)
 
     def checked_chunks() -> Iterator[list[derived.Row]]:
         last = -1
@@ -161,14 +229,18 @@ def verify() -> pure_verify.VerifyReport:
             last = int(chunk[-1][0])
         links.finish(last)
 
-    report = pure_verify.verify_ledger(
-        itertools.chain.from_iterable(checked_chunks()),
+    report = pure_verify.verify_chunks(
+        checked_chunks(),
         stored,
         witness,
         public_key,
         require_witness=True,
         findings=findings,
+        on_nodes=nodes,
     )
+    nodes.finish(report.entries_checked)
+    report.problems_omitted = findings.omitted
+    report.ok = not findings.problems and not findings.omitted
     return _with_cosignatures(report, stored)
 
 

@@ -4,7 +4,9 @@ Entries after the last checkpoint can be deleted without a trace (nothing signed
 them yet). Appends sign a checkpoint every N events (`RYOKEN_CHECKPOINT_EVERY`), but on a
 quiet server the last few entries would wait for the next append; this thread signs them
 instead, every `RYOKEN_CHECKPOINT_SECONDS` (60) seconds. An entry is therefore unsigned for
-at most T seconds plus the time one signature and one witness write take.
+at most T seconds plus the time one signature and one witness write take. Each tick also
+asks the external witnesses listed in RYOKEN_WITNESSES to cosign the latest checkpoint
+(ledger/witnesses.py), so cosignatures lag by at most T seconds while the witness answers.
 
 Where it runs: in every process that serves requests (the WSGI module starts it at import,
 so `ryoken serve`, gunicorn's master with `--preload`, and each worker on its first request)
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Any
 
 from django.db import connection
 
@@ -32,6 +35,7 @@ class CheckpointTimer(threading.Thread):
         self.seconds = seconds
         self.stopped = threading.Event()
         self.ticks = 0
+        self.transport: Any = None  # the witnesses' HTTP (tests hand in their own)
 
     def run(self) -> None:
         while not self.stopped.wait(self.seconds):
@@ -40,11 +44,23 @@ class CheckpointTimer(threading.Thread):
     def tick(self) -> None:
         try:
             checkpoints.create_checkpoint()
+            self.cosign()
         except Exception:  # keep ticking: the next tick may succeed (disk freed)
             log.exception("the checkpoint timer could not sign a checkpoint")
         finally:
             connection.close()  # this thread's own connection; a new one next tick
             self.ticks += 1
+
+    def cosign(self) -> None:
+        """Ask the external witnesses (RYOKEN_WITNESSES) to cosign the latest checkpoint.
+
+        A witness that already cosigned it is not asked again (one database read); one that
+        is unreachable is logged and asked again next tick, and shows in `ryoken audit
+        verify` as lagging meanwhile."""
+        from ryoken.web.ledger import witnesses
+
+        if witnesses.configured():
+            witnesses.cosign_latest(self.transport)
 
     def stop(self) -> None:
         self.stopped.set()

@@ -7,14 +7,22 @@ Django flush the database between transactional tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-TABLES = ("ledger_entry", "ledger_entry_subject", "ledger_node", "ledger_checkpoint")
+TABLES = (
+    "ledger_entry",
+    "ledger_entry_subject",
+    "ledger_node",
+    "ledger_checkpoint",
+    "ledger_cosignature",  # since migration 0004
+)
+FIRST_TABLES = TABLES[:4]  # what migration 0002 guarded
 MESSAGE = "ledger tables are append-only"
 _PG_BODY = f" BEGIN RAISE EXCEPTION '{MESSAGE}: % on %', TG_OP, TG_TABLE_NAME; END; "
 
 
-def create_triggers(connection: Any) -> None:
+def create_triggers(connection: Any, tables: Sequence[str] = TABLES) -> None:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         if vendor == "postgresql":
@@ -22,7 +30,7 @@ def create_triggers(connection: Any) -> None:
                 "CREATE OR REPLACE FUNCTION ryoken_ledger_append_only() RETURNS trigger "
                 f"AS $${_PG_BODY}$$ LANGUAGE plpgsql"
             )
-            for table in TABLES:
+            for table in tables:
                 cursor.execute(
                     f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
                     f"ON {table} FOR EACH ROW EXECUTE FUNCTION ryoken_ledger_append_only()"
@@ -32,7 +40,7 @@ def create_triggers(connection: Any) -> None:
                     "FOR EACH STATEMENT EXECUTE FUNCTION ryoken_ledger_append_only()"
                 )
         elif vendor == "sqlite":
-            for table in TABLES:
+            for table in tables:
                 for op in ("UPDATE", "DELETE"):
                     cursor.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} "
@@ -42,10 +50,10 @@ def create_triggers(connection: Any) -> None:
             raise RuntimeError(f"no append-only triggers for database vendor {vendor!r}")
 
 
-def drop_triggers(connection: Any) -> None:
+def drop_triggers(connection: Any, tables: Sequence[str] = TABLES) -> None:
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in tables:
             if vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

@@ -9,8 +9,8 @@ RYOKEN_WITNESS_TIMEOUT  seconds to wait for one witness (default 10)
 
 `cosign_latest()` sends the latest checkpoint, with a consistency proof from the size each
 witness last cosigned, and stores what comes back; `ryoken audit cosign` and `ryoken audit
-checkpoint` run it, and so should the checkpoint timer. HTTP goes through a one-method
-`Transport` so that tests hand in a witness running in the same process.
+checkpoint` run it, and so does the checkpoint timer (ledger/timer.py). HTTP goes through a
+one-method `Transport` so that tests hand in a witness running in the same process.
 """
 
 from __future__ import annotations
