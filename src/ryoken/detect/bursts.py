@@ -34,17 +34,25 @@ _K_MAX = 40  # loads above this are bursts whatever the rate
 
 
 def tail_threshold(mu: np.ndarray, alpha: float, k_min: int) -> tuple[np.ndarray, np.ndarray]:
-    """For Poisson means `mu`: the smallest k ≥ k_min with P(X ≥ k) ≤ alpha, and P(X ≥ k)."""
+    """For Poisson means `mu`: the smallest k ≥ k_min with P(X ≥ k) ≤ alpha, and P(X ≥ k).
+    One pass over k with vectors the size of `mu` (a year of a large office has millions of
+    tasks: a tasks × k matrix would not fit)."""
     mu = np.clip(np.asarray(mu, dtype=np.float64), 1e-9, None)
-    ks = np.arange(_K_MAX + 1, dtype=np.float64)
-    # log pmf for k = 0..K, then the upper tails P(X ≥ k) = 1 - cdf(k - 1)
-    log_fact = np.concatenate(([0.0], np.cumsum(np.log(ks[1:]))))
-    log_pmf = ks[None, :] * np.log(mu)[:, None] - mu[:, None] - log_fact[None, :]
-    cdf = np.cumsum(np.exp(log_pmf), axis=1)
-    sf = np.clip(1.0 - np.concatenate((np.zeros((len(mu), 1)), cdf[:, :-1]), axis=1), 0.0, 1.0)
-    ok = (sf <= alpha) & (ks[None, :] >= k_min)
-    k = np.where(ok.any(axis=1), ok.argmax(axis=1), _K_MAX)
-    return k.astype(np.int64), sf[np.arange(len(mu)), k]
+    k = np.full(len(mu), _K_MAX, dtype=np.int64)
+    e = np.zeros(len(mu))
+    found = np.zeros(len(mu), dtype=bool)
+    pmf = np.exp(-mu)  # P(X = 0)
+    below = np.zeros(len(mu))  # P(X < j)
+    for j in range(_K_MAX + 1):
+        tail = np.clip(1.0 - below, 0.0, 1.0)  # P(X ≥ j)
+        hit = ~found & (tail <= alpha) & (j >= k_min)
+        k[hit], e[hit] = j, tail[hit]
+        found |= hit
+        if found.all():
+            break
+        below += pmf
+        pmf = pmf * mu / (j + 1)
+    return k, e
 
 
 def task_bursts(ctx: Context) -> pl.DataFrame:
@@ -63,31 +71,36 @@ def task_bursts(ctx: Context) -> pl.DataFrame:
         + pl.when(pl.col("n") > 1).then(pl.lit(":family")).otherwise(pl.lit("")),
         per=pl.lit(1.0),
     )
-    # cumulative own and office rates per kind of task, through the end of each day
+    # The person's habit from their share of tasks with no reveal or copy at all: for a
+    # Poisson load λ = -ln P(0), and a skim of a few tasks barely moves that share while it
+    # drags a mean up (the skim would hide in its own baseline). Cumulative through the end
+    # of each day, per kind of task, shrunk toward the office's share.
+    tasks = tasks.with_columns(zero=(pl.col("load") == 0).cast(pl.Float64))
     own = (
         tasks.group_by("actor", "stratum", "day")
-        .agg(r=pl.col("load").sum(), n=pl.col("per").sum())
+        .agg(z=pl.col("zero").sum(), n=pl.col("per").sum())
         .sort("day")
         .with_columns(
-            cr=pl.col("r").cum_sum().over("actor", "stratum"),
+            cz=pl.col("z").cum_sum().over("actor", "stratum"),
             cn=pl.col("n").cum_sum().over("actor", "stratum"),
         )
     )
     office = (
         tasks.group_by("stratum", "day")
-        .agg(r=pl.col("load").sum(), n=pl.col("per").sum())
+        .agg(z=pl.col("zero").sum(), n=pl.col("per").sum())
         .sort("day")
         .with_columns(
-            p=pl.col("r").cum_sum().over("stratum") / pl.col("n").cum_sum().over("stratum")
+            p0=pl.col("z").cum_sum().over("stratum") / pl.col("n").cum_sum().over("stratum")
         )
-        .select("stratum", "day", "p")
+        .select("stratum", "day", "p0")
     )
     a = c.burst_prior_tasks
+    share = (pl.col("cz") + a * pl.col("p0")) / (pl.col("cn") + a)
     rates = own.join(office, on=["stratum", "day"], how="left").select(
         "actor",
         "stratum",
         "day",
-        lam=(pl.col("cr") + a * pl.col("p")) / (pl.col("cn") + a),
+        lam=-(share.clip(1e-3, 1.0).log()),
     )
     tasks = tasks.join(rates, on=["actor", "stratum", "day"], how="left")
     mu = tasks["lam"].fill_null(0.0).to_numpy()
