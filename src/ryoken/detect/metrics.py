@@ -119,8 +119,10 @@ def score_run(
 
     With `twin` (the same run re-detected without the insider's events), a detection is
     *twin-robust* only if the twin does not alert on that account in the same window: no
-    twin alert on the insider's accounts from `TWIN_WINDOW_DAYS` before the detecting
-    moment to the end of its day. The first raw hit that passes is the twin-robust one."""
+    twin hit (an alert, or evidence joining an alerting case, as for the run itself) on the
+    insider's accounts from `TWIN_WINDOW_DAYS` before the detecting moment to the end of its
+    day; a twin identical to the run is never robust. The first raw hit that passes is the
+    twin-robust one."""
     ctx = det.context
     tz = ctx.config.tz
     accounts = truth.accounts
@@ -164,8 +166,15 @@ def score_run(
         else:
             exposed_before = exposed_total
         if twin is not None:
-            twin_alerts = twin.alerts.filter(pl.col("staff").is_in(list(accounts)))
-            twin_times = twin_alerts.get_column("at").to_list()
+            # the twin's hits are counted as the run's are: its alerts on the accounts and
+            # its evidence joining an alerting case (otherwise a twin identical to the run
+            # would leave the joining evidence "robust")
+            mine = pl.col("staff").is_in(list(accounts))
+            twin_hits = [twin.alerts.filter(mine).select("at")]
+            if not twin.signals.is_empty():
+                alerting_twin = mine & (pl.col("score") >= twin.config.threshold)
+                twin_hits.append(twin.signals.filter(alerting_twin).select("at"))
+            twin_times = pl.concat(twin_hits).get_column("at").to_list()
             robust = [
                 t
                 for t in hits.get_column("at").to_list()

@@ -152,3 +152,20 @@ def test_it_counts_a_detection_only_when_the_twin_without_the_insider_stays_quie
     noisy = score_run(det, truth, twin=detect(twin_log.frame(), subjects=VIPS))
     assert (noisy.detected, noisy.twin_detected) == (True, False)
     assert noisy.twin_exposed_before == 2
+
+
+def test_a_twin_identical_to_the_run_never_leaves_a_detection_robust() -> None:
+    """An insider with no events of their own (read off the screen) leaves the run equal to
+    its twin. Here c2's case alerted on day 3 (before the truth says they started, on day
+    11) and a lookup on day 11 joins the case while it is still alerting: that puts c2 in
+    front of the officer again, in the run and in the identical twin alike, so it is not
+    twin-robust (the twin's alert, eight days earlier, is outside the twin window; its
+    joining evidence is not)."""
+    log, _ = snooping_office()
+    later = at(working_days(MONDAY, 11)[10], 10)
+    log.add("search", later, "c2", ["ds_vip2"], kind="name_kanji", found=1, terminal="DESK2")
+    truth = parse_truth(sim_truth("c2", [(later, "ds_vip2")]))
+    det = detect(log.frame(), subjects=VIPS)
+    same = score_run(det, truth, twin=detect(log.frame(), subjects=VIPS))
+    assert same.detected is True and same.days_to_detect == 1
+    assert same.twin_detected is False
