@@ -25,7 +25,7 @@ Row = tuple[
     "str | None",
     "str | None",
     dict[str, DetailValue],
-    bool,
+    int,  # 0: the office; n ≥ 1: the n-th insider of the run
 ]
 
 US = 1_000_000

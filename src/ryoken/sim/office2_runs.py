@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,7 +78,7 @@ def twin_events(events: pl.DataFrame, truth_obj: Mapping[str, Any]) -> pl.DataFr
     return _without(events, [truth_obj.get("insider") or {}])
 
 
-def _without(events: pl.DataFrame, insiders: list[Mapping[str, Any]]) -> pl.DataFrame:
+def _without(events: pl.DataFrame, insiders: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     lines = [int(n) + 1 for i in insiders for n in i.get("event_lines") or []]
     if not lines:
         return events
