@@ -87,11 +87,25 @@ def _values(person_id: str, fields: dict[str, str]) -> dict[str, str | bytes]:
     return out
 
 
+WITHDRAWN_AFTER_DAYS = 3
+WITHDRAWN_PER_HUNDRED = 4
+
+
+def _withdraws(app: SimApplication) -> bool:
+    """A stable few in a hundred applications, by their id (the seed stays reproducible)."""
+    digest = hashlib.blake2b(app.application_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % 100 < WITHDRAWN_PER_HUNDRED
+
+
 def _state_for(
     app: SimApplication, today: date, days_ago: int
 ) -> ApplicationState | LossReportState:
     if app.kind == ApplicationKind.LOSS_REPORT:
         return LossReportState.ACCEPTED
+    if days_ago >= WITHDRAWN_AFTER_DAYS and _withdraws(app):
+        # People withdraw (取下げ) before issuance, a few in a hundred. The office has such
+        # applications, so a withdrawn canary (watch/demo_seed.py) is one among many.
+        return ApplicationState.WITHDRAWN
     if days_ago >= 18:
         return ApplicationState.ISSUED
     if days_ago >= 12:
@@ -122,7 +136,8 @@ def _seed_applications(office: SimOffice, today: date) -> int:
                 )
         days_ago = (today - app.application_date).days
         state = _state_for(app, today, days_ago)
-        issue = app.application_date + timedelta(days=7) if days_ago >= 12 else None
+        issued = days_ago >= 12 and state != ApplicationState.WITHDRAWN
+        issue = app.application_date + timedelta(days=7) if issued else None
         validity = app.requested_validity
         row = Application.objects.create(
             # The office's own sequence, as at the counter: a seeded number looks like any other
