@@ -235,3 +235,43 @@ def test_it_ships_a_compiled_catalog_that_matches_the_po():
         != e["msgstr"]
     ]
     assert stale == []
+
+
+_TRANSLATE_TAG = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+[^%]*)?%\}""")
+
+
+def test_every_literal_the_templates_translate_has_english():
+    """`{% translate "…" %}` with a Japanese literal must be in the compiled catalogue:
+    a new screen string without an entry shows Japanese inside the English page."""
+    with (LOCALE / "django.mo").open("rb") as mo:
+        compiled = stdlib_gettext.GNUTranslations(mo)
+    templates = Path(__file__).resolve().parents[3] / "src" / "ryoken" / "web" / "templates"
+    missing = []
+    for path in sorted(templates.rglob("*.html")):
+        for match in _TRANSLATE_TAG.finditer(path.read_text(encoding="utf-8")):
+            text = match.group(2)
+            if _JAPANESE.search(text) and compiled.gettext(text) == text:
+                missing.append(f"{path.relative_to(templates)}: {text}")
+    assert len(list(templates.rglob("*.html"))) > 30
+    assert missing == []
+
+
+_GETTEXT_CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|pgettext_lazy)\(\s*(["'])([^"'\n]+)\1\s*\)"""
+)
+
+
+def test_every_literal_the_views_translate_has_english():
+    """The same for one-line `_("…")` / `gettext_lazy("…")` calls in the web app's code."""
+    with (LOCALE / "django.mo").open("rb") as mo:
+        compiled = stdlib_gettext.GNUTranslations(mo)
+    web = Path(ryoken.web.__file__).parent
+    seen, missing = 0, []
+    for path in sorted(web.rglob("*.py")):
+        for match in _GETTEXT_CALL.finditer(path.read_text(encoding="utf-8")):
+            seen += 1
+            text = match.group(2)
+            if _JAPANESE.search(text) and compiled.gettext(text) == text:
+                missing.append(f"{path.relative_to(web)}: {text}")
+    assert seen > 100
+    assert missing == []
