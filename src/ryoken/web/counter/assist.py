@@ -65,7 +65,7 @@ def join_assist(
     at = now or clock.now()
     with transaction.atomic():
         grant = (
-            Grant.objects.select_for_update()
+            Grant.objects.select_for_update(of=("self",))  # the grant row only (nullable joins)
             .select_related("staff", "window", "ticket")
             .filter(grant_id=grant_id, **_assistable())
             .exclude(staff=staff)
