@@ -6,14 +6,16 @@ that is a rise of a fifth or so, well inside the twofold spread of honest clerks
 so the rate comparisons in footprints.py cannot see it. The *shape* changes instead: a few
 tasks far above what the same person usually does.
 
-For every task (grant) the expected load is the person's own rate of reveals and copies
-per person served in that kind of task (their history up to that day, shrunk toward the
-office's rate with a prior worth `burst_prior_tasks` persons) times the persons the task
-served. The task is a **burst** when its load reaches the smallest count k ≥
-`burst_min_count` whose Poisson tail probability is at most `burst_alpha`; the expected
-number of bursts is the sum of those tail probabilities. So a clerk who reveals twice as
-often as the office is measured against their own habit, and a new hire against theirs
-(from their first day, shrunk toward the office: never exempt).
+A task's load is the distinct fields it revealed plus its copies. Tasks are compared within
+their kind (grant kind and step) and size (one person, or a family). The person's habit in a
+kind of task is λ = -ln P(0), from their share of such tasks with no reveal or copy at all
+(their history up to that day, shrunk toward the office's share with a prior worth
+`burst_prior_tasks` tasks): a skim of a few tasks barely moves that share, while it would
+drag a mean up and hide in its own baseline. The task is a **burst** when its load reaches
+the smallest count k ≥ `burst_min_count` whose Poisson tail probability under λ is at most
+`burst_alpha`; the expected number of bursts is the sum of those tail probabilities. So a
+clerk who reveals twice as often as the office is measured against their own habit, and a
+new hire against theirs (from their first task, shrunk toward the office: never exempt).
 
 Over a rolling window of `volume_window_days` office days, observed bursts O are compared
 with expected E after calibrating to the office: real offices are burstier than a Poisson
