@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals
-from ryoken.detect.footprints import _CHI2_1_MEDIAN, _excess, poisson_z, task_rows
+from ryoken.detect.footprints import _CHI2_1_MEDIAN, _excess, _people, poisson_z, task_rows
 
 _K_MAX = 40  # loads above this are bursts whatever the rate
 
@@ -128,11 +128,7 @@ def burst_scores(ctx: Context) -> pl.DataFrame:
     )
     grid = daily.select("actor").unique().join(ctx.days.to_frame("day"), how="cross")
     w = c.volume_window_days
-    office = (
-        ctx.staff.select(actor="staff_id", office="office")
-        if not ctx.staff.is_empty()
-        else pl.DataFrame(schema={"actor": pl.String, "office": pl.String})
-    )
+    office = _people(ctx).select("actor", "office")
     rows = (
         grid.join(daily, on=["actor", "day"], how="left")
         .with_columns(pl.col("o", "e", "tasks").fill_null(0.0))
