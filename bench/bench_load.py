@@ -3,7 +3,7 @@
 For each database: a fresh data dir (`ryoken init`, a small `ryoken demo seed`), bench
 clerks with TOTP devices and windows, waiting tickets and passports ready for pickup
 (`bench/loadoffice.py`), then gunicorn (gthread workers) on 127.0.0.1 serving the
-production settings plus the baseline pages (`ryoken.web.bench_settings`; processes in
+production settings plus the baseline pages (`bench.web.settings`; processes in
 `bench/loadserver.py`). The clerks (`bench/loadclient.py`, threads in this process) log in
 with password and TOTP, fast-forward (untimed) to a random step of their first visit, and
 then serve visitors for RYOKEN_BENCH_LOAD_SECONDS, thinking between actions, right after

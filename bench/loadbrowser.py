@@ -59,7 +59,7 @@ class Stats:
                 self.samples[kind].append(seconds)
 
     def cost(self, kind: str, cpu_ms: float, queries: int, started: float) -> None:
-        """The server's own account of one page (bench_settings' cost headers)."""
+        """The server's own account of one page (the cost headers of bench.web.settings)."""
         if self.window_start <= started < self.window_end:
             with self.lock:
                 self.costs[kind].append((cpu_ms, queries))

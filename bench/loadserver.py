@@ -90,7 +90,7 @@ def server(workers: int, threads: int, env: dict[str, str], log: Path) -> Iterat
     if not gunicorn.exists():
         raise LoadBenchError("gunicorn is not installed in the virtualenv (pip install gunicorn)")
     port = free_port()
-    server_env = dict(env, DJANGO_SETTINGS_MODULE="ryoken.web.bench_settings")
+    server_env = dict(env, DJANGO_SETTINGS_MODULE="bench.web.settings")
     server_env["RYOKEN_BENCH_BASELINE"] = "1"
     args = [
         str(gunicorn),

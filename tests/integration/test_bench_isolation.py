@@ -1,5 +1,5 @@
 """The load benchmark's baseline pages (the same screens without the gateway) never exist in
-production: only `ryoken.web.bench_settings` routes them, and they disclose nothing."""
+production: only `bench.web.settings` routes them, and they disclose nothing."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ import importlib
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 
-from ryoken.errors import ConfigurationError
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.web import views as benchviews  # noqa: E402 - bench/ is beside src/, not installed
+
+from ryoken.errors import ConfigurationError  # noqa: E402
 
 BASELINE_PREFIX = "bench/baseline/"
 
@@ -29,7 +36,7 @@ def _bench_routes(patterns) -> list[str]:
     return [
         route
         for route, view in _routes(patterns)
-        if "bench" in route or getattr(view, "__module__", "") == "ryoken.web.benchviews"
+        if "bench" in route or getattr(view, "__module__", "") == "bench.web.views"
     ]
 
 
@@ -42,7 +49,7 @@ def test_it_routes_no_bench_page_under_the_production_settings(settings):
 
 
 def test_it_routes_the_baseline_pages_only_in_the_bench_url_module():
-    from ryoken.web import benchviews, urls
+    from ryoken.web import urls
 
     bench = _bench_routes(benchviews.urlpatterns)
     assert sorted(bench) == sorted(
@@ -60,13 +67,12 @@ def test_it_routes_the_baseline_pages_only_in_the_bench_url_module():
 
 def test_it_refuses_to_load_the_bench_settings_without_the_bench_flag(monkeypatch):
     monkeypatch.delenv("RYOKEN_BENCH_BASELINE", raising=False)
-    monkeypatch.delitem(sys.modules, "ryoken.web.bench_settings", raising=False)
+    monkeypatch.delitem(sys.modules, "bench.web.settings", raising=False)
     with pytest.raises(ConfigurationError, match="bench load"):
-        importlib.import_module("ryoken.web.bench_settings")
+        importlib.import_module("bench.web.settings")
 
 
 def test_it_puts_every_baseline_page_behind_a_capability():
-    from ryoken.web import benchviews
     from ryoken.web.accounts.access import CAPABILITIES
 
     views = [view for route, view in _routes(benchviews.urlpatterns) if "bench" in route]
@@ -128,7 +134,7 @@ def test_it_answers_404_at_a_baseline_address_in_production(personas, ledger_db,
 
 
 @ledgered
-@pytest.mark.urls("ryoken.web.benchviews")
+@pytest.mark.urls("bench.web.views")
 def test_it_serves_the_baseline_pickup_screen_without_a_disclosure(personas, ledger_db, login_as):
     issuer = personas["issuance_clerk"]
     grant, app = _ready_pickup(issuer)
@@ -149,7 +155,7 @@ def test_it_serves_the_baseline_pickup_screen_without_a_disclosure(personas, led
 
 
 @ledgered
-@pytest.mark.urls("ryoken.web.benchviews")
+@pytest.mark.urls("bench.web.views")
 def test_it_denies_the_baseline_pages_to_a_stranger_and_a_wrong_role(
     personas, ledger_db, login_as, stranger
 ):
@@ -187,7 +193,7 @@ PAPER_FORM = {
 
 
 @ledgered
-@pytest.mark.urls("ryoken.web.benchviews")
+@pytest.mark.urls("bench.web.views")
 def test_it_serves_the_baseline_intake_screens_without_a_disclosure(personas, ledger_db, login_as):
     from django.core.cache import cache
 

@@ -1,6 +1,6 @@
 """The intake screens of one ticket: enter the form, romaji, scans, review, accept.
 
-Every view reaches its objects through the clerk's own open grant (`_intake_grant`): a
+Every view reaches its objects through the clerk's own open grant (`intake_grant`): a
 wrong, closed or someone else's grant is a 404, "missing" and "forbidden" alike. URLs carry
 ids, never names. Every screen passes the watermark; every personal value on a screen came
 through the vault gateway under the grant, so it is in the ledger.
@@ -62,7 +62,7 @@ SEX_LABELS = {"M": gettext_noop("男"), "F": gettext_noop("女")}
 # --- access ----------------------------------------------------------------------------------
 
 
-def _intake_grant(request: HttpRequest, grant_id: str) -> Grant:
+def intake_grant(request: HttpRequest, grant_id: str) -> Grant:
     """The clerk's own open counter grant for an application ticket, or 404."""
     try:
         grant = grants.access_grant(request.staff, grant_id)  # type: ignore[attr-defined]
@@ -79,16 +79,17 @@ def _intake_grant(request: HttpRequest, grant_id: str) -> Grant:
     return grant
 
 
-def _application(grant: Grant, app_id: int) -> Application:
+def intake_application(grant: Grant, app_id: int) -> Application:
     """An application attached to the grant's ticket, or 404."""
-    assert grant.ticket is not None  # noqa: S101 - checked by _intake_grant
+    assert grant.ticket is not None  # noqa: S101 - checked by intake_grant
     app = grant.ticket.applications.select_related("intake").filter(pk=app_id).first()
     if app is None:
         raise Http404
     return app
 
 
-def _context(request: HttpRequest, grant: Grant, **extra: Any) -> dict[str, Any]:
+def screen_context(request: HttpRequest, grant: Grant, **extra: Any) -> dict[str, Any]:
+    """What every intake screen passes its template: the grant, its ticket, the watermark."""
     now_text = clock.local_now().strftime("%Y-%m-%d %H:%M")
     staff_id = request.staff.staff_id  # type: ignore[attr-defined]
     return {
@@ -109,7 +110,7 @@ def _state_label(app: Application) -> str:
 @requires("counter.intake")
 def work(request: HttpRequest, grant_id: str) -> HttpResponse:
     """The applications of this visit (ids and states only) and what to do next."""
-    grant = _intake_grant(request, grant_id)
+    grant = intake_grant(request, grant_id)
     assert grant.ticket is not None  # noqa: S101
     apps = [
         {
@@ -120,7 +121,7 @@ def work(request: HttpRequest, grant_id: str) -> HttpResponse:
         }
         for app in grant.ticket.applications.order_by("pk")
     ]
-    return render(request, "counter/work.html", _context(request, grant, apps=apps))
+    return render(request, "counter/work.html", screen_context(request, grant, apps=apps))
 
 
 # --- intake ----------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def _intake_forms(request: HttpRequest) -> tuple[Any, ...]:
 @requires("counter.intake")
 def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
     """Enter a paper application. Invalid input re-renders with errors; nothing is written."""
-    grant = _intake_grant(request, grant_id)
+    grant = intake_grant(request, grant_id)
     app_form, rep_form, contact_form, family = _intake_forms(request)
     error = ""
     if request.method == "POST":
@@ -173,7 +174,7 @@ def intake_new(request: HttpRequest, grant_id: str) -> HttpResponse:
     return render(
         request,
         "counter/intake_form.html",
-        _context(
+        screen_context(
             request,
             grant,
             form=app_form,
@@ -203,7 +204,7 @@ def _names(grant: Grant, app: Application) -> tuple[str, str]:
     return str(values.get("name_kanji") or ""), str(values.get("name_kana") or "")
 
 
-def _split_reason(text: str) -> str:
+def split_reason(text: str) -> str:
     """The half of the core's "日本語 / English" for the staff member's language."""
     ja, _sep, en = text.partition(" / ")
     return bilingual(ja, en)
@@ -212,8 +213,8 @@ def _split_reason(text: str) -> str:
 @requires("counter.intake")
 def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """Suggest the passport spelling; the clerk confirms it, or a requested non-Hepburn one."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
     if app.state != ApplicationState.DRAFT:
         return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
     kanji, kana = _names(grant, app)
@@ -261,15 +262,15 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     return render(
         request,
         "counter/romaji.html",
-        _context(
+        screen_context(
             request,
             grant,
             app=app,
             kanji=kanji,
             kana=kana,
             result=result,
-            reasons=[_split_reason(r) for r in result.reasons],
-            notes=[_split_reason(n) for n in result.notes],
+            reasons=[split_reason(r) for r in result.reasons],
+            notes=[split_reason(n) for n in result.notes],
             form=form,
             error=error,
         ),
@@ -283,8 +284,8 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 @requires("counter.intake")
 def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """Upload the 戸籍謄本, photo and signatures into the vault (PNG, JPEG or PDF)."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
     if app.state != ApplicationState.DRAFT:
         return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
     minor = app.intake.applicant_minor  # type: ignore[attr-defined]
@@ -321,7 +322,7 @@ def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     return render(
         request,
         "counter/scans.html",
-        _context(request, grant, app=app, form=form, error=error, status_rows=status_rows),
+        screen_context(request, grant, app=app, form=form, error=error, status_rows=status_rows),
         status=400 if error else 200,
     )
 
@@ -329,7 +330,8 @@ def scans(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 # --- review ----------------------------------------------------------------------------------
 
 
-def _display(name: str, value: str | bytes | None) -> dict[str, Any]:
+def display_value(name: str, value: str | bytes | None) -> dict[str, Any]:
+    """One field's value as the review template shows it: text, or an image or PDF."""
     if value is None:
         return {"text": None}
     if isinstance(value, bytes):
@@ -369,7 +371,7 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
                 ),
                 "rows": [
                     {"name": r.name, "label": _field_label(r.name), "exposure": str(r.exposure)}
-                    | _display(r.name, r.value)
+                    | display_value(r.name, r.value)
                     for r in rows
                 ],
             }
@@ -382,7 +384,7 @@ def _field_label(name: str) -> str:
     return bilingual(field.label_ja, field.label_en)
 
 
-def _accept_items(app: Application) -> list[tuple[str, str]]:
+def accept_items(app: Application) -> list[tuple[str, str]]:
     """The checklist items of the application visit, each to be ticked (with its note)."""
     items = []
     for i in intake.application_items(app):
@@ -396,7 +398,8 @@ def _accept_items(app: Application) -> list[tuple[str, str]]:
     return items
 
 
-def _fee_rows(quote: Any) -> list[tuple[str, str]]:
+def fee_rows(quote: Any) -> list[tuple[str, str]]:
+    """The fee quote's lines, labelled in the staff member's language."""
     return [(bilingual(line.label_ja, line.label_en), yen(line.amount)) for line in quote.lines]
 
 
@@ -422,15 +425,15 @@ def _review_context(
             )
     items = intake.checklist_of(app)
     if accept_form is None:
-        accept_form = AcceptForm(items=_accept_items(app))
-    return _context(
+        accept_form = AcceptForm(items=accept_items(app))
+    return screen_context(
         request,
         grant,
         app=app,
         kind=KIND_LABELS.get(app.kind, app.kind),
         state=_state_label(app),
         people=people,
-        fee_rows=_fee_rows(fee) if fee else None,
+        fee_rows=fee_rows(fee) if fee else None,
         fee_total=yen(fee.total) if fee else None,
         fee_error=fee_error,
         pickup_items=[_bilingual_item(i) for i in items if i.visit == Visit.PICKUP],
@@ -452,8 +455,8 @@ def _bilingual_item(item: Any) -> dict[str, str]:
 @requires("counter.intake")
 def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """What was entered, as the intake step may see it; the checklist, the fee, 「受理」."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
     return render(request, "counter/review.html", _review_context(request, grant, app))
 
 
@@ -461,8 +464,8 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 @require_POST
 def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """「表示」: one masked field in full, with a typed reason the ledger keeps."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
     form = RevealForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
@@ -484,7 +487,7 @@ def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     return render(
         request,
         "counter/reveal.html",
-        _context(
+        screen_context(
             request,
             grant,
             app=app,
@@ -498,9 +501,9 @@ def reveal(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 @require_POST
 def accept(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """「受理」: every checklist item ticked, scans and romaji done → reception number."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
-    form = AcceptForm(request.POST, items=_accept_items(app))
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
+    form = AcceptForm(request.POST, items=accept_items(app))
     error = ""
     if form.is_valid():
         try:
@@ -525,14 +528,14 @@ def accept(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 @requires("counter.intake")
 def receipt(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """受理票: the reception number to hand over (the print itself is a print job)."""
-    grant = _intake_grant(request, grant_id)
-    app = _application(grant, app_id)
+    grant = intake_grant(request, grant_id)
+    app = intake_application(grant, app_id)
     if not app.reception_number:
         return redirect("counter:review", grant_id=grant.grant_id, app_id=app.pk)
     return render(
         request,
         "counter/receipt.html",
-        _context(
+        screen_context(
             request,
             grant,
             app=app,

@@ -154,14 +154,18 @@ def serve_view(request: HttpRequest, grant_id: str) -> HttpResponse:
     )
 
 
-def _access(request: HttpRequest, grant_id: str, app_id: int) -> tuple[Grant, Application]:
+def pickup_access(request: HttpRequest, grant_id: str, app_id: int) -> tuple[Grant, Application]:
+    """The clerk's own pickup grant and one of its applications, or 404."""
     try:
         return pickup.access_pickup(request.staff, grant_id, app_id)  # type: ignore[attr-defined]
     except AccessDenied:
         raise Http404 from None
 
 
-def _fee(request: HttpRequest, grant: Grant, app: Application) -> tuple[pickup.Fee | None, str]:
+def visit_fee(
+    request: HttpRequest, grant: Grant, app: Application
+) -> tuple[pickup.Fee | None, str]:
+    """The fee of this visit: the one recorded at issue, else the one quoted in this session."""
     stored = pickup.stored_fee(app)
     if stored is not None:
         return stored, ""
@@ -188,7 +192,7 @@ def _render_application(
         purpose="pickup:identify",
     )
     checks = pickup.identity_checks(grant, app.applicant)
-    fee, fee_error = _fee(request, grant, app)
+    fee, fee_error = visit_fee(request, grant, app)
     today = clock.today()
     returns_old = pickup.returns_old_passport(app)
     context: dict[str, Any] = {
@@ -216,7 +220,7 @@ def _render_application(
 
 @requires("counter.pickup")
 def application_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    grant, app = _access(request, grant_id, app_id)
+    grant, app = pickup_access(request, grant_id, app_id)
     return _render_application(request, grant, app)
 
 
@@ -224,7 +228,7 @@ def application_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpRe
 @require_POST
 def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """Ask the vault 一致 / 不一致 for what the person presents; values are not echoed."""
-    grant, app = _access(request, grant_id, app_id)
+    grant, app = pickup_access(request, grant_id, app_id)
     if app.state != "ready":
         messages.error(request, gettext("交付待ちの旅券ではないため照合できません。"))
         return redirect("pickup:application", grant_id=grant.grant_id, app_id=app.pk)
@@ -274,10 +278,10 @@ def match_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse
 @requires("counter.pickup")
 @require_POST
 def issue_view(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    grant, app = _access(request, grant_id, app_id)
+    grant, app = pickup_access(request, grant_id, app_id)
     form = IssueForm(request.POST, returns_old_passport=pickup.returns_old_passport(app))
     form.is_valid()  # two tick boxes: always valid
-    fee, _ = _fee(request, grant, app)
+    fee, _ = visit_fee(request, grant, app)
     try:
         pickup.do_issue(
             staff=request.staff,  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 `python -m bench load` serves ryoken with these settings so that each screen that discloses
 personal data can be measured next to the same screen without the gateway
-(`ryoken.web.benchviews`), each response carrying its server CPU time and query count.
+(`bench.web.views`), each response carrying its server CPU time and query count.
 Everything else is `ryoken.web.settings`, unchanged. The module
 refuses to load unless RYOKEN_BENCH_BASELINE=1, so a misconfigured deployment cannot route
 to the baseline pages by accident.
@@ -14,13 +14,13 @@ from ryoken.errors import ConfigurationError
 
 if os.environ.get("RYOKEN_BENCH_BASELINE") != "1":
     raise ConfigurationError(
-        "ryoken.web.bench_settings is for `python -m bench load` only "
+        "bench.web.settings is for `python -m bench load` only "
         "(set RYOKEN_BENCH_BASELINE=1 to use it); production uses ryoken.web.settings."
     )
 
 from ryoken.web.settings import *  # noqa: F403
 
-ROOT_URLCONF = "ryoken.web.benchviews"
+ROOT_URLCONF = "bench.web.views"
 # Each response says what it cost the server (its thread's CPU time and its database
 # queries), so the benchmark prints both next to the same page without the gateway.
-MIDDLEWARE = ["ryoken.web.benchviews.cost_headers", *MIDDLEWARE]  # noqa: F405
+MIDDLEWARE = ["bench.web.views.cost_headers", *MIDDLEWARE]  # noqa: F405

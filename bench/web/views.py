@@ -6,7 +6,7 @@ grant lookup, queries, template and watermark, but placeholder values instead of
 `gateway.disclose` (no access decision, no durable ledger write, no decryption). The
 difference between the two is what the gateway costs a clerk.
 
-These routes exist ONLY under `ryoken.web.bench_settings` (ROOT_URLCONF = this module),
+These routes exist ONLY under `bench.web.settings` (ROOT_URLCONF = this module),
 which refuses to load unless RYOKEN_BENCH_BASELINE=1. The production URL module
 `ryoken.web.urls` never imports this module; tests/integration/test_bench_isolation.py
 proves it has no bench routes.
@@ -43,7 +43,7 @@ from ryoken.web.counter.forms import KIND_LABELS, AcceptForm, RevealForm, Romaji
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.pickup_forms import IssueForm, MatchForm, PrintForm
 from ryoken.web.counter.prints import KIND_LABELS_JA
-from ryoken.web.i18n import yen
+from ryoken.web.i18n import state_label, yen
 from ryoken.web.urls import urlpatterns as production_urlpatterns
 
 PLACEHOLDER_TEXT = "＊＊＊＊"
@@ -96,22 +96,22 @@ def _placeholder(name: str, level: Exposure) -> str | bytes | None:
 @requires("counter.intake")
 def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
     """The romaji screen (GET) with a placeholder name instead of the gateway's."""
-    grant = real_intake._intake_grant(request, grant_id)
-    app = real_intake._application(grant, app_id)
+    grant = real_intake.intake_grant(request, grant_id)
+    app = real_intake.intake_application(grant, app_id)
     result = hepburn.romanize(PLACEHOLDER_KANA, PLACEHOLDER_KANJI)
     form = RomajiForm(initial={"choice": result.spelling})
     return render(
         request,
         "counter/romaji.html",
-        real_intake._context(
+        real_intake.screen_context(
             request,
             grant,
             app=app,
             kanji=PLACEHOLDER_KANJI,
             kana=PLACEHOLDER_KANA,
             result=result,
-            reasons=[real_intake._split_reason(r) for r in result.reasons],
-            notes=[real_intake._split_reason(n) for n in result.notes],
+            reasons=[real_intake.split_reason(r) for r in result.reasons],
+            notes=[real_intake.split_reason(n) for n in result.notes],
             form=form,
             error="",
         ),
@@ -119,7 +119,7 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 
 
 def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
-    """`views_intake._people` with placeholder values: same persons, fields and exposures."""
+    """`views_intake`'s people sections with placeholders: same persons, fields, exposures."""
     roles: dict[str, list[str]] = defaultdict(list)
     for person in ApplicationPerson.objects.filter(application=app).order_by("pk"):
         roles[person.subject].append(person.role)
@@ -137,7 +137,7 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
                 continue
             rows.append(
                 {"name": name, "label": FIELDS_BY_NAME[name].label_ja, "exposure": str(level)}
-                | real_intake._display(name, _placeholder(name, level))
+                | real_intake.display_value(name, _placeholder(name, level))
             )
         first = min(held, key=order.index)
         sections.append(
@@ -155,27 +155,27 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
 
 @requires("counter.intake")
 def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    """The review screen with placeholder values (`views_intake._review_context` otherwise)."""
-    grant = real_intake._intake_grant(request, grant_id)
-    app = real_intake._application(grant, app_id)
+    """The review screen with placeholder values (as `views_intake.review` builds it)."""
+    grant = real_intake.intake_grant(request, grant_id)
+    app = real_intake.intake_application(grant, app_id)
     fee = fee_error = None
     try:
         fee = fee_quote(app, date.fromisoformat(PLACEHOLDER_BIRTH))
     except RyokenError as exc:
         fee_error = exc.message_ja
     items = intake.checklist_of(app)
-    context = real_intake._context(
+    context = real_intake.screen_context(
         request,
         grant,
         app=app,
         kind=KIND_LABELS.get(app.kind, app.kind),
-        state=real_intake._state_label(app),
+        state=state_label(app.state),
         people=_people(grant, app),
-        fee_rows=real_intake._fee_rows(fee) if fee else None,
+        fee_rows=real_intake.fee_rows(fee) if fee else None,
         fee_total=yen(fee.total) if fee else None,
         fee_error=fee_error,
         pickup_items=[i for i in items if i.visit == Visit.PICKUP],
-        accept_form=AcceptForm(items=real_intake._accept_items(app)),
+        accept_form=AcceptForm(items=real_intake.accept_items(app)),
         missing=[intake.SCAN_DOCUMENTS[n][1] for n in intake.missing_scans(app)],
         draft=app.state == ApplicationState.DRAFT,
         reveal_form=RevealForm(),
@@ -188,8 +188,8 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 
 @requires("counter.pickup")
 def pickup_application(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    """`views_pickup._render_application` with placeholder fields and the baseline photo."""
-    grant, app = real_pickup._access(request, grant_id, app_id)
+    """`views_pickup.application_view` with placeholder fields and the baseline photo."""
+    grant, app = real_pickup.pickup_access(request, grant_id, app_id)
     step = Step(grant.step)
     fields = [
         FieldView(
@@ -203,7 +203,7 @@ def pickup_application(request: HttpRequest, grant_id: str, app_id: int) -> Http
         if exposure(step, name) is not Exposure.HIDDEN
     ]
     checks = pickup.identity_checks(grant, app.applicant)
-    fee, fee_error = real_pickup._fee(request, grant, app)
+    fee, fee_error = real_pickup.visit_fee(request, grant, app)
     today = clock.today()
     context: dict[str, Any] = {
         "grant": grant,

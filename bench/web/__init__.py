@@ -1,0 +1,1 @@
+"""The HTTP load benchmark's Django settings and baseline pages (never in production)."""
