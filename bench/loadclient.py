@@ -36,7 +36,7 @@ def disclosures_for(step: Step, fields: Iterable[str]) -> int:
     return int(Exposure.SHOWN in levels) + int(Exposure.MASKED in levels)
 
 
-# The romaji screen reads the applicant's kanji and kana (views_intake._names).
+# The romaji screen reads the applicant's kanji and kana (counter/intake/views.py, _names).
 ROMAJI_DISCLOSURES = disclosures_for(Step.INTAKE, ("name_kanji", "name_kana"))
 # 受理 reads the birth date for the age rules (intake.do_accept).
 ACCEPT_DISCLOSURES = 1

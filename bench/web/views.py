@@ -35,14 +35,17 @@ from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.accounts.access import requires
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import grants, intake, pickup
-from ryoken.web.counter import views_intake as real_intake
-from ryoken.web.counter import views_pickup as real_pickup
-from ryoken.web.counter.exposure import FieldView
-from ryoken.web.counter.forms import KIND_LABELS, AcceptForm, RevealForm, RomajiForm
+from ryoken.web.counter import grants
+from ryoken.web.counter.exposure import FieldView, watermark_for
+from ryoken.web.counter.intake import service as intake
+from ryoken.web.counter.intake import views as real_intake
+from ryoken.web.counter.intake.forms import KIND_LABELS, AcceptForm, RevealForm, RomajiForm
 from ryoken.web.counter.models import Grant
-from ryoken.web.counter.pickup_forms import IssueForm, MatchForm, PrintForm
-from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.counter.pickup import service as pickup
+from ryoken.web.counter.pickup import views as real_pickup
+from ryoken.web.counter.pickup.forms import IssueForm, MatchForm
+from ryoken.web.counter.prints.forms import PrintForm
+from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import state_label, yen
 from ryoken.web.urls import urlpatterns as production_urlpatterns
 
@@ -119,7 +122,7 @@ def romaji(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 
 
 def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
-    """`views_intake`'s people sections with placeholders: same persons, fields, exposures."""
+    """The intake views' people sections with placeholders: same persons, fields, exposures."""
     roles: dict[str, list[str]] = defaultdict(list)
     for person in ApplicationPerson.objects.filter(application=app).order_by("pk"):
         roles[person.subject].append(person.role)
@@ -155,7 +158,7 @@ def _people(grant: Grant, app: Application) -> list[dict[str, Any]]:
 
 @requires("counter.intake")
 def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    """The review screen with placeholder values (as `views_intake.review` builds it)."""
+    """The review screen with placeholder values (as `counter.intake.views.review` builds it)."""
     grant = real_intake.intake_grant(request, grant_id)
     app = real_intake.intake_application(grant, app_id)
     fee = fee_error = None
@@ -188,7 +191,7 @@ def review(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
 
 @requires("counter.pickup")
 def pickup_application(request: HttpRequest, grant_id: str, app_id: int) -> HttpResponse:
-    """`views_pickup.application_view` with placeholder fields and the baseline photo."""
+    """`counter.pickup.views.application_view` with placeholder fields and the baseline photo."""
     grant, app = real_pickup.pickup_access(request, grant_id, app_id)
     step = Step(grant.step)
     fields = [
@@ -222,14 +225,14 @@ def pickup_application(request: HttpRequest, grant_id: str, app_id: int) -> Http
         "print_form": PrintForm(
             initial={"grant": grant.grant_id, "application": app.pk, "document": "pickup_record"}
         ),
-        "watermark": real_pickup.watermark_for(request, grant),
+        "watermark": watermark_for(request, grant),
     }
     return render(request, "counter/pickup_serve.html", context)
 
 
 @requires("counter.serve")
 def photo(request: HttpRequest, grant_id: str, subject_id: str) -> HttpResponse:
-    """`views_pickup.photo_view` streaming a placeholder instead of the vault's photo."""
+    """`counter.pickup.views.photo_view` streaming a placeholder instead of the vault's photo."""
     try:
         grant = grants.access_grant(request.staff, grant_id)  # type: ignore[attr-defined]
     except AccessDenied:

@@ -79,8 +79,8 @@ def _serve(office: Office, clerk, window_code: str, app, *, reveals: int) -> Non
     """The next waiting ticket is this applicant's: called to the window, every person's
     name, birth date and address shown, `reveals` extra phone reveals, ticket closed."""
     from ryoken.web.accounts.models import Window
-    from ryoken.web.counter import queue
     from ryoken.web.counter.models import Ticket
+    from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway
 
     waiting = (

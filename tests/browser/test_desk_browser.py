@@ -89,7 +89,7 @@ def test_the_inquiry_desk_answers_status_only(page, make_staff, keys_dir):
 def test_a_supervisor_assists_at_a_clerks_window(page, make_staff, keys_dir):
     from ryoken.web.accounts.models import Window
     from ryoken.web.accounts.services import ensure_windows
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
     from ryoken.web.ledger.models import Entry
 
     ensure_windows()

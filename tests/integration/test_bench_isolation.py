@@ -89,7 +89,7 @@ def _ready_pickup(issuer):
     """A passport ready for pickup, its holder in the vault, called to P01 by `issuer`."""
     from ryoken.web.accounts.models import Window
     from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway
 
     png = b"\x89PNG\r\n\x1a\n" + bytes(32)

@@ -56,7 +56,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     startup_checks()  # missing or unusable keys: one clear line, before any pass
 
     from ryoken.web.api.batches import prune_seen
-    from ryoken.web.counter.queue import expire_grants
+    from ryoken.web.counter.queue.service import expire_grants
     from ryoken.web.watch import service
     from ryoken.web.watch.ledger_frame import RollingWindow
     from ryoken.web.watch.models import WatchState

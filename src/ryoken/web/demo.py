@@ -254,7 +254,7 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
         tickets = _seed_queue(today)
     # Each area seeds what its screens need in the demo (idempotent).
     from ryoken.web.casework.demo_seed import seed_backoffice
-    from ryoken.web.counter.loss import seed_demo_tickets
+    from ryoken.web.counter.loss.service import seed_demo_tickets
 
     backoffice = seed_backoffice()
     tickets += seed_demo_tickets(count=2)

@@ -25,7 +25,7 @@ from ryoken.incident.documents import CLASS_LABELS, ROLE_LABELS
 from ryoken.incident.exports import CHANNEL_LABELS
 from ryoken.web.accounts.models import Role, Window
 from ryoken.web.casework.models import Review
-from ryoken.web.counter.prints import DOCUMENT_LABELS_JA
+from ryoken.web.counter.prints.service import DOCUMENT_LABELS_JA
 from ryoken.web.i18n import bilingual
 
 EVENTS: Mapping[str, Promise] = {

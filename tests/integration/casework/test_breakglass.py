@@ -430,7 +430,7 @@ def test_a_wrong_password_at_the_cosign_is_a_failed_login(
 def test_a_request_withdrawn_or_expired_leaves_no_grant_in_the_ledger(
     client, make_staff, personas, login_as, make_application
 ):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     apps = [make_application(), make_application()]
     clerk = _vendor(make_staff)

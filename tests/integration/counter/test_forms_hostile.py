@@ -11,18 +11,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import intake
-from ryoken.web.counter.forms import (
+from ryoken.web.counter.intake import service as intake
+from ryoken.web.counter.intake.forms import (
     ApplicationForm,
     EmergencyContactForm,
     FamilyFormSet,
-    KioskForm,
     RepresentativeForm,
     RevealForm,
     RomajiForm,
     intake_input,
 )
-from ryoken.web.counter.pickup_forms import LossReportForm, LossSearchForm, MatchForm, ReprintForm
+from ryoken.web.counter.loss.forms import LossReportForm, LossSearchForm
+from ryoken.web.counter.pickup.forms import MatchForm
+from ryoken.web.counter.prints.forms import ReprintForm
+from ryoken.web.counter.queue.forms import KioskForm
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject, Value
 

@@ -120,7 +120,7 @@ def test_it_limits_how_fast_one_terminal_takes_tickets(client, ledger_db, settin
 def test_it_never_prints_the_same_number_at_two_kiosks(ledger_db):
     from django.db import connections
 
-    from ryoken.web.counter.queue import issue_ticket
+    from ryoken.web.counter.queue.service import issue_ticket
 
     def work() -> None:
         try:

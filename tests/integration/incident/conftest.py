@@ -19,7 +19,7 @@ def office(ledger_db, personas, make_staff):
 
     from ryoken.web.accounts.models import Window
     from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway
 
     class Office:

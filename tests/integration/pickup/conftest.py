@@ -39,7 +39,7 @@ def matched(ready_app, at_pickup):
     """Identity confirmed by match, as the clerk would at the window."""
     from datetime import date
 
-    from ryoken.web.counter import pickup
+    from ryoken.web.counter.pickup import service as pickup
 
     from .helpers import HOLDER
 

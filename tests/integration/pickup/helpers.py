@@ -71,7 +71,7 @@ def make_application(
 def call_pickup(app: Application, clerk, window_code: str = "P01"):
     """The person takes a pickup ticket at the kiosk; the clerk calls it to the window."""
     from ryoken.web.accounts.models import Window
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     queue.issue_ticket("pickup", reception_number=app.reception_number)
     called = queue.call_next(clerk, Window.objects.get(code=window_code))
@@ -81,7 +81,7 @@ def call_pickup(app: Application, clerk, window_code: str = "P01"):
 
 def call_loss(clerk, window_code: str = "L01"):
     from ryoken.web.accounts.models import Window
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     queue.issue_ticket("loss_report")
     called = queue.call_next(clerk, Window.objects.get(code=window_code))

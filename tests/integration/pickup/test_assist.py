@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ryoken.errors import AccessDenied, LedgerError
-from ryoken.web.counter import assist, grants
+from ryoken.web.counter import grants
+from ryoken.web.counter.desk import assist
 from ryoken.web.counter.models import GrantAssist
 from ryoken.web.ledger import store
 from ryoken.web.ledger.models import Entry

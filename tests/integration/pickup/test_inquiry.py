@@ -229,7 +229,7 @@ def test_it_denies_a_stranger(login_as, stranger, ready_app, personas):
 
 def test_a_result_list_refuses_more_than_the_limit_and_fields_the_step_hides(ledger_db, personas):
     from ryoken.errors import AccessDenied
-    from ryoken.web.counter import inquiry
+    from ryoken.web.counter.desk import inquiry
     from ryoken.web.vault import gateway
 
     people = [make_person({**CALLBACK_HOLDER, "name_kana": f"ヤマダ {n}"}) for n in range(21)]

@@ -85,7 +85,7 @@ def test_a_new_application_does_not_offer_the_old_passport_return(login_as, issu
 
 def test_issuing_refuses_an_old_passport_on_a_new_application(issuer, ledger_db):
     from ryoken.errors import RuleViolation
-    from ryoken.web.counter import pickup
+    from ryoken.web.counter.pickup import service as pickup
 
     app = make_application(make_person(), kind="new")
     _, grant = call_pickup(app, issuer)

@@ -196,7 +196,7 @@ def test_it_hides_a_colleagues_pickup(make_staff, login_as, app_url, ready_app, 
 
 def test_it_lists_a_familys_applications_on_one_ticket(ledger_db, personas, login_as):
     from ryoken.web.accounts.models import Window
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     issuer = personas["issuance_clerk"]
     first = make_application(make_person())

@@ -8,8 +8,9 @@ import pytest
 
 from ryoken.errors import AccessDenied, InvalidInput, LedgerError
 from ryoken.web.casework.fees import fee_quote
-from ryoken.web.counter import pickup, prints
 from ryoken.web.counter.models import PrintJob
+from ryoken.web.counter.pickup import service as pickup
+from ryoken.web.counter.prints import service as prints
 
 from .helpers import HOLDER, ledger_events, pdf_pages, pdf_text
 
@@ -143,7 +144,7 @@ def test_it_refuses_a_reprint_without_a_reason(login_as, issuer, issued, matched
 
 
 def test_it_refuses_a_reprint_after_the_ticket_closed(login_as, issuer, issued, matched):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     client = login_as(issuer)
     _print(client, matched, issued)
@@ -156,7 +157,7 @@ def test_it_refuses_a_reprint_after_the_ticket_closed(login_as, issuer, issued, 
 
 
 def test_it_refuses_a_print_outside_an_open_grant(issuer, issued, matched):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     with pytest.raises(AccessDenied):
         prints.do_print(staff=issuer, grant=None, kind="print", document="receipt", reason="再発行")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_calls_the_next_pickup_ticket_to_the_window(ledger_db, personas, login_as):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     issuer = personas["issuance_clerk"]
     app = make_application(make_person())
@@ -28,7 +28,7 @@ def test_it_calls_the_next_pickup_ticket_to_the_window(ledger_db, personas, logi
 
 
 def test_it_keeps_counter_clerks_off_the_pickup_windows(ledger_db, personas, login_as):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     app = make_application(make_person())
     queue.issue_ticket("pickup", reception_number=app.reception_number)
@@ -38,7 +38,7 @@ def test_it_keeps_counter_clerks_off_the_pickup_windows(ledger_db, personas, log
 
 
 def test_it_lets_a_counter_clerk_take_a_loss_report(ledger_db, personas, login_as):
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     ticket = queue.issue_ticket("loss_report")
     response = login_as(personas["counter_clerk"]).post("/pickup/", {"window": "L01"})
@@ -75,7 +75,7 @@ def test_it_will_not_close_a_colleagues_ticket(ledger_db, personas, make_staff, 
 
 
 def test_it_seeds_loss_report_tickets_for_the_demo(ledger_db, personas, login_as):
-    from ryoken.web.counter import loss
+    from ryoken.web.counter.loss import service as loss
 
     loss.seed_demo_tickets(2)
     html = login_as(personas["counter_clerk"]).get("/pickup/").content.decode()

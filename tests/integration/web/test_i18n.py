@@ -19,8 +19,9 @@ import ryoken.web
 from ryoken.domain.applications import STATE_LABELS_JA
 from ryoken.errors import RuleViolation
 from ryoken.web.accounts.views import HOME_LINKS
-from ryoken.web.counter.forms import ApplicationForm, ScanForm
-from ryoken.web.counter.pickup_forms import LossReportForm, LossSearchForm, MatchForm
+from ryoken.web.counter.intake.forms import ApplicationForm, ScanForm
+from ryoken.web.counter.loss.forms import LossReportForm, LossSearchForm
+from ryoken.web.counter.pickup.forms import MatchForm
 from ryoken.web.i18n import staff_message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ from ryoken.errors import RuleViolation
 from ryoken.web.api.auth import client_of, kiosk_auth
 from ryoken.web.api.errors import ApiError, ErrorOut
 from ryoken.web.counter.models import Ticket
-from ryoken.web.counter.queue import issue_ticket
+from ryoken.web.counter.queue.service import issue_ticket
 
 router = Router(auth=kiosk_auth, tags=["kiosk"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.web.counter import views_assist, views_inquiry
+from ryoken.web.counter.desk import views_assist, views_inquiry
 
 app_name = "desk"
 

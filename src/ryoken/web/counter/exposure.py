@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
+from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.counter.models import Grant
@@ -107,3 +110,9 @@ def watermark(grant: Grant | None, staff_id: str, now_text: str) -> dict[str, ob
     """The visible watermark on every screen that shows personal data."""
     window = grant.window.code if grant is not None and grant.window else "-"
     return {"text": f"{staff_id} / {window} / {now_text}", "repeat": range(40)}
+
+
+def watermark_for(request: HttpRequest, grant: Grant | None) -> dict[str, object]:
+    """The watermark of a counter screen: the staff member, the grant's window, the time."""
+    now = clock.local_now().strftime("%Y-%m-%d %H:%M")
+    return watermark(grant, request.staff.staff_id, now)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ A grant ties one staff member to the persons of one piece of work — the ticket
 their window, an assigned review, a sampled QA review, a production batch, a phone or status
 inquiry, or break-glass with a typed reason — for as long as the work lasts. Closing the
 ticket (or the review, or the timeout) ends it. A supervisor may assist at a colleague's open
-grant (`ryoken.web.counter.assist`): the gateway then lets them work under it too, until they
+grant (`ryoken.web.counter.desk.assist`): the gateway then lets them work under it too, until they
 leave or the grant closes. No grant, no disclosure: `GrantPolicy` is the vault's access policy.
 """
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.web.counter import views_loss, views_pickup, views_prints
+from ryoken.web.counter.loss import views as views_loss
+from ryoken.web.counter.pickup import views as views_pickup
+from ryoken.web.counter.prints import views as views_prints
 
 app_name = "pickup"
 

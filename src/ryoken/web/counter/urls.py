@@ -6,7 +6,8 @@ URLs carry ids (grant ids, application ids), never names or other personal data.
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ryoken.web.counter import views_intake, views_queue
+from ryoken.web.counter.intake import views as views_intake
+from ryoken.web.counter.queue import views as views_queue
 
 app_name = "counter"
 

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, KeyUnavailable, RyokenError
 from ryoken.web.accounts.access import requires
-from ryoken.web.counter import inquiry
+from ryoken.web.counter.desk import inquiry
+from ryoken.web.counter.exposure import watermark_for
 from ryoken.web.counter.models import Grant, Inquiry
-from ryoken.web.counter.prints import KIND_LABELS_JA
-from ryoken.web.counter.views_pickup import watermark_for
+from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import staff_message, state_label
 
 SESSION_FOUND = "ryoken_inquiry_found:{grant}"

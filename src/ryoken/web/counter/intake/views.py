@@ -31,8 +31,10 @@ from ryoken.web.accounts.access import requires
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure as views_of
-from ryoken.web.counter import grants, intake, intake_page
-from ryoken.web.counter.forms import (
+from ryoken.web.counter import grants
+from ryoken.web.counter.intake import page as intake_page
+from ryoken.web.counter.intake import service as intake
+from ryoken.web.counter.intake.forms import (
     KIND_LABELS,
     AcceptForm,
     ApplicationForm,

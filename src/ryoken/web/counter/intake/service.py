@@ -46,9 +46,10 @@ from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants, queue
+from ryoken.web.counter import grants
 from ryoken.web.counter.models import Grant, IntakeRecord, Ticket
 from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway

@@ -40,7 +40,7 @@ from ryoken.web.casework.services import do_transition
 from ryoken.web.counter import grants, match_limits
 from ryoken.web.counter.models import Grant
 from ryoken.web.counter.numbers_db import reception_numbers
-from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import state_label
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway
@@ -299,7 +299,7 @@ def file_loss_report(
 
 def seed_demo_tickets(count: int = 2, *, now: datetime | None = None) -> int:
     """Loss-report tickets waiting for the loss window in the demo's day (the seed calls it)."""
-    from ryoken.web.counter import queue
+    from ryoken.web.counter.queue import service as queue
 
     for _ in range(count):
         queue.issue_ticket("loss_report", now=now)

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import requires
-from ryoken.web.counter import exposure, loss
+from ryoken.web.counter import exposure
+from ryoken.web.counter.exposure import watermark_for
+from ryoken.web.counter.loss import service as loss
+from ryoken.web.counter.loss.forms import ChooseForm, LossReportForm, LossSearchForm
 from ryoken.web.counter.models import Grant
-from ryoken.web.counter.pickup_forms import ChooseForm, LossReportForm, LossSearchForm
-from ryoken.web.counter.views_pickup import watermark_for
 from ryoken.web.i18n import staff_message
 
 SESSION_CANDIDATES = "ryoken_loss_candidates:{grant}"

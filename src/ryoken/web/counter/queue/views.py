@@ -20,9 +20,11 @@ from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
 from ryoken.web.confirm import back_url, confirm_page, confirmed
-from ryoken.web.counter import grants, intake, queue, windows
-from ryoken.web.counter.forms import CloseForm, KioskForm, WindowForm
+from ryoken.web.counter import grants, windows
+from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.counter.queue import service as queue
+from ryoken.web.counter.queue.forms import CloseForm, KioskForm, WindowForm
 from ryoken.web.i18n import staff_message
 
 KIOSK_SESSION_KEY = "ryoken_kiosk_ticket"

@@ -331,7 +331,7 @@ def _pickup_record_lines(job: PrintJob, app: Application) -> list[str]:
             "the pickup record is printed after issuance",
             message_ja=gettext_noop("交付記録は交付の後に印刷できます。"),
         )
-    from ryoken.web.counter.pickup import identity_checks  # pickup imports this module
+    from ryoken.web.counter.pickup.service import identity_checks  # pickup imports this module
 
     checks = identity_checks(job.grant, app.applicant) if job.grant else {}
 

@@ -1,10 +1,10 @@
-"""Counter forms: the kiosk, the window choice, the paper application, romaji and scans.
+"""Intake forms: the paper application, romaji and scans.
 
 Every form says what is wrong in Japanese a clerk understands. Cleaning normalises what the
 vault will store (katakana readings, NNN-NNNN postcodes, ISO dates), so the blind indexes
 and the masks see one form of each value. Cross-field rules that need the passport rules
-(validity by age, proxy submission, renewal grounds) are checked in `intake.py`, because
-they use the domain core.
+(validity by age, proxy submission, renewal grounds) are checked in `intake/service.py`,
+because they use the domain core.
 """
 
 from __future__ import annotations
@@ -25,13 +25,10 @@ from ryoken import clock
 from ryoken.domain import field_rules, hepburn
 from ryoken.domain.applications import ApplicationKind, ProxyRelation, RecordChange
 from ryoken.domain.fields import SubjectRole
-from ryoken.domain.numbers import RECEPTION_NUMBER_RE
 from ryoken.errors import InvalidInput, InvalidKana
 from ryoken.privacy import normalise
 from ryoken.privacy.normalise import PREFECTURES
-from ryoken.web.accounts.models import Window
-from ryoken.web.counter.intake import SCAN_DOCUMENTS, IntakeInput, PersonInput
-from ryoken.web.counter.models import Ticket
+from ryoken.web.counter.intake.service import SCAN_DOCUMENTS, IntakeInput, PersonInput
 from ryoken.web.i18n import staff_message
 
 MAX_FAMILY_MEMBERS = 5
@@ -218,50 +215,6 @@ class RadioSelect(_FocusFirstOption, forms.RadioSelect):
 
 class CheckboxSelectMultiple(_FocusFirstOption, forms.CheckboxSelectMultiple):
     pass
-
-
-# --- kiosk and queue -------------------------------------------------------------------------
-
-
-class KioskForm(forms.Form):
-    purpose = forms.ChoiceField(
-        choices=Ticket.Purpose.choices,
-        error_messages={"invalid_choice": _("ご用件を選んでください。")},
-    )
-    reception_number = forms.CharField(required=False, max_length=60)
-
-    def clean_reception_number(self) -> str:
-        raw = self.cleaned_data.get("reception_number") or ""
-        text = unicodedata.normalize("NFKC", raw).strip().upper()
-        if text and not RECEPTION_NUMBER_RE.fullmatch(text):  # office-date-sequence
-            raise forms.ValidationError(
-                gettext("受理番号は受理票に印字された英数字で入力してください。")
-            )
-        return text
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("purpose") == Ticket.Purpose.PICKUP and not data.get("reception_number"):
-            self.add_error("reception_number", gettext("受理票の受理番号を入力してください。"))
-        return data
-
-
-class _WindowField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return gettext(obj.label)  # the seeded labels are in the catalog; others stay as typed
-
-
-class WindowForm(forms.Form):
-    window = _WindowField(
-        queryset=Window.objects.filter(kind=Window.Kind.INTAKE).order_by("code"),
-        to_field_name="code",
-        label=_("担当窓口"),
-        error_messages={"invalid_choice": _("窓口を選んでください。")},
-    )
-
-
-class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("done", _("対応終了")), ("no_show", _("不在"))])
 
 
 # --- the paper application -------------------------------------------------------------------

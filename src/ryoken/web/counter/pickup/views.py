@@ -21,19 +21,18 @@ from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
 from ryoken.web.casework.fees import fee_quote
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import exposure, grants, pickup, queue, windows
+from ryoken.web.counter import exposure, grants, windows
+from ryoken.web.counter.exposure import watermark_for
 from ryoken.web.counter.models import Grant, Ticket
-from ryoken.web.counter.pickup_forms import CallForm, IssueForm, MatchForm, PrintForm
-from ryoken.web.counter.prints import KIND_LABELS_JA
+from ryoken.web.counter.pickup import service as pickup
+from ryoken.web.counter.pickup.forms import CallForm, IssueForm, MatchForm
+from ryoken.web.counter.prints.forms import PrintForm
+from ryoken.web.counter.prints.service import KIND_LABELS_JA
+from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import staff_message, state_label
 from ryoken.web.vault import gateway
 
 SESSION_FEE = "ryoken_pickup_fee:{grant}:{app}"
-
-
-def watermark_for(request: HttpRequest, grant: Grant | None) -> dict[str, object]:
-    now = clock.local_now().strftime("%Y-%m-%d %H:%M")
-    return exposure.watermark(grant, request.staff.staff_id, now)  # type: ignore[attr-defined]
 
 
 def screen_of(grant: Grant) -> str:

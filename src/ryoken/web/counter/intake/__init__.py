@@ -1,0 +1,1 @@
+"""Intake at the application window: the paper form, romaji, scans, review, acceptance."""

@@ -1,0 +1,1 @@
+"""The pickup window: identify the holder, take the fee, issue the passport."""
