@@ -54,23 +54,23 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _incident(args: argparse.Namespace) -> Any:
-    from ryoken.web.incident import service
+    from ryoken.web.incident import incidents
 
-    return service.get_incident(args.incident)
+    return incidents.get_incident(args.incident)
 
 
 def _officer(args: argparse.Namespace) -> Any:
-    from ryoken.web.incident import service
+    from ryoken.web.incident import incidents
 
-    return service.officer_of(args.officer)
+    return incidents.officer_of(args.officer)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     django_setup()
-    from ryoken.web.incident import service
+    from ryoken.web.incident import incidents
 
     start, end = _period(args.start, args.end)
-    incident = service.open_incident(
+    incident = incidents.open_incident(
         title=args.title,
         learned_on=args.learned_on or clock.today(),
         suspects=[s for part in args.staff for s in part.split(",")],
@@ -86,9 +86,9 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_hold(args: argparse.Namespace) -> int:
     django_setup()
-    from ryoken.web.incident import service
+    from ryoken.web.incident import evidence
 
-    result = service.place_hold(_incident(args), officer=_officer(args))
+    result = evidence.place_hold(_incident(args), officer=_officer(args))
     out = args.out or Path(f"incident-{result.hold.incident_id}-evidence.zip")
     _write(out, result.bundle)
     print(
@@ -102,17 +102,17 @@ def cmd_hold(args: argparse.Namespace) -> int:
 def cmd_scope(args: argparse.Namespace) -> int:
     django_setup()
     from ryoken.incident.exposures import Channel
-    from ryoken.web.incident import service
+    from ryoken.web.incident import scoping
 
     incident = _incident(args)
     channels = [Channel(c) for c in args.channel] if args.channel else None
-    found = service.incident_scope(incident, channels=channels)
+    found = scoping.incident_scope(incident, channels=channels)
     # The files first: a reader that closes the pipe early (`| head`) must not cost them.
     officer = _officer(args) if (args.csv or args.xlsx) else None
     written = []
     for fmt, path in (("csv", args.csv), ("xlsx", args.xlsx)):
         if path is not None:
-            _write(path, service.export_scope(incident, fmt, officer=officer, channels=channels))
+            _write(path, scoping.export_scope(incident, fmt, officer=officer, channels=channels))
             written.append(path)
     print(f"persons: {found.persons}")
     for title, counts in (
@@ -130,11 +130,11 @@ def cmd_scope(args: argparse.Namespace) -> int:
 def cmd_attribute(args: argparse.Namespace) -> int:
     django_setup()
     from ryoken.incident.exposures import Period
-    from ryoken.web.incident import service
+    from ryoken.web.incident import attribution
 
     data = read_input(args.leaked, max_total=MAX_LEAK_BYTES, max_line=MAX_LEAK_LINE)
     start, end = _period(args.start, args.end)
-    result = service.attribute_leak(data, Period(start, end), officer=_officer(args))
+    result = attribution.attribute_leak(data, Period(start, end), officer=_officer(args))
     print(
         f"rows: {len(result.rows)}; resolved persons: {len(result.leaked_subjects)}; "
         f"unmatched rows: {len(result.unmatched_rows)}; p = {result.p:.2f}"
@@ -165,10 +165,10 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     django_setup()
     from ryoken.incident.documents import render_text_pdf, to_json_bytes
-    from ryoken.web.incident import service
+    from ryoken.web.incident import reports
 
     incident = _incident(args)
-    result = service.report_of(incident, officer=_officer(args))
+    result = reports.report_of(incident, officer=_officer(args))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -196,18 +196,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_facts(args: argparse.Namespace) -> int:
     """Write the report's free-text items (those given), then print all of them."""
     django_setup()
-    from ryoken.web.incident import service
+    from ryoken.web.incident import reports
 
     incident = _incident(args)
     officer = _officer(args)
     given = {
-        name: getattr(args, name) for name in service.FACT_NAMES if getattr(args, name) is not None
+        name: getattr(args, name) for name in reports.FACT_NAMES if getattr(args, name) is not None
     }
     if given:
-        changed = service.update_facts(incident, given, officer=officer)
+        changed = reports.update_facts(incident, given, officer=officer)
         print(f"changed: {', '.join(changed)}" if changed else "nothing changed")
-    written = service.written_facts(incident)
-    for name, text in service.current_facts(incident).items():
+    written = reports.written_facts(incident)
+    for name, text in reports.current_facts(incident).items():
         flag = "" if name in written else " (draft)"
         print(f"{name}{flag}: {text}")
     return 0
@@ -216,9 +216,9 @@ def cmd_facts(args: argparse.Namespace) -> int:
 def cmd_notices(args: argparse.Namespace) -> int:
     django_setup()
     from ryoken.incident.documents import to_json_bytes
-    from ryoken.web.incident import service
+    from ryoken.web.incident import notification
 
-    notices, pdf = service.notices_of(_incident(args), officer=_officer(args))
+    notices, pdf = notification.notices_of(_incident(args), officer=_officer(args))
     _write(args.out, pdf)
     if args.json is not None:
         _write(args.json, to_json_bytes(notices.to_json()))
@@ -232,9 +232,9 @@ def cmd_notices(args: argparse.Namespace) -> int:
 def cmd_who_saw(args: argparse.Namespace) -> int:
     django_setup()
     from ryoken.web.accounts.models import Role
-    from ryoken.web.incident import service
+    from ryoken.web.incident import whosaw
 
-    rows = service.who_saw(args.subject)
+    rows = whosaw.who_saw(args.subject)
     if not rows:
         print("no staff member has seen this person's data")
         return 0

@@ -35,7 +35,7 @@ _PURPOSES: dict[str, tuple[str, ...]] = {
         "passport_number", "previous_passport",
     ),
     # Not a staff purpose: the privacy officer's notices to the persons of an incident
-    # (web/incident/service.notices_of); no role picks it on the break-glass screen.
+    # (web/incident/notification.notices_of); no role picks it on the break-glass screen.
     "appi_notice": ("name_kanji", "postcode", "address"),
 }  # fmt: skip
 

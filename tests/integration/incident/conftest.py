@@ -82,10 +82,10 @@ def office(ledger_db, personas, make_staff):
             return subjects
 
         def incident(self):
-            from ryoken.web.incident import service
+            from ryoken.web.incident import incidents
 
             now = timezone.now()
-            return service.open_incident(
+            return incidents.open_incident(
                 title="池袋での持ち出し",
                 learned_on=timezone.localdate(),
                 suspects=[self.clerk.staff_id],

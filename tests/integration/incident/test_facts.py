@@ -33,7 +33,7 @@ def _changes():
 
 def test_the_privacy_officer_writes_the_facts_and_the_report_prints_them(office, client, login_as):
     from ryoken.audit.events import decode_entry
-    from ryoken.web.incident import service
+    from ryoken.web.incident import reports
     from ryoken.web.incident.models import Incident
 
     incident = office.incident()
@@ -41,7 +41,7 @@ def test_the_privacy_officer_writes_the_facts_and_the_report_prints_them(office,
     login_as(office.officer)
     page = client.get(url).content.decode()
     assert 'data-testid="draft-note"' in page
-    assert service.default_facts(incident)["cause"] in page  # the draft to rewrite
+    assert reports.default_facts(incident)["cause"] in page  # the draft to rewrite
 
     response = client.post(url, FACTS)
     assert response.status_code == 302
@@ -52,13 +52,13 @@ def test_the_privacy_officer_writes_the_facts_and_the_report_prints_them(office,
     _, event = decode_entry(bytes(change.data))
     assert event.actor == office.officer.staff_id
     assert event.details["incident"] == incident.pk and event.details["change"] == "facts"
-    assert event.details["items"] == ",".join(service.FACT_NAMES)
+    assert event.details["items"] == ",".join(reports.FACT_NAMES)
     assert FACTS["cause"].encode() not in bytes(change.data)  # the text stays out: a digest
 
     detail = client.get(reverse("incident:detail", args=[incident.pk])).content.decode()
     assert FACTS["recurrence_measures"] in detail and "既定の文案" not in detail
 
-    report = service.report_of(Incident.objects.get(pk=incident.pk), officer=office.officer)
+    report = reports.report_of(Incident.objects.get(pk=incident.pk), officer=office.officer)
     items = {i["no"]: i["text"] for i in report.report["items"]}
     assert items[1] == FACTS["summary"] and items[4] == FACTS["cause"]
     assert items[5] == FACTS["secondary_harm"] and items[8] == FACTS["recurrence_measures"]

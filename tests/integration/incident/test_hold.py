@@ -19,11 +19,11 @@ def _codes() -> list[str]:
 def test_it_freezes_the_clerk_so_the_vault_refuses_her(office):
     from ryoken.errors import AccessDenied
     from ryoken.web.counter.models import Grant
-    from ryoken.web.incident import service
+    from ryoken.web.incident import evidence
     from ryoken.web.vault import gateway
 
     grant = Grant.objects.filter(staff=office.clerk).first()
-    service.place_hold(office.incident(), officer=office.officer)
+    evidence.place_hold(office.incident(), officer=office.officer)
     office.clerk.refresh_from_db()
     assert office.clerk.frozen
     subject = sorted(office.shown[office.clerk.staff_id])[0]
@@ -40,11 +40,11 @@ def test_it_freezes_the_clerk_so_the_vault_refuses_her(office):
 def test_it_keeps_held_persons_through_retention_and_shreds_the_rest(office):
     from django.utils import timezone
 
-    from ryoken.web.incident import service
+    from ryoken.web.incident import evidence
     from ryoken.web.vault.models import Subject
     from ryoken.web.vault.operations import run_retention
 
-    result = service.place_hold(office.incident(), officer=office.officer)
+    result = evidence.place_hold(office.incident(), officer=office.officer)
     assert result.subjects == len(office.shown[office.clerk.staff_id])
     Subject.objects.update(retain_until=timezone.localdate() - timedelta(days=1))
     run_retention(actor="system", today=timezone.localdate())
@@ -54,10 +54,10 @@ def test_it_keeps_held_persons_through_retention_and_shreds_the_rest(office):
 
 def test_it_records_the_hold_and_the_export_in_the_ledger(office):
     from ryoken.incident.bundle import verify_bundle
-    from ryoken.web.incident import service
+    from ryoken.web.incident import evidence
     from ryoken.web.ledger import checkpoints
 
-    result = service.place_hold(office.incident(), officer=office.officer)
+    result = evidence.place_hold(office.incident(), officer=office.officer)
     codes = _codes()
     assert codes.index("hold.place") < codes.index("export.evidence")
     report = verify_bundle(result.bundle, checkpoints.load_public_key())
@@ -68,11 +68,11 @@ def test_it_records_the_hold_and_the_export_in_the_ledger(office):
 
 
 def test_it_scopes_exactly_the_fields_and_persons_the_clerk_was_shown(office):
-    from ryoken.web.incident import service
+    from ryoken.web.incident import scoping
 
     from .conftest import FIELDS
 
-    found = service.incident_scope(office.incident())
+    found = scoping.incident_scope(office.incident())
     shown = office.shown[office.clerk.staff_id]
     assert found.persons == len(shown)
     assert {s.subject for s in found.subjects} == shown
@@ -81,9 +81,9 @@ def test_it_scopes_exactly_the_fields_and_persons_the_clerk_was_shown(office):
 
 
 def test_it_records_every_scope_export(office):
-    from ryoken.web.incident import service
+    from ryoken.web.incident import scoping
 
     before = _codes().count("export.evidence")
-    data = service.export_scope(office.incident(), "xlsx", officer=office.officer)
+    data = scoping.export_scope(office.incident(), "xlsx", officer=office.officer)
     assert data[:2] == b"PK"
     assert _codes().count("export.evidence") == before + 1

@@ -59,18 +59,18 @@ def rare(office):
 def test_the_notices_report_and_who_saw_answer_keep_rare_kanji(
     office, rare, client, login_as, pdf_ink
 ):
-    from ryoken.web.incident import service
+    from ryoken.web.incident import notification, reports
 
     incident = office.incident()
-    service.update_facts(
+    reports.update_facts(
         incident, {"summary": "髙﨑 𠮷男 様ほか 𩸽田 様の件"}, officer=office.officer
     )
-    _, notices = service.notices_of(incident, officer=office.officer)
+    _, notices = notification.notices_of(incident, officer=office.officer)
     text = pdf_text(notices)
     for name in NAMES:
         assert name in text, name
         assert all(n > 0 for c, n in pdf_ink(notices, name).items() if c != " "), name
-    report = service.report_of(incident, officer=office.officer).pdf
+    report = reports.report_of(incident, officer=office.officer).pdf
     assert "髙﨑 𠮷男 様ほか 𩸽田 様の件" in pdf_text(report)
     assert all(n > 0 for c, n in pdf_ink(report, "髙﨑 𠮷男").items() if c != " ")
 

@@ -121,7 +121,7 @@ def test_the_police_tip_is_answered_from_the_ledger_end_to_end(
 ):
     from ryoken.web.accounts.access import standing
     from ryoken.web.accounts.models import Staff
-    from ryoken.web.incident import service
+    from ryoken.web.incident import scoping
     from ryoken.web.incident.models import Hold, Incident
     from ryoken.web.ledger.models import Entry
     from ryoken.web.vault.models import Subject
@@ -201,7 +201,7 @@ def test_the_police_tip_is_answered_from_the_ledger_end_to_end(
     assert {c for _, _, c in found} >= {"screen", "print", "copy"}
     taken = {e["subject"] for e in truth["exposures"]}
     assert taken and taken <= shown  # what was taken is within what was shown
-    scoped = service.incident_scope(incident)
+    scoped = scoping.incident_scope(incident)
     assert scoped.unknown_documents == ()  # every printed document's items are known
     assert scoped.unmatched_copier_jobs  # copies made around the system are listed
     persons_by_field = Counter(f for _, f in {(s, f) for s, f, _ in shown_rows})

@@ -36,10 +36,10 @@ def _peek(office) -> str:
 
 
 def test_it_marks_the_exposure_no_task_explains_and_only_that_one(office):
-    from ryoken.web.incident import service
+    from ryoken.web.incident import scoping
 
     target = _peek(office)
-    found = service.incident_scope(office.incident())
+    found = scoping.incident_scope(office.incident())
     assert found.marked
     assert found.persons == len(office.shown[office.clerk.staff_id]) + 1
     assert found.persons_outside_task == 1

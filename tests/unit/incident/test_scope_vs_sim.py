@@ -36,7 +36,7 @@ def test_scoping_the_simulated_office_finds_what_it_showed_the_insider(tmp_path,
     (insider,) = truth["insiders"]
     events = [decode_event(line.rstrip(b"\n")) for line in (tmp_path / "events.jsonl").open("rb")]
     # What the office's casework tables say: roles, and the family each applicant's 戸籍謄本
-    # names (ryoken.web.incident.service reads the same from ApplicationPerson).
+    # names (ryoken.web.incident.scoping reads the same from ApplicationPerson).
     roles: dict[str, set[str]] = {}
     named: dict[str, set[str]] = {}
     for line in (tmp_path / "applications.jsonl").open(encoding="utf-8"):

@@ -32,7 +32,7 @@ from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import step_up_download, step_up_required
 from ryoken.web.confirm import confirm_page, confirmed
 from ryoken.web.i18n import bilingual, staff_message
-from ryoken.web.incident import service
+from ryoken.web.incident import attribution, evidence, incidents, notification, reports, scoping
 from ryoken.web.incident.models import Hold, Incident
 
 MAX_LEAK_BYTES = 20 * 1024 * 1024
@@ -81,13 +81,13 @@ def _text(label: str | Promise, rows: int, *, required: bool = True) -> forms.Ch
     return forms.CharField(
         label=label,
         required=required,
-        max_length=service.MAX_FACT_CHARS,
+        max_length=reports.MAX_FACT_CHARS,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
 class FactsForm(forms.Form):
-    """The report's items the privacy officer writes (see `service.FACT_ITEMS`)."""
+    """The report's items the privacy officer writes (see `reports.FACT_ITEMS`)."""
 
     summary = _text(_("① 概要（発生の経緯、事態を知った経緯）"), 4)
     cause = _text(_("④ 原因"), 3)
@@ -126,7 +126,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
                         "not a case number",
                         message_ja=gettext_noop("事案番号が正しくありません。"),
                     )
-                initial = service.draft_from_case(case_id, today=clock.today())
+                initial = incidents.draft_from_case(case_id, today=clock.today())
             except RyokenError as error:
                 messages.error(request, staff_message(error))
             else:
@@ -159,7 +159,7 @@ def create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         start, end = _bounds(data["start"], data["end"])
         try:
-            incident = service.open_incident(
+            incident = incidents.open_incident(
                 title=data["title"],
                 learned_on=data["learned_on"],
                 suspects=data["staff"].split(","),
@@ -190,7 +190,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @requires("watch.read")
 def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
-    found = service.incident_scope(incident)
+    found = scoping.incident_scope(incident)
     today = max(clock.today(), incident.learned_on)
     decision = appi.assess_scope(
         found, learned_on=incident.learned_on, unlawful_purpose=incident.unlawful_purpose
@@ -216,7 +216,7 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
                     "status": n.status,
                     "outside": outside.get(n.subject, 0),
                 }
-                for n in service.notice_accounting(found)
+                for n in notification.notice_accounting(found)
             ],
             "decision": decision,
             "reasons": [bilingual(r.text_ja, r.text_en) for r in decision.reasons],
@@ -239,11 +239,11 @@ def detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 def _fact_rows(incident: Incident) -> list[dict[str, object]]:
     """The report's free-text items as the report will print them, marked if still draft."""
-    current, written = service.current_facts(incident), service.written_facts(incident)
+    current, written = reports.current_facts(incident), reports.written_facts(incident)
     labels = FactsForm.base_fields
     return [
         {"label": labels[name].label, "text": current[name], "written": name in written}
-        for name in service.FACT_NAMES
+        for name in reports.FACT_NAMES
     ]
 
 
@@ -265,7 +265,7 @@ def facts(request: HttpRequest, incident_id: int) -> HttpResponse:
         form = FactsForm(request.POST)
         if form.is_valid():
             try:
-                changed = service.update_facts(
+                changed = reports.update_facts(
                     incident, dict(form.cleaned_data), officer=_staff(request)
                 )
             except RyokenError as error:
@@ -278,14 +278,14 @@ def facts(request: HttpRequest, incident_id: int) -> HttpResponse:
                 return redirect("incident:detail", incident.pk)
         status = 400
     else:
-        form = FactsForm(initial=service.current_facts(incident))
+        form = FactsForm(initial=reports.current_facts(incident))
     response = render(
         request,
         "incident/facts.html",
         {
             "incident": incident,
             "form": form,
-            "written": service.written_facts(incident),
+            "written": reports.written_facts(incident),
             "can_manage": True,
         },
     )
@@ -314,7 +314,7 @@ def hold(request: HttpRequest, incident_id: int) -> HttpResponse:
             danger=True,
         )
     try:
-        result = service.place_hold(incident, officer=_staff(request))
+        result = evidence.place_hold(incident, officer=_staff(request))
     except RyokenError as error:
         messages.error(request, staff_message(error))
     else:
@@ -346,7 +346,7 @@ def export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
     }
     if fmt not in types:
         raise Http404("no such format")
-    data = service.export_scope(incident, fmt, officer=_staff(request))
+    data = scoping.export_scope(incident, fmt, officer=_staff(request))
     return _download(data, f"incident-{incident.pk}-scope.{fmt}", types[fmt])
 
 
@@ -354,7 +354,7 @@ def export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
 @step_up_download
 def report(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
-    result = service.report_of(incident, officer=_staff(request))
+    result = reports.report_of(incident, officer=_staff(request))
     return _download(result.pdf, f"incident-{incident.pk}-report.pdf", "application/pdf")
 
 
@@ -362,7 +362,7 @@ def report(request: HttpRequest, incident_id: int) -> HttpResponse:
 @step_up_download
 def report_json(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
-    result = service.report_of(incident, officer=_staff(request))
+    result = reports.report_of(incident, officer=_staff(request))
     return _download(
         to_json_bytes(result.report), f"incident-{incident.pk}-report.json", "application/json"
     )
@@ -373,7 +373,7 @@ def report_json(request: HttpRequest, incident_id: int) -> HttpResponse:
 def notices(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     try:
-        _, pdf = service.notices_of(incident, officer=_staff(request))
+        _, pdf = notification.notices_of(incident, officer=_staff(request))
     except RyokenError as error:
         messages.error(request, staff_message(error))
         return redirect("incident:detail", incident.pk)
@@ -394,7 +394,7 @@ def attribute_view(request: HttpRequest) -> HttpResponse:
                     raise InvalidInput(
                         "the list is too large", message_ja="ファイルが大きすぎます。"
                     )
-                result = service.attribute_leak(
+                result = attribution.attribute_leak(
                     upload.read(), Period(start, end), officer=_staff(request)
                 )
             except RyokenError as error:

@@ -261,3 +261,60 @@ def proofs(seqs: Sequence[int]) -> dict[str, Any]:
         out["hash_algorithm"] = proof.pop("hash_algorithm", "")
         out["entries"].append(proof)
     return out
+
+
+# --- every entry, for `ryoken incident who-saw` ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    seq: int
+    at: datetime
+    code: str
+    office: str
+    role: str  # a Role value, or "system"
+    purpose: str
+    fields: tuple[str, ...]
+    outside_visit: bool
+
+
+def who_saw(subject_id: str) -> list[Access]:
+    """Every look at this person's data, one row per ledger entry (`ryoken incident
+    who-saw`): office, role, time, purpose (roles, never names), and whether it was outside
+    the days of their visits."""
+    seqs = list(
+        EntrySubject.objects.filter(subject=subject_id)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
+    entries = Entry.objects.filter(seq__in=seqs, code__in=SEEN_CODES).order_by("seq")
+    staff = {s.staff_id: s for s in Staff.objects.all().only("staff_id", "role", "office")}
+    visit_days = _visit_days(subject_id)
+    out = []
+    for seq, data in entries.values_list("seq", "data"):
+        _, event = decode_entry(bytes(data))
+        member = staff.get(event.actor)
+        local = timezone.localtime(event.at)
+        out.append(
+            Access(
+                seq=seq,
+                at=local,
+                code=event.code.value,
+                office=member.office if member else "",
+                role=member.role if member else "system",
+                purpose=event.purpose,
+                fields=event.fields,
+                outside_visit=member is not None
+                and member.role in (Role.COUNTER_CLERK, Role.ISSUANCE_CLERK)
+                and local.date() not in visit_days,
+            )
+        )
+    return out
+
+
+def _visit_days(subject_id: str) -> set[date]:
+    apps = ApplicationPerson.objects.filter(subject=subject_id).values_list(
+        "application_id", flat=True
+    )
+    tickets = Ticket.objects.filter(applications__in=list(apps)).values_list("issued_at", flat=True)
+    return {timezone.localtime(t).date() for t in tickets}
