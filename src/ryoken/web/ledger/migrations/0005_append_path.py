@@ -66,7 +66,8 @@ def forwards(apps, editor) -> None:
             )
             cursor.execute(
                 'CREATE TABLE "ledger_entry_subject__new" ("subject" varchar(40) NOT NULL, '
-                '"seq" bigint NOT NULL, PRIMARY KEY ("subject", "seq"))'
+                '"seq" bigint NOT NULL, '
+                'CONSTRAINT "ledger_entry_subject_pkey" PRIMARY KEY ("subject", "seq"))'
             )
             cursor.execute(
                 'INSERT INTO "ledger_entry_subject__new" (subject, seq) '
