@@ -12,7 +12,6 @@ writes whose audit row must commit or roll back with them (the Zulip `do_*` habi
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -139,7 +138,7 @@ class _FrontierCache:
     def load(self, size: int) -> Frontier:
         cached = self.frontier
         if cached is not None and cached.size == size:
-            return copy.deepcopy(cached)
+            return cached.copy()  # bytes are immutable: a new list of them suffices
         return Frontier.from_reader(DbNodeReader(), size)
 
 
