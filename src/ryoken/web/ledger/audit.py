@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -67,11 +69,12 @@ class _Links:
     The table's key is (subject, seq) and it has no other order (a WITHOUT ROWID table on
     SQLite), so it is not read beside the entries: each chunk of entries adds its expected
     links (one per distinct subject of an entry) to a count and to a sum of their hashes,
-    and `finish` reads the table once in key order for the same count and sum. Python's
-    string hash is keyed per process, so nobody can make a changed table add up to the same
-    sum. When the two differ, a second pass sums the stored links chunk by chunk and the
-    chunks that disagree are compared link by link, which names the first entry whose links
-    were deleted, added or changed; a link outside every chunk points at no entry at all.
+    and `finish` reads the table once in key order for the same count and sum. Each link is
+    hashed with a salt drawn for this run (and Python's string hash is keyed per process),
+    so a changed table cannot be prepared to add up to the same sum. When the two differ,
+    a second pass sums the stored links chunk by chunk, and the chunks that disagree are
+    compared link by link, which names the first entry whose links were deleted, added or
+    changed; a link outside every chunk points at no entry at all.
     """
 
     REALIGN_LIMIT = 10  # chunks compared link by link; one report each
@@ -80,16 +83,20 @@ class _Links:
     def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings):
         self.checker = checker
         self.findings = findings
+        self.salt = secrets.randbits(60)
         self.count = 0
         self.total = 0
         self.chunks: list[tuple[int, int, int, int]] = []  # (first seq, last seq, count, sum)
 
     def check(self, rows: list[derived.Row]) -> None:
         expected = set(self.checker.expected_links(rows))
-        part = sum(map(hash, expected))
+        part = self._sum(expected)
         self.count += len(expected)
         self.total += part
         self.chunks.append((int(rows[0][0]), int(rows[-1][0]), len(expected), part))
+
+    def _sum(self, links: Iterable[tuple[int, str]]) -> int:
+        return sum(map(hash, zip(repeat(self.salt), links)))
 
     @classmethod
     def _stored(cls) -> Iterator[list[tuple[int, str]]]:
@@ -112,7 +119,7 @@ class _Links:
         count = total = 0
         for rows in self._stored():
             count += len(rows)
-            total += sum(map(hash, rows))
+            total += self._sum(rows)
         if count == self.count and total == self.total:
             return
         self._locate()
@@ -130,7 +137,7 @@ class _Links:
                     stray = seq if stray is None else min(stray, seq)
                     continue
                 counts[k] += 1
-                sums[k] += hash(row)
+                sums[k] += hash((self.salt, row))
         bad = [
             k
             for k, (_, _, count, total) in enumerate(self.chunks)
