@@ -50,11 +50,13 @@ def _events(count: int, start: int = 0):
     from ryoken.audit.events import Event, EventCode
 
     t0 = datetime(2026, 11, 26, tzinfo=UTC)
+    # Each grant opens (every tenth event) before the disclosures under it, by the clerk who
+    # uses it: `ryoken audit verify` at the end checks that every disclosure has its grant.
     return [
         Event(
-            code=EventCode.DISCLOSURE,
+            code=EventCode.GRANT_OPEN if i % 10 == 0 else EventCode.DISCLOSURE,
             at=t0 + timedelta(milliseconds=i),
-            actor=f"staff-{i % 97:03d}",
+            actor=f"staff-{i // 10 % 97:03d}",
             subjects=(f"ds_{i % 5000:024x}",),
             fields=("name_kanji", "address"),
             purpose="intake",
@@ -201,6 +203,16 @@ def main() -> None:
 
         # Gateway disclose with 16 callers vs a plain ORM read of the same row.
         gateway.install_policy(gateway.RequireGrant())  # the gateway's cost, not the grants'
+        from ryoken.audit.events import Event, EventCode
+
+        store.record(
+            Event(
+                code=EventCode.GRANT_OPEN,
+                at=datetime(2026, 11, 27, tzinfo=UTC),
+                actor="bench",
+                grant="gr_bench",
+            )
+        )
         subjects = [
             gateway.create_subject(
                 actor="bench",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -139,9 +139,18 @@ def _details(value: object) -> Mapping[str, DetailValue]:
 
 
 def format_time(at: datetime) -> str:
-    """UTC, microseconds, `Z`: one spelling per instant (`isoformat` zero-pads the year to
-    four digits and, with timespec, always writes the six digits of microseconds)."""
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """UTC, microseconds, `Z`: one spelling per instant, the year zero-padded to four digits
+    (what `isoformat(timespec="microseconds")` writes, at half its cost)."""
+    u = at.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest spelling
+        u.year,
+        u.month,
+        u.day,
+        u.hour,
+        u.minute,
+        u.second,
+        u.microsecond,
+    )
 
 
 def parse_time(text: str) -> datetime:
@@ -223,6 +232,13 @@ def canonical_bytes(event: Event) -> bytes:
     byte-identical to it (tests/unit/audit/test_canonical_encoder.py compares the two over
     random events). The keys below are in sorted order.
     """
+    return _canonical(event, format_time(event.at))
+
+
+_QUOTED_CODES = {code: _quote(code.value) for code in EventCode}
+
+
+def _canonical(event: Event, at: str) -> bytes:
     details = event.details
     grant, terminal = event.grant, event.terminal
     return (
@@ -231,9 +247,11 @@ def canonical_bytes(event: Event) -> bytes:
         '"purpose":%s,"subjects":[%s],"terminal":%s}'
         % (
             _quote(event.actor),
-            format_time(event.at),
-            _quote(event.code.value),
-            ",".join(_quote(k) + ":" + _detail_json(details[k]) for k in sorted(details)),
+            at,
+            _QUOTED_CODES[event.code],
+            ",".join(_quote(k) + ":" + _detail_json(details[k]) for k in sorted(details))
+            if details
+            else "",
             ",".join(map(_quote, event.fields)),
             "null" if grant is None else _quote(grant),
             _quote(event.purpose),
@@ -299,6 +317,22 @@ def entry_header(seq: int) -> bytes:
 def entry_bytes(seq: int, event: Event) -> bytes:
     """The ledger leaf data for `event` at position `seq` (the leaf index, from 0)."""
     return entry_header(seq) + canonical_bytes(event)
+
+
+def encode_entries(start: int, events: Sequence[Event]) -> tuple[list[bytes], list[str]]:
+    """`entry_bytes` of `events` at positions start, start+1, ..., and each event's time as
+    `format_time` spells it (the append path stores it beside the entry): the time is
+    formatted once per event instead of twice."""
+    entry_header(start)
+    entry_header(start + max(len(events) - 1, 0))
+    version = bytes((ENTRY_VERSION,))
+    datas: list[bytes] = []
+    times: list[str] = []
+    for seq, event in enumerate(events, start):
+        at = format_time(event.at)
+        datas.append(version + seq.to_bytes(8, "big") + _canonical(event, at))
+        times.append(at)
+    return datas, times
 
 
 def entry_seq(data: bytes) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+import secrets
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -61,66 +64,121 @@ def _row_chunks() -> Iterator[list[derived.Row]]:
 
 
 class _Links:
-    """Reads ledger_entry_subject in the order it was written, beside the entries.
+    """Compares ledger_entry_subject, as a whole, with the links the entries name.
 
-    One append writes its entries' link rows in entry order under the append lock, so the
-    links' ids run in the same order as the entries' sequence numbers; a link that was
-    deleted, added or changed breaks the match with what the entries name.
+    The table's key is (subject, seq) and it has no other order (a WITHOUT ROWID table on
+    SQLite), so it is not read beside the entries: each chunk of entries adds its expected
+    links (one per distinct subject of an entry) to a count and to a sum of their hashes,
+    and `finish` reads the table once in key order for the same count and sum. Each link is
+    hashed with a salt drawn for this run (and Python's string hash is keyed per process),
+    so a changed table cannot be prepared to add up to the same sum. When the two differ,
+    a second pass sums the stored links chunk by chunk, and the chunks that disagree are
+    compared link by link, which names the first entry whose links were deleted, added or
+    changed; a link outside every chunk points at no entry at all.
     """
 
-    REALIGN_LIMIT = 10
+    REALIGN_LIMIT = 10  # chunks compared link by link; one report each
+    PAGE = 20_000
 
     def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings):
         self.checker = checker
         self.findings = findings
-        self.last_id = 0
-        self.realigned = 0
+        self.salt = secrets.randbits(60)
+        self.count = 0
+        self.total = 0
+        self.chunks: list[tuple[int, int, int, int]] = []  # (first seq, last seq, count, sum)
 
     def check(self, rows: list[derived.Row]) -> None:
-        if self.realigned > self.REALIGN_LIMIT:
-            return
-        expected = self.checker.expected_links(rows)
-        if not expected:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT seq, subject FROM ledger_entry_subject WHERE id > %s ORDER BY id LIMIT %s",
-                [self.last_id, len(expected)],
-            )
-            found = cursor.fetchall()
-            cursor.execute(
-                "SELECT MAX(id) FROM (SELECT id FROM ledger_entry_subject WHERE id > %s "
-                "ORDER BY id LIMIT %s) AS chunk",
-                [self.last_id, len(expected)],
-            )
-            top = cursor.fetchone()[0]
-        if top is not None:
-            self.last_id = int(top)
-        if self.checker.check_links(expected, found):
-            return
-        self.realigned += 1
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT MAX(id) FROM ledger_entry_subject WHERE seq <= %s", [int(rows[-1][0])]
-            )
-            top = cursor.fetchone()[0]
-        self.last_id = max(self.last_id, int(top or 0))
+        expected = set(self.checker.expected_links(rows))
+        part = self._sum(expected)
+        self.count += len(expected)
+        self.total += part
+        self.chunks.append((int(rows[0][0]), int(rows[-1][0]), len(expected), part))
+
+    def _sum(self, links: Iterable[tuple[int, str]]) -> int:
+        return sum(map(hash, zip(repeat(self.salt), links)))
+
+    @classmethod
+    def _stored(cls) -> Iterator[list[tuple[int, str]]]:
+        """Every link row as (seq, subject), a page at a time in key order."""
+        subject, seq = "", -(2**63)
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT seq, subject FROM ledger_entry_subject WHERE (subject, seq) > (%s, %s) "
+                    "ORDER BY subject, seq LIMIT %s",
+                    [subject, seq, cls.PAGE],
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield rows
+            seq, subject = rows[-1]
 
     def finish(self, last_seq: int) -> None:
-        """Link rows beyond the last entry's: added to point at entries that do not exist."""
+        count = total = 0
+        for rows in self._stored():
+            count += len(rows)
+            total += self._sum(rows)
+        if count == self.count and total == self.total:
+            return
+        self._locate()
+
+    def _locate(self) -> None:
+        firsts = [chunk[0] for chunk in self.chunks]
+        counts = [0] * len(self.chunks)
+        sums = [0] * len(self.chunks)
+        stray: int | None = None
+        for rows in self._stored():
+            for row in rows:
+                seq = row[0]
+                k = bisect.bisect_right(firsts, seq) - 1
+                if k < 0 or seq > self.chunks[k][1]:
+                    stray = seq if stray is None else min(stray, seq)
+                    continue
+                counts[k] += 1
+                sums[k] += hash((self.salt, row))
+        bad = [
+            k
+            for k, (_, _, count, total) in enumerate(self.chunks)
+            if (counts[k], sums[k]) != (count, total)
+        ]
+        for k in bad[: self.REALIGN_LIMIT]:
+            first, last = self.chunks[k][:2]
+            self.checker.check_links(self._expected(first, last), self._found(first, last))
+        if stray is not None:
+            self.findings.add(
+                f"subject links name entry {stray} but no entry {stray} names those subjects: "
+                "link rows were added",
+                max(0, stray),
+            )
+
+    @staticmethod
+    def _expected(first: int, last: int) -> list[tuple[int, str]]:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT MIN(seq) FROM ledger_entry_subject WHERE id > %s OR seq > %s OR seq < 0",
-                [self.last_id if self.realigned <= self.REALIGN_LIMIT else 2**62, last_seq],
+                "SELECT seq, subjects FROM ledger_entry WHERE seq >= %s AND seq <= %s ORDER BY seq",
+                [first, last],
             )
-            stray = cursor.fetchone()[0]
-        if stray is not None:
-            seq = int(stray)
-            self.findings.add(
-                f"subject links name entry {seq} but no entry {seq} names those subjects: "
-                "link rows were added",
-                max(0, min(seq, last_seq + 1)),
+            rows = cursor.fetchall()
+        return sorted(
+            {
+                (int(seq), subject)
+                for seq, subjects in rows
+                if subjects
+                for subject in subjects.split(" ")
+            }
+        )
+
+    @staticmethod
+    def _found(first: int, last: int) -> list[tuple[int, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq, subject FROM ledger_entry_subject WHERE seq >= %s AND seq <= %s "
+                "ORDER BY seq, subject",
+                [first, last],
             )
+            return [(int(seq), subject) for seq, subject in cursor.fetchall()]
 
 
 class _Nodes:

@@ -12,7 +12,6 @@ writes whose audit row must commit or roll back with them (the Zulip `do_*` habi
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
-from ryoken.audit.events import Event, entry_bytes
+from ryoken.audit.derived import sqlite_time
+from ryoken.audit.events import Event, encode_entries
 from ryoken.audit.merkle import leaf_hash, root_of_hashes
 from ryoken.audit.tree import Frontier
 from ryoken.errors import LedgerError
@@ -138,7 +138,7 @@ class _FrontierCache:
     def load(self, size: int) -> Frontier:
         cached = self.frontier
         if cached is not None and cached.size == size:
-            return copy.deepcopy(cached)
+            return cached.copy()  # bytes are immutable: a new list of them suffices
         return Frontier.from_reader(DbNodeReader(), size)
 
 
@@ -155,7 +155,7 @@ _INSERT_ENTRY = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _INSERT_NODE = "INSERT INTO ledger_node (level, idx, hash) VALUES (%s, %s, %s)"
-_INSERT_SUBJECT = "INSERT INTO ledger_entry_subject (seq, subject) VALUES (%s, %s)"
+_INSERT_SUBJECT = "INSERT INTO ledger_entry_subject (subject, seq) VALUES (%s, %s)"
 
 
 def _sqlite_time(at: datetime) -> str:
@@ -163,31 +163,32 @@ def _sqlite_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
-def _identity(at: datetime) -> datetime:
-    return at
-
-
 def _append_locked(events: Sequence[Event]) -> list[int]:
     """Append `events` in the current transaction, which must hold the append lock.
 
     Raw `executemany` rather than ORM objects: this is the hot path of every disclosure. The
-    batch is built column-wise (all canonical bytes, all leaf hashes, the tree's new nodes
-    in one `Frontier.extend`), then written with one `executemany` per table: entries, the
-    subject links of the whole batch, and the stored nodes.
+    batch is built column-wise (all canonical bytes with their times, all leaf hashes, the
+    tree's new nodes in one `Frontier.extend`), then written with one `executemany` per
+    table: entries, the stored nodes, and the subject links of the whole batch (one per
+    distinct subject of an entry: the links' key is (subject, seq)).
     """
     lock_for_append()
     size = ledger_size()
     frontier = _cache.load(size)
-    adapt = _sqlite_time if connection.vendor == "sqlite" else _identity
     start = frontier.size
-    seqs = list(range(start, start + len(events)))
-    datas = [entry_bytes(seq, event) for seq, event in zip(seqs, events, strict=True)]
-    digests = [leaf_hash(data) for data in datas]
+    datas, times = encode_entries(start, events)
+    digests = list(map(leaf_hash, datas))
     nodes = [node for node in frontier.extend(digests) if node[0] >= STORED_MIN_LEVEL]
+    if connection.vendor == "sqlite":
+        # The canonical time, respelt as Django stores an aware time in SQLite.
+        ats: Sequence[object] = list(map(sqlite_time, times))
+    else:
+        ats = [event.at for event in events]
+    seqs = list(range(start, start + len(events)))
     entries = [
         (
             seq,
-            adapt(event.at),
+            at,
             event.code.value,
             event.actor,
             event.grant or "",
@@ -195,12 +196,15 @@ def _append_locked(events: Sequence[Event]) -> list[int]:
             data,
             digest,
         )
-        for seq, event, data, digest in zip(seqs, events, datas, digests, strict=True)
+        for seq, at, event, data, digest in zip(seqs, ats, events, datas, digests, strict=True)
     ]
     links = [
-        (seq, subject)
+        (subject, seq)
         for seq, event in zip(seqs, events, strict=True)
-        for subject in event.subjects
+        if event.subjects
+        for subject in (
+            event.subjects if len(event.subjects) == 1 else dict.fromkeys(event.subjects)
+        )
     ]
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_ENTRY, entries)
