@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import multiprocessing
+import os
 import secrets
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -22,6 +25,14 @@ from ryoken.web.ledger.models import Checkpoint, Entry
 from ryoken.web.ledger.store import STORED_MIN_LEVEL, DbNodeReader, ledger_size
 
 CHUNK = 20_000
+_CURSOR: Callable[[], Any] | None = None  # the column pass's own connection, in its process
+
+
+def _cursor() -> Any:
+    """A cursor on the ledger's database: Django's, or the column pass's own (`_column_pass`)."""
+    return connection.cursor() if _CURSOR is None else _CURSOR()
+
+
 _PG_TIME = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
@@ -43,17 +54,18 @@ def iter_entries() -> Iterator[tuple[int, bytes, bytes]]:
         last = int(rows[-1][0])
 
 
-def _row_chunks() -> Iterator[list[derived.Row]]:
-    """Every entry with its stored columns, `at` spelled as the database compares it."""
+def _row_chunks(bound: int) -> Iterator[list[derived.Row]]:
+    """Every entry up to seq `bound` with its stored columns, `at` spelled as the database
+    compares it."""
     at = "CAST(at AS TEXT)" if connection.vendor == "sqlite" else _PG_TIME
     query = (
         f'SELECT seq, data, leaf_hash, actor, {at}, code, "grant", subjects '  # noqa: S608 # nosec B608 - a fixed column expression
-        "FROM ledger_entry WHERE seq > %s ORDER BY seq LIMIT %s"
+        "FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
     )
     last = -1
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(query, [last, CHUNK])
+        with _cursor() as cursor:
+            cursor.execute(query, [last, bound, CHUNK])
             rows = cursor.fetchall()
         if not rows:
             return
@@ -80,9 +92,10 @@ class _Links:
     REALIGN_LIMIT = 10  # chunks compared link by link; one report each
     PAGE = 20_000
 
-    def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings):
+    def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings, bound: int):
         self.checker = checker
         self.findings = findings
+        self.bound = bound  # the last seq verified: links of later appends are not compared
         self.salt = secrets.randbits(60)
         self.count = 0
         self.total = 0
@@ -98,16 +111,15 @@ class _Links:
     def _sum(self, links: Iterable[tuple[int, str]]) -> int:
         return sum(map(hash, zip(repeat(self.salt), links)))
 
-    @classmethod
-    def _stored(cls) -> Iterator[list[tuple[int, str]]]:
-        """Every link row as (seq, subject), a page at a time in key order."""
+    def _stored(self) -> Iterator[list[tuple[int, str]]]:
+        """Every link row up to the bound as (seq, subject), a page at a time in key order."""
         subject, seq = "", -(2**63)
         while True:
-            with connection.cursor() as cursor:
+            with _cursor() as cursor:
                 cursor.execute(
                     "SELECT seq, subject FROM ledger_entry_subject WHERE (subject, seq) > (%s, %s) "
-                    "ORDER BY subject, seq LIMIT %s",
-                    [subject, seq, cls.PAGE],
+                    "AND seq <= %s ORDER BY subject, seq LIMIT %s",
+                    [subject, seq, self.bound, self.PAGE],
                 )
                 rows = cursor.fetchall()
             if not rows:
@@ -116,6 +128,7 @@ class _Links:
             seq, subject = rows[-1]
 
     def finish(self, last_seq: int) -> None:
+        self._beyond_bound()
         count = total = 0
         for rows in self._stored():
             count += len(rows)
@@ -123,6 +136,23 @@ class _Links:
         if count == self.count and total == self.total:
             return
         self._locate()
+
+    def _beyond_bound(self) -> None:
+        """Links past the verified entries that name no entry at all (appends that came
+        while verify ran have their entries, and are checked by the next verify)."""
+        with _cursor() as cursor:
+            cursor.execute(
+                "SELECT MIN(seq) FROM ledger_entry_subject WHERE seq > %s "
+                "AND seq NOT IN (SELECT seq FROM ledger_entry WHERE seq > %s)",
+                [self.bound, self.bound],
+            )
+            stray = cursor.fetchone()[0]
+        if stray is not None:
+            self.findings.add(
+                f"subject links name entry {stray} but there is no entry {stray}: "
+                "link rows were added",
+                max(0, int(stray)),
+            )
 
     def _locate(self) -> None:
         firsts = [chunk[0] for chunk in self.chunks]
@@ -155,7 +185,7 @@ class _Links:
 
     @staticmethod
     def _expected(first: int, last: int) -> list[tuple[int, str]]:
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(
                 "SELECT seq, subjects FROM ledger_entry WHERE seq >= %s AND seq <= %s ORDER BY seq",
                 [first, last],
@@ -172,7 +202,7 @@ class _Links:
 
     @staticmethod
     def _found(first: int, last: int) -> list[tuple[int, str]]:
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(
                 "SELECT seq, subject FROM ledger_entry_subject WHERE seq >= %s AND seq <= %s "
                 "ORDER BY seq, subject",
@@ -249,6 +279,143 @@ class _Nodes:
             )
 
 
+def _hash_chunks(bound: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """(seq, data, leaf_hash) chunks up to seq `bound`: what the hash pass needs."""
+    last = -1
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq, data, leaf_hash FROM ledger_entry WHERE seq > %s AND seq <= %s "
+                "ORDER BY seq LIMIT %s",
+                [last, bound, CHUNK],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        if not isinstance(rows[0][1], bytes):  # a driver that answers memoryview
+            rows = [(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
+        yield rows
+        last = int(rows[-1][0])
+
+
+def _column_checkers(
+    findings: pure_verify.Findings,
+) -> tuple[derived.DerivedChecker, GrantLedger, _Links]:
+    times = derived.SQLITE_TIMES if connection.vendor == "sqlite" else derived.CANONICAL_TIMES
+    checker = derived.DerivedChecker(findings.add, times)
+    return checker, GrantLedger(), _Links(checker, findings, -1)
+
+
+class _Recorder(pure_verify.Findings):
+    """Findings that also keep each call, to be replayed in another process's findings."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit)
+        self.calls: list[tuple[str, int | None]] = []
+
+    def add(self, message: str, seq: int | None = None) -> None:
+        if len(self.calls) < self.limit:
+            self.calls.append((message, seq))
+        super().add(message, seq)
+
+
+class _RawCursor:
+    """The column pass's own read-only SQLite connection, spoken to like Django's cursor."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.cursor = db.cursor()
+
+    def __enter__(self) -> _RawCursor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cursor.close()
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        self.cursor.execute(sql.replace("%s", "?"), params)
+
+    def fetchall(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+
+class _ColumnPass:
+    """The stored columns, subject links and grants checked in a second process.
+
+    On SQLite the column check costs about as much as the hash pass (both are Python
+    loops over every entry), so verify forks: the child reads the entries with their
+    stored columns and checks them while the parent hashes and rebuilds the tree; the
+    child's findings are replayed into the parent's at the end. Both read entries up to the
+    same seq. The child opens its own read-only connection to the database file; a
+    database in memory (the tests') is read through the connection the child inherited,
+    which after fork is the child's private copy. Where forking is not possible or not
+    wanted (PostgreSQL, not POSIX, RYOKEN_VERIFY_PROCESSES=1, a file database inside an
+    open transaction the child could not see), verify checks in one process.
+    """
+
+    def __init__(self, process: Any, pipe: Any) -> None:
+        self.process = process
+        self.pipe = pipe
+
+    @classmethod
+    def start(cls, bound: int) -> _ColumnPass | None:
+        if connection.vendor != "sqlite" or os.environ.get("RYOKEN_VERIFY_PROCESSES") == "1":
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        name = str(connection.settings_dict["NAME"])
+        in_memory = name == ":memory:" or "mode=memory" in name
+        if not in_memory and connection.in_atomic_block:
+            return None
+        path = None if in_memory else name
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_column_child, args=(send, bound, path), daemon=True)
+        process.start()
+        send.close()
+        return cls(process, receive)
+
+    def join(self, findings: pure_verify.Findings) -> None:
+        try:
+            status, payload = self.pipe.recv()
+        except EOFError:
+            status, payload = "error", f"it ended with exit code {self.process.exitcode}"
+        self.process.join()
+        if status != "ok":
+            findings.add(f"the check of the stored columns did not finish: {payload}")
+            return
+        calls, omitted = payload
+        for message, seq in calls:
+            findings.add(message, seq)
+        findings.omitted += omitted
+
+
+def _column_child(pipe: Any, bound: int, path: str | None) -> None:
+    """In the forked child: check every stored column and link up to `bound`, and send the
+    findings back. The parent's Django connection is never used when the file is opened."""
+    global _CURSOR
+    try:
+        if path is not None:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            _CURSOR = lambda: _RawCursor(db)  # noqa: E731
+        recorder = _Recorder(limit=100)
+        checker, grants, links = _column_checkers(recorder)
+        links.bound = bound
+        last = -1
+        for chunk in _row_chunks(bound):
+            checker.check_rows(chunk, grants)
+            links.check(chunk)
+            last = int(chunk[-1][0])
+        links.finish(last)
+        result: tuple[str, Any] = ("ok", (recorder.calls, recorder.omitted))
+    except Exception as error:
+        result = ("error", f"{type(error).__name__}: {error}")
+    pipe.send(result)
+    pipe.close()
+
+
 def verify() -> pure_verify.VerifyReport:
     """Recompute everything from the entries; check signatures, the witness, every stored
     column and subject link against its entry, grant integrity, and the append-only guard."""
@@ -272,23 +439,27 @@ def verify() -> pure_verify.VerifyReport:
                 "or edited"
             )
     public_key = checkpoints.load_public_key()
-    times = derived.SQLITE_TIMES if connection.vendor == "sqlite" else derived.CANONICAL_TIMES
-    checker = derived.DerivedChecker(findings.add, times)
-    grants = GrantLedger()
-    links = _Links(checker, findings)
+    bound = ledger_size() - 1  # appends that come while verify runs wait for the next one
     nodes = _Nodes(findings)
+    column_pass = _ColumnPass.start(bound)
+    if column_pass is None:  # one process: the columns are checked as the chunks go by
+        checker, grants, links = _column_checkers(findings)
+        links.bound = bound
 
-    def checked_chunks() -> Iterator[list[derived.Row]]:
-        last = -1
-        for chunk in _row_chunks():
-            checker.check_rows(chunk, grants)
-            links.check(chunk)
-            yield chunk
-            last = int(chunk[-1][0])
-        links.finish(last)
+        def checked_chunks() -> Iterator[list[derived.Row]]:
+            last = -1
+            for chunk in _row_chunks(bound):
+                checker.check_rows(chunk, grants)
+                links.check(chunk)
+                yield chunk
+                last = int(chunk[-1][0])
+            links.finish(last)
 
+        chunks: Iterable[Any] = checked_chunks()
+    else:
+        chunks = _hash_chunks(bound)
     report = pure_verify.verify_chunks(
-        checked_chunks(),
+        chunks,
         stored,
         witness,
         public_key,
@@ -296,7 +467,10 @@ def verify() -> pure_verify.VerifyReport:
         findings=findings,
         on_nodes=nodes,
     )
+    if column_pass is not None:
+        column_pass.join(findings)
     nodes.finish(report.entries_checked)
+    report.first_bad_seq = findings.first_bad_seq
     report.problems_omitted = findings.omitted
     report.ok = not findings.problems and not findings.omitted
     return _with_cosignatures(report, stored)
