@@ -154,6 +154,7 @@ class DetectConfig:
     burst_alpha: float = 0.01  # a task is a burst when its load is this improbable
     burst_min_count: int = 2  # ... and at least this many reveals and copies
     burst_min_expected: float = 0.5  # expected bursts in the window to calibrate on a person
+    burst_scale_prior: float = 5.0  # bursts at the model's rate the office's scale starts from
     burst_min_tasks: int = 40  # tasks in the window before a person's bursts are scored
     burst_z: float = 2.0
     # bulk
