@@ -18,9 +18,13 @@ clerk who reveals twice as often as the office is measured against their own hab
 new hire against theirs (from their first task, shrunk toward the office: never exempt).
 
 Over a rolling window of `volume_window_days` office days, observed bursts O are compared
-with expected E after calibrating to the office: real offices are burstier than a Poisson
-(a difficult application needs more checking), so E is scaled by the office's median O/E
-among staff with enough tasks, and the spread by the office's robust overdispersion.
+with expected E after calibrating to the office: an office's honest work may be burstier
+than the Poisson habit model (a difficult application needs more checking) or steadier
+(in office2's T it bursts about half as often), so E is scaled by the office's own
+(ΣO + a) / (ΣE + a) over everyone else with enough expected (a = `burst_scale_prior`), and
+the spread by the office's robust overdispersion. (Until v4 the scale was the median O/E,
+floored at 1: with under one expected burst each most people have none, so that median is
+0 and the floor made the test twice as conservative as it meant to be in T.)
 A day whose z reaches `burst_z` is evidence, weighted like the footprint detector.
 """
 
@@ -143,9 +147,15 @@ def burst_scores(ctx: Context) -> pl.DataFrame:
     )
     group = ["office", "day"]
     eligible = pl.col("E") >= c.burst_min_expected
+    # the office's bursts relative to the Poisson habit model, from everyone else with enough
+    # expected: (ΣO + a) / (ΣE + a), a prior of `burst_scale_prior` bursts at the model's
+    # rate. A ratio of sums, not a median of ratios: with under one expected burst each, most
+    # people have none, and the median of O/E is 0 whatever the office does.
+    mine = pl.when(eligible)
+    a = c.burst_scale_prior
     scale = (
-        (pl.col("O") / pl.col("E")).filter(eligible).median().over(group).fill_null(1.0).clip(1.0)
-    )
+        pl.col("O").filter(eligible).sum().over(group) - mine.then(pl.col("O")).otherwise(0.0) + a
+    ) / (pl.col("E").filter(eligible).sum().over(group) - mine.then(pl.col("E")).otherwise(0.0) + a)
     rows = rows.with_columns(scale=scale, peers=eligible.sum().over(group))
     expected = pl.col("E") * pl.col("scale")
     residual = ((pl.col("O") - expected) ** 2 / (expected + 1.0)).filter(eligible)

@@ -83,6 +83,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "opened {subjects} person(s) the staff member added to their own task from a search "
         "(never alerts on its own)",
     ),
+    "unserved": (
+        "検索結果から本人が業務に追加し、その業務で何の処理もしないまま表示した人物: {subjects}名",
+        "revealed {subjects} person(s) the staff member added to their own task from a search "
+        "while the task did no work for them (read outside the task's purpose)",
+    ),
     "refused": (
         "拒否された閲覧の試み: {subjects}名",
         "refused attempts to read {subjects} person(s)",

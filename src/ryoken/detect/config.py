@@ -23,6 +23,9 @@ DEFAULT_WEIGHTS = MappingProxyType(
         # a person the reader added to their own task from a search list, then opened (v2):
         # mostly the right holder or a namesake by mistake, so it only supports
         "self_added": 1.0,
+        # ... and revealed while the task did no work for them (no match, form, print, copy
+        # or application step): read outside the task's purpose, as if outside any task
+        "unserved": 3.0,
         "family_chain": 2.5,  # a relative of a recent applicant, outside the task
         "watchlist": 5.0,  # a VIP or watch-listed person, outside the task
         "same_surname": 1.0,
@@ -151,6 +154,7 @@ class DetectConfig:
     burst_alpha: float = 0.01  # a task is a burst when its load is this improbable
     burst_min_count: int = 2  # ... and at least this many reveals and copies
     burst_min_expected: float = 0.5  # expected bursts in the window to calibrate on a person
+    burst_scale_prior: float = 5.0  # bursts at the model's rate the office's scale starts from
     burst_min_tasks: int = 40  # tasks in the window before a person's bursts are scored
     burst_z: float = 2.0
     # bulk

@@ -47,6 +47,9 @@ MAX_REFS = 20  # event lines kept as evidence per signal
 # statuses that mean "read outside any task" (an inquiry's purpose is status only: a record
 # read under an inquiry is as good as read with no task at all)
 OUTSIDE_TASK = ("no_grant", "counter_without_ticket", "outside_purpose")
+# what a task does *for* a person (beyond reading them): the work that explains a reveal of
+# someone the reader added to the task themselves
+SERVING_CODES = ("match", "subject.write", "workflow.transition", "print", "copy")
 WORK_CODES = (
     "disclosure", "match", "search", "print", "copy", "grant.open", "breakglass.open",
     "disclosure.refused", "auth.login", "subject.write", "workflow.transition",
@@ -81,7 +84,14 @@ class Context:
         """Explained reads of persons the staff member put on their own task from a search
         result list (`grant.open added, via: search`, schema v2): legitimate (the right
         holder, a namesake opened by mistake) but chosen by the reader, not brought by the
-        work, so relations to the reader still count (watchlist, family, namesake, area)."""
+        work, so relations to the reader still count (watchlist, family, namesake, area).
+
+        Two facts per read: `revealed` (the read unmasked fields: a reason given, or a
+        `:reveal` purpose) and `worked` (the task did work for that person: a match, a
+        stored form, a print or copy, a step of their application — `SERVING_CODES` under
+        the same grant naming them). A namesake opened by mistake shows a masked summary; a
+        relative on a family's application is revealed *and* worked on; a person revealed
+        with no work for them was looked at, not served (`unserved`)."""
         if "self_added" in self.memo:
             return self.memo["self_added"]
         added = (
@@ -98,22 +108,55 @@ class Context:
         )
         if added.is_empty():
             out = self.explanation.per_subject.clear().with_columns(
-                task_grant=pl.lit(None, pl.String)
+                task_grant=pl.lit(None, pl.String),
+                revealed=pl.lit(None, pl.Boolean),
+                worked=pl.lit(None, pl.Boolean),
             )
         else:
+            reveal = (pl.col("reason").fill_null("") != "") | pl.col("purpose").fill_null(
+                ""
+            ).str.ends_with(":reveal")
             reads = (
-                self.events.lazy().filter(pl.col("code") == "disclosure").select("line", "grant")
+                self.events.lazy()
+                .filter(pl.col("code") == "disclosure")
+                .select("line", "grant", revealed=reveal)
+            )
+            grants = added.get_column("grant").unique().implode()
+            worked = (
+                self.events.lazy()
+                .filter(pl.col("code").is_in(SERVING_CODES) & pl.col("grant").is_in(grants))
+                .select("grant", subject="subjects")
+                .explode("subject")
+                .drop_nulls("subject")
+                .unique()
+                .with_columns(worked=pl.lit(True))
             )
             out = (
                 self.explanation.per_subject.lazy()
                 .filter(pl.col("explained"))
                 .join(reads, on="line")
                 .join(added.lazy(), on=["grant", "actor", "subject"])
+                .join(worked, on=["grant", "subject"], how="left")
+                .with_columns(pl.col("worked").fill_null(False))
                 .rename({"grant": "task_grant"})
                 .collect()
             )
         self.memo["self_added"] = out
         return out
+
+    @property
+    def unserved(self) -> pl.DataFrame:
+        """Persons the reader added to their own task from a search and revealed, for whom
+        the task did no work: read outside the task's purpose (the task is the pretext).
+        "No work" is known when the task ends, so `at` is the later of the read and the
+        task's end (a nightly run sees both the same day)."""
+        ends = self.explanation.grants.group_by("grant").agg(task_end=pl.col("end").max())
+        return (
+            self.self_added.filter(pl.col("revealed") & ~pl.col("worked"))
+            .join(ends, left_on="task_grant", right_on="grant", how="left")
+            .with_columns(at=pl.max_horizontal("at", "task_end"))
+            .drop("task_end")
+        )
 
     @property
     def chosen_by_reader(self) -> pl.DataFrame:
@@ -205,7 +248,11 @@ def unexplained(ctx: Context) -> pl.DataFrame:
             w("break_glass_unjustified"),
         ),
     ]
-    parts.append(_per_person_day(ctx.self_added, "self_added", w("self_added")))
+    # a self-added person revealed with no work for them is read outside the task's purpose
+    # (weighed like a read outside any task); the others only support
+    unserved = pl.col("revealed") & ~pl.col("worked")
+    parts.append(_per_person_day(ctx.self_added.filter(~unserved), "self_added", w("self_added")))
+    parts.append(_per_person_day(ctx.unserved, "unserved", w("unserved")))
     copier = ctx.explanation.access.filter(
         (pl.col("code") == "external.copier") & ~pl.col("explained")
     )
@@ -263,7 +310,11 @@ def family_chain(ctx: Context) -> pl.DataFrame:
         .select("actor", "family_token", "start", "grant", served="subject")
     )
     if "task_grant" not in un.columns:
-        un = un.with_columns(task_grant=pl.lit(None, pl.String))
+        un = un.with_columns(
+            task_grant=pl.lit(None, pl.String),
+            revealed=pl.lit(None, pl.Boolean),
+            worked=pl.lit(None, pl.Boolean),
+        )
     horizon = timedelta(days=ctx.config.family_days)
     rows = (
         un.join(served, on=["actor", "family_token"])
@@ -272,8 +323,16 @@ def family_chain(ctx: Context) -> pl.DataFrame:
             & (pl.col("at") <= pl.col("start") + horizon)
             & (pl.col("served") != pl.col("subject"))
             # a relative added from a search to the very task that serves the family is
-            # that task's work (a parent in another household on a child's application)
-            & (pl.col("task_grant").is_null() | (pl.col("task_grant") != pl.col("grant")))
+            # that task's work (a parent in another household on a child's application),
+            # unless their record was revealed there with no work for them (`unserved`)
+            & (
+                pl.col("task_grant").is_null()
+                | (pl.col("task_grant") != pl.col("grant"))
+                | (pl.col("revealed") & ~pl.col("worked")).fill_null(False)
+            )
+            # a masked summary opened from a search list is the namesake opened by mistake
+            # (relatives share surnames): a self-added relative counts once revealed
+            & (pl.col("task_grant").is_null() | pl.col("revealed").fill_null(False))
         )
         .unique(["line", "subject"])
     )

@@ -95,3 +95,37 @@ def test_the_twin_without_the_skims_is_quiet() -> None:
     """The same office, same seed, without the skimmer's extra events: no signal."""
     log, _ = _office("c3", share=0.0)
     assert _signals(log).is_empty()
+
+
+def _steady_office(heavy_share: float, seed: int = 3) -> OfficeLog:
+    """Six clerks who reveal one field on half of their visits and nothing on the others
+    (steadier than a Poisson habit: a load of four never happens), except `heavy_share` of
+    visits on which anyone checks five fields (a difficult application)."""
+    rng, log = random.Random(seed), OfficeLog()
+    for day in DAYS:
+        for c, clerk in enumerate(HABITS):
+            for v in range(8):
+                start = at(day, 9 + v, 5 * c)
+                person = f"ds_{clerk}_{day:%m%d}_{v}"
+                grant = log.serve(clerk, start, [person], reveals=0, minutes=15)
+                heavy = rng.random() < heavy_share
+                shown = rng.sample(FIELDS, 5) if heavy else FIELDS[:1] * (rng.random() < 0.5)
+                for k, field in enumerate(shown):
+                    log.add(
+                        "disclosure", start + timedelta(minutes=2, seconds=k), clerk, [person],
+                        fields=[field], purpose="intake:reveal", grant=grant, terminal="W01",
+                        form="shown", step="intake", reason="form_check",
+                    )  # fmt: skip
+    return log
+
+
+def test_the_office_scale_follows_how_bursty_its_honest_work_is_in_both_directions() -> None:
+    """The expected bursts are scaled by the office's own burst rate against the habit model,
+    a ratio of sums over the others: below 1 where honest work is steadier than a Poisson
+    (a median of O/E would be 0 there — most people have no burst — and say nothing), above
+    1 where difficult applications make honest clerks burstier."""
+    late = pl.col("day") >= DAYS[20]
+    steady = burst_scores(d.build_context(_steady_office(0.0).frame())).filter(late)
+    bursty = burst_scores(d.build_context(_steady_office(0.03).frame())).filter(late)
+    assert steady["scale"].max() < 1.0
+    assert bursty["scale"].min() > 1.0

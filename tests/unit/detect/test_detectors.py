@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
@@ -340,6 +340,104 @@ def test_it_weighs_a_vip_the_clerk_added_to_their_own_task_from_a_search(log: Of
     )
     assert sorted(signals["detector"].to_list()) == ["self_added", "watchlist"]
     assert of(signals, "unexplained").is_empty()
+
+
+def _add_from_search(
+    log: OfficeLog, staff: str, when: datetime, grant: str, person: str, *, reveal: bool
+) -> int:
+    """Search under the task, add the person found to it (`via: search`), open them."""
+    log.add("search", when, staff, [person], grant=grant, kind="name", found=1)
+    log.add("grant.open", when + timedelta(seconds=5), staff, [person], grant=grant,
+            terminal="W01", kind="counter", ticket="A-001", added=True, via="search")  # fmt: skip
+    return log.disclose(staff, when + timedelta(seconds=10), person, grant=grant, reveal=reveal)
+
+
+def _work_for(log: OfficeLog, staff: str, when: datetime, grant: str, person: str) -> None:
+    """What a task does for a person it serves: a match, their form stored, a step."""
+    log.add("match", when, staff, [person], fields=["birth_date"], grant=grant,
+            terminal="W01", result="match", step="intake")  # fmt: skip
+    log.add("subject.write", when + timedelta(seconds=5), staff, [person], grant=grant,
+            terminal="W01")  # fmt: skip
+    log.add("workflow.transition", when + timedelta(seconds=9), staff, [person], grant=grant,
+            terminal="W01", to="accepted")  # fmt: skip
+
+
+def test_it_reads_a_person_revealed_under_a_task_that_did_nothing_for_them_as_outside_it(
+    log: OfficeLog,
+) -> None:
+    """A clerk adds someone from a search to the ticket in front of them and reveals their
+    record, and the ticket does no work for them: the ticket was the pretext. It weighs like
+    a read outside any task, no earlier than the task's end (when "no work" is known)."""
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_a"], ticket="A-001")
+    line = _add_from_search(log, "c1", at(MONDAY, 10, 2), grant, "ds_other", reveal=True)
+    log.close_grant("c1", at(MONDAY, 10, 20), grant)
+    signals = run(d.unexplained, log, subjects=FAMILY)
+    unserved = of(signals, "unserved")
+    assert unserved["subjects"].to_list() == [["ds_other"]]
+    assert unserved["refs"].to_list() == [[line]]
+    assert unserved["weight"].to_list() == [DetectConfig().weight("unexplained")]
+    assert unserved["at"].to_list()[0] >= at(MONDAY, 10, 20)
+    assert of(signals, "self_added").is_empty()  # counted once, as the stronger reading
+    # the relation detectors still see the person (c1 lives in ds_other's municipality)
+    assert run(d.neighbourhood, log, staff=STAFF, subjects=FAMILY).height == 1
+
+
+def test_it_keeps_a_namesake_opened_by_mistake_and_a_worked_on_relative_as_support(
+    log: OfficeLog,
+) -> None:
+    """A namesake opened by mistake shows a masked summary; a parent in another household
+    added to a child's application is revealed and worked on (matched, stored, moved on).
+    Neither is read outside the task."""
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_child"], ticket="A-001")
+    _add_from_search(log, "c1", at(MONDAY, 10, 1), grant, "ds_other", reveal=False)
+    _add_from_search(log, "c1", at(MONDAY, 10, 3), grant, "ds_parent", reveal=True)
+    _work_for(log, "c1", at(MONDAY, 10, 5), grant, "ds_parent")
+    log.close_grant("c1", at(MONDAY, 10, 20), grant)
+    signals = run(d.unexplained, log, subjects=FAMILY)
+    assert of(signals, "unserved").is_empty()
+    assert sorted(s[0] for s in of(signals, "self_added")["subjects"]) == ["ds_other", "ds_parent"]
+    assert run(d.family_chain, log, subjects=FAMILY).is_empty()
+
+
+def test_it_calls_family_on_relatives_looked_at_under_the_familys_own_task(
+    log: OfficeLog,
+) -> None:
+    """Relatives in other households added to the very ticket that serves the family and
+    revealed there, with no work for them: a family chain, not the application's work."""
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_parent"], ticket="A-001")
+    _work_for(log, "c1", at(MONDAY, 10, 1), grant, "ds_parent")
+    _add_from_search(log, "c1", at(MONDAY, 10, 3), grant, "ds_uncle", reveal=True)
+    log.close_grant("c1", at(MONDAY, 10, 20), grant)
+    signals = run(d.family_chain, log, subjects=FAMILY)
+    assert signals["subjects"].to_list() == [["ds_uncle"]]
+
+
+def test_it_calls_family_on_a_relative_added_from_a_search_only_once_revealed(
+    log: OfficeLog,
+) -> None:
+    """Relatives share a surname, so a namesake opened by mistake (a masked summary) is
+    often a relative of someone served lately: not a family chain. Revealed, it is."""
+    log.serve("c1", at(MONDAY, 9), ["ds_parent"])
+    grant = log.open_grant("c1", at(MONDAY, 11), ["ds_a"], ticket="A-002")
+    _add_from_search(log, "c1", at(MONDAY, 11, 1), grant, "ds_child", reveal=False)
+    log.close_grant("c1", at(MONDAY, 11, 20), grant)
+    assert run(d.family_chain, log, subjects=FAMILY).is_empty()
+    later = log.open_grant("c1", at(MONDAY, 14), ["ds_b"], ticket="A-003")
+    _add_from_search(log, "c1", at(MONDAY, 14, 1), later, "ds_uncle", reveal=True)
+    log.close_grant("c1", at(MONDAY, 14, 20), later)
+    assert run(d.family_chain, log, subjects=FAMILY)["subjects"].to_list() == [["ds_uncle"]]
+
+
+def test_one_neighbour_looked_at_under_someone_elses_ticket_alerts(log: OfficeLog) -> None:
+    """The snoop through the ticket in front of them: one neighbour added from a search and
+    revealed alerts, as one read outside any task with a relation does (3 + 1)."""
+    from ryoken.detect.cases import detect
+
+    grant = log.open_grant("c1", at(MONDAY, 10), ["ds_a"], ticket="A-001")
+    _add_from_search(log, "c1", at(MONDAY, 10, 2), grant, "ds_other", reveal=True)
+    log.close_grant("c1", at(MONDAY, 10, 20), grant)
+    det = detect(log.frame(), STAFF, FAMILY)
+    assert det.alerts["staff"].to_list() == ["c1"]
 
 
 def test_it_counts_a_match_refused_after_no_matches_as_refused_but_not_a_denied_url(
