@@ -75,7 +75,7 @@ def test_both_ways_name_the_same_entry(forty, monkeypatch, sql, seq):
 
 
 def test_a_column_pass_that_dies_fails_verify(forty, monkeypatch):
-    def broken(bound):
+    def broken(bound, need="all"):
         raise RuntimeError("disk read error")
 
     monkeypatch.setattr(audit, "_row_chunks", broken)  # the forked child inherits it
@@ -110,7 +110,7 @@ def test_on_a_database_file_the_second_process_opens_it_read_only(tmp_path):
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+    done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "data")],
         cwd=ROOT,
         env=env,
@@ -121,3 +121,29 @@ def test_on_a_database_file_the_second_process_opens_it_read_only(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "False", "12", "True"]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        None,
+        "DELETE FROM ledger_entry_subject WHERE seq = 5 AND subject = 'ds_000002'",
+        "DELETE FROM ledger_entry_subject WHERE seq = 7",
+        "INSERT INTO ledger_entry_subject (subject, seq) VALUES ('ds_000003', 6)",
+        "UPDATE ledger_entry_subject SET subject = 'ds_000009' "
+        "WHERE seq = 5 AND subject = 'ds_000001'",
+    ],
+)
+def test_the_links_are_decided_in_the_database_exactly(ledger_db, tamper):
+    """One subject per entry (SQL) and several (keys in batches): every link present and no
+    other, or the chunk-by-chunk comparison that names the entry takes over."""
+    from dataclasses import replace
+
+    for i in range(10):
+        e = event(i)
+        store.record(replace(e, subjects=("ds_000001", "ds_000002")) if i == 5 else e)
+    if tamper:
+        as_dba(tamper)
+    *_, links = audit._column_checkers(audit.pure_verify.Findings(limit=10))
+    links.bound = 9
+    assert links.in_database() is (tamper is None)

@@ -54,12 +54,18 @@ def iter_entries() -> Iterator[tuple[int, bytes, bytes]]:
         last = int(rows[-1][0])
 
 
-def _row_chunks(bound: int) -> Iterator[list[derived.Row]]:
+def _row_chunks(bound: int, need: str = "all") -> Iterator[list[derived.Row]]:
     """Every entry up to seq `bound` with its stored columns, `at` spelled as the database
-    compares it."""
+    compares it. `need` leaves out what a pass does not read (NULL in its place): "columns"
+    the leaf hash, "links" all but the seq and the subjects."""
     at = "CAST(at AS TEXT)" if connection.vendor == "sqlite" else _PG_TIME
+    columns = {
+        "all": f'seq, data, leaf_hash, actor, {at}, code, "grant", subjects',
+        "columns": f'seq, data, NULL, actor, {at}, code, "grant", subjects',
+        "links": "seq, NULL, NULL, NULL, NULL, NULL, NULL, subjects",
+    }[need]
     query = (
-        f'SELECT seq, data, leaf_hash, actor, {at}, code, "grant", subjects '  # noqa: S608 # nosec B608 - a fixed column expression
+        f"SELECT {columns} "  # noqa: S608 # nosec B608 - fixed column expressions
         "FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
     )
     last = -1
@@ -69,7 +75,7 @@ def _row_chunks(bound: int) -> Iterator[list[derived.Row]]:
             rows = cursor.fetchall()
         if not rows:
             return
-        if not isinstance(rows[0][1], bytes):  # a driver that answers memoryview
+        if need == "all" and not isinstance(rows[0][1], bytes):  # a driver's memoryview
             rows = [(r[0], bytes(r[1]), bytes(r[2]), *r[3:]) for r in rows]
         yield rows
         last = int(rows[-1][0])
@@ -90,6 +96,7 @@ class _Links:
     """
 
     REALIGN_LIMIT = 10  # chunks compared link by link; one report each
+    KEYS = 400  # link keys per query in `in_database`
     PAGE = 20_000
 
     def __init__(self, checker: derived.DerivedChecker, findings: pure_verify.Findings, bound: int):
@@ -107,6 +114,51 @@ class _Links:
         self.count += len(expected)
         self.total += part
         self.chunks.append((int(rows[0][0]), int(rows[-1][0]), len(expected), part))
+
+    def in_database(self) -> bool:
+        """True when the database holds exactly the links the entries up to the bound name:
+        each one is found by its key, and there are no more of them than that. Decided in
+        SQL for an entry of one subject (most), in batches of keys for the others; exact,
+        and cheaper than summing every link in Python. On False the caller compares chunk
+        by chunk (`check`, `finish`) to name the entry."""
+        single = "seq <= %s AND subjects <> '' AND instr(subjects, ' ') = 0"
+        with _cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM ledger_entry e WHERE {single} AND NOT EXISTS "  # noqa: S608 # nosec B608 - a fixed condition
+                "(SELECT 1 FROM ledger_entry_subject s "
+                "WHERE s.subject = e.subjects AND s.seq = e.seq)",
+                [self.bound],
+            )
+            if cursor.fetchone()[0]:
+                return False
+            cursor.execute(f"SELECT count(*) FROM ledger_entry WHERE {single}", [self.bound])  # noqa: S608 # nosec B608 - a fixed condition
+            singles = int(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT seq, subjects FROM ledger_entry "
+                "WHERE seq <= %s AND instr(subjects, ' ') > 0",
+                [self.bound],
+            )
+            wanted = sorted(
+                {
+                    (subject, int(seq))
+                    for seq, subjects in cursor.fetchall()
+                    for subject in subjects.split(" ")
+                }
+            )
+            found = 0
+            for start in range(0, len(wanted), self.KEYS):
+                batch = wanted[start : start + self.KEYS]
+                cursor.execute(
+                    "SELECT count(*) FROM ledger_entry_subject WHERE (subject, seq) IN "  # noqa: S608 # nosec B608 - placeholders only
+                    f"(VALUES {', '.join(['(%s, %s)'] * len(batch))})",
+                    [value for key in batch for value in key],
+                )
+                found += int(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT count(*) FROM ledger_entry_subject WHERE seq <= %s", [self.bound]
+            )
+            stored = int(cursor.fetchone()[0])
+        return found == len(wanted) and stored == singles + len(wanted)
 
     def _sum(self, links: Iterable[tuple[int, str]]) -> int:
         return sum(map(hash, zip(repeat(self.salt), links)))
@@ -128,7 +180,7 @@ class _Links:
             seq, subject = rows[-1]
 
     def finish(self, last_seq: int) -> None:
-        self._beyond_bound()
+        self.finish_beyond_bound()
         count = total = 0
         for rows in self._stored():
             count += len(rows)
@@ -137,7 +189,7 @@ class _Links:
             return
         self._locate()
 
-    def _beyond_bound(self) -> None:
+    def finish_beyond_bound(self) -> None:
         """Links past the verified entries that name no entry at all (appends that came
         while verify ran have their entries, and are checked by the next verify)."""
         with _cursor() as cursor:
@@ -342,22 +394,23 @@ class _RawCursor:
 
 
 class _ColumnPass:
-    """The stored columns, subject links and grants checked in a second process.
+    """The stored columns and grants, and the subject links, checked in two more processes.
 
-    On SQLite the column check costs about as much as the hash pass (both are Python
-    loops over every entry), so verify forks: the child reads the entries with their
-    stored columns and checks them while the parent hashes and rebuilds the tree; the
-    child's findings are replayed into the parent's at the end. Both read entries up to the
-    same seq. The child opens its own read-only connection to the database file; a
-    database in memory (the tests') is read through the connection the child inherited,
-    which after fork is the child's private copy. Where forking is not possible or not
-    wanted (PostgreSQL, not POSIX, RYOKEN_VERIFY_PROCESSES=1, a file database inside an
-    open transaction the child could not see), verify checks in one process.
+    On SQLite these checks cost about twice the hash pass (Python loops over every entry),
+    so verify forks: one child reads the entries with their stored columns and checks them
+    and the grants, another checks the subject links, while the parent hashes and rebuilds
+    the tree; the children's findings are replayed into the parent's at the end. All read
+    entries up to the same seq. A child opens its own read-only connection to the database
+    file; a database in memory (the tests') is read through the connection the child
+    inherited, which after fork is the child's private copy. Where forking is not possible
+    or not wanted (PostgreSQL, not POSIX, RYOKEN_VERIFY_PROCESSES=1, a file database inside
+    an open transaction a child could not see), verify checks in one process.
     """
 
-    def __init__(self, process: Any, pipe: Any) -> None:
-        self.process = process
-        self.pipe = pipe
+    JOBS = ("columns", "links")
+
+    def __init__(self, children: list[tuple[Any, Any]]) -> None:
+        self.children = children
 
     @classmethod
     def start(cls, bound: int) -> _ColumnPass | None:
@@ -371,30 +424,37 @@ class _ColumnPass:
             return None
         path = None if in_memory else name
         context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_column_child, args=(send, bound, path), daemon=True)
-        process.start()
-        send.close()
-        return cls(process, receive)
+        children = []
+        for job in cls.JOBS:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_column_child, args=(send, job, bound, path), daemon=True
+            )
+            process.start()
+            send.close()
+            children.append((process, receive))
+        return cls(children)
 
     def join(self, findings: pure_verify.Findings) -> None:
-        try:
-            status, payload = self.pipe.recv()
-        except EOFError:
-            status, payload = "error", f"it ended with exit code {self.process.exitcode}"
-        self.process.join()
-        if status != "ok":
-            findings.add(f"the check of the stored columns did not finish: {payload}")
-            return
-        calls, omitted = payload
-        for message, seq in calls:
-            findings.add(message, seq)
-        findings.omitted += omitted
+        for job, (process, pipe) in zip(self.JOBS, self.children, strict=True):
+            try:
+                status, payload = pipe.recv()
+            except EOFError:
+                status, payload = "error", f"it ended with exit code {process.exitcode}"
+            process.join()
+            if status != "ok":
+                findings.add(f"the check of the stored {job} did not finish: {payload}")
+                continue
+            calls, omitted = payload
+            for message, seq in calls:
+                findings.add(message, seq)
+            findings.omitted += omitted
 
 
-def _column_child(pipe: Any, bound: int, path: str | None) -> None:
-    """In the forked child: check every stored column and link up to `bound`, and send the
-    findings back. The parent's Django connection is never used when the file is opened."""
+def _column_child(pipe: Any, job: str, bound: int, path: str | None) -> None:
+    """In a forked child: check the stored columns and grants, or the subject links, up to
+    `bound`, and send the findings back. The parent's Django connection is never used when
+    the file is opened."""
     global _CURSOR
     try:
         if path is not None:
@@ -403,12 +463,18 @@ def _column_child(pipe: Any, bound: int, path: str | None) -> None:
         recorder = _Recorder(limit=100)
         checker, grants, links = _column_checkers(recorder)
         links.bound = bound
-        last = -1
-        for chunk in _row_chunks(bound):
-            checker.check_rows(chunk, grants)
-            links.check(chunk)
-            last = int(chunk[-1][0])
-        links.finish(last)
+        if job == "links" and links.in_database():
+            links.finish_beyond_bound()
+        else:
+            last = -1
+            for chunk in _row_chunks(bound, job):
+                if job == "columns":
+                    checker.check_rows(chunk, grants)
+                else:
+                    links.check(chunk)
+                last = int(chunk[-1][0])
+            if job == "links":
+                links.finish(last)
         result: tuple[str, Any] = ("ok", (recorder.calls, recorder.omitted))
     except Exception as error:
         result = ("error", f"{type(error).__name__}: {error}")
