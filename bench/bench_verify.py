@@ -43,6 +43,15 @@ def _events(start: int, count: int):  # type: ignore[no-untyped-def]
         )
 
 
+def _cpu_with_children() -> float:
+    """This process's CPU seconds plus those of its finished children: on SQLite verify
+    checks the stored columns and links in two forked processes (ledger/audit.py)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return cpu_seconds() + children.ru_utime + children.ru_stime
+
+
 def _build() -> None:
     from django.db import transaction
 
@@ -83,13 +92,13 @@ def main() -> None:
         cpu = {"new": 0.0, "old": 0.0}
         for _ in range(ROUNDS):
             for label, fn in (("new", audit.verify), ("old", old)):
-                c0, t0 = cpu_seconds(), time.perf_counter()
+                c0, t0 = _cpu_with_children(), time.perf_counter()
                 result = fn()
                 elapsed = time.perf_counter() - t0
                 if not result.ok or result.entries_checked != ENTRIES:
                     raise SystemExit(f"verify failed in the benchmark: {result.problems[:3]}")
                 if elapsed < best[label]:
-                    best[label], cpu[label] = elapsed, cpu_seconds() - c0
+                    best[label], cpu[label] = elapsed, _cpu_with_children() - c0
         vendor = connection.vendor
 
     print(f"(verify benchmark on {vendor}; {machine()}; {load_average()})")
@@ -105,7 +114,7 @@ def main() -> None:
                 "≥ 300,000/s",
             ),
             Row(
-                "  CPU seconds of the best run",
+                "  CPU seconds of the best run (with verify's forked checkers)",
                 cpu["new"],
                 "hash-only",
                 cpu["old"],
