@@ -179,7 +179,9 @@ def test_it_recovers_from_a_read_only_database_file_without_a_restart(work):
         office.database.chmod(0o644)  # the administrator fixes the file, and only the file
         again = clerk.load("page")
         assert again.status == 200 and again.personal, again.body[:300]
-        assert shm.stat().st_mode & 0o200
+        # No read-only -shm is left behind: SQLite removes it when the last connection
+        # closes, so it may be gone; if it is there, it is writable again.
+        assert not shm.exists() or shm.stat().st_mode & 0o200
     finally:
         server.stop()
     verified = office.verify()

@@ -139,6 +139,8 @@ def test_the_links_are_decided_in_the_database_exactly(ledger_db, tamper):
     other, or the chunk-by-chunk comparison that names the entry takes over."""
     from dataclasses import replace
 
+    if connection.vendor != "sqlite":
+        pytest.skip("the links are decided in SQL on SQLite (verify compares chunks elsewhere)")
     for i in range(10):
         e = event(i)
         store.record(replace(e, subjects=("ds_000001", "ds_000002")) if i == 5 else e)
