@@ -146,6 +146,5 @@ def test_the_links_are_decided_in_the_database_exactly(ledger_db, tamper):
         store.record(replace(e, subjects=("ds_000001", "ds_000002")) if i == 5 else e)
     if tamper:
         as_dba(tamper)
-    *_, links = audit._column_checkers(audit.pure_verify.Findings(limit=10))
-    links.bound = 9
+    *_, links = audit._column_checkers(audit.pure_verify.Findings(limit=10), 9)
     assert links.in_database() is (tamper is None)

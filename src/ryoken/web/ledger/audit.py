@@ -37,21 +37,9 @@ _PG_TIME = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 def iter_entries() -> Iterator[tuple[int, bytes, bytes]]:
-    """(seq, data, leaf_hash) in seq order, streamed in chunks with a server-side cursor."""
-    last = -1
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT seq, data, leaf_hash FROM ledger_entry WHERE seq > %s "
-                "ORDER BY seq LIMIT %s",
-                [last, CHUNK],
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        for seq, data, digest in rows:
-            yield int(seq), bytes(data), bytes(digest)
-        last = int(rows[-1][0])
+    """(seq, data, leaf_hash) in seq order, streamed in chunks."""
+    for rows in _hash_chunks(None):
+        yield from rows
 
 
 def _row_chunks(bound: int, need: str = "all") -> Iterator[list[derived.Row]]:
@@ -331,31 +319,31 @@ class _Nodes:
             )
 
 
-def _hash_chunks(bound: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
-    """(seq, data, leaf_hash) chunks up to seq `bound`: what the hash pass needs."""
+def _hash_chunks(bound: int | None) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """(seq, data, leaf_hash) chunks, up to seq `bound` when given: what the hash pass needs."""
     last = -1
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT seq, data, leaf_hash FROM ledger_entry WHERE seq > %s AND seq <= %s "
                 "ORDER BY seq LIMIT %s",
-                [last, bound, CHUNK],
+                [last, 2**63 - 1 if bound is None else bound, CHUNK],
             )
             rows = cursor.fetchall()
         if not rows:
             return
         if not isinstance(rows[0][1], bytes):  # a driver that answers memoryview
-            rows = [(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
+            rows = [(int(r[0]), bytes(r[1]), bytes(r[2])) for r in rows]
         yield rows
         last = int(rows[-1][0])
 
 
 def _column_checkers(
-    findings: pure_verify.Findings,
+    findings: pure_verify.Findings, bound: int
 ) -> tuple[derived.DerivedChecker, GrantLedger, _Links]:
     times = derived.SQLITE_TIMES if connection.vendor == "sqlite" else derived.CANONICAL_TIMES
     checker = derived.DerivedChecker(findings.add, times)
-    return checker, GrantLedger(), _Links(checker, findings, -1)
+    return checker, GrantLedger(), _Links(checker, findings, bound)
 
 
 class _Recorder(pure_verify.Findings):
@@ -461,8 +449,7 @@ def _column_child(pipe: Any, job: str, bound: int, path: str | None) -> None:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             _CURSOR = lambda: _RawCursor(db)  # noqa: E731
         recorder = _Recorder(limit=100)
-        checker, grants, links = _column_checkers(recorder)
-        links.bound = bound
+        checker, grants, links = _column_checkers(recorder, bound)
         if job == "links" and links.in_database():
             links.finish_beyond_bound()
         else:
@@ -509,8 +496,7 @@ def verify() -> pure_verify.VerifyReport:
     nodes = _Nodes(findings)
     column_pass = _ColumnPass.start(bound)
     if column_pass is None:  # one process: the columns are checked as the chunks go by
-        checker, grants, links = _column_checkers(findings)
-        links.bound = bound
+        checker, grants, links = _column_checkers(findings, bound)
 
         def checked_chunks() -> Iterator[list[derived.Row]]:
             last = -1
