@@ -79,9 +79,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "break-glass access a supervisor judged unjustified: {subjects} person(s)",
     ),
     "self_added": (
-        "検索結果から本人が業務に追加して開いた人物: {subjects}名（これだけでは警告しません）",
-        "opened {subjects} person(s) the staff member added to their own task from a search "
-        "(never alerts on its own)",
+        "検索結果から本人が業務に追加して開いた人物が普段より多い日: {n}日、{subjects}名"
+        "（これだけでは警告しません）",
+        "on {n} day(s) opened more persons added to their own task from a search than their "
+        "habit explains: {subjects} person(s) (never alerts on its own)",
     ),
     "unserved": (
         "検索結果から本人が業務に追加し、その業務で何の処理もしないまま表示した人物: {subjects}名",

@@ -136,6 +136,11 @@ class DetectConfig:
     inquiry_fields: tuple[str, ...] = ("application_status", "name_kana")
     # contract end without a recorded notice date: watch from this many office days before
     departure_window_days: int = 20
+    # support that is everyday work (self-added persons) counts beyond the person's habit:
+    # own history shrunk toward the role's rate with this many days' weight, and a day
+    # counts when its count is this improbable (detectors._beyond_habit)
+    habit_prior_days: float = 20.0
+    habit_alpha: float = 0.01
     # family chain: how long after serving an applicant their relatives count as "related"
     family_days: int = 14
     # volume
@@ -168,6 +173,9 @@ class DetectConfig:
     # weight shrinks in proportion (shared terminals, unreliable door logs)
     credential_prevalence: float = 0.03
     min_staff_for_prevalence: int = 20
+    # ... that share among the others in the person's role, shrunk toward the office's with
+    # this many staff's weight (a very large value: the office-wide share, as until v5)
+    credential_role_prior: float = 10.0
     badge_grace_minutes: int = 15  # work this long before the day's first badge-in is fine
     two_terminal_minutes: int = 5
     two_terminal_min_alternations: int = 2

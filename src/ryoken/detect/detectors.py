@@ -31,6 +31,7 @@ from ryoken.detect.explain import (
     prepare,
 )
 from ryoken.detect.load import apply_staff_changes, empty_staff, empty_subjects
+from ryoken.detect.stats import tail_threshold
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
     "staff": pl.String(),
@@ -224,6 +225,73 @@ def _per_person_day(rows: pl.DataFrame, detector: str, weight: float) -> pl.Data
     return as_signals(out)
 
 
+def _beyond_habit(ctx: Context, rows: pl.DataFrame, detector: str) -> pl.DataFrame:
+    """Support that is part of a role's everyday work counts only beyond the person's habit.
+
+    A person added from a search list is how renewal look-ups, pickups and phone inquiries
+    work: in office2's T a quarter of clerks', reviewers' and supervisors' days have one, so
+    one per person-day kept almost everyone's support saturated, and a single weak primary
+    signal then raised an alert (supervisors alerted at 2.5-3.6× their office's rate).
+    Per (staff, day) the distinct persons c are compared with the person's habit
+    λ = (C + k·r) / (D + k): C persons over D active days before that day (their own
+    history), shrunk toward r, the rate of the others in the same role over the run
+    (k = `habit_prior_days`; a new hire starts from the role's rate, never exempt). A day
+    counts when P(X ≥ c | λ) ≤ `habit_alpha`, by the persons beyond the day's bar."""
+    c = ctx.config
+    if rows.is_empty():
+        return empty_signals()
+    per_day = rows.group_by("actor", "day").agg(
+        n=pl.col("subject").n_unique(),
+        at=pl.col("at").min(),
+        subjects=pl.col("subject").unique().sort(),
+        refs=pl.col("line").unique().sort().head(MAX_REFS),
+    )
+    active = (
+        ctx.events.lazy()
+        .filter(~pl.col("actor").is_in(NON_STAFF))
+        .select("actor", "day")
+        .unique()
+        .collect()
+    )
+    days = (
+        active.join(per_day.select("actor", "day", "n"), on=["actor", "day"], how="left")
+        .with_columns(pl.col("n").fill_null(0))
+        .join(roles_of(ctx).select("actor", "role"), on="actor", how="left")
+        .with_columns(pl.col("role").fill_null("?"))
+        .sort("actor", "day")
+    )
+    whole = days.group_by("role").agg(rn=pl.col("n").sum(), rd=pl.len())
+    own = days.group_by("actor").agg(on=pl.col("n").sum(), od=pl.len())
+    office = days.get_column("n").sum() / max(1, days.height)
+    k = c.habit_prior_days
+    others = (pl.col("rd") - pl.col("od")).cast(pl.Float64)
+    role_rate = pl.when(others > 0).then((pl.col("rn") - pl.col("on")) / others).otherwise(office)
+    habit = (
+        days.join(whole, on="role")
+        .join(own, on="actor")
+        .with_columns(
+            before=pl.col("n").cum_sum().over("actor") - pl.col("n"),
+            seen=pl.int_range(pl.len()).over("actor").cast(pl.Float64),
+            r=role_rate,
+        )
+        .with_columns(lam=(pl.col("before") + k * pl.col("r")) / (pl.col("seen") + k))
+        .filter(pl.col("n") > 0)
+        .select("actor", "day", "lam")
+    )
+    out = per_day.join(habit, on=["actor", "day"], how="left")
+    bar, _ = tail_threshold(out.get_column("lam").fill_null(office).to_numpy(), c.habit_alpha, 1)
+    out = out.with_columns(bar=pl.Series(bar)).filter(pl.col("n") >= pl.col("bar"))
+    return as_signals(
+        out.with_columns(
+            staff=pl.col("actor"),
+            detector=pl.lit(detector),
+            weight=c.weight(detector) * (pl.col("n") - pl.col("bar") + 1).cast(pl.Float64),
+            value=pl.col("n").cast(pl.Float64),
+            note=pl.format("habit {}/day", pl.col("lam").round(2)),
+        )
+    )
+
+
 # --- the unexplained residue ------------------------------------------------------------
 
 
@@ -251,7 +319,7 @@ def unexplained(ctx: Context) -> pl.DataFrame:
     # a self-added person revealed with no work for them is read outside the task's purpose
     # (weighed like a read outside any task); the others only support
     unserved = pl.col("revealed") & ~pl.col("worked")
-    parts.append(_per_person_day(ctx.self_added.filter(~unserved), "self_added", w("self_added")))
+    parts.append(_beyond_habit(ctx, ctx.self_added.filter(~unserved), "self_added"))
     parts.append(_per_person_day(ctx.unserved, "unserved", w("unserved")))
     copier = ctx.explanation.access.filter(
         (pl.col("code") == "external.copier") & ~pl.col("explained")
@@ -584,26 +652,57 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return _calibrate_prevalence(pl.concat(parts), staff_work, c)
+    return _calibrate_prevalence(pl.concat(parts), staff_work, c, roles_of(ctx))
 
 
 def _calibrate_prevalence(
-    signals: pl.DataFrame, work: pl.DataFrame, c: DetectConfig
+    signals: pl.DataFrame, work: pl.DataFrame, c: DetectConfig, roles: pl.DataFrame
 ) -> pl.DataFrame:
-    """Scale each credential detector by how common it is in this office. Work while the
-    door log says "out", or at two terminals in turn, is rare where door logs are kept and
-    terminals are personal; where a large share of honest staff show it (shared back-office
-    terminals, a door that is not always badged) it is the office's practice, not evidence.
-    Weight × min(1, `credential_prevalence` / share of active staff with such a day)."""
+    """Scale each credential detector by how common it is among the person's peers. Work
+    while the door log says "out", or at two terminals in turn, is rare where door logs are
+    kept and terminals are personal; where a large share of honest staff show it (shared
+    back-office terminals, a door that is not always badged) it is practice, not evidence.
+
+    The share is taken among the *other* members of the person's role (supervisors walk
+    between windows and miss badge reads; clerks sit at one), shrunk toward the office's
+    share with `credential_role_prior` staff's weight; the person's own days never dilute
+    their own evidence. Weight × min(1, `credential_prevalence` / that share)."""
     if signals.is_empty():
         return signals
-    active = work.get_column("actor").n_unique()
-    if active < c.min_staff_for_prevalence:
+    active = work.select("actor").unique()
+    if active.height < c.min_staff_for_prevalence:
         return signals  # too few people for a share to mean anything
-    share = signals.group_by("detector").agg(share=pl.col("staff").n_unique() / active)
+    members = active.join(roles.select("actor", "role"), on="actor", how="left").with_columns(
+        pl.col("role").fill_null("?")
+    )
+    with_sig = signals.select(actor="staff", detector="detector").unique()
+    office = with_sig.group_by("detector").agg(office=pl.len() / active.height)
+    size = members.group_by("role").agg(size=pl.len())
+    showing = (
+        with_sig.join(members, on="actor", how="left")
+        .with_columns(pl.col("role").fill_null("?"))
+        .group_by("detector", "role")
+        .agg(showing=pl.len())
+    )
+    k = c.credential_role_prior
+    peers = (
+        members.join(office, how="cross")
+        .join(size, on="role")
+        .join(showing, on=["detector", "role"], how="left")
+        .join(with_sig.with_columns(own=pl.lit(1)), on=["actor", "detector"], how="left")
+        .with_columns(pl.col("showing").fill_null(0), pl.col("own").fill_null(0))
+        .select(
+            "actor",
+            "detector",
+            share=(pl.col("showing") - pl.col("own") + k * pl.col("office"))
+            / (pl.col("size") - 1 + k),
+        )
+    )
     factor = (c.credential_prevalence / pl.col("share")).clip(upper_bound=1.0)
     return (
-        signals.join(share, on="detector", how="left")
+        signals.join(
+            peers, left_on=["staff", "detector"], right_on=["actor", "detector"], how="left"
+        )
         .with_columns(weight=pl.col("weight") * factor.fill_null(1.0))
         .drop("share")
     )

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from ryoken.detect import detectors as d
-from ryoken.detect.bursts import burst, burst_scores, tail_threshold
+from ryoken.detect.bursts import burst, burst_scores
+from ryoken.detect.stats import tail_threshold
 
 from .logs import MONDAY, OfficeLog, at, working_days
 

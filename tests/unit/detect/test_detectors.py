@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -210,6 +210,36 @@ def test_it_signals_work_after_badging_out(log: OfficeLog) -> None:
     assert of(run(d.credentials, log), "badge_absent").height == 1
 
 
+def test_it_weighs_a_door_log_gap_against_the_persons_role_peers(log: OfficeLog) -> None:
+    """Supervisors walk between windows and miss badge reads: where half of them show work
+    while "out", one more supervisor doing so is the role's practice. A clerk, whose peers
+    never do, weighs in full; the person's own days never dilute their own evidence."""
+    clerks = [f"c{i:02}" for i in range(24)]
+    sups = [f"s{i}" for i in range(6)]
+    staff = staff_frame(
+        [{"staff_id": c, "role": "counter_clerk"} for c in clerks]
+        + [{"staff_id": s, "role": "supervisor"} for s in sups]
+    )
+    for n, who in enumerate(clerks + sups):
+        log.badge(who, at(MONDAY, 8), "in")
+        log.serve(who, at(MONDAY, 9), [f"ds_{n}"])
+        log.badge(who, at(MONDAY, 12), "out")
+    for n, who in enumerate(["c00", *sups[:3]]):
+        log.serve(who, at(MONDAY, 13), [f"ds_late{n}"])  # work after badging out
+    signals = of(run(d.credentials, log, staff=staff), "badge_absent")
+    weight = dict(zip(signals["staff"], signals["weight"], strict=True))
+    assert sorted(weight) == ["c00", "s0", "s1", "s2"]
+    full = DetectConfig().weight("badge_absent") * (1 + 4 / 20)  # four events while out
+    # the clerk: no other clerk shows it; the office's 4/30 enters with 10 staff's weight
+    c = DetectConfig()
+    clerk_share = (0 + c.credential_role_prior * 4 / 30) / (23 + c.credential_role_prior)
+    assert weight["c00"] == pytest.approx(full * min(1.0, c.credential_prevalence / clerk_share))
+    # a supervisor: 2 of the 5 others show it
+    sup_share = (2 + c.credential_role_prior * 4 / 30) / (5 + c.credential_role_prior)
+    assert weight["s0"] == pytest.approx(full * c.credential_prevalence / sup_share)
+    assert weight["s0"] < weight["c00"] / 2
+
+
 def test_it_signals_one_login_working_at_two_terminals_at_once(log: OfficeLog) -> None:
     for k in range(6):
         t = at(MONDAY, 10) + timedelta(seconds=40 * k)
@@ -338,7 +368,9 @@ def test_it_weighs_a_vip_the_clerk_added_to_their_own_task_from_a_search(log: Of
     signals = pl.concat(
         [run(d.unexplained, log, subjects=vip), run(d.watchlist, log, subjects=vip)]
     )
-    assert sorted(signals["detector"].to_list()) == ["self_added", "watchlist"]
+    # one self-added person on a first day is within any habit (v5: `_beyond_habit`); the
+    # VIP among them is what weighs
+    assert signals["detector"].to_list() == ["watchlist"]
     assert of(signals, "unexplained").is_empty()
 
 
@@ -395,8 +427,42 @@ def test_it_keeps_a_namesake_opened_by_mistake_and_a_worked_on_relative_as_suppo
     log.close_grant("c1", at(MONDAY, 10, 20), grant)
     signals = run(d.unexplained, log, subjects=FAMILY)
     assert of(signals, "unserved").is_empty()
-    assert sorted(s[0] for s in of(signals, "self_added")["subjects"]) == ["ds_other", "ds_parent"]
+    assert of(signals, "unexplained").is_empty()
+    added = d.build_context(log.frame(), None, FAMILY).self_added
+    assert sorted(zip(added["subject"], added["revealed"], added["worked"], strict=True)) == [
+        ("ds_other", False, False),
+        ("ds_parent", True, True),
+    ]
     assert run(d.family_chain, log, subjects=FAMILY).is_empty()
+
+
+def _self_add_days(log: OfficeLog, staff: str, days: list[date], per_day: int) -> None:
+    """`per_day` persons a day added from a search to the clerk's own ticket, opened masked."""
+    for n, day in enumerate(days):
+        grant = log.open_grant(staff, at(day, 9), [f"ds_{staff}_{n}"], ticket=f"A-{n:03}")
+        for i in range(per_day):
+            _add_from_search(log, staff, at(day, 10, i * 2), grant, f"ds_{staff}_{n}_{i}",
+                             reveal=False)  # fmt: skip
+        log.close_grant(staff, at(day, 11), grant)
+
+
+def test_self_added_persons_weigh_only_beyond_the_persons_own_habit(log: OfficeLog) -> None:
+    """Renewal look-ups and phone inquiries add someone from a search every day: that is
+    the job, not evidence. A day far above the person's own habit (shrunk toward the others
+    in the role) is."""
+    days = working_days(MONDAY, 25)
+    staff = staff_frame([{"staff_id": "c1", "role": "counter_clerk"},
+                         {"staff_id": "c2", "role": "counter_clerk"}])  # fmt: skip
+    _self_add_days(log, "c1", days[:24], 1)
+    _self_add_days(log, "c2", days, 1)
+    assert of(run(d.unexplained, log, staff=staff), "self_added").is_empty()
+    _self_add_days(log, "c1", days[24:], 8)  # a day of eight where one is the habit
+    signals = of(run(d.unexplained, log, staff=staff), "self_added")
+    assert signals["staff"].to_list() == ["c1"]
+    assert signals["day"].to_list() == [days[24]]
+    assert signals["value"].to_list() == [8.0]
+    bar = 8 - signals["weight"].item() / DetectConfig().weight("self_added") + 1
+    assert 2 <= bar <= 5  # P(X >= bar | about one a day) <= 1%
 
 
 def test_it_calls_family_on_relatives_looked_at_under_the_familys_own_task(
