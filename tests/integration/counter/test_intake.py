@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ryoken.errors import AccessDenied
+from ryoken.web.access.models import GrantSubject
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.models import GrantSubject, IntakeRecord, PrintJob
+from ryoken.web.counter.models import IntakeRecord, PrintJob
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 from ryoken.web.vault.models import Subject, Value
@@ -328,7 +329,7 @@ def test_it_refuses_bad_input_in_japanese_and_writes_nothing(served, overrides, 
 def test_it_writes_nothing_when_the_ledger_fails_halfway(served, monkeypatch):
     client, _clerk, grant = served
     from ryoken.errors import LedgerError
-    from ryoken.web.counter import grants
+    from ryoken.web.access import grants
 
     def broken(grant, subjects):
         raise LedgerError("disk full", message_ja="監査台帳に記録できません。")

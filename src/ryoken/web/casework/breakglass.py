@@ -31,12 +31,12 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework import breakglass_policy as bg_policy
 from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlassReview
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant
 from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry

@@ -132,7 +132,7 @@ class BreakGlassReview(models.Model):
     """
 
     grant = models.OneToOneField(
-        "counter.Grant", on_delete=models.PROTECT, related_name="breakglass_review"
+        "access.Grant", on_delete=models.PROTECT, related_name="breakglass_review"
     )
     justified = models.BooleanField()
     note = models.TextField(blank=True, default="")

@@ -38,12 +38,12 @@ from ryoken.domain.numbers import is_passport_number
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.masking import HIDDEN_MARK
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework.models import Application, ProductionBatch
 from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
 from ryoken.web.counter.exposure import FieldView, screen_views
-from ryoken.web.counter.models import Grant
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway

@@ -17,9 +17,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
+from ryoken.web.access.models import Grant
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter import exposure
-from ryoken.web.counter.models import Grant
 from ryoken.web.i18n import bilingual
 from ryoken.web.i18n import state_label as _state_label
 

@@ -28,9 +28,10 @@ from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import InvalidInput
 from ryoken.privacy import normalise
 from ryoken.privacy.transparency import NamedAs, Told, decide
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.casework.models import Application, ApplicationPerson, Review
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
 from ryoken.web.vault import gateway

@@ -14,8 +14,8 @@ No other module imports the decryption primitive (`ryoken.privacy.envelope.open_
 tests/unit/test_gateway_boundary.py proves it. If the ledger cannot record, nothing is
 decrypted and the caller gets `LedgerError` (fail closed).
 
-The access policy is injected (`install_policy`, done by the counter app when Django starts;
-`policy_in_use` in tests); until then the fail-safe `RequireGrant` decides.
+The access policy is the access app's `GrantPolicy`, imported (the access app sits below the
+vault; decision 0064); `policy_in_use` swaps it for a test or a benchmark.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import contextlib
 import hmac
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_noop
@@ -42,6 +41,15 @@ from ryoken.privacy.envelope import open_sealed
 from ryoken.privacy.keyring import WrappedKey
 from ryoken.privacy.masking import mask
 from ryoken.privacy.policy import ALL_RECORD_FIELDS
+from ryoken.web.access.policy import (
+    AccessPolicy,
+    AccessRequest,
+    Decision,
+    GrantPolicy,
+    ListRequest,
+    ScreenItem,
+    ScreenRequest,
+)
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import keys
 from ryoken.web.vault.models import Subject, Token, Value
@@ -53,137 +61,24 @@ BINARY_CLASSES = {FieldClass.DOCUMENT_IMAGE, FieldClass.BIOMETRIC}
 INDEX_KIND = KIND_OF_FIELD
 
 
-@dataclass(frozen=True)
-class AccessRequest:
-    """What someone asks the gateway for; the policy decides.
-
-    `form` is "shown" (the value) or "masked" (the masked form, computed inside the vault);
-    `reason` is the typed reason for revealing a field the step shows only masked.
-    """
-
-    kind: Literal["disclose", "match"]
-    actor: str
-    subject_id: str
-    fields: tuple[str, ...]
-    purpose: str
-    grant: str | None
-    terminal: str | None
-    form: Literal["shown", "masked"] = "shown"
-    reason: str = ""
-    # The moment of the access, asked of the clock once: the policy judges the grant's
-    # expiry and the staff member's standing at it, and the ledger entry carries it.
-    at: datetime = field(default_factory=clock.now)
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""
-    reason_ja: str = ""
-    # Links recorded in the ledger with the disclosure (ticket, task, window...).
-    links: Mapping[str, str | int | bool | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ScreenItem:
-    """One person on a screen: the fields shown, those shown masked (masked inside the
-    vault), and those only listed as match-only (no value leaves the vault for them)."""
-
-    subject_id: str
-    shown: tuple[str, ...] = ()
-    masked: tuple[str, ...] = ()
-    match_only: tuple[str, ...] = ()
-    # Record fields (`ryoken.privacy.policy.RECORD_FIELDS`: an application's status) the
-    # screen shows from the application record: judged by the policy and named in the
-    # "shown" entry, never read from the vault.
-    record: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScreenRequest:
-    """Everything one screen will show, asked for at once; the policy decides once.
-
-    `reason` is the typed reason for revealing (showing) a field the step shows only masked.
-    """
-
-    actor: str
-    grant: str | None
-    terminal: str | None
-    purpose: str
-    items: tuple[ScreenItem, ...]
-    at: datetime
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ListRequest:
-    """A search's result list: the persons found and the fields (masked) shown of each,
-    under the task (grant) that searched, with the search's kind and typed reason."""
-
-    actor: str
-    grant: str | None
-    terminal: str | None
-    purpose: str
-    subjects: tuple[str, ...]
-    fields: tuple[str, ...]
-    kind: str
-    reason: str
-    at: datetime
-
-
-class AccessPolicy(Protocol):
-    def decide(self, request: AccessRequest) -> Decision: ...
-
-    def decide_screen(self, request: ScreenRequest) -> Decision: ...
-
-    def decide_list(self, request: ListRequest) -> Decision: ...
-
-
-class RequireGrant:
-    """The fail-safe default: nothing is disclosed without a grant reference."""
-
-    def decide(self, request: AccessRequest) -> Decision:
-        return self._decide(request.grant)
-
-    def decide_screen(self, request: ScreenRequest) -> Decision:
-        return self._decide(request.grant)
-
-    def decide_list(self, request: ListRequest) -> Decision:
-        return self._decide(request.grant)
-
-    @staticmethod
-    def _decide(grant: str | None) -> Decision:
-        if not grant:
-            return Decision(
-                False,
-                "no grant covers this access",
-                gettext_noop("この操作を許可する権限がありません。"),
-            )
-        return Decision(True)
-
-
-_installed: list[AccessPolicy] = [RequireGrant()]
+# The policy in force: the access app's, imported, not looked up or installed (decision
+# 0064). `policy_in_use` swaps it for a test or a benchmark that measures the gateway alone.
+_in_use: list[AccessPolicy] = [GrantPolicy()]
 
 
 def policy() -> AccessPolicy:
-    """The access policy in force (the counter's `GrantPolicy` once Django has started)."""
-    return _installed[0]
-
-
-def install_policy(chosen: AccessPolicy) -> AccessPolicy:
-    """Make `chosen` the access policy; returns the previous one."""
-    previous, _installed[0] = _installed[0], chosen
-    return previous
+    """The access policy in force: `ryoken.web.access.policy.GrantPolicy`."""
+    return _in_use[0]
 
 
 @contextlib.contextmanager
 def policy_in_use(chosen: AccessPolicy) -> Iterator[AccessPolicy]:
     """Use `chosen` inside the block (tests, benchmarks), then restore the previous one."""
-    previous = install_policy(chosen)
+    previous, _in_use[0] = _in_use[0], chosen
     try:
         yield chosen
     finally:
-        install_policy(previous)
+        _in_use[0] = previous
 
 
 def _check_fields(fields: Iterable[str]) -> tuple[str, ...]:

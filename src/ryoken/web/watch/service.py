@@ -38,7 +38,7 @@ from ryoken.detect.cases import (
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.detectors import build_context, empty_signals
 from ryoken.detect.footprints import task_counts
-from ryoken.web.counter import grants
+from ryoken.web.access import grants
 from ryoken.web.ledger import store as ledger
 from ryoken.web.watch import tables
 from ryoken.web.watch.ledger_frame import RollingWindow, read_frame, top_seq

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.web import labels
+from ryoken.web.access.models import Grant
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.models import Grant
 from ryoken.web.i18n import bilingual
 from ryoken.web.watch.ledger_frame import iter_entries
 

@@ -19,10 +19,10 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, FieldClass, SubjectRole
 from ryoken.errors import AccessDenied
+from ryoken.web.access.models import Grant, GrantAssist
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.casework.models import ApplicationPerson
 from ryoken.web.counter import exposure
-from ryoken.web.counter.models import Grant, GrantAssist
 from ryoken.web.ledger import store as ledger
 
 _NOT_OPEN = gettext_noop("応援できる業務ではありません（終了したか、存在しません）。")

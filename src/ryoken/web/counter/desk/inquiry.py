@@ -29,10 +29,12 @@ from ryoken.domain.fields import SubjectRole
 from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
+from ryoken.web.access.policy import ScreenItem
 from ryoken.web.accounts.models import Staff
 from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, Inquiry
+from ryoken.web.counter.models import Inquiry
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway, keys
@@ -273,9 +275,7 @@ def status(*, grant: Grant, terminal: str | None = None) -> Status:
         grant=grant.grant_id,
         terminal=terminal,
         purpose=str(Step.INQUIRY),
-        items=[
-            gateway.ScreenItem(app.applicant, masked=("name_kana",), record=("application_status",))
-        ],
+        items=[ScreenItem(app.applicant, masked=("name_kana",), record=("application_status",))],
     )
     kana = values.get(app.applicant, {}).get("name_kana")
     ready = app.state == ApplicationState.READY.value

@@ -36,10 +36,11 @@ from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.incident import fonts
 from ryoken.incident.fonts import CID_FONT, FontChoice
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
 from ryoken.web.casework.models import Application
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, PrintJob
+from ryoken.web.counter.models import PrintJob
 from ryoken.web.env import env_str
 from ryoken.web.i18n import ja_date, yen
 from ryoken.web.ledger import store as ledger
