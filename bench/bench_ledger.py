@@ -184,7 +184,7 @@ def main() -> None:
         from ryoken.audit.events import entry_bytes
         from ryoken.web.access.policy import RequireGrant
         from ryoken.web.ledger import audit, checkpoints, store
-        from ryoken.web.vault import gateway
+        from ryoken.web.vault import gateway, writes
         from ryoken.web.vault.models import Value
 
         vendor = connection.vendor
@@ -216,7 +216,7 @@ def main() -> None:
                 )
             )
             subjects = [
-                gateway.create_subject(
+                writes.create_subject(
                     actor="bench",
                     values={"name_kanji": "山田 花子", "address": "東京都豊島区東池袋1-2-3"},
                     purpose="bench",

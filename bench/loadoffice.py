@@ -195,13 +195,13 @@ def _ready_passport(
     Returns the application id, what the holder presents at the window, and who they are."""
     from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.counter.models import Ticket
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     surname, surname_kana = rng.choice(_SURNAMES)
     given, given_kana = rng.choice(_GIVEN)
     birth = (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat()
     number = f"T{rng.choice('KRS')}{rng.randint(0, 9_999_999):07d}"
-    subject = gateway.create_subject(
+    subject = writes.create_subject(
         actor="bench",
         values={
             "name_kanji": f"{surname} {given}",

@@ -216,11 +216,11 @@ def store_other_nationality(grant_id: str, clerk) -> None:
     """The one value the paper form cannot carry, stored as an online application would."""
     from ryoken.web.access.models import Grant
     from ryoken.web.casework.models import Application
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     grant = Grant.objects.get(grant_id=grant_id)
     app = Application.objects.get(pk__in=grant.ticket.applications.all())
-    gateway.store(
+    writes.store(
         actor=clerk.staff_id,
         subject_id=app.applicant,
         values={"other_nationality": APPLICANT["other_nationality"]},

@@ -10,7 +10,7 @@ from ryoken.errors import AccessDenied, InvalidInput, LedgerError
 from ryoken.web.access.policy import AccessRequest, Decision, ScreenItem, ScreenRequest
 from ryoken.web.ledger import store
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ class CountingPolicy:
 
 @pytest.fixture
 def people(ledger_db, any_grant_will_do) -> list[str]:
-    return [gateway.create_subject(actor="t", values=v, purpose="t") for v in PEOPLE]
+    return [writes.create_subject(actor="t", values=v, purpose="t") for v in PEOPLE]
 
 
 def _screen(people: list[str]) -> dict[str, dict[str, object]]:

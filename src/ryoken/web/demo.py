@@ -33,7 +33,7 @@ from ryoken.web.accounts.services import create_staff, ensure_windows
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter.models import Ticket
 from ryoken.web.counter.numbers_db import reception_numbers
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 
 DEMO_PASSWORD = "ryoken-demo-2026"  # noqa: S105 - printed for the demo on purpose
 OFFICE = "TKY-IKB"
@@ -127,7 +127,7 @@ def _seed_applications(office: SimOffice, today: date) -> int:
         for pid in app.person_ids():
             if pid not in subject_of:
                 person = office.persons[pid]
-                subject_of[pid] = gateway.create_subject(
+                subject_of[pid] = writes.create_subject(
                     actor="system",
                     values=_values(pid, person.fields),
                     purpose="demo seed",

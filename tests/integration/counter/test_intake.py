@@ -14,7 +14,7 @@ from ryoken.web.access.models import GrantSubject
 from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter.models import IntakeRecord, PrintJob
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 from ryoken.web.vault.models import Subject, Value
 
 from .helpers import (
@@ -191,7 +191,7 @@ def test_it_hides_what_the_intake_policy_hides(served):
     client, clerk, grant = served
     app_id = _ready_to_accept(client, grant, criminal_record="yes")
     app = Application.objects.get(pk=app_id)
-    gateway.store(
+    writes.store(
         actor=clerk.staff_id,
         subject_id=app.applicant,
         values={"other_nationality": "アメリカ合衆国"},

@@ -17,11 +17,11 @@ def confirmed_case(office):
 
     from ryoken.web.casework import breakglass
     from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import gateway, writes
     from ryoken.web.watch import service, triage
     from ryoken.web.watch.models import CanaryPlacement, Case
 
-    canary = gateway.create_subject(
+    canary = writes.create_subject(
         actor="system", values={"name_kanji": "囮 一郎"}, purpose="canary", canary=True
     )
     app = Application.objects.create(

@@ -24,10 +24,10 @@ def rare(office):
     """A family with rare kanji in their names, served by the suspect clerk."""
     from django.utils import timezone
 
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     subjects = [
-        gateway.create_subject(
+        writes.create_subject(
             actor="system",
             values={
                 "name_kanji": name,

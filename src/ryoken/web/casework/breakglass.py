@@ -40,7 +40,7 @@ from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlas
 from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import search
 
 MIN_REASON = 20
 MAX_REASON = 1000
@@ -148,11 +148,11 @@ def find_subjects(staff: Staff, target: Target, *, now: datetime, reason: str = 
         found = [app.applicant] if app is not None else []
     elif target.passport_number.strip():
         kinds = ("passport_number",)
-        found = gateway.find_subjects("passport_number", target.passport_number)
+        found = search.find_subjects("passport_number", target.passport_number)
     elif target.name_kanji.strip() and target.birth_date.strip():
         kinds = ("name_kanji", "birth_date")
-        by_name = set(gateway.find_subjects("name_kanji", target.name_kanji))
-        found = sorted(by_name & set(gateway.find_subjects("birth_date", target.birth_date)))
+        by_name = set(search.find_subjects("name_kanji", target.name_kanji))
+        found = sorted(by_name & set(search.find_subjects("birth_date", target.birth_date)))
     else:
         raise InvalidInput(
             "name the person: a reception number, a passport number, or name and birth date",

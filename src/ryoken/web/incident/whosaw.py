@@ -34,7 +34,7 @@ from ryoken.web.casework.models import Application, ApplicationPerson, Review
 from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
-from ryoken.web.vault import gateway
+from ryoken.web.vault import search
 
 PURPOSE = "transparency"
 # What the ledger calls a look at a person's data (a search is not: it shows no value).
@@ -84,14 +84,14 @@ def find_person(officer: Staff, lookup: Lookup, *, now: datetime | None = None) 
         return [app.applicant] if app is not None else []
     if way == "passport_number":
         kinds: tuple[str, ...] = ("passport_number",)
-        found = gateway.find_subjects(
+        found = search.find_subjects(
             "passport_number", normalise.passport_number(lookup.passport_number)
         )
     else:
         kinds = ("name_kanji", "birth_date")
         born = normalise.birth_date(lookup.birth_date)  # also reads 昭和50年1月2日
-        by_name = set(gateway.find_subjects("name_kanji", lookup.name_kanji))
-        found = sorted(by_name & set(gateway.find_subjects("birth_date", born)))
+        by_name = set(search.find_subjects("name_kanji", lookup.name_kanji))
+        found = sorted(by_name & set(search.find_subjects("birth_date", born)))
     ledger.record(
         Event(
             code=EventCode.SEARCH,

@@ -37,7 +37,7 @@ from ryoken.web.casework.models import Application, ApplicationPerson
 from ryoken.web.counter.models import Inquiry
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway, keys
+from ryoken.web.vault import gateway, keys, search
 
 # What a callback's result list shows of each person found (masked; birth year kept).
 LIST_FIELDS = ("name_kana", "birth_date")
@@ -223,7 +223,7 @@ def search_callback(
             message_ja=gettext_noop("照会を開始したときの電話番号を入力してください。"),
         )
     try:
-        found = _applicants(gateway.find_subjects("phone", callback))
+        found = _applicants(search.find_subjects("phone", callback))
     except InvalidInput:  # not a usable phone number: nobody found
         found = []
     values = gateway.list_results(

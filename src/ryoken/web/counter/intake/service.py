@@ -53,7 +53,7 @@ from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 
 # Applications (and everyone named in them) are kept 11 years from the application date:
 # beyond the life of a 10-year passport, for lapse surcharges and fraud checks.
@@ -294,7 +294,7 @@ def do_intake(
     with transaction.atomic():
         rows: list[tuple[str, PersonInput]] = []
         for values, named in _merged_people(data):
-            subject = gateway.create_subject(
+            subject = writes.create_subject(
                 actor=staff.staff_id,
                 values=values,
                 purpose=PURPOSE,
@@ -382,7 +382,7 @@ def do_confirm_romaji(
             ),
         )
     with transaction.atomic():
-        gateway.store(
+        writes.store(
             actor=staff.staff_id,
             subject_id=application.applicant,
             values={"name_romaji": spelling},
@@ -435,7 +435,7 @@ def do_store_scans(
                     f"no {role} in this application for {name}",
                     message_ja=f"{label}を取り込む対象の方がこの申請にいません。",
                 )
-            gateway.store(
+            writes.store(
                 actor=staff.staff_id,
                 subject_id=subject,
                 values={vault_field: content},
