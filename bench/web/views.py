@@ -35,9 +35,9 @@ from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.exposure import FieldView, watermark_for
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.screens import FieldView, watermark_for
 from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.intake import views as real_intake
 from ryoken.web.counter.intake.forms import KIND_LABELS, AcceptForm, RevealForm, RomajiForm

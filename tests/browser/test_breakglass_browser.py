@@ -26,7 +26,7 @@ def two_desks(chromium, live_server, ledger_db):
 
 
 def test_a_contractors_break_glass_waits_for_a_supervisor(two_desks, make_staff, keys_dir):
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     clerk_page, super_page = two_desks
     reviewer = make_staff("reviewer", username="reviewer8")
@@ -68,7 +68,7 @@ def test_a_contractors_break_glass_waits_for_a_supervisor(two_desks, make_staff,
 def test_a_supervisor_cosigns_at_the_clerks_screen(two_desks, make_staff, keys_dir):
     from ryoken.web.access.models import Grant
     from ryoken.web.accounts.services import current_code
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     clerk_page, _ = two_desks
     reviewer = make_staff("reviewer", username="reviewer7")

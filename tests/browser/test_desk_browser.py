@@ -25,7 +25,7 @@ PERSON = {
 
 def _ready_application():
     """A renewal ready for pickup, its applicant in the vault."""
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.vault import writes
 
     subject = writes.create_subject(actor="system", values=PERSON, purpose="test seed")

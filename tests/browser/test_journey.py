@@ -215,7 +215,7 @@ def fill_paper_form(page: Page) -> None:
 def store_other_nationality(grant_id: str, clerk) -> None:
     """The one value the paper form cannot carry, stored as an online application would."""
     from ryoken.web.access.models import Grant
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
     from ryoken.web.vault import writes
 
     grant = Grant.objects.get(grant_id=grant_id)
@@ -642,7 +642,7 @@ def test_it_takes_an_application_from_the_kiosk_to_issuance_within_each_steps_po
 
     from ryoken.web.access.models import Grant
     from ryoken.web.accounts.services import ensure_windows
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
     from ryoken.web.counter.models import Ticket
 
     ensure_windows()

@@ -32,8 +32,8 @@ def _pdf_text(data: bytes) -> str:
 def _application(reviewer):
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.vault import writes
 
     subject = writes.create_subject(actor="test", values=PERSON, purpose="test")

@@ -88,7 +88,7 @@ ledgered = pytest.mark.django_db(transaction=True)
 def _ready_pickup(issuer):
     """A passport ready for pickup, its holder in the vault, called to P01 by `issuer`."""
     from ryoken.web.accounts.models import Window
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import writes
 

@@ -29,7 +29,7 @@ def _lines(path):
 
 def _counts():
     from ryoken.web.accounts.models import Staff
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
     from ryoken.web.ledger.models import Entry
     from ryoken.web.vault.models import Subject
 
@@ -39,7 +39,7 @@ def _counts():
 
 def test_it_loads_staff_persons_applications_and_every_event(run, ledger_db, capsys):
     from ryoken.web.accounts.models import Staff
-    from ryoken.web.casework.models import ApplicationPerson
+    from ryoken.web.applications.models import ApplicationPerson
     from ryoken.web.ledger import audit
     from ryoken.web.ledger.models import Entry
     from ryoken.web.vault import search

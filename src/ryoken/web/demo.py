@@ -30,9 +30,9 @@ from ryoken.sim.office import (
 )
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.accounts.services import create_staff, ensure_windows
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
 from ryoken.web.counter.models import Ticket
-from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.vault import writes
 
 DEMO_PASSWORD = "ryoken-demo-2026"  # noqa: S105 - printed for the demo on purpose

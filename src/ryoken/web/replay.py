@@ -42,7 +42,7 @@ from ryoken.domain.fields import FIELDS_BY_NAME, SubjectRole
 from ryoken.errors import InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Employer, Role, Staff
 from ryoken.web.accounts.services import create_staff
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.ledger import checkpoints
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import writes

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ryoken.web.access",
     "ryoken.web.vault",
     "ryoken.web.accounts",
+    "ryoken.web.applications",
     "ryoken.web.casework",
     "ryoken.web.counter",
     "ryoken.web.api",

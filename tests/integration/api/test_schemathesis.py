@@ -118,8 +118,8 @@ def real_batch(ledger_db, personas):
 def _order_a_batch(supervisor):
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application
     from ryoken.web.casework import production
-    from ryoken.web.casework.models import Application
     from ryoken.web.vault import writes
 
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40

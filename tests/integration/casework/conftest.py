@@ -53,7 +53,7 @@ def make_application(ledger_db):
     """make(state=..., criminal=False, issue_date=None, ...) → an Application in the vault."""
     from django.utils import timezone
 
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.vault import writes
 
     numbers = itertools.count(1)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from ryoken.cli import main
 from ryoken.domain.mrz import encode_td3
 from ryoken.domain.validity import expiry_date
-from ryoken.web.casework.models import Application, ProductionBatch
+from ryoken.web.applications.models import Application
+from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import search
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ryoken.web.casework.models import ApplicationPerson
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.casework.relations import seal_relations
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import writes

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ryoken.errors import AccessDenied
 from ryoken.web.access.models import GrantSubject
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.counter.models import IntakeRecord, PrintJob
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway, writes

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from ryoken.web.access.models import Grant
+from ryoken.web.applications.numbers import DbSequenceStore
 from ryoken.web.counter.models import Ticket
-from ryoken.web.counter.numbers_db import DbSequenceStore
 from ryoken.web.ledger.models import Entry
 
 from .helpers import call_applicant, enter_application

@@ -18,7 +18,7 @@ def office(ledger_db, personas, make_staff):
     from django.utils import timezone
 
     from ryoken.web.accounts.models import Window
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway, writes
 

@@ -7,7 +7,7 @@ import pypdfium2
 import pytest
 from django.urls import reverse
 
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

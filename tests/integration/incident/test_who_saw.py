@@ -12,7 +12,7 @@ from django.urls import reverse
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.audit.merkle import verify_inclusion
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.incident.views_whosaw import WITHHELD_SENTENCE
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from ryoken.audit.events import decode_entry
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import writes
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from ryoken.domain.applications import LossReportState
 from ryoken.errors import IllegalTransition
-from ryoken.web.casework.models import Application
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.services import do_transition
 from ryoken.web.vault import gateway
 
 from .helpers import HOLDER, JPEG, PNG, call_loss, ledger_events, make_application, make_person

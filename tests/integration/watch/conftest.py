@@ -16,8 +16,8 @@ def office(ledger_db, personas, make_staff):
     from django.utils import timezone
 
     from ryoken.web.accounts.models import Window
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway, writes
     from ryoken.web.watch.models import CanaryPlacement

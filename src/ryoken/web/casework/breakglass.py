@@ -35,8 +35,9 @@ from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.casework import breakglass_policy as bg_policy
-from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlassReview
+from ryoken.web.casework.models import BreakGlassReview
 from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry

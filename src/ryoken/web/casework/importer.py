@@ -5,7 +5,7 @@ imported before is refused too, so re-running an import never duplicates an appl
 If any line is bad, `ImportRejected` lists every bad line with its number and nothing is
 written. Otherwise, in ONE transaction, for each application: its persons into the vault
 (`writes.create_subject`), the application accepted with a reception number
-(`counter.numbers_db`), its persons and its online-submission record, an
+(`applications.numbers`), its persons and its online-submission record, an
 `application.import` event, and the move to review (`do_transition`).
 """
 
@@ -21,7 +21,10 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationState, Channel
-from ryoken.web.casework.models import Application, ApplicationPerson, OnlineSubmission
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
+from ryoken.web.casework.models import OnlineSubmission
 from ryoken.web.casework.online_lines import (
     ImportRejected,
     LineProblem,
@@ -30,8 +33,6 @@ from ryoken.web.casework.online_lines import (
     parse_lines,
     read_lines,
 )
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import writes

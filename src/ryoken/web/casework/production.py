@@ -41,9 +41,10 @@ from ryoken.privacy.policy import Step
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ProductionBatch
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter.exposure import FieldView, screen_views
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.screens import FieldView, screen_views
+from ryoken.web.applications.services import do_transition
+from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway, search, writes

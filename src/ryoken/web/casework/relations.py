@@ -9,7 +9,7 @@ and empties the column. Migration casework.0004 runs it once over existing data.
 
 from __future__ import annotations
 
-from ryoken.web.casework.models import ApplicationPerson
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.vault import writes
 from ryoken.web.vault.models import Value
 

@@ -24,9 +24,9 @@ from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires, staff_of
 from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import failed_login_actor, step_up_required
+from ryoken.web.applications import screens as exposure
 from ryoken.web.casework import breakglass, screens
 from ryoken.web.casework import breakglass_policy as bg_policy
-from ryoken.web.counter import exposure
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
 

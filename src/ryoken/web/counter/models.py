@@ -29,7 +29,7 @@ class Ticket(models.Model):
     window = models.ForeignKey("accounts.Window", null=True, blank=True, on_delete=models.PROTECT)
     staff = models.ForeignKey("accounts.Staff", null=True, blank=True, on_delete=models.PROTECT)
     # The applications this visit is about (a family is served on one ticket).
-    applications = models.ManyToManyField("casework.Application", blank=True)
+    applications = models.ManyToManyField("applications.Application", blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "purpose"], name="ticket_queue")]
@@ -55,7 +55,7 @@ class Inquiry(models.Model):
     number_kind = models.CharField(max_length=10)  # "reception" or "callback"
     number_hash = models.CharField(max_length=80)
     application = models.ForeignKey(
-        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT
     )
 
 
@@ -74,29 +74,12 @@ class PrintJob(models.Model):
     staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT)
     grant = models.ForeignKey("access.Grant", null=True, blank=True, on_delete=models.PROTECT)
     application = models.ForeignKey(
-        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT
     )
     subjects = models.TextField(blank=True, default="")
     pages = models.SmallIntegerField(default=1)
     created_at = models.DateTimeField()
     ledger_seq = models.BigIntegerField(null=True, blank=True)
-
-
-class CounterSequence(models.Model):
-    """A named counter (reception numbers, queue tickets), advanced under its row's lock.
-
-    `numbers_db.DbSequenceStore` is the only writer: one UPDATE ... SET value = value + 1
-    per allocation, so two counters never get the same value (see numbers_db.py).
-    """
-
-    key = models.CharField(max_length=120, unique=True)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        db_table = "counter_sequence"
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value}"
 
 
 class IntakeRecord(models.Model):
@@ -107,7 +90,7 @@ class IntakeRecord(models.Model):
     """
 
     application = models.OneToOneField(
-        "casework.Application", on_delete=models.PROTECT, related_name="intake"
+        "applications.Application", on_delete=models.PROTECT, related_name="intake"
     )
     created_by = models.CharField(max_length=20)
     created_at = models.DateTimeField()

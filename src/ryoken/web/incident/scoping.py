@@ -18,7 +18,7 @@ from ryoken.incident.exposures import Channel, Period
 from ryoken.incident.scope import OutsideTask, Scope, scope
 from ryoken.incident.tasks import outside_task
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import ApplicationPerson
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.incident.incidents import CHUNK, officer_event, period_of
 from ryoken.web.incident.models import Incident
 from ryoken.web.ledger import store as ledger

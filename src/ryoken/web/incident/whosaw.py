@@ -30,7 +30,8 @@ from ryoken.privacy import normalise
 from ryoken.privacy.transparency import NamedAs, Told, decide
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Role, Staff
-from ryoken.web.casework.models import Application, ApplicationPerson, Review
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.casework.models import Review
 from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject

@@ -18,8 +18,8 @@ from django.utils import timezone
 from ryoken import clock
 from ryoken.sim.office import first_of_business_days_before
 from ryoken.web.accounts.models import Window
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
 from ryoken.web.vault import writes
 from ryoken.web.watch import service
 from ryoken.web.watch.models import CanaryPlacement

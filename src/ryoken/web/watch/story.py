@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from ryoken.audit.events import Event, EventCode
 from ryoken.web import labels
 from ryoken.web.access.models import Grant
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.i18n import bilingual
 from ryoken.web.watch.ledger_frame import iter_entries
 

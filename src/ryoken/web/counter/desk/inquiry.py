@@ -33,7 +33,7 @@ from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.access.policy import ScreenItem
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.counter.models import Inquiry
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger

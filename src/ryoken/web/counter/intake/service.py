@@ -45,11 +45,11 @@ from ryoken.errors import ConfigurationError, InvalidInput, RuleViolation
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
 from ryoken.web.counter.models import IntakeRecord, Ticket
-from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger

@@ -30,9 +30,9 @@ from ryoken.privacy.policy import Exposure, Step, exposure
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import exposure as views_of
+from ryoken.web.applications import screens as views_of
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.counter.intake import page as intake_page
 from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.intake.forms import (

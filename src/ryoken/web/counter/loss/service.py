@@ -37,10 +37,10 @@ from ryoken.privacy.policy import Step
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
 from ryoken.web.counter import match_limits
-from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import state_label
 from ryoken.web.ledger import store as ledger

@@ -33,9 +33,9 @@ from ryoken.privacy.policy import Step
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.fees import payment_parts
-from ryoken.web.casework.models import Application
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.fees import payment_parts
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.services import do_transition
 from ryoken.web.counter import match_limits
 from ryoken.web.i18n import bilingual, ja_date
 from ryoken.web.ledger.models import Entry

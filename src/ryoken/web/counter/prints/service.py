@@ -39,7 +39,7 @@ from ryoken.incident.fonts import CID_FONT, FontChoice
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.models import PrintJob
 from ryoken.web.env import env_str
 from ryoken.web.i18n import ja_date, yen

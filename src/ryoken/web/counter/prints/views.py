@@ -16,8 +16,8 @@ from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.access import grants
 from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
+from ryoken.web.applications.screens import watermark_for
 from ryoken.web.confirm import back_url, confirm_page, confirmed
-from ryoken.web.counter.exposure import watermark_for
 from ryoken.web.counter.models import PrintJob
 from ryoken.web.counter.prints import service as prints
 from ryoken.web.counter.prints.forms import CopyForm, PrintForm, ReprintForm
