@@ -192,7 +192,7 @@ def test_the_privacy_office_finds_every_exposure_of_a_whole_loss_report_explaine
     the search as the task itself, not as a read outside any task."""
     from ryoken.detect.config import DetectConfig
     from ryoken.detect.explain import explain, prepare
-    from ryoken.web.watch.ledger_frame import read_frame
+    from ryoken.web.ledger.frames import read_frame
 
     _, grant = at_loss
     client = login_as(clerk)

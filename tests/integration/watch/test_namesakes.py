@@ -10,7 +10,7 @@ from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput
 from ryoken.web.accounts.models import Staff
 from ryoken.web.ledger import store
-from ryoken.web.vault import search, writes
+from ryoken.web.vault import keys, search, writes
 from ryoken.web.vault.models import Token
 from ryoken.web.watch import service, tables
 from ryoken.web.watch.models import Case
@@ -43,7 +43,9 @@ def _lookup(clerk, subject: str) -> None:
 
 @pytest.fixture
 def clerk(ledger_db, make_staff):
-    return make_staff("counter_clerk", display_name="長崎 花子", home_address=HOME)
+    return make_staff(
+        "counter_clerk", display_name="長崎 花子", area_token=keys.municipality_token(HOME)
+    )
 
 
 def test_the_vault_derives_surname_and_municipality_tokens_no_search_can_use(clerk):

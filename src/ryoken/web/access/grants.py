@@ -36,6 +36,12 @@ def breakglass_minutes() -> int:
     return env_int("RYOKEN_BREAKGLASS_MINUTES", 15)
 
 
+def grant_minutes() -> dict[str, int]:
+    """How long a grant of each timed kind lasts in this office: detection ends a grant when
+    it ends for the clerk (the watcher's and incident scoping's `DetectConfig`)."""
+    return {"counter": counter_minutes(), "break_glass": breakglass_minutes()}
+
+
 def _grant_event(
     code: EventCode, grant: Grant, subjects: Iterable[str], at: datetime, **details: object
 ) -> Event:

@@ -28,7 +28,7 @@ from ryoken.web import labels
 from ryoken.web.access.models import Grant
 from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.i18n import bilingual
-from ryoken.web.watch.ledger_frame import iter_entries
+from ryoken.web.ledger.frames import iter_entries
 
 MAX_ENTRIES = 20_000  # read at most this many entries for one screen (the filters narrow it)
 PAGE_SIZE = 30

@@ -67,18 +67,6 @@ class CopyDocument(StrEnum):
     OTHER = "other"
 
 
-# Japanese (the printed documents are Japanese); marked for the catalog, translated on screens.
-DOCUMENT_LABELS_JA: dict[str, str] = {
-    PrintDocument.RECEIPT: gettext_noop("受理票"),
-    PrintDocument.PICKUP_RECORD: gettext_noop("交付記録"),
-    CopyDocument.IDENTITY_DOCUMENT: gettext_noop("本人確認書類"),
-    CopyDocument.KOSEKI: gettext_noop("戸籍謄本"),
-    CopyDocument.APPLICATION_FORM: gettext_noop("申請書"),
-    CopyDocument.LOSS_REPORT_FORM: gettext_noop("紛失一般旅券等届出書"),
-    CopyDocument.OLD_PASSPORT: gettext_noop("旧旅券（失効処理済）"),
-    CopyDocument.OTHER: gettext_noop("その他の書類"),
-}
-
 KIND_LABELS_JA: dict[str, str] = {
     ApplicationKind.NEW: gettext_noop("新規"),
     ApplicationKind.RENEWAL: gettext_noop("切替"),

@@ -21,8 +21,8 @@ from ryoken.web.confirm import back_url, confirm_page, confirmed
 from ryoken.web.counter.models import PrintJob
 from ryoken.web.counter.prints import service as prints
 from ryoken.web.counter.prints.forms import CopyForm, PrintForm, ReprintForm
-from ryoken.web.counter.prints.service import DOCUMENT_LABELS_JA
 from ryoken.web.i18n import staff_message
+from ryoken.web.labels import DOCUMENT_LABELS_JA
 
 MAX_LISTED = 100
 
