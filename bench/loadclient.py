@@ -30,7 +30,7 @@ from ryoken.privacy.policy import Exposure, Step, exposure
 
 
 def disclosures_for(step: Step, fields: Iterable[str]) -> int:
-    """Gateway calls of `counter.exposure.person_view`: one for the SHOWN fields, one for
+    """Gateway calls of `applications.screens.person_view`: one for the SHOWN fields, one for
     the MASKED ones (masked inside the vault); MATCH_ONLY and HIDDEN fields cost none."""
     levels = {exposure(step, name) for name in fields}
     return int(Exposure.SHOWN in levels) + int(Exposure.MASKED in levels)

@@ -193,15 +193,15 @@ def _ready_passport(
 ) -> tuple[str, dict[str, str], dict[str, str]]:
     """One holder in the vault, their application ready, their pickup ticket waiting.
     Returns the application id, what the holder presents at the window, and who they are."""
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.counter.models import Ticket
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     surname, surname_kana = rng.choice(_SURNAMES)
     given, given_kana = rng.choice(_GIVEN)
     birth = (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat()
     number = f"T{rng.choice('KRS')}{rng.randint(0, 9_999_999):07d}"
-    subject = gateway.create_subject(
+    subject = writes.create_subject(
         actor="bench",
         values={
             "name_kanji": f"{surname} {given}",
@@ -333,8 +333,8 @@ def lookup_canary(args: argparse.Namespace) -> int:
     a case for the watcher."""
     _django()
     from ryoken.web.accounts.models import Staff
+    from ryoken.web.applications.models import Application
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application
     from ryoken.web.vault import gateway
 
     staff = Staff.objects.get(staff_id=args.staff)
@@ -367,8 +367,8 @@ def production(args: argparse.Namespace) -> int:
     from ryoken.web.accounts.models import Role
     from ryoken.web.accounts.services import create_staff
     from ryoken.web.api.auth import create_client
+    from ryoken.web.applications.models import Application
     from ryoken.web.casework import production as casework_production
-    from ryoken.web.casework.models import Application
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         supervisor, _ = create_staff(

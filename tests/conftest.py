@@ -117,11 +117,12 @@ def ledger_db(transactional_db, keys_dir):
 
 @pytest.fixture
 def any_grant_will_do():
-    """The vault's fail-safe policy (a grant reference suffices) for tests of the gateway
-    itself; grants are tested with the counter."""
+    """A policy where any grant reference suffices, for tests of the gateway itself; the
+    access app's `GrantPolicy` is tested through the screens that use it."""
+    from ryoken.web.access.policy import RequireGrant
     from ryoken.web.vault import gateway
 
-    with gateway.policy_in_use(gateway.RequireGrant()):
+    with gateway.policy_in_use(RequireGrant()):
         yield
 
 

@@ -32,15 +32,15 @@ from ryoken.domain.documents import Visit
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import grants
-from ryoken.web.counter.exposure import FieldView, watermark_for
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.screens import FieldView, watermark_for
 from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.intake import views as real_intake
 from ryoken.web.counter.intake.forms import KIND_LABELS, AcceptForm, RevealForm, RomajiForm
-from ryoken.web.counter.models import Grant
 from ryoken.web.counter.pickup import service as pickup
 from ryoken.web.counter.pickup import views as real_pickup
 from ryoken.web.counter.pickup.forms import IssueForm, MatchForm

@@ -32,7 +32,7 @@ BREAK_GLASS_REASON = "電話での問い合わせに回答するため申請内�
 def canary_number(window: str) -> str:
     """The reception number of the canary planted at `window`: an ordinary number from the
     office's sequence, known only through the privacy officer's registry."""
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
     from ryoken.web.watch.models import CanaryPlacement
 
     subject = CanaryPlacement.objects.get(window=window).subject_id
@@ -146,8 +146,8 @@ def seed() -> Office:
     """Seed the demo office and its morning (about two seconds)."""
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.demo import OFFICE, demo_office, seed_office, seeded_applications
 
     seed_office(SEED, days=DAYS, per_day=PER_DAY)

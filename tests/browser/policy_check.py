@@ -162,7 +162,7 @@ class LedgerCheck:
 def unexplained_disclosures() -> LedgerCheck:
     """Every disclosure and match in the ledger, checked against the grants table."""
     from ryoken.audit.events import EventCode, decode_entry
-    from ryoken.web.counter.models import Grant, GrantSubject
+    from ryoken.web.access.models import Grant, GrantSubject
     from ryoken.web.ledger.models import Entry
 
     result = LedgerCheck()

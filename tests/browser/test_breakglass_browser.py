@@ -26,12 +26,12 @@ def two_desks(chromium, live_server, ledger_db):
 
 
 def test_a_contractors_break_glass_waits_for_a_supervisor(two_desks, make_staff, keys_dir):
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     clerk_page, super_page = two_desks
     reviewer = make_staff("reviewer", username="reviewer8")
     _application(reviewer)  # the application (and a reviewer's own break-glass, closed below)
-    from ryoken.web.counter.models import Grant
+    from ryoken.web.access.models import Grant
 
     Grant.objects.update(closed_at=Grant.objects.get().opened_at)
     number = Application.objects.get().reception_number
@@ -66,9 +66,9 @@ def test_a_contractors_break_glass_waits_for_a_supervisor(two_desks, make_staff,
 
 
 def test_a_supervisor_cosigns_at_the_clerks_screen(two_desks, make_staff, keys_dir):
+    from ryoken.web.access.models import Grant
     from ryoken.web.accounts.services import current_code
-    from ryoken.web.casework.models import Application
-    from ryoken.web.counter.models import Grant
+    from ryoken.web.applications.models import Application
 
     clerk_page, _ = two_desks
     reviewer = make_staff("reviewer", username="reviewer7")

@@ -25,10 +25,10 @@ PERSON = {
 
 def _ready_application():
     """A renewal ready for pickup, its applicant in the vault."""
-    from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.vault import gateway
+    from ryoken.web.applications.models import Application, ApplicationPerson
+    from ryoken.web.vault import writes
 
-    subject = gateway.create_subject(actor="system", values=PERSON, purpose="test seed")
+    subject = writes.create_subject(actor="system", values=PERSON, purpose="test seed")
     today = timezone.localdate()
     app = Application.objects.create(
         reception_number=f"13IKB-{today - timedelta(days=20):%Y%m%d}-000777",

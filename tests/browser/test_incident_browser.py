@@ -228,7 +228,7 @@ def test_the_privacy_officer_takes_an_incident_from_the_case_to_the_documents(
     shot(page, "incident-05-attribution")
 
     # 6. Who saw my data: one of counter1's applicants asks, by the number on their receipt.
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     app = Application.objects.filter(applicant__in=office.served["counter1"]).order_by("pk")[0]
     page.goto("/incident/who-saw/")

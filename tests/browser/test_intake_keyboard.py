@@ -63,8 +63,8 @@ def type_into(page: Page, name: str, text: str) -> None:
 
 
 def test_a_clerk_takes_an_application_with_the_keyboard_alone(page: Page, personas):
-    from ryoken.web.casework.models import Application
-    from ryoken.web.counter.models import Grant
+    from ryoken.web.access.models import Grant
+    from ryoken.web.applications.models import Application
     from ryoken.web.counter.queue import service as queue
     from ryoken.web.vault import gateway
 

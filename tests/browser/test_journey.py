@@ -214,13 +214,13 @@ def fill_paper_form(page: Page) -> None:
 
 def store_other_nationality(grant_id: str, clerk) -> None:
     """The one value the paper form cannot carry, stored as an online application would."""
-    from ryoken.web.casework.models import Application
-    from ryoken.web.counter.models import Grant
-    from ryoken.web.vault import gateway
+    from ryoken.web.access.models import Grant
+    from ryoken.web.applications.models import Application
+    from ryoken.web.vault import writes
 
     grant = Grant.objects.get(grant_id=grant_id)
     app = Application.objects.get(pk__in=grant.ticket.applications.all())
-    gateway.store(
+    writes.store(
         actor=clerk.staff_id,
         subject_id=app.applicant,
         values={"other_nationality": APPLICANT["other_nationality"]},
@@ -640,9 +640,10 @@ def test_it_takes_an_application_from_the_kiosk_to_issuance_within_each_steps_po
 ):
     from django.utils import timezone
 
+    from ryoken.web.access.models import Grant
     from ryoken.web.accounts.services import ensure_windows
-    from ryoken.web.casework.models import Application
-    from ryoken.web.counter.models import Grant, Ticket
+    from ryoken.web.applications.models import Application
+    from ryoken.web.counter.models import Ticket
 
     ensure_windows()
     monkeypatch.setenv("RYOKEN_BREAKGLASS_PURPOSES", "counter_clerk=status_inquiry,urgent_contact")

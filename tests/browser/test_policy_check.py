@@ -97,7 +97,7 @@ def test_it_explains_a_disclosure_by_its_grant_and_flags_every_other_kind(ledger
 
     from ryoken.audit.events import Event, EventCode
     from ryoken.privacy.policy import Step
-    from ryoken.web.counter import grants
+    from ryoken.web.access import grants
     from ryoken.web.ledger import store
 
     alice = make_staff("counter_clerk", username="alice")

@@ -32,11 +32,11 @@ def _pdf_text(data: bytes) -> str:
 def _application(reviewer):
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
-    subject = gateway.create_subject(actor="test", values=PERSON, purpose="test")
+    subject = writes.create_subject(actor="test", values=PERSON, purpose="test")
     day = timezone.localdate()
     app = Application.objects.create(
         reception_number=f"13IKB-{day:%Y%m%d}-000123",

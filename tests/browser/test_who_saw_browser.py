@@ -12,7 +12,7 @@ import pypdfium2
 import pytest
 from playwright.sync_api import Page, expect
 
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 
 from .conftest import log_in, shot
 from .office_at_work import Office, seed

@@ -88,12 +88,12 @@ ledgered = pytest.mark.django_db(transaction=True)
 def _ready_pickup(issuer):
     """A passport ready for pickup, its holder in the vault, called to P01 by `issuer`."""
     from ryoken.web.accounts.models import Window
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     png = b"\x89PNG\r\n\x1a\n" + bytes(32)
-    subject = gateway.create_subject(
+    subject = writes.create_subject(
         actor="system",
         values={"name_kanji": "山田 太郎", "birth_date": "1985-04-02", "face_photo": png},
         purpose="test seed",

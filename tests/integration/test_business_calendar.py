@@ -14,8 +14,8 @@ import pytest
 
 from ryoken import clock
 from ryoken.domain import fees
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application
 
 from .counter.helpers import call_applicant, enter_application
 

@@ -29,7 +29,7 @@ def _lines(path):
 
 def _counts():
     from ryoken.web.accounts.models import Staff
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
     from ryoken.web.ledger.models import Entry
     from ryoken.web.vault.models import Subject
 
@@ -39,10 +39,10 @@ def _counts():
 
 def test_it_loads_staff_persons_applications_and_every_event(run, ledger_db, capsys):
     from ryoken.web.accounts.models import Staff
-    from ryoken.web.casework.models import ApplicationPerson
+    from ryoken.web.applications.models import ApplicationPerson
     from ryoken.web.ledger import audit
     from ryoken.web.ledger.models import Entry
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import search
     from ryoken.web.watch.models import CanaryPlacement, ImportedFile
 
     assert main(["replay", str(run)]) == 0
@@ -67,7 +67,7 @@ def test_it_loads_staff_persons_applications_and_every_event(run, ledger_db, cap
     assert CanaryPlacement.objects.count() == len(truth["canaries"])
     # The vault holds the persons: found by their blind index, like any applicant.
     someone = persons[0]
-    found = gateway.find_subjects("name_kanji", someone["fields"]["name_kanji"])
+    found = search.find_subjects("name_kanji", someone["fields"]["name_kanji"])
     assert someone["subject_id"] in found
     report = audit.verify()
     assert report.ok, report.problems

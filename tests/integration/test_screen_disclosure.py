@@ -7,9 +7,10 @@ import pytest
 from django.db import DatabaseError
 
 from ryoken.errors import AccessDenied, InvalidInput, LedgerError
+from ryoken.web.access.policy import AccessRequest, Decision, ScreenItem, ScreenRequest
 from ryoken.web.ledger import store
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,18 +29,18 @@ class CountingPolicy:
         self.singles = 0
         self.allow = allow
 
-    def decide(self, request: gateway.AccessRequest) -> gateway.Decision:
+    def decide(self, request: AccessRequest) -> Decision:
         self.singles += 1
-        return gateway.Decision(self.allow, "refused")
+        return Decision(self.allow, "refused")
 
-    def decide_screen(self, request: gateway.ScreenRequest) -> gateway.Decision:
+    def decide_screen(self, request: ScreenRequest) -> Decision:
         self.screens += 1
-        return gateway.Decision(self.allow, "refused", links={"step": "test"})
+        return Decision(self.allow, "refused", links={"step": "test"})
 
 
 @pytest.fixture
 def people(ledger_db, any_grant_will_do) -> list[str]:
-    return [gateway.create_subject(actor="t", values=v, purpose="t") for v in PEOPLE]
+    return [writes.create_subject(actor="t", values=v, purpose="t") for v in PEOPLE]
 
 
 def _screen(people: list[str]) -> dict[str, dict[str, object]]:
@@ -49,7 +50,7 @@ def _screen(people: list[str]) -> dict[str, dict[str, object]]:
         terminal="window-3",
         purpose="review",
         items=[
-            gateway.ScreenItem(s, shown=("name_kanji",), masked=("address",), match_only=("phone",))
+            ScreenItem(s, shown=("name_kanji",), masked=("address",), match_only=("phone",))
             for s in people
         ],
     )
@@ -109,7 +110,7 @@ def test_it_refuses_a_person_named_twice(people):
             grant="gr_1",
             terminal=None,
             purpose="review",
-            items=[gateway.ScreenItem(people[0], shown=("name_kanji",))] * 2,
+            items=[ScreenItem(people[0], shown=("name_kanji",))] * 2,
         )
 
 

@@ -13,7 +13,7 @@ from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, KeyUnavailable, LedgerError, RyokenError
 from ryoken.web.ledger import audit, checkpoints, store
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway, keys
+from ryoken.web.vault import gateway, keys, search, writes
 from ryoken.web.vault.models import Subject, Value
 from ryoken.web.vault.operations import rotate_keys, run_retention
 
@@ -37,7 +37,7 @@ HANAKO = {
 
 
 def _subject(values=None, **extra) -> str:
-    return gateway.create_subject(
+    return writes.create_subject(
         actor="clerk-1", values=values or HANAKO, purpose="intake", **extra
     )
 
@@ -183,16 +183,16 @@ def test_it_shreds_subjects_past_retention_but_keeps_the_ledger_valid(ledger_db)
         _disclose(old, ["name_kanji"])
     assert _disclose(held, ["name_kanji"])["name_kanji"] == "山田 花子"
     assert _disclose(current, ["name_kanji"])["name_kanji"] == "山田 花子"
-    assert gateway.find_subjects("phone", "09012345678") == sorted([held, current])
+    assert search.find_subjects("phone", "09012345678") == sorted([held, current])
     checkpoints.create_checkpoint()
     assert audit.verify().ok
 
 
 def test_it_finds_people_by_blind_index(ledger_db):
     sid = _subject()
-    assert gateway.find_subjects("passport_number", "tk1234567") == [sid]
-    assert gateway.find_subjects("name_kana", "やまだ はなこ") == [sid]
-    assert gateway.find_subjects("name_kanji", "佐藤 一郎") == []
+    assert search.find_subjects("passport_number", "tk1234567") == [sid]
+    assert search.find_subjects("name_kana", "やまだ はなこ") == [sid]
+    assert search.find_subjects("name_kanji", "佐藤 一郎") == []
 
 
 def test_it_stops_with_a_clear_message_when_the_keyring_is_missing(ledger_db):

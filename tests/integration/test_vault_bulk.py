@@ -1,4 +1,4 @@
-"""`gateway.create_subjects` writes, for each person, what `create_subject` writes: sealed
+"""`writes.create_subjects` writes, for each person, what `create_subject` writes: sealed
 values that open to the same plaintext, the same blind-index (and derived) tokens, and a
 `subject.write` event; in one transaction."""
 
@@ -25,14 +25,14 @@ VALUES = {
 
 def test_many_subjects_at_once_are_written_as_one_at_a_time(ledger_db, any_grant_will_do):
     from ryoken.web.ledger.models import Entry
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import gateway, search, writes
     from ryoken.web.vault.models import Subject, Token, Value
 
-    one = gateway.create_subject(actor="system", values=VALUES, purpose="test")
-    count = gateway.create_subjects(
+    one = writes.create_subject(actor="system", values=VALUES, purpose="test")
+    count = writes.create_subjects(
         [
-            gateway.NewSubject("ds_bulk1", VALUES),
-            gateway.NewSubject("ds_bulk2", {"name_kanji": "鈴木 花子"}, canary=True),
+            writes.NewSubject("ds_bulk1", VALUES),
+            writes.NewSubject("ds_bulk2", {"name_kanji": "鈴木 花子"}, canary=True),
         ],
         actor="system",
         purpose="test",
@@ -47,9 +47,9 @@ def test_many_subjects_at_once_are_written_as_one_at_a_time(ledger_db, any_grant
         sorted(VALUES)
     )
     assert Subject.objects.get(pk="ds_bulk2").canary
-    assert gateway.find_subjects("name_kanji", "高橋 吉男") == sorted([one, "ds_bulk1"])
-    writes = Entry.objects.filter(code="subject.write").order_by("seq")
-    assert [w.subjects for w in writes] == [one, "ds_bulk1", "ds_bulk2"]
+    assert search.find_subjects("name_kanji", "高橋 吉男") == sorted([one, "ds_bulk1"])
+    written = Entry.objects.filter(code="subject.write").order_by("seq")
+    assert [w.subjects for w in written] == [one, "ds_bulk1", "ds_bulk2"]
 
     # Read back through the gateway's one decryption path.
     shown = gateway.disclose(
@@ -62,12 +62,12 @@ def test_many_subjects_at_once_are_written_as_one_at_a_time(ledger_db, any_grant
 def test_a_bad_field_writes_nobody(ledger_db):
     from ryoken.errors import InvalidInput
     from ryoken.web.ledger.models import Entry
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
     from ryoken.web.vault.models import Subject
 
     with pytest.raises(InvalidInput):
-        gateway.create_subjects(
-            [gateway.NewSubject("ds_ok", VALUES), gateway.NewSubject("ds_bad", {"shoe": "27"})],
+        writes.create_subjects(
+            [writes.NewSubject("ds_ok", VALUES), writes.NewSubject("ds_bad", {"shoe": "27"})],
             actor="system",
             purpose="test",
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ryoken import clock
+from ryoken.cli import bundles
 from ryoken.cli.setup import django_setup
 from ryoken.errors import InvalidInput
 
@@ -156,12 +156,6 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify_bundle(args: argparse.Namespace) -> int:
-    from ryoken.cli.incident import verify_bundle_with_default_key
-
-    return verify_bundle_with_default_key(args)
-
-
 def register(subparsers: Any) -> None:
     audit = subparsers.add_parser(
         "audit", help="verify the ledger, prove entries, sign checkpoints"
@@ -186,11 +180,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_note)
     p = sub.add_parser("hsm-keygen", help="create the ledger signing key inside the PKCS#11 token")
     p.set_defaults(func=cmd_hsm_keygen)
-    p = sub.add_parser("verify-bundle", help="check an evidence bundle offline (no database)")
-    p.add_argument("file", type=Path)
-    p.add_argument("--key", type=Path, default=None, help="the ledger's public key")
-    p.add_argument("--witness", type=Path, help="the auditor's witness log")
-    p.set_defaults(func=_verify_bundle)
+    bundles.add_arguments(
+        sub.add_parser("verify-bundle", help="check an evidence bundle offline (no database)")
+    )
 
     keys = subparsers.add_parser("keys", help="key management")
     sub = keys.add_subparsers(dest="keys_command", metavar="ACTION")

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ryoken import clock
-from ryoken.cli import CheckFailed
+from ryoken.cli import bundles
 from ryoken.cli.files import read_input, write_private
 from ryoken.cli.setup import django_setup
 from ryoken.errors import InvalidInput
@@ -248,40 +248,6 @@ def cmd_who_saw(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify_bundle(args: argparse.Namespace) -> int:
-    """Offline: needs the ledger's public key and, optionally, the witness log, no database."""
-    from ryoken.audit.checkpoints import load_public_key
-    from ryoken.incident.bundle import verify_bundle
-
-    try:
-        bundle = args.file.read_bytes()
-        key = load_public_key(args.key.read_bytes())
-        witness = args.witness.read_text().splitlines() if args.witness else None
-    except OSError as error:
-        raise InvalidInput(f"cannot read {error.filename}: {error.strerror}") from None
-    report = verify_bundle(bundle, key, witness_lines=witness)
-    if not report.ok:
-        raise CheckFailed("the evidence bundle does not verify: " + "; ".join(report.problems))
-    size = report.checkpoint.size if report.checkpoint else "?"
-    print(
-        f"evidence bundle verified: {report.entries_checked} entries, proofs to the signed "
-        f"checkpoint of size {size}"
-    )
-    return 0
-
-
-def _default_key() -> Path:
-    """The ledger's public key where the server keeps it: RYOKEN_KEYS_DIR, else the keys
-    directory under RYOKEN_DATA_DIR (the same rule as ryoken.web.ledger.paths, without
-    reading Django's settings: verifying a bundle needs no database)."""
-    import os
-
-    from ryoken.web.env import data_dir
-
-    keys = os.environ.get("RYOKEN_KEYS_DIR") or str(data_dir() / "keys")
-    return Path(keys) / "ledger-signing.pub"
-
-
 def register(subparsers: Any) -> None:
     incident = subparsers.add_parser(
         "incident",
@@ -369,16 +335,4 @@ def register(subparsers: Any) -> None:
     p.add_argument("subject", help="the data subject id")
     p.set_defaults(func=cmd_who_saw)
 
-    p = sub.add_parser("verify-bundle", help="check an evidence bundle offline")
-    p.add_argument("file", type=Path)
-    p.add_argument("--key", type=Path, default=None, help="the ledger's public key")
-    p.add_argument("--witness", type=Path, help="the auditor's witness log")
-    p.set_defaults(func=verify_bundle_with_default_key)
-
-
-def verify_bundle_with_default_key(args: argparse.Namespace) -> int:
-    """`verify-bundle` with this installation's own public key unless --key names another
-    (public: `ryoken audit verify-bundle` runs it too)."""
-    if args.key is None:
-        args.key = _default_key()
-    return cmd_verify_bundle(args)
+    bundles.add_arguments(sub.add_parser("verify-bundle", help="check an evidence bundle offline"))

@@ -57,8 +57,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from ryoken.web.api.batches import prune_seen
     from ryoken.web.counter.queue.service import expire_grants
+    from ryoken.web.ledger.frames import RollingWindow
     from ryoken.web.watch import service
-    from ryoken.web.watch.ledger_frame import RollingWindow
     from ryoken.web.watch.models import WatchState
 
     # Where the bookmark stands: after a crash the watcher resumes right after the last

@@ -33,7 +33,8 @@ from __future__ import annotations
 import polars as pl
 
 from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals
-from ryoken.detect.footprints import _CHI2_1_MEDIAN, _excess, _people, poisson_z, task_rows
+from ryoken.detect.footprints import task_rows
+from ryoken.detect.rates import CHI2_1_MEDIAN, excess, poisson_z, staff_offices
 from ryoken.detect.stats import tail_threshold
 
 
@@ -108,7 +109,7 @@ def burst_scores(ctx: Context) -> pl.DataFrame:
     )
     grid = daily.select("actor").unique().join(ctx.days.to_frame("day"), how="cross")
     w = c.volume_window_days
-    office = _people(ctx).select("actor", "office")
+    office = staff_offices(ctx).select("actor", "office")
     rows = (
         grid.join(daily, on=["actor", "day"], how="left")
         .with_columns(pl.col("o", "e", "tasks").fill_null(0.0))
@@ -135,7 +136,7 @@ def burst_scores(ctx: Context) -> pl.DataFrame:
     rows = rows.with_columns(scale=scale, peers=eligible.sum().over(group))
     expected = pl.col("E") * pl.col("scale")
     residual = ((pl.col("O") - expected) ** 2 / (expected + 1.0)).filter(eligible)
-    phi = (residual.median().over(group) / _CHI2_1_MEDIAN).clip(1.0, 50.0).fill_null(1.0)
+    phi = (residual.median().over(group) / CHI2_1_MEDIAN).clip(1.0, 50.0).fill_null(1.0)
     rows = rows.with_columns(
         phi=pl.when(pl.col("peers") >= c.min_peers).then(phi).otherwise(1.0)
     ).with_columns(z=poisson_z(pl.col("O"), expected, pl.col("phi")))
@@ -150,7 +151,7 @@ def burst(ctx: Context) -> pl.DataFrame:
     scores = burst_scores(ctx)
     if scores.is_empty():
         return empty_signals()
-    hits = scores.with_columns(excess=_excess(pl.col("z").fill_null(0.0), c.burst_z)).filter(
+    hits = scores.with_columns(excess=excess(pl.col("z").fill_null(0.0), c.burst_z)).filter(
         pl.col("excess") > 0
     )
     if hits.is_empty():

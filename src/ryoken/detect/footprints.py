@@ -23,11 +23,11 @@ import polars as pl
 
 from ryoken.detect.detectors import MAX_REFS, Context, as_signals, empty_signals, roles_of
 from ryoken.detect.explain import NON_STAFF
+from ryoken.detect.rates import CHI2_1_MEDIAN, excess, poisson_z, staff_offices
 
 TASK_METRICS = ("reveals", "matches", "prints", "copies", "minutes")
 DAY_METRICS = ("undeclared_copies",)
 METRICS = TASK_METRICS + DAY_METRICS
-_CHI2_1_MEDIAN = 0.4549  # median of chi-square with one degree of freedom
 _ALL = "(all)"  # the stratum of per-day metrics
 
 
@@ -136,7 +136,7 @@ def task_counts(ctx: Context) -> pl.DataFrame:
     return (
         grid.join(long, on=["actor", "stratum", "metric", "day"], how="left")
         .with_columns(pl.col("o", "n").fill_null(0.0).cast(pl.Float64))
-        .join(_people(ctx), on="actor", how="left")
+        .join(staff_offices(ctx), on="actor", how="left")
         .with_columns(office=pl.col("office").fill_null(""), trainee=_trainee(ctx))
         .drop("hired_on")
         .sort("actor", "stratum", "metric", "day")
@@ -145,12 +145,6 @@ def task_counts(ctx: Context) -> pl.DataFrame:
 
 def _local_day(ctx: Context, column: str) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone(ctx.config.tz).dt.date()
-
-
-def _people(ctx: Context) -> pl.DataFrame:
-    if ctx.staff.is_empty():
-        return pl.DataFrame(schema={"actor": pl.String, "office": pl.String, "hired_on": pl.Date})
-    return ctx.staff.select(actor="staff_id", office="office", hired_on="hired_on")
 
 
 def expected(ctx: Context) -> pl.DataFrame:
@@ -240,7 +234,7 @@ def expected(ctx: Context) -> pl.DataFrame:
     eligible = (pl.col("N") >= c.min_served) & ~pl.col("trainee")
     group = ["office", "day", "metric"]
     residual = ((pl.col("O") - pl.col("E")) ** 2 / (pl.col("E") + 1.0)).filter(eligible)
-    phi = (residual.median().over(group) / _CHI2_1_MEDIAN).clip(1.0, 50.0)
+    phi = (residual.median().over(group) / CHI2_1_MEDIAN).clip(1.0, 50.0)
     daily = daily.with_columns(peers=eligible.sum().over(group)).with_columns(
         phi=pl.when(pl.col("peers") >= c.min_peers).then(phi).otherwise(1.0).fill_null(1.0)
     )
@@ -328,22 +322,6 @@ def volume_scores(ctx: Context) -> pl.DataFrame:
     )
 
 
-def poisson_z(observed: pl.Expr, expected: pl.Expr, phi: pl.Expr) -> pl.Expr:
-    """How surprising `observed` counts are when `expected` were expected, as a z-score of
-    the upper tail P(X ≥ O) of a Poisson, overdispersed by φ (O and E divided by φ). The
-    Wilson–Hilferty form, z = 3√k (1 - 1/(9k) - (λ/k)^(1/3)), stays accurate for the small
-    counts a single clerk produces (a normal approximation with a +1 damper does not)."""
-    k = observed / phi
-    lam = (expected / phi).clip(1e-9)
-    z = 3 * k.sqrt() * (1 - 1 / (9 * k) - (lam / k) ** (1 / 3))
-    return pl.when(k > 0).then(z).otherwise(-(lam.sqrt()))
-
-
-def _excess(z: pl.Expr, threshold: float, cap: float = 3.0) -> pl.Expr:
-    """0 below the threshold, then 1 + how far above it, up to `cap`."""
-    return pl.when(z >= threshold).then((z - threshold + 1).clip(0, cap)).otherwise(0.0)
-
-
 def volume(ctx: Context) -> pl.DataFrame:
     """A day whose rolling per-person rates stand out from peers or the person's own start."""
     c = ctx.config
@@ -356,10 +334,10 @@ def volume(ctx: Context) -> pl.DataFrame:
     # The own comparison is relative to the office's current rate (seasons cancel), so it
     # counts on its own; `own_support_z` ≤ 0 keeps it so.
     own_counts = pl.col("z_peer").is_null() | (zp >= c.own_support_z)
-    excess = _excess(zp, c.volume_z) + pl.when(own_counts).then(
-        0.5 * _excess(zo, c.own_z)
+    evidence = excess(zp, c.volume_z) + pl.when(own_counts).then(
+        0.5 * excess(zo, c.own_z)
     ).otherwise(0.0)
-    hits = scores.with_columns(excess=excess).filter(pl.col("excess") > 0)
+    hits = scores.with_columns(excess=evidence).filter(pl.col("excess") > 0)
     if hits.is_empty():
         return empty_signals()
     # Handling time varies with what applicants bring more than with what a clerk does: it
@@ -445,7 +423,7 @@ def contract_end(ctx: Context) -> pl.DataFrame:
     if hits.is_empty():
         return empty_signals()
     per_day = hits.group_by("actor", "day").agg(
-        weight=c.weight("contract_end") * _excess(pl.col("z"), c.notice_z).sum(),
+        weight=c.weight("contract_end") * excess(pl.col("z"), c.notice_z).sum(),
         value=pl.col("z").max(),
         note=pl.format("{} z={}", "metric", pl.col("z").round(1)).sort().str.join("; "),
     )

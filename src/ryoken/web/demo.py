@@ -30,10 +30,10 @@ from ryoken.sim.office import (
 )
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.accounts.services import create_staff, ensure_windows
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
 from ryoken.web.counter.models import Ticket
-from ryoken.web.counter.numbers_db import reception_numbers
-from ryoken.web.vault import gateway
+from ryoken.web.vault import keys, writes
 
 DEMO_PASSWORD = "ryoken-demo-2026"  # noqa: S105 - printed for the demo on purpose
 OFFICE = "TKY-IKB"
@@ -127,7 +127,7 @@ def _seed_applications(office: SimOffice, today: date) -> int:
         for pid in app.person_ids():
             if pid not in subject_of:
                 person = office.persons[pid]
-                subject_of[pid] = gateway.create_subject(
+                subject_of[pid] = writes.create_subject(
                     actor="system",
                     values=_values(pid, person.fields),
                     purpose="demo seed",
@@ -248,7 +248,7 @@ def seed_office(seed: int, *, days: int = 24, per_day: int = 25) -> list[str]:
                 display_name=name,
                 employer=employer,
                 employer_kind=kind,
-                home_address=HOMES.get(username, ""),
+                area_token=keys.municipality_token(HOMES[username]) if username in HOMES else "",
             )
         applications = _seed_applications(office, today)
         tickets = _seed_queue(today)

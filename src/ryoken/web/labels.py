@@ -24,9 +24,21 @@ from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
 from ryoken.incident.documents import CLASS_LABELS, ROLE_LABELS
 from ryoken.incident.exports import CHANNEL_LABELS
 from ryoken.web.accounts.models import Role, Window
-from ryoken.web.casework.models import Review
-from ryoken.web.counter.prints.service import DOCUMENT_LABELS_JA
 from ryoken.web.i18n import bilingual
+
+# The documents the counter prints and copies, by code (counter.prints.service's PrintDocument
+# and CopyDocument; tests/integration/web/test_label_catalogue.py keeps them in step). Japanese
+# (the printed documents are Japanese); marked for the catalog, translated on screens.
+DOCUMENT_LABELS_JA: dict[str, str] = {
+    "receipt": gettext_noop("受理票"),
+    "pickup_record": gettext_noop("交付記録"),
+    "identity_document": gettext_noop("本人確認書類"),
+    "koseki": gettext_noop("戸籍謄本"),
+    "application_form": gettext_noop("申請書"),
+    "loss_report_form": gettext_noop("紛失一般旅券等届出書"),
+    "old_passport": gettext_noop("旧旅券（失効処理済）"),
+    "other": gettext_noop("その他の書類"),
+}
 
 EVENTS: Mapping[str, Promise] = {
     EventCode.AUTH_LOGIN: _("ログイン"),
@@ -77,7 +89,10 @@ EVENTS: Mapping[str, Promise] = {
 # The purpose a ledger entry names: "step" or "step:detail".
 PURPOSE_STEPS: dict[str, Promise] = {
     **{str(kind): kind.label for kind in Window.Kind},
-    **{str(kind): kind.label for kind in Review.Kind},
+    # casework's Review.Kind (kept in step by tests/integration/web/test_label_catalogue.py)
+    "review": _("審査"),
+    "senior_review": _("上級審査"),
+    "qa_review": _("品質確認"),
     "production": _("旅券作製の発注"),
     "production.import": _("作製結果の取込"),
     "loss_report": Window.Kind.LOSS.label,

@@ -42,10 +42,10 @@ from ryoken.domain.fields import FIELDS_BY_NAME, SubjectRole
 from ryoken.errors import InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Employer, Role, Staff
 from ryoken.web.accounts.services import create_staff
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.ledger import checkpoints
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 from ryoken.web.vault.models import Subject
 from ryoken.web.watch import importer
 from ryoken.web.watch.models import CanaryPlacement
@@ -241,15 +241,15 @@ def _load_staff(rows: list[dict[str, str]]) -> None:
 
 
 def _load_subjects(path: Path, canaries: set[str]) -> None:
-    batch: list[gateway.NewSubject] = []
+    batch: list[writes.NewSubject] = []
     for _, obj in _json_lines(path):
         subject = obj["subject_id"]
-        batch.append(gateway.NewSubject(subject, obj["fields"], canary=subject in canaries))
+        batch.append(writes.NewSubject(subject, obj["fields"], canary=subject in canaries))
         if len(batch) >= SUBJECTS_PER_BATCH:
-            gateway.create_subjects(batch, actor=ACTOR, purpose=PURPOSE)
+            writes.create_subjects(batch, actor=ACTOR, purpose=PURPOSE)
             batch = []
     if batch:
-        gateway.create_subjects(batch, actor=ACTOR, purpose=PURPOSE)
+        writes.create_subjects(batch, actor=ACTOR, purpose=PURPOSE)
 
 
 def _load_applications(path: Path, states: dict[str, str], canaries: set[str]) -> int:

@@ -51,8 +51,10 @@ INSTALLED_APPS = [
     "axes",
     "ninja",  # serves its Swagger assets itself instead of from a CDN
     "ryoken.web.ledger",
+    "ryoken.web.access",
     "ryoken.web.vault",
     "ryoken.web.accounts",
+    "ryoken.web.applications",
     "ryoken.web.casework",
     "ryoken.web.counter",
     "ryoken.web.api",
@@ -214,4 +216,4 @@ LOGGING = {
 }
 
 # The vault's access policy (no disclosure without an open grant covering the person and
-# field) is installed by the counter app when Django starts: counter/apps.py.
+# field) is not a setting: the gateway imports it from the access app (decision 0064).

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ryoken.web.api.auth import revoke_client
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger.models import Entry
 

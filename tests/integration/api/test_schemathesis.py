@@ -118,9 +118,9 @@ def real_batch(ledger_db, personas):
 def _order_a_batch(supervisor):
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application
     from ryoken.web.casework import production
-    from ryoken.web.casework.models import Application
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
     values = {
@@ -133,7 +133,7 @@ def _order_a_batch(supervisor):
         "face_photo": png,
         "signature_image": png,
     }
-    subject = gateway.create_subject(actor="test", values=values, purpose="test")
+    subject = writes.create_subject(actor="test", values=values, purpose="test")
     now = timezone.now()
     Application.objects.create(
         reception_number=f"13IKB-{now:%Y%m%d}-000001",

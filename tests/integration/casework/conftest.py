@@ -53,8 +53,8 @@ def make_application(ledger_db):
     """make(state=..., criminal=False, issue_date=None, ...) → an Application in the vault."""
     from django.utils import timezone
 
-    from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.vault import gateway
+    from ryoken.web.applications.models import Application, ApplicationPerson
+    from ryoken.web.vault import writes
 
     numbers = itertools.count(1)
 
@@ -72,7 +72,7 @@ def make_application(ledger_db):
     ) -> Application:
         values = dict(APPLICANT, **(applicant or {}))
         values["criminal_answers"] = "yes" if criminal else "no"
-        subject = gateway.create_subject(actor="test", values=values, purpose="test")
+        subject = writes.create_subject(actor="test", values=values, purpose="test")
         day = accepted_on or timezone.localdate()
         n = next(numbers)
         app = Application.objects.create(
@@ -96,14 +96,14 @@ def make_application(ledger_db):
         if family:
             people.append(
                 (
-                    gateway.create_subject(actor="test", values=FAMILY, purpose="test"),
+                    writes.create_subject(actor="test", values=FAMILY, purpose="test"),
                     "family_member",
                     "妻",
                 )
             )
             people.append(
                 (
-                    gateway.create_subject(actor="test", values=CONTACT, purpose="test"),
+                    writes.create_subject(actor="test", values=CONTACT, purpose="test"),
                     "emergency_contact",
                     "兄",
                 )

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from ryoken.errors import AccessDenied
+from ryoken.web.access.models import Grant
 from ryoken.web.casework.models import BreakGlassReview
-from ryoken.web.counter.models import Grant
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway
 from ryoken.web.watch.models import Case

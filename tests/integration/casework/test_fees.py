@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from ryoken.cli import main
 from ryoken.errors import InvalidInput, RuleViolation
-from ryoken.web.casework.models import Application, ApplicationPerson, OnlineSubmission
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.casework.models import OnlineSubmission
 from ryoken.web.casework.online_lines import parse_line, parse_lines
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from ryoken.cli import main
 from ryoken.errors import InvalidInput
+from ryoken.web.applications.models import Application
 from ryoken.web.casework.importer import import_file
-from ryoken.web.casework.models import Application, OnlineSubmission
+from ryoken.web.casework.models import OnlineSubmission
 from ryoken.web.casework.online_lines import parse_line
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject, Value

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ryoken.cli import main
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from ryoken.cli import main
 from ryoken.domain.mrz import encode_td3
 from ryoken.domain.validity import expiry_date
-from ryoken.web.casework.models import Application, ProductionBatch
+from ryoken.web.applications.models import Application
+from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import search
 
 from .conftest import APPLICANT
 
@@ -82,7 +83,7 @@ def test_it_orders_builds_the_file_and_imports_the_results(
         assert app.state == "ready"
         assert app.issue_date == timezone.localdate()
         assert app.expiry_date == expiry_date(app.issue_date, 10)
-        assert gateway.find_subjects("passport_number", row["passport_number"]) == [app.applicant]
+        assert search.find_subjects("passport_number", row["passport_number"]) == [app.applicant]
     assert Entry.objects.filter(code="production.import").count() == 1
 
 
@@ -104,7 +105,7 @@ def test_it_rejects_the_whole_file_when_one_mrz_is_bad(
     english = _upload(client, batch, {"results": rows}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "document number check digit" in english and "チェックデジット" not in english
     assert set(Application.objects.values_list("state", flat=True)) == {"ordered"}
-    assert gateway.find_subjects("passport_number", "TK2000001") == []
+    assert search.find_subjects("passport_number", "TK2000001") == []
     assert not Entry.objects.filter(code="production.import").exists()
 
 

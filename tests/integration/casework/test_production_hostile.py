@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from ryoken.cli import main
 from ryoken.errors import InvalidInput
+from ryoken.web.applications.models import Application
 from ryoken.web.casework import production
-from ryoken.web.casework.models import Application, ProductionBatch
+from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.casework.views_production import MAX_RESULTS_BYTES
 from ryoken.web.ledger.models import Entry
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from ryoken.web.access.models import Grant
 from ryoken.web.casework import qa
 from ryoken.web.casework.models import QASample, Review
-from ryoken.web.counter.models import Grant
 
 from .conftest import APPLICANT, ledger_codes
 

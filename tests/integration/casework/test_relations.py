@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ryoken.web.casework.models import ApplicationPerson
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.casework.relations import seal_relations
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 from ryoken.web.vault.models import Value
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_it_moves_plaintext_relations_into_the_vault(make_application):
     app = make_application()
     contact = ApplicationPerson.objects.get(application=app, role="emergency_contact")
-    stranger = gateway.create_subject(actor="test", values={"name_kanji": "林 一"}, purpose="t")
+    stranger = writes.create_subject(actor="test", values={"name_kanji": "林 一"}, purpose="t")
     ApplicationPerson.objects.create(
         application=app, subject=stranger, role="legal_representative", relation="叔父"
     )
@@ -25,6 +25,6 @@ def test_it_moves_plaintext_relations_into_the_vault(make_application):
     assert not ApplicationPerson.objects.exclude(relation="").exists()
     stored = Value.objects.get(subject_id=stranger, field="relation")
     assert "叔父".encode() not in bytes(stored.ciphertext)
-    writes = Entry.objects.filter(code="subject.write", subjects=stranger)
-    assert writes.count() == 2  # created, then the relation sealed
+    written = Entry.objects.filter(code="subject.write", subjects=stranger)
+    assert written.count() == 2  # created, then the relation sealed
     assert seal_relations() == 0  # nothing left in plaintext

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.web.access.models import Grant
 from ryoken.web.casework.models import Review
-from ryoken.web.counter.models import Grant
 
 from .conftest import APPLICANT, CONTACT, ledger_codes
 
@@ -208,7 +208,7 @@ def test_it_denies_strangers_and_other_roles(
 def test_it_shows_the_review_screen_after_one_decision_and_one_commit(
     client, personas, login_as, make_application
 ):
-    from ryoken.web.counter.grants import GrantPolicy
+    from ryoken.web.access.policy import GrantPolicy
     from ryoken.web.ledger import store
     from ryoken.web.vault import gateway
 

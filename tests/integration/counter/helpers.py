@@ -6,7 +6,7 @@ import struct
 import zlib
 from datetime import date
 
-from ryoken.web.counter.models import Grant
+from ryoken.web.access.models import Grant
 
 
 def png(width: int = 2, height: int = 2, *, padding: int = 0) -> bytes:

@@ -10,7 +10,7 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.intake.forms import (
     ApplicationForm,

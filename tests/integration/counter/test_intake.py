@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ryoken.errors import AccessDenied
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.models import GrantSubject, IntakeRecord, PrintJob
+from ryoken.web.access.models import GrantSubject
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.counter.models import IntakeRecord, PrintJob
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 from ryoken.web.vault.models import Subject, Value
 
 from .helpers import (
@@ -190,7 +191,7 @@ def test_it_hides_what_the_intake_policy_hides(served):
     client, clerk, grant = served
     app_id = _ready_to_accept(client, grant, criminal_record="yes")
     app = Application.objects.get(pk=app_id)
-    gateway.store(
+    writes.store(
         actor=clerk.staff_id,
         subject_id=app.applicant,
         values={"other_nationality": "アメリカ合衆国"},
@@ -328,7 +329,7 @@ def test_it_refuses_bad_input_in_japanese_and_writes_nothing(served, overrides, 
 def test_it_writes_nothing_when_the_ledger_fails_halfway(served, monkeypatch):
     client, _clerk, grant = served
     from ryoken.errors import LedgerError
-    from ryoken.web.counter import grants
+    from ryoken.web.access import grants
 
     def broken(grant, subjects):
         raise LedgerError("disk full", message_ja="監査台帳に記録できません。")

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from ryoken.web.accounts.models import Window
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.counter.models import WindowChoice
 from ryoken.web.vault import gateway
 from ryoken.web.vault.models import Value

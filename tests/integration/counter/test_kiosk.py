@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger.models import Entry
 

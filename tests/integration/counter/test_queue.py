@@ -7,8 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from ryoken.web.counter.models import Grant, Ticket
-from ryoken.web.counter.numbers_db import DbSequenceStore
+from ryoken.web.access.models import Grant
+from ryoken.web.applications.numbers import DbSequenceStore
+from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger.models import Entry
 
 from .helpers import call_applicant, enter_application

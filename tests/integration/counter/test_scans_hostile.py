@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.intake.forms import DEFAULT_MAX_SCAN_BYTES, ScanForm, _path_like
 from ryoken.web.counter.models import IntakeRecord
 from ryoken.web.ledger.models import Entry

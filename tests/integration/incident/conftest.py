@@ -18,9 +18,9 @@ def office(ledger_db, personas, make_staff):
     from django.utils import timezone
 
     from ryoken.web.accounts.models import Window
-    from ryoken.web.casework.models import Application, ApplicationPerson
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import gateway, writes
 
     class Office:
         clerk = personas["counter_clerk"]
@@ -38,7 +38,7 @@ def office(ledger_db, personas, make_staff):
                 "address": f"東京都豊島区東池袋{n}丁目{n}番{n}号",
                 "phone": f"050-0000-{n:04d}",
             }
-            subject = gateway.create_subject(actor="system", values=values, purpose="test")
+            subject = writes.create_subject(actor="system", values=values, purpose="test")
             self.values[subject] = values
             return subject
 

@@ -15,13 +15,13 @@ def confirmed_case(office):
     officer confirms it."""
     from django.utils import timezone
 
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import gateway, writes
     from ryoken.web.watch import service, triage
     from ryoken.web.watch.models import CanaryPlacement, Case
 
-    canary = gateway.create_subject(
+    canary = writes.create_subject(
         actor="system", values={"name_kanji": "囮 一郎"}, purpose="canary", canary=True
     )
     app = Application.objects.create(
@@ -164,7 +164,7 @@ def test_it_labels_the_scope_in_japanese_and_in_english(office, client, login_as
 
 def test_it_names_the_fields_a_person_was_shown_in_their_language(office, client, login_as):
     login_as(office.officer)
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     shown = office.shown[office.clerk.staff_id]
     app = Application.objects.filter(applicant__in=shown).order_by("pk").first()

@@ -18,7 +18,7 @@ def _codes() -> list[str]:
 
 def test_it_freezes_the_clerk_so_the_vault_refuses_her(office):
     from ryoken.errors import AccessDenied
-    from ryoken.web.counter.models import Grant
+    from ryoken.web.access.models import Grant
     from ryoken.web.incident import evidence
     from ryoken.web.vault import gateway
 

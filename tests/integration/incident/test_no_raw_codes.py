@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from ryoken.web import labels
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

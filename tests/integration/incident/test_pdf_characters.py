@@ -7,7 +7,7 @@ import pypdfium2
 import pytest
 from django.urls import reverse
 
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,10 +24,10 @@ def rare(office):
     """A family with rare kanji in their names, served by the suspect clerk."""
     from django.utils import timezone
 
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import writes
 
     subjects = [
-        gateway.create_subject(
+        writes.create_subject(
             actor="system",
             values={
                 "name_kanji": name,

@@ -144,7 +144,7 @@ def test_it_names_the_clerk_first_from_an_uploaded_leak(office, client, login_as
 
 def test_it_shows_a_person_the_role_that_saw_their_data(office, client, login_as):
     login_as(office.officer)
-    from ryoken.web.casework.models import Application
+    from ryoken.web.applications.models import Application
 
     shown = office.shown[office.clerk.staff_id]
     app = Application.objects.filter(applicant__in=shown).order_by("pk").first()

@@ -12,11 +12,11 @@ from django.urls import reverse
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.audit.merkle import verify_inclusion
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.incident.views_whosaw import WITHHELD_SENTENCE
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,7 +83,7 @@ def test_it_says_the_person_was_not_found_not_that_there_are_no_records(office, 
 
 def test_it_says_no_records_only_for_a_person_it_knows(office, client, login_as):
     login_as(office.officer)
-    gateway.create_subject(
+    writes.create_subject(
         actor="system",
         values={
             "name_kanji": "髙橋 𠮷男",

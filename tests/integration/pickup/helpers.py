@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from ryoken.audit.events import decode_entry
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 
 # A tiny PNG signature and body: enough for the magic-byte sniffing and for round trips.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
@@ -32,7 +32,7 @@ _made = {"n": 0}
 def make_person(values: dict[str, str] | None = None, photo: bytes = PNG) -> str:
     data: dict[str, str | bytes] = dict(values or HOLDER)
     data["face_photo"] = photo
-    return gateway.create_subject(actor="system", values=data, purpose="test seed")
+    return writes.create_subject(actor="system", values=data, purpose="test seed")
 
 
 def make_application(

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ryoken.errors import AccessDenied, LedgerError
-from ryoken.web.counter import grants
+from ryoken.web.access import grants
+from ryoken.web.access.models import GrantAssist
 from ryoken.web.counter.desk import assist
-from ryoken.web.counter.models import GrantAssist
 from ryoken.web.ledger import store
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway

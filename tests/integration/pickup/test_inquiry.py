@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from ryoken.errors import LedgerError
-from ryoken.web.counter.models import Grant, Inquiry
+from ryoken.web.access.models import Grant
+from ryoken.web.counter.models import Inquiry
 from ryoken.web.ledger import store
 from ryoken.web.vault import keys
 

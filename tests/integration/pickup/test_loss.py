@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from ryoken.domain.applications import LossReportState
 from ryoken.errors import IllegalTransition
-from ryoken.web.casework.models import Application
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.services import do_transition
 from ryoken.web.vault import gateway
 
 from .helpers import HOLDER, JPEG, PNG, call_loss, ledger_events, make_application, make_person
@@ -192,7 +192,7 @@ def test_the_privacy_office_finds_every_exposure_of_a_whole_loss_report_explaine
     the search as the task itself, not as a read outside any task."""
     from ryoken.detect.config import DetectConfig
     from ryoken.detect.explain import explain, prepare
-    from ryoken.web.watch.ledger_frame import read_frame
+    from ryoken.web.ledger.frames import read_frame
 
     _, grant = at_loss
     client = login_as(clerk)

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 
 from .helpers import HOLDER, call_pickup, make_application, make_person
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ryoken.domain.applications import ApplicationKind, Channel
 from ryoken.domain.fees import fee_for
 from ryoken.errors import AccessDenied
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.vault import gateway
 
 from .helpers import HOLDER, PNG, call_pickup, ledger_events, make_application, make_person

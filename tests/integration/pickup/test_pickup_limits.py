@@ -7,7 +7,7 @@ import pytest
 
 from ryoken.errors import RuleViolation
 from ryoken.web.accounts.models import Window
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.watch.models import Case
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ryoken.errors import AccessDenied, InvalidInput, LedgerError
-from ryoken.web.casework.fees import fee_quote
+from ryoken.web.applications.fees import fee_quote
 from ryoken.web.counter.models import PrintJob
 from ryoken.web.counter.pickup import service as pickup
 from ryoken.web.counter.prints import service as prints

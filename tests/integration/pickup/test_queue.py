@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.access.models import Grant
+from ryoken.web.counter.models import Ticket
 
 from .helpers import make_application, make_person
 

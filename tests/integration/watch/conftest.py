@@ -16,16 +16,16 @@ def office(ledger_db, personas, make_staff):
     from django.utils import timezone
 
     from ryoken.web.accounts.models import Window
+    from ryoken.web.applications.models import Application, ApplicationPerson
     from ryoken.web.casework import breakglass
-    from ryoken.web.casework.models import Application, ApplicationPerson
     from ryoken.web.counter.queue import service as queue
-    from ryoken.web.vault import gateway
+    from ryoken.web.vault import gateway, writes
     from ryoken.web.watch.models import CanaryPlacement
 
     class Office:
         def person(self, *, canary: bool = False) -> str:
             n = next(NAMES)
-            return gateway.create_subject(
+            return writes.create_subject(
                 actor="system",
                 values={"name_kanji": f"試験 {n}郎", "phone": f"050-0000-{n:04d}"},
                 purpose="test",

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
 from ryoken.web.watch.demo_seed import seed_watch
 from ryoken.web.watch.models import CanaryPlacement
 

@@ -10,7 +10,7 @@ from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput
 from ryoken.web.accounts.models import Staff
 from ryoken.web.ledger import store
-from ryoken.web.vault import gateway
+from ryoken.web.vault import keys, search, writes
 from ryoken.web.vault.models import Token
 from ryoken.web.watch import service, tables
 from ryoken.web.watch.models import Case
@@ -21,7 +21,7 @@ HOME = "東京都豊島区南長崎3-2-1"
 
 
 def _person(name: str, address: str) -> str:
-    return gateway.create_subject(
+    return writes.create_subject(
         actor="system", values={"name_kanji": name, "address": address}, purpose="test"
     )
 
@@ -43,7 +43,9 @@ def _lookup(clerk, subject: str) -> None:
 
 @pytest.fixture
 def clerk(ledger_db, make_staff):
-    return make_staff("counter_clerk", display_name="長崎 花子", home_address=HOME)
+    return make_staff(
+        "counter_clerk", display_name="長崎 花子", area_token=keys.municipality_token(HOME)
+    )
 
 
 def test_the_vault_derives_surname_and_municipality_tokens_no_search_can_use(clerk):
@@ -57,7 +59,7 @@ def test_the_vault_derives_surname_and_municipality_tokens_no_search_can_use(cle
     kept = str(Staff.objects.filter(pk=clerk.pk).values().get())
     assert "南長崎" not in kept and "豊島" not in kept  # only the token of the home address
     with pytest.raises(InvalidInput):
-        gateway.find_subjects("surname", "長崎")
+        search.find_subjects("surname", "長崎")
 
 
 def test_a_namesake_or_neighbour_read_outside_a_task_is_a_case_a_stranger_is_not(clerk):

@@ -114,8 +114,8 @@ def test_it_runs_in_full_then_quickly_and_stops_when_told(office, personas, caps
 def test_it_works_off_a_backlog_in_bounded_passes(office, personas, monkeypatch):
     from django.utils import timezone
 
+    from ryoken.web.ledger.frames import top_seq
     from ryoken.web.watch import service
-    from ryoken.web.watch.ledger_frame import top_seq
 
     clerk = personas["counter_clerk"]
     office.serve(clerk, "W01", office.application())

@@ -10,6 +10,7 @@ import pytest
 
 from ryoken.detect import detectors as d
 from ryoken.detect import footprints as f
+from ryoken.detect import rates
 from ryoken.detect.cases import run_detectors
 from ryoken.detect.config import DetectConfig
 
@@ -344,7 +345,7 @@ def test_it_calls_break_glass_on_a_canary_off_its_path_even_when_justified(
 
 def test_it_turns_small_counts_into_honest_tail_z_scores() -> None:
     frame = pl.DataFrame({"o": [10.0, 1.0, 3.0, 0.0], "e": [1.8, 0.1, 0.15, 2.0]})
-    z = frame.select(f.poisson_z(pl.col("o"), pl.col("e"), pl.lit(1.0))).to_series().to_list()
+    z = frame.select(rates.poisson_z(pl.col("o"), pl.col("e"), pl.lit(1.0))).to_series().to_list()
     # P(X >= 10 | 1.8) ~ 3e-5, P(X >= 1 | 0.1) ~ 0.095, P(X >= 3 | 0.15) ~ 5e-4
     assert z[0] == pytest.approx(4.0, abs=0.15)
     assert z[1] == pytest.approx(1.31, abs=0.1)

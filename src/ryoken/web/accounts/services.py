@@ -51,14 +51,14 @@ def create_staff(
     contract_start: date | None = None,
     contract_end: date | None = None,
     qualified_until: date | None = None,
-    home_address: str = "",
+    area_token: str = "",
     actor: str = "system",
 ) -> tuple[Staff, TOTPDevice]:
     """A staff member with a confirmed TOTP device and the standard qualifications.
 
-    `home_address` (from HR) is kept only as the blind-index token of its municipality, for
-    the neighbourhood detector; it needs the blind-index key."""
-    area = area_token(home_address) if home_address else ""
+    `area_token`: the blind-index token of the municipality the staff member lives in (from
+    HR; `vault.keys.municipality_token(address)` computes it), for the neighbourhood detector.
+    The address itself is never kept, and the accounts need no key of the vault."""
     today = clock.today()
     with transaction.atomic():
         ensure_standard_requirements()
@@ -75,7 +75,7 @@ def create_staff(
             contract_start=contract_start or today - timedelta(days=365),
             contract_end=contract_end,
             hired_on=contract_start or today - timedelta(days=365),
-            area_token=area,
+            area_token=area_token,
         )
         until = qualified_until or today + timedelta(days=365)
         for code, _, _ in STANDARD_QUALIFICATIONS:
@@ -103,13 +103,6 @@ def create_staff(
             )
         )
     return staff, device
-
-
-def area_token(home_address: str) -> str:
-    """The municipality token of an address, as the vault stores it for data subjects."""
-    from ryoken.web.vault import keys
-
-    return keys.blind_indexer().token("municipality", home_address)
 
 
 def current_code(device: TOTPDevice, *, at: float | None = None) -> str:

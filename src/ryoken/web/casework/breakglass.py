@@ -31,16 +31,17 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import standing
 from ryoken.web.accounts.models import Staff
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.casework import breakglass_policy as bg_policy
-from ryoken.web.casework.models import Application, ApplicationPerson, BreakGlassReview
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant
+from ryoken.web.casework.models import BreakGlassReview
 from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway
+from ryoken.web.vault import search
 
 MIN_REASON = 20
 MAX_REASON = 1000
@@ -148,11 +149,11 @@ def find_subjects(staff: Staff, target: Target, *, now: datetime, reason: str = 
         found = [app.applicant] if app is not None else []
     elif target.passport_number.strip():
         kinds = ("passport_number",)
-        found = gateway.find_subjects("passport_number", target.passport_number)
+        found = search.find_subjects("passport_number", target.passport_number)
     elif target.name_kanji.strip() and target.birth_date.strip():
         kinds = ("name_kanji", "birth_date")
-        by_name = set(gateway.find_subjects("name_kanji", target.name_kanji))
-        found = sorted(by_name & set(gateway.find_subjects("birth_date", target.birth_date)))
+        by_name = set(search.find_subjects("name_kanji", target.name_kanji))
+        found = sorted(by_name & set(search.find_subjects("birth_date", target.birth_date)))
     else:
         raise InvalidInput(
             "name the person: a reception number, a passport number, or name and birth date",

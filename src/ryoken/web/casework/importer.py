@@ -4,8 +4,8 @@ The lines are parsed and validated by the pure `online_lines.parse_lines`; a sub
 imported before is refused too, so re-running an import never duplicates an application.
 If any line is bad, `ImportRejected` lists every bad line with its number and nothing is
 written. Otherwise, in ONE transaction, for each application: its persons into the vault
-(`gateway.create_subject`), the application accepted with a reception number
-(`counter.numbers_db`), its persons and its online-submission record, an
+(`writes.create_subject`), the application accepted with a reception number
+(`applications.numbers`), its persons and its online-submission record, an
 `application.import` event, and the move to review (`do_transition`).
 """
 
@@ -21,7 +21,10 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationState, Channel
-from ryoken.web.casework.models import Application, ApplicationPerson, OnlineSubmission
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
+from ryoken.web.casework.models import OnlineSubmission
 from ryoken.web.casework.online_lines import (
     ImportRejected,
     LineProblem,
@@ -30,11 +33,9 @@ from ryoken.web.casework.online_lines import (
     parse_lines,
     read_lines,
 )
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter.numbers_db import reception_numbers
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import writes
 
 PURPOSE = "application.import"
 
@@ -91,7 +92,7 @@ def _write(app: OnlineApplication, actor: str, office: str, digest: str, at: dat
     subjects = [
         (
             person,
-            gateway.create_subject(
+            writes.create_subject(
                 actor=actor, values=person.values, purpose=PURPOSE, retain_until=retain, now=at
             ),
         )

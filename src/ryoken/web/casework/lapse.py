@@ -15,8 +15,8 @@ from ryoken import clock
 from ryoken.domain import validity
 from ryoken.domain.applications import ApplicationState
 from ryoken.errors import IllegalTransition
-from ryoken.web.casework.models import Application
-from ryoken.web.casework.services import do_transition
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.services import do_transition
 
 # Six calendar months are never fewer than 181 days, so nothing issued later can have lapsed;
 # the exact rule is applied to what this cheap filter lets through.

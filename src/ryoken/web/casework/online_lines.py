@@ -8,7 +8,7 @@ The parsing half of `ryoken applications import FILE` (the writing half is impor
   an `OnlineApplication` or a `LineProblem` naming the line and the reason.
 * `importer.import_file` refuses the whole file if any line is bad (every bad line is listed), and
   otherwise writes everything in ONE transaction: each person into the vault
-  (`gateway.create_subject`), the application accepted with a reception number and moved to
+  (`writes.create_subject`), the application accepted with a reception number and moved to
   review, and an `application.import` event per application. Online applications need no
   戸籍謄本 (`domain.documents`) and only one visit, the pickup.
 """

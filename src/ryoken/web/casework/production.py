@@ -38,15 +38,16 @@ from ryoken.domain.numbers import is_passport_number
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.masking import HIDDEN_MARK
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ProductionBatch
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
-from ryoken.web.counter.exposure import FieldView, screen_views
-from ryoken.web.counter.models import Grant
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.screens import FieldView, screen_views
+from ryoken.web.applications.services import do_transition
+from ryoken.web.casework.models import ProductionBatch
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, search, writes
 
 ORDER_FORMAT = "ryoken.production-order/1"
 RESULTS_FORMAT = "ryoken.production-results/1"
@@ -406,7 +407,7 @@ class _Checker:
             self.expiry[row.row] = expected
         holders = set()
         if is_passport_number(row.passport_number):
-            holders = set(gateway.find_subjects("passport_number", row.passport_number))
+            holders = set(search.find_subjects("passport_number", row.passport_number))
         if holders - {app.applicant}:
             bad(
                 f"passport number {row.passport_number} belongs to someone else",
@@ -555,7 +556,7 @@ def _apply(
                     y for y in validity.VALIDITY_YEARS
                     if validity.expiry_date(row.issue_date, y) == expiry
                 )  # fmt: skip
-            gateway.store(
+            writes.store(
                 actor=staff.staff_id,
                 subject_id=app.applicant,
                 values={"passport_number": row.passport_number},

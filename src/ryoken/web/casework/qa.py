@@ -28,7 +28,8 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import AccessDenied, ConfigurationError, InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, QASample, Review
+from ryoken.web.applications.models import Application
+from ryoken.web.casework.models import QASample, Review
 from ryoken.web.casework.review import MAX_REASONS, close_work_grants
 from ryoken.web.env import env_str
 from ryoken.web.ledger import store as ledger

@@ -9,8 +9,8 @@ and empties the column. Migration casework.0004 runs it once over existing data.
 
 from __future__ import annotations
 
-from ryoken.web.casework.models import ApplicationPerson
-from ryoken.web.vault import gateway
+from ryoken.web.applications.models import ApplicationPerson
+from ryoken.web.vault import writes
 from ryoken.web.vault.models import Value
 
 PURPOSE = "relation.seal"
@@ -22,7 +22,7 @@ def seal_relations(*, actor: str = "system") -> int:
     rows = ApplicationPerson.objects.exclude(relation="").order_by("pk")
     for row in rows.iterator():
         if not Value.objects.filter(subject_id=row.subject, field="relation").exists():
-            gateway.store(
+            writes.store(
                 actor=actor,
                 subject_id=row.subject,
                 values={"relation": row.relation},

@@ -30,12 +30,13 @@ from ryoken.domain.applications import ApplicationKind, ApplicationState, Channe
 from ryoken.domain.people import Person, SubjectId
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import CAPABILITIES, holds, standing
 from ryoken.web.accounts.models import Qualification, QualificationKind, Staff
-from ryoken.web.casework.models import Application, ApplicationPerson, Review
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.services import do_transition
+from ryoken.web.casework.models import Review
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
 

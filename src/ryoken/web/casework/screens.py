@@ -1,6 +1,6 @@
 """What back-office screens show of people: `person_view` rows, ready for a template.
 
-Every value comes from `counter.exposure.screen_views` (one access decision and one ledger
+Every value comes from `applications.screens.screen_views` (one access decision and one ledger
 commit for all the persons of a screen) under the work's grant, so the step's
 policy decides what appears (hidden fields are absent, match-only fields have no value) and
 every value on screen is in the ledger.
@@ -17,9 +17,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import exposure
-from ryoken.web.counter.models import Grant
+from ryoken.web.access.models import Grant
+from ryoken.web.applications import screens
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.i18n import bilingual
 from ryoken.web.i18n import state_label as _state_label
 
@@ -96,7 +96,7 @@ def sections(grant: Grant, roles: dict[str, list[str]]) -> list[dict[str, Any]]:
         people.append((subject, tuple(f for f in FIELDS_BY_NAME if f in wanted)))
         roles_known[subject] = known
     # The whole screen in one access decision and one durable ledger commit.
-    views = exposure.screen_views(grant=grant, people=people) if people else {}
+    views = screens.screen_views(grant=grant, people=people) if people else {}
     for subject, known in roles_known.items():
         rows = views[subject]
         known.sort(key=ROLE_ORDER.index)
@@ -127,4 +127,4 @@ def subjects_roles(
 
 def watermark(grant: Grant | None, staff_id: str) -> dict[str, object]:
     now = clock.local_now().strftime("%Y-%m-%d %H:%M")
-    return exposure.watermark(grant, staff_id, now)
+    return screens.watermark(grant, staff_id, now)

@@ -19,13 +19,14 @@ from ryoken.audit.events import Event, EventCode
 from ryoken.domain.fields import FIELDS_BY_NAME
 from ryoken.errors import AccessDenied, InvalidInput, RyokenError
 from ryoken.privacy.purposes import PURPOSE_FIELDS
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires, staff_of
 from ryoken.web.accounts.models import Staff
 from ryoken.web.accounts.views import failed_login_actor, step_up_required
+from ryoken.web.applications import screens as exposure
 from ryoken.web.casework import breakglass, screens
 from ryoken.web.casework import breakglass_policy as bg_policy
-from ryoken.web.counter import exposure, grants
-from ryoken.web.counter.models import Grant
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
 

@@ -21,8 +21,9 @@ from ryoken import clock
 from ryoken.errors import AccessDenied, RyokenError
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
+from ryoken.web.applications.models import Application
 from ryoken.web.casework import qa, review, screens
-from ryoken.web.casework.models import Application, Review
+from ryoken.web.casework.models import Review
 from ryoken.web.confirm import confirm_page, confirmed
 from ryoken.web.i18n import staff_message
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import RuleViolation
-from ryoken.web.counter.models import Grant
+from ryoken.web.access.models import Grant
 from ryoken.web.env import env_int
 from ryoken.web.ledger import alerting as alerts
 from ryoken.web.ledger import store as ledger

@@ -1,4 +1,5 @@
-"""Queue tickets, grants and print/copy jobs: the work that justifies every disclosure."""
+"""Queue tickets, inquiries and print/copy jobs: the work that justifies every disclosure
+(the grants themselves are the access app's)."""
 
 from __future__ import annotations
 
@@ -28,80 +29,13 @@ class Ticket(models.Model):
     window = models.ForeignKey("accounts.Window", null=True, blank=True, on_delete=models.PROTECT)
     staff = models.ForeignKey("accounts.Staff", null=True, blank=True, on_delete=models.PROTECT)
     # The applications this visit is about (a family is served on one ticket).
-    applications = models.ManyToManyField("casework.Application", blank=True)
+    applications = models.ManyToManyField("applications.Application", blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "purpose"], name="ticket_queue")]
 
     def __str__(self) -> str:
         return self.number
-
-
-class Grant(models.Model):
-    """Access bound to work: a ticket at a window, an assigned review, or break-glass."""
-
-    class Kind(models.TextChoices):
-        COUNTER = "counter", _("窓口")
-        REVIEW = "review", _("審査")
-        QA = "qa", _("品質確認")
-        PRODUCTION = "production", _("発注")
-        BREAK_GLASS = "break_glass", _("緊急アクセス")
-        INQUIRY = "inquiry", _("照会")
-
-    grant_id = models.CharField(max_length=40, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    step = models.CharField(max_length=20)  # ryoken.privacy.policy.Step value
-    staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT, related_name="grants")
-    window = models.ForeignKey("accounts.Window", null=True, blank=True, on_delete=models.PROTECT)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT)
-    review = models.ForeignKey("casework.Review", null=True, blank=True, on_delete=models.PROTECT)
-    opened_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True, default="")  # break-glass: the typed reason
-    reviewed_by = models.CharField(max_length=20, blank=True, default="")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True, default="")
-    # Break-glass: the purpose picked (ryoken.privacy.purposes), which limits the fields; and,
-    # for a contractor's clerk, the supervisor who must co-sign before anything is shown.
-    purpose = models.CharField(max_length=30, blank=True, default="")
-    cosign_required = models.BooleanField(default=False)
-    cosigned_by = models.CharField(max_length=20, blank=True, default="")
-    cosigned_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["staff", "closed_at"], name="grant_staff_open")]
-
-    def __str__(self) -> str:
-        return self.grant_id
-
-
-class GrantSubject(models.Model):
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="subjects")
-    subject = models.CharField(max_length=40)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["grant", "subject"], name="grant_subject_unique")
-        ]
-
-
-class GrantAssist(models.Model):
-    """A second staff member (a supervisor) working under a colleague's open grant.
-
-    The assist lasts until the assistant leaves (`grant.assist_end`) or the host grant
-    closes, whichever comes first; while it lasts the gateway lets the assistant see what
-    the host grant's step allows of its persons, ledgered under the host grant.
-    """
-
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="assists")
-    staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT, related_name="assists")
-    reason = models.TextField(blank=True, default="")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["staff", "ended_at"], name="assist_staff_open")]
 
 
 class Inquiry(models.Model):
@@ -116,12 +50,12 @@ class Inquiry(models.Model):
         STATUS = "status", _("状況確認")
         COUNTER_STATUS = "counter_status", _("窓口での状況確認")
 
-    grant = models.OneToOneField(Grant, on_delete=models.PROTECT, related_name="inquiry")
+    grant = models.OneToOneField("access.Grant", on_delete=models.PROTECT, related_name="inquiry")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     number_kind = models.CharField(max_length=10)  # "reception" or "callback"
     number_hash = models.CharField(max_length=80)
     application = models.ForeignKey(
-        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT
     )
 
 
@@ -138,31 +72,14 @@ class PrintJob(models.Model):
     document = models.CharField(max_length=40)
     reason = models.TextField()
     staff = models.ForeignKey("accounts.Staff", on_delete=models.PROTECT)
-    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.PROTECT)
+    grant = models.ForeignKey("access.Grant", null=True, blank=True, on_delete=models.PROTECT)
     application = models.ForeignKey(
-        "casework.Application", null=True, blank=True, on_delete=models.PROTECT
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT
     )
     subjects = models.TextField(blank=True, default="")
     pages = models.SmallIntegerField(default=1)
     created_at = models.DateTimeField()
     ledger_seq = models.BigIntegerField(null=True, blank=True)
-
-
-class CounterSequence(models.Model):
-    """A named counter (reception numbers, queue tickets), advanced under its row's lock.
-
-    `numbers_db.DbSequenceStore` is the only writer: one UPDATE ... SET value = value + 1
-    per allocation, so two counters never get the same value (see numbers_db.py).
-    """
-
-    key = models.CharField(max_length=120, unique=True)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        db_table = "counter_sequence"
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value}"
 
 
 class IntakeRecord(models.Model):
@@ -173,7 +90,7 @@ class IntakeRecord(models.Model):
     """
 
     application = models.OneToOneField(
-        "casework.Application", on_delete=models.PROTECT, related_name="intake"
+        "applications.Application", on_delete=models.PROTECT, related_name="intake"
     )
     created_by = models.CharField(max_length=20)
     created_at = models.DateTimeField()

@@ -9,17 +9,18 @@ from ryoken.audit.events import EventCode, decode_entry
 from ryoken.incident.attribution import Attribution, Canary, ExposureTable, attribute
 from ryoken.incident.exposures import NON_STAFF_ACTORS, Period, exposures
 from ryoken.incident.leaks import TokenMatcher, match_rows, read_leaked_csv
+from ryoken.privacy.blind_index import KIND_OF_FIELD
 from ryoken.web.accounts.models import Staff
 from ryoken.web.incident.incidents import PURPOSE, SCREEN_CODES, officer_event
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
-from ryoken.web.vault import gateway, keys
+from ryoken.web.vault import keys
 from ryoken.web.vault.models import Subject, Token
 
 
 def _lookup() -> Any:
     fields_of: dict[str, list[str]] = {}
-    for name, kind in gateway.INDEX_KIND.items():
+    for name, kind in KIND_OF_FIELD.items():
         fields_of.setdefault(kind, []).append(name)
 
     def lookup(kind: str, token: str) -> frozenset[str]:

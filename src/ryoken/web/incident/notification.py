@@ -73,8 +73,8 @@ def notices_of(
     Names and addresses come through the gateway under a break-glass grant of the officer's,
     so every read is in the ledger and in the supervisor's break-glass review.
     """
-    from ryoken.web.counter.grants import close_grant, open_grant
-    from ryoken.web.counter.models import Grant
+    from ryoken.web.access.grants import close_grant, open_grant
+    from ryoken.web.access.models import Grant
 
     day = today or clock.today()
     found = incident_scope(incident)

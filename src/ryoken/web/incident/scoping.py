@@ -12,20 +12,21 @@ import polars as pl
 
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode, decode_entry
+from ryoken.detect.config import DetectConfig
 from ryoken.errors import InvalidInput
 from ryoken.incident import exports
 from ryoken.incident.exposures import Channel, Period
 from ryoken.incident.scope import OutsideTask, Scope, scope
 from ryoken.incident.tasks import outside_task
+from ryoken.web.access import grants
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import ApplicationPerson
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.incident.incidents import CHUNK, officer_event, period_of
 from ryoken.web.incident.models import Incident
 from ryoken.web.ledger import store as ledger
+from ryoken.web.ledger.frames import frame_of, read_frame
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault.models import Subject, Value
-from ryoken.web.watch.ledger_frame import frame_of, read_frame
-from ryoken.web.watch.service import detect_config
 
 
 def ledger_slice(staff_ids: Iterable[str], period: Period) -> list[tuple[int, bytes]]:
@@ -125,7 +126,8 @@ def outside_of(
     if frame.is_empty():
         return OutsideTask()
     frame = frame.unique(subset="line", keep="first").sort("line")
-    return outside_task(frame, detect_config())
+    # The watcher's settings (watch.service.detect_config): this office's grant lengths.
+    return outside_task(frame, DetectConfig().with_(grant_minutes=grants.grant_minutes()))
 
 
 def held_fields(subjects: Iterable[str]) -> dict[str, set[str]]:

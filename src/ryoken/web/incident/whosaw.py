@@ -28,12 +28,12 @@ from ryoken.audit.events import Event, EventCode, decode_entry
 from ryoken.errors import InvalidInput
 from ryoken.privacy import normalise
 from ryoken.privacy.transparency import NamedAs, Told, decide
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Role, Staff
-from ryoken.web.casework.models import Application, ApplicationPerson, Review
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry, EntrySubject
-from ryoken.web.vault import gateway
+from ryoken.web.vault import search
 
 PURPOSE = "transparency"
 # What the ledger calls a look at a person's data (a search is not: it shows no value).
@@ -83,14 +83,14 @@ def find_person(officer: Staff, lookup: Lookup, *, now: datetime | None = None) 
         return [app.applicant] if app is not None else []
     if way == "passport_number":
         kinds: tuple[str, ...] = ("passport_number",)
-        found = gateway.find_subjects(
+        found = search.find_subjects(
             "passport_number", normalise.passport_number(lookup.passport_number)
         )
     else:
         kinds = ("name_kanji", "birth_date")
         born = normalise.birth_date(lookup.birth_date)  # also reads 昭和50年1月2日
-        by_name = set(gateway.find_subjects("name_kanji", lookup.name_kanji))
-        found = sorted(by_name & set(gateway.find_subjects("birth_date", born)))
+        by_name = set(search.find_subjects("name_kanji", lookup.name_kanji))
+        found = sorted(by_name & set(search.find_subjects("birth_date", born)))
     ledger.record(
         Event(
             code=EventCode.SEARCH,
@@ -143,28 +143,17 @@ class _Work:
 
 def _work_of_grants(subject: str, grant_ids: set[str]) -> dict[str, _Work]:
     """For each grant: the person's part in the applications it was opened for."""
-    grants = Grant.objects.filter(grant_id__in=grant_ids).values_list(
-        "grant_id", "ticket_id", "review_id"
-    )
+    # The ticket's applications and the review's, through the grant's own foreign keys: the
+    # counter's tickets and casework's reviews are read by relation, not imported (incident
+    # response stands beside those apps, docs/architecture.md).
     apps_of: dict[str, set[int]] = {}
-    ticket_ids = {t for _, t, _ in grants if t is not None}
-    by_ticket: dict[int, set[int]] = {}
-    for ticket_id, app_id in Ticket.applications.through.objects.filter(
-        ticket_id__in=ticket_ids
-    ).values_list("ticket_id", "application_id"):
-        by_ticket.setdefault(ticket_id, set()).add(app_id)
-    review_app = dict(
-        Review.objects.filter(pk__in={r for _, _, r in grants if r is not None}).values_list(
-            "pk", "application_id"
-        )
-    )
-    for grant_id, ticket_id, review_id in grants:
-        apps: set[int] = set()
-        if ticket_id is not None:
-            apps |= by_ticket.get(ticket_id, set())
-        if review_id is not None:
-            apps.add(review_app[review_id])
-        apps_of[grant_id] = apps
+    tickets: dict[str, int | None] = {}
+    for grant_id, ticket_id, ticket_app, review_app in Grant.objects.filter(
+        grant_id__in=grant_ids
+    ).values_list("grant_id", "ticket_id", "ticket__applications", "review__application"):
+        apps = apps_of.setdefault(grant_id, set())
+        tickets[grant_id] = ticket_id
+        apps |= {a for a in (ticket_app, review_app) if a is not None}
     all_apps = set().union(*apps_of.values()) if apps_of else set()
     roles: dict[int, set[str]] = {}
     for app_id, role in ApplicationPerson.objects.filter(
@@ -176,7 +165,6 @@ def _work_of_grants(subject: str, grant_ids: set[str]) -> dict[str, _Work]:
     ):
         if applicant == subject:
             roles.setdefault(app_id, set()).add("applicant")
-    tickets = dict(grants.values_list("grant_id", "ticket_id"))
     out = {}
     for grant_id, apps in apps_of.items():
         if not apps:
@@ -316,5 +304,9 @@ def _visit_days(subject_id: str) -> set[date]:
     apps = ApplicationPerson.objects.filter(subject=subject_id).values_list(
         "application_id", flat=True
     )
-    tickets = Ticket.objects.filter(applications__in=list(apps)).values_list("issued_at", flat=True)
-    return {timezone.localtime(t).date() for t in tickets}
+    # The days of the tickets the person's applications were served on (Ticket.applications,
+    # read from the application's side).
+    issued = Application.objects.filter(pk__in=list(apps)).values_list(
+        "ticket__issued_at", flat=True
+    )
+    return {timezone.localtime(t).date() for t in issued if t is not None}

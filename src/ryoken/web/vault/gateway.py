@@ -8,192 +8,72 @@
                    each → the masked values (a result list never shows a value in full)
     match(...)     access decision → compare inside the vault → ledger entry → True/False
     match_many(...)  several fields of one person: one decision, one durable commit
-    store(...)     encrypt and write values with their blind-index tokens (ledgered)
+
+Writes (`writes.py`: create_subject(s), store) seal and never decrypt; a search by blind
+index (`search.py`: find_subjects) returns ids, never values.
 
 No other module imports the decryption primitive (`ryoken.privacy.envelope.open_sealed`);
 tests/unit/test_gateway_boundary.py proves it. If the ledger cannot record, nothing is
 decrypted and the caller gets `LedgerError` (fail closed).
 
-The access policy is injected (`install_policy`, done by the counter app when Django starts;
-`policy_in_use` in tests); until then the fail-safe `RequireGrant` decides.
+The access policy is the access app's `GrantPolicy`, imported (the access app sits below the
+vault; decision 0064); `policy_in_use` swaps it for a test or a benchmark.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hmac
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal, Protocol
+from datetime import datetime
 
-from django.db import connection, transaction
-from django.utils.translation import gettext_noop
+from django.db import connection
 
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
-from ryoken.domain import people
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass
-from ryoken.errors import AccessDenied, InvalidInput, KeyUnavailable, LedgerError
-from ryoken.privacy import envelope
-from ryoken.privacy.blind_index import DERIVED_OF_FIELD, KIND_OF_FIELD, BlindIndexer
+from ryoken.errors import AccessDenied, InvalidInput, LedgerError
+from ryoken.privacy.blind_index import KIND_OF_FIELD
 from ryoken.privacy.envelope import open_sealed
-from ryoken.privacy.keyring import WrappedKey
 from ryoken.privacy.masking import mask
 from ryoken.privacy.policy import ALL_RECORD_FIELDS
+from ryoken.web.access.policy import (
+    AccessPolicy,
+    AccessRequest,
+    Decision,
+    GrantPolicy,
+    ListRequest,
+    ScreenItem,
+    ScreenRequest,
+)
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import keys
-from ryoken.web.vault.models import Subject, Token, Value
+from ryoken.web.vault.subjects import Plain, check_fields, data_key, data_keys
 
-Plain = str | bytes
 BINARY_CLASSES = {FieldClass.DOCUMENT_IMAGE, FieldClass.BIOMETRIC}
 
 # Which blind index each searchable field feeds (a mobile is a phone).
 INDEX_KIND = KIND_OF_FIELD
 
 
-@dataclass(frozen=True)
-class AccessRequest:
-    """What someone asks the gateway for; the policy decides.
-
-    `form` is "shown" (the value) or "masked" (the masked form, computed inside the vault);
-    `reason` is the typed reason for revealing a field the step shows only masked.
-    """
-
-    kind: Literal["disclose", "match"]
-    actor: str
-    subject_id: str
-    fields: tuple[str, ...]
-    purpose: str
-    grant: str | None
-    terminal: str | None
-    form: Literal["shown", "masked"] = "shown"
-    reason: str = ""
-    # The moment of the access, asked of the clock once: the policy judges the grant's
-    # expiry and the staff member's standing at it, and the ledger entry carries it.
-    at: datetime = field(default_factory=clock.now)
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""
-    reason_ja: str = ""
-    # Links recorded in the ledger with the disclosure (ticket, task, window...).
-    links: Mapping[str, str | int | bool | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ScreenItem:
-    """One person on a screen: the fields shown, those shown masked (masked inside the
-    vault), and those only listed as match-only (no value leaves the vault for them)."""
-
-    subject_id: str
-    shown: tuple[str, ...] = ()
-    masked: tuple[str, ...] = ()
-    match_only: tuple[str, ...] = ()
-    # Record fields (`ryoken.privacy.policy.RECORD_FIELDS`: an application's status) the
-    # screen shows from the application record: judged by the policy and named in the
-    # "shown" entry, never read from the vault.
-    record: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScreenRequest:
-    """Everything one screen will show, asked for at once; the policy decides once.
-
-    `reason` is the typed reason for revealing (showing) a field the step shows only masked.
-    """
-
-    actor: str
-    grant: str | None
-    terminal: str | None
-    purpose: str
-    items: tuple[ScreenItem, ...]
-    at: datetime
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ListRequest:
-    """A search's result list: the persons found and the fields (masked) shown of each,
-    under the task (grant) that searched, with the search's kind and typed reason."""
-
-    actor: str
-    grant: str | None
-    terminal: str | None
-    purpose: str
-    subjects: tuple[str, ...]
-    fields: tuple[str, ...]
-    kind: str
-    reason: str
-    at: datetime
-
-
-class AccessPolicy(Protocol):
-    def decide(self, request: AccessRequest) -> Decision: ...
-
-    def decide_screen(self, request: ScreenRequest) -> Decision: ...
-
-    def decide_list(self, request: ListRequest) -> Decision: ...
-
-
-class RequireGrant:
-    """The fail-safe default: nothing is disclosed without a grant reference."""
-
-    def decide(self, request: AccessRequest) -> Decision:
-        return self._decide(request.grant)
-
-    def decide_screen(self, request: ScreenRequest) -> Decision:
-        return self._decide(request.grant)
-
-    def decide_list(self, request: ListRequest) -> Decision:
-        return self._decide(request.grant)
-
-    @staticmethod
-    def _decide(grant: str | None) -> Decision:
-        if not grant:
-            return Decision(
-                False,
-                "no grant covers this access",
-                gettext_noop("この操作を許可する権限がありません。"),
-            )
-        return Decision(True)
-
-
-_installed: list[AccessPolicy] = [RequireGrant()]
+# The policy in force: the access app's, imported, not looked up or installed (decision
+# 0064). `policy_in_use` swaps it for a test or a benchmark that measures the gateway alone.
+_in_use: list[AccessPolicy] = [GrantPolicy()]
 
 
 def policy() -> AccessPolicy:
-    """The access policy in force (the counter's `GrantPolicy` once Django has started)."""
-    return _installed[0]
-
-
-def install_policy(chosen: AccessPolicy) -> AccessPolicy:
-    """Make `chosen` the access policy; returns the previous one."""
-    previous, _installed[0] = _installed[0], chosen
-    return previous
+    """The access policy in force: `ryoken.web.access.policy.GrantPolicy`."""
+    return _in_use[0]
 
 
 @contextlib.contextmanager
 def policy_in_use(chosen: AccessPolicy) -> Iterator[AccessPolicy]:
     """Use `chosen` inside the block (tests, benchmarks), then restore the previous one."""
-    previous = install_policy(chosen)
+    previous, _in_use[0] = _in_use[0], chosen
     try:
         yield chosen
     finally:
-        install_policy(previous)
-
-
-def _check_fields(fields: Iterable[str]) -> tuple[str, ...]:
-    names = tuple(fields)
-    if not names:
-        raise InvalidInput("no fields were asked for")
-    unknown = [n for n in names if n not in FIELDS_BY_NAME]
-    if unknown:
-        raise InvalidInput(f"unknown personal-data field(s): {', '.join(unknown)}")
-    return names
+        _in_use[0] = previous
 
 
 def _event(
@@ -225,37 +105,6 @@ def _authorise(request: AccessRequest) -> Decision:
         details = {"reason": decision.reason[:200]}
         raise _refuse([_event(EventCode.DISCLOSURE_REFUSED, request, details)], decision)
     return decision
-
-
-def _unwrap(subject_id: str, row: tuple[bytes | memoryview | None, str] | None) -> bytes:
-    if row is None:
-        raise AccessDenied("no such data subject")
-    wrapped_key, kek_id = row
-    if wrapped_key is None:
-        raise KeyUnavailable(
-            "this person's data key was destroyed at the end of retention",
-            message_ja=gettext_noop("保存期間が終了し、この方の個人情報は消去されています。"),
-        )
-    wrapped = WrappedKey(kek_id=str(kek_id), blob=bytes(wrapped_key))
-    return keys.keyring().unwrap(wrapped, subject_id=subject_id)
-
-
-def _data_key(subject_id: str) -> bytes:
-    return _data_keys([subject_id])[subject_id]
-
-
-def _data_keys(subject_ids: Sequence[str]) -> dict[str, bytes]:
-    """Each subject's unwrapped data key, read in one query (raw SQL on the hot path: the
-    ORM's query building costs more than the query)."""
-    marks = ", ".join(["%s"] * len(subject_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # `marks` is only "%s, %s, …": the ids go in as parameters.
-            f"SELECT id, wrapped_key, kek_id FROM vault_subject WHERE id IN ({marks})",  # noqa: S608 # nosec B608
-            list(subject_ids),
-        )
-        rows = {str(sid): (wrapped, kek) for sid, wrapped, kek in cursor.fetchall()}
-    return {sid: _unwrap(sid, rows.get(sid)) for sid in subject_ids}
 
 
 def _open(dek: bytes, subject_id: str, name: str, blob: bytes | None) -> Plain | None:
@@ -296,7 +145,7 @@ def _decrypt_many(
 def _screen_item(item: ScreenItem) -> ScreenItem:
     names = (*item.shown, *item.masked, *item.match_only)
     if names or not item.record:
-        _check_fields(names)
+        check_fields(names)
     unknown = [n for n in item.record if n not in ALL_RECORD_FIELDS]
     if unknown:
         raise InvalidInput(f"unknown record field(s): {', '.join(unknown)}")
@@ -380,7 +229,7 @@ def disclose_screen(
         return {}
     # A missing or destroyed key refuses before anything is logged.
     vault_read = [item for item in read if item.shown or item.masked]
-    deks = _data_keys([item.subject_id for item in vault_read]) if vault_read else {}
+    deks = data_keys([item.subject_id for item in vault_read]) if vault_read else {}
     events: list[Event] = []
     for item in read:
         for form, names in (("shown", (*item.shown, *item.record)), ("masked", item.masked)):
@@ -430,7 +279,7 @@ def list_results(
     """
     names = tuple(fields)
     if names:
-        _check_fields(names)
+        check_fields(names)
     found = tuple(dict.fromkeys(subjects))
     request = ListRequest(
         actor, grant, terminal, purpose, found, names, kind, reason.strip(), now or clock.now()
@@ -449,7 +298,7 @@ def list_results(
             details={"reason": decision.reason[:200], "search": kind},
         )
         raise _refuse([refused], decision)
-    deks = _data_keys(list(found)) if found and names else {}
+    deks = data_keys(list(found)) if found and names else {}
     ledger.record(
         Event(
             code=EventCode.SEARCH,
@@ -492,7 +341,7 @@ def disclose(
     The ledger entry names the fields and the form ("shown"/"masked") and, for a reveal,
     the typed reason; it never holds the values. A screen of one item (`disclose_screen`).
     """
-    names = _check_fields(fields)
+    names = check_fields(fields)
     item = ScreenItem(subject_id, masked=names) if masked else ScreenItem(subject_id, shown=names)
     return disclose_screen(
         actor=actor,
@@ -555,14 +404,14 @@ def match_many(
         "match",
         actor,
         subject_id,
-        _check_fields(presented),
+        check_fields(presented),
         purpose,
         grant,
         terminal,
         at=now or clock.now(),
     )
     decision = _authorise(request)
-    stored = _decrypt(_data_key(subject_id), subject_id, request.fields)
+    stored = _decrypt(data_key(subject_id), subject_id, request.fields)
     results = {name: _same(name, stored[name], presented[name]) for name in request.fields}
     ledger.record(
         *(
@@ -581,208 +430,3 @@ def match_many(
         )
     )
     return results
-
-
-def new_subject_id() -> str:
-    """A random pseudonymous id in the domain's format (ds_ + 26 characters)."""
-    return str(people.new_subject_id(os.urandom))
-
-
-def create_subject(
-    *,
-    actor: str,
-    values: Mapping[str, Plain],
-    purpose: str,
-    retain_until: date | None = None,
-    canary: bool = False,
-    subject_id: str | None = None,
-    now: datetime | None = None,
-) -> str:
-    """Create a data subject with its own data key and store its values. Returns the id."""
-    subject_id = subject_id or new_subject_id()
-    at = now or clock.now()
-    dek = envelope.new_data_key()
-    wrapped = keys.keyring().wrap(dek, subject_id=subject_id)
-    with transaction.atomic():
-        Subject.objects.create(
-            id=subject_id,
-            wrapped_key=wrapped.blob,
-            kek_id=wrapped.kek_id,
-            created_at=at,
-            retain_until=retain_until,
-            canary=canary,
-        )
-        _write_values(
-            subject_id, dek, values, at, actor=actor, purpose=purpose, grant=None, created=True
-        )
-    return subject_id
-
-
-@dataclass(frozen=True)
-class NewSubject:
-    """One data subject for `create_subjects`."""
-
-    subject_id: str
-    values: Mapping[str, Plain]
-    canary: bool = False
-    retain_until: date | None = None
-
-
-def create_subjects(
-    subjects: Sequence[NewSubject], *, actor: str, purpose: str, now: datetime | None = None
-) -> int:
-    """Create many data subjects at once (a replayed office, a migration): for each, what
-    `create_subject` writes (its own data key, the sealed values, the blind-index tokens and
-    a `subject.write` event), in one transaction of a few bulk inserts. Returns the count."""
-    at = now or clock.now()
-    keyring, indexer = keys.keyring(), keys.blind_indexer()
-    subject_rows: list[Subject] = []
-    value_rows: list[Value] = []
-    token_rows: list[Token] = []
-    events: list[Event] = []
-    for new in subjects:
-        names = _check_fields(new.values)
-        dek = envelope.new_data_key()
-        wrapped = keyring.wrap(dek, subject_id=new.subject_id)
-        subject_rows.append(
-            Subject(
-                id=new.subject_id,
-                wrapped_key=wrapped.blob,
-                kek_id=wrapped.kek_id,
-                created_at=at,
-                retain_until=new.retain_until,
-                canary=new.canary,
-            )
-        )
-        events.append(
-            Event(
-                code=EventCode.SUBJECT_WRITE,
-                at=at,
-                actor=actor,
-                subjects=(new.subject_id,),
-                fields=names,
-                purpose=purpose,
-                grant=None,
-                terminal=None,
-                details={"created": True},
-            )
-        )
-        for name in names:
-            value = new.values[name]
-            raw = value if isinstance(value, bytes) else value.encode("utf-8")
-            sealed = envelope.seal(dek, new.subject_id, name, raw)
-            value_rows.append(
-                Value(subject_id=new.subject_id, field=name, ciphertext=sealed, updated_at=at)
-            )
-            token_rows += _new_tokens(indexer, new.subject_id, name, value)
-    if len({s.id for s in subject_rows}) != len(subject_rows):
-        raise InvalidInput("a subject id is given twice")
-    with transaction.atomic():
-        if events:
-            ledger.record_in_transaction(*events)
-        Subject.objects.bulk_create(subject_rows, batch_size=500)
-        Value.objects.bulk_create(value_rows, batch_size=1000)
-        Token.objects.bulk_create(token_rows, batch_size=1000)
-    return len(subject_rows)
-
-
-def _new_tokens(indexer: BlindIndexer, subject_id: str, name: str, value: Plain) -> list[Token]:
-    """The token rows `_write_values` writes for one value of a new subject (kept in step
-    with it: tests/integration/test_vault_bulk.py compares the two)."""
-    if not isinstance(value, str):
-        return []
-    rows: list[Token] = []
-    kind = INDEX_KIND.get(name)
-    if kind is not None:
-        rows += [
-            Token(subject_id=subject_id, kind=name, token=token)
-            for token in indexer.tokens_for(kind, value)
-        ]
-    if name in DERIVED_OF_FIELD:
-        rows += [
-            Token(subject_id=subject_id, kind=derived, token=token)
-            for derived, token in indexer.derived_tokens(name, value).items()
-        ]
-    return rows
-
-
-def store(
-    *, actor: str, subject_id: str, values: Mapping[str, Plain], purpose: str, grant: str | None
-) -> None:
-    """Encrypt and write (or replace) values of an existing subject."""
-    dek = _data_key(subject_id)
-    at = clock.now()
-    with transaction.atomic():
-        _write_values(
-            subject_id, dek, values, at, actor=actor, purpose=purpose, grant=grant, created=False
-        )
-
-
-def _write_values(
-    subject_id: str,
-    dek: bytes,
-    values: Mapping[str, Plain],
-    at: datetime,
-    *,
-    actor: str,
-    purpose: str,
-    grant: str | None,
-    created: bool,
-) -> None:
-    """Encrypt, index and ledger a write (the caller holds the transaction)."""
-    names = _check_fields(values)
-    ledger.record_in_transaction(
-        Event(
-            code=EventCode.SUBJECT_WRITE,
-            at=at,
-            actor=actor,
-            subjects=(subject_id,),
-            fields=names,
-            purpose=purpose,
-            grant=grant,
-            terminal=None,
-            details={"created": created},
-        )
-    )
-    indexer = keys.blind_indexer()
-    for name in names:
-        value = values[name]
-        raw = value if isinstance(value, bytes) else value.encode("utf-8")
-        Value.objects.update_or_create(
-            subject_id=subject_id,
-            field=name,
-            defaults={"ciphertext": envelope.seal(dek, subject_id, name, raw), "updated_at": at},
-        )
-        kind = INDEX_KIND.get(name)
-        if kind is not None and isinstance(value, str):
-            # Token.kind holds the field, so a phone and a mobile keep separate tokens; loose
-            # variants (OHNO for ONO, an address without its prefecture) are stored too.
-            Token.objects.filter(subject_id=subject_id, kind=name).delete()
-            Token.objects.bulk_create(
-                Token(subject_id=subject_id, kind=name, token=token)
-                for token in indexer.tokens_for(kind, value)
-            )
-        derived = indexer.derived_tokens(name, value) if isinstance(value, str) else {}
-        if name in DERIVED_OF_FIELD:
-            # For detection only (surname, municipality): no search finds a person by them.
-            Token.objects.filter(subject_id=subject_id, kind__in=DERIVED_OF_FIELD[name]).delete()
-            Token.objects.bulk_create(
-                Token(subject_id=subject_id, kind=kind, token=token)
-                for kind, token in derived.items()
-            )
-
-
-def find_subjects(kind: str, value: str, *, loose: bool = False) -> list[str]:
-    """Subject ids whose blind index of `kind` equals `value` (equality only).
-
-    With `loose`, the query's variants are tried too (long vowels, no prefecture).
-    """
-    fields = [name for name, index in INDEX_KIND.items() if index == kind]
-    if not fields:
-        raise InvalidInput(f"no blind index of kind {kind!r}")
-    indexer = keys.blind_indexer()
-    tokens = indexer.tokens_for(kind, value) if loose else [indexer.token(kind, value)]
-    rows = Token.objects.filter(kind__in=fields, token__in=tokens).values_list(
-        "subject_id", flat=True
-    )
-    return sorted(set(rows))

@@ -82,6 +82,12 @@ def blind_indexer() -> BlindIndexer:
         return indexer
 
 
+def municipality_token(address: str) -> str:
+    """The municipality token of an address, as the vault derives it for data subjects: a
+    staff member's home (from HR) is kept only as this, for the neighbourhood detector."""
+    return blind_indexer().token("municipality", address)
+
+
 def create_keys(now: datetime) -> list[str]:
     """Create the keyring and the blind-index key if missing. Returns created paths."""
     created: list[str] = []

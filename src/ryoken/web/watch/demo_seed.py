@@ -18,9 +18,9 @@ from django.utils import timezone
 from ryoken import clock
 from ryoken.sim.office import first_of_business_days_before
 from ryoken.web.accounts.models import Window
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.numbers_db import reception_numbers
-from ryoken.web.vault import gateway
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.vault import writes
 from ryoken.web.watch import service
 from ryoken.web.watch.models import CanaryPlacement
 
@@ -47,7 +47,7 @@ def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
     canaries themselves (no placement, no flag): touching them at the canary's window is
     the canary's planted path, and the registry lists the planted applicants only."""
     (kanji, kana, born, relation), (contact, contact_relation) = _RELATIVES[code]
-    family = gateway.create_subject(
+    family = writes.create_subject(
         actor="system",
         values={
             "name_kanji": kanji,
@@ -58,7 +58,7 @@ def _canary_people(code: str, address: str) -> list[tuple[str, str]]:
         },
         purpose="canary",
     )
-    emergency = gateway.create_subject(
+    emergency = writes.create_subject(
         actor="system",
         values={"name_kanji": contact, "address": address, "relation": contact_relation},
         purpose="canary",
@@ -75,7 +75,7 @@ def seed_watch(*, actor: str = "privacy1") -> list[str]:
             continue
         kanji, kana, phone, email = _CANARIES[window.code]
         address = f"東京都豊島区目白五丁目{planted + 11}番{planted + 3}号"
-        subject = gateway.create_subject(
+        subject = writes.create_subject(
             actor="system",
             values={
                 "name_kanji": kanji,

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from ryoken.audit.events import Event, decode_entry
 from ryoken.web.accounts.models import Role, Staff
 from ryoken.web.i18n import bilingual
+from ryoken.web.ledger.frames import iter_entries
 from ryoken.web.ledger.models import Entry, EntrySubject
-from ryoken.web.watch.ledger_frame import iter_entries
 from ryoken.web.watch.models import CanaryPlacement, Case, WatchState
 from ryoken.web.watch.service import EXPOSURE_METRICS
 

@@ -38,10 +38,10 @@ from ryoken.detect.cases import (
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.detectors import build_context, empty_signals
 from ryoken.detect.footprints import task_counts
-from ryoken.web.counter import grants
+from ryoken.web.access import grants
 from ryoken.web.ledger import store as ledger
+from ryoken.web.ledger.frames import RollingWindow, read_frame, top_seq
 from ryoken.web.watch import tables
-from ryoken.web.watch.ledger_frame import RollingWindow, read_frame, top_seq
 from ryoken.web.watch.models import Case, CaseNote, WatchState
 
 WINDOW_DAYS = 90
@@ -66,12 +66,7 @@ SYSTEM = "system"
 def detect_config() -> DetectConfig:
     """The core's defaults, with this office's grant lengths (the same settings the
     counter and break-glass use), so a grant ends for detection when it ends for the clerk."""
-    return DetectConfig().with_(
-        grant_minutes={
-            "counter": grants.counter_minutes(),
-            "break_glass": grants.breakglass_minutes(),
-        }
-    )
+    return DetectConfig().with_(grant_minutes=grants.grant_minutes())
 
 
 @dataclass

@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ryoken.audit.events import Event, EventCode
 from ryoken.web import labels
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter.models import Grant
+from ryoken.web.access.models import Grant
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.i18n import bilingual
-from ryoken.web.watch.ledger_frame import iter_entries
+from ryoken.web.ledger.frames import iter_entries
 
 MAX_ENTRIES = 20_000  # read at most this many entries for one screen (the filters narrow it)
 PAGE_SIZE = 30

@@ -25,7 +25,7 @@ import polars as pl
 from ryoken.detect.load import empty_staff, empty_subjects
 from ryoken.domain.fields import SubjectRole
 from ryoken.web.accounts.models import Employer, Staff
-from ryoken.web.casework.models import Application, ApplicationPerson
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.vault import keys
 from ryoken.web.vault.models import Subject, Token
 from ryoken.web.watch.models import CanaryPlacement, Watchlist

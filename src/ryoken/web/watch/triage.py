@@ -23,7 +23,7 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import IllegalTransition, InvalidInput, RuleViolation
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault.models import Subject
 from ryoken.web.watch.models import CanaryPlacement, Case, CaseNote, Watchlist

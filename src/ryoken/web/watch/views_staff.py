@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.web import labels
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Role, Staff
-from ryoken.web.counter.models import Grant
 from ryoken.web.ledger import store as ledger
 from ryoken.web.ledger.models import Entry
 from ryoken.web.watch import charts, story

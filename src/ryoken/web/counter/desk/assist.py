@@ -19,10 +19,10 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, FieldClass, SubjectRole
 from ryoken.errors import AccessDenied
+from ryoken.web.access.models import Grant, GrantAssist
 from ryoken.web.accounts.models import Role, Staff
-from ryoken.web.casework.models import ApplicationPerson
-from ryoken.web.counter import exposure
-from ryoken.web.counter.models import Grant, GrantAssist
+from ryoken.web.applications import screens
+from ryoken.web.applications.models import ApplicationPerson
 from ryoken.web.ledger import store as ledger
 
 _NOT_OPEN = gettext_noop("応援できる業務ではありません（終了したか、存在しません）。")
@@ -165,7 +165,7 @@ def _text_fields(role: str) -> tuple[str, ...]:
     )
 
 
-def assist_screen(assist: GrantAssist) -> list[tuple[str, list[exposure.FieldView]]]:
+def assist_screen(assist: GrantAssist) -> list[tuple[str, list[screens.FieldView]]]:
     """What the host grant's step allows of its persons, seen by the assistant: one access
     decision and one ledger commit (actor = the assistant, grant = the host grant)."""
     grant = assist.grant
@@ -173,7 +173,7 @@ def assist_screen(assist: GrantAssist) -> list[tuple[str, list[exposure.FieldVie
     if not subjects:
         return []
     roles = _roles(grant, subjects)
-    views = exposure.screen_views(
+    views = screens.screen_views(
         grant=grant,
         people=[(s, _text_fields(roles[s])) for s in subjects],
         purpose=f"{grant.step}:assist",

@@ -29,13 +29,15 @@ from ryoken.domain.fields import SubjectRole
 from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
+from ryoken.web.access.policy import ScreenItem
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, Inquiry
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.counter.models import Inquiry
 from ryoken.web.env import env_int
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway, keys
+from ryoken.web.vault import gateway, keys, search
 
 # What a callback's result list shows of each person found (masked; birth year kept).
 LIST_FIELDS = ("name_kana", "birth_date")
@@ -221,7 +223,7 @@ def search_callback(
             message_ja=gettext_noop("照会を開始したときの電話番号を入力してください。"),
         )
     try:
-        found = _applicants(gateway.find_subjects("phone", callback))
+        found = _applicants(search.find_subjects("phone", callback))
     except InvalidInput:  # not a usable phone number: nobody found
         found = []
     values = gateway.list_results(
@@ -273,9 +275,7 @@ def status(*, grant: Grant, terminal: str | None = None) -> Status:
         grant=grant.grant_id,
         terminal=terminal,
         purpose=str(Step.INQUIRY),
-        items=[
-            gateway.ScreenItem(app.applicant, masked=("name_kana",), record=("application_status",))
-        ],
+        items=[ScreenItem(app.applicant, masked=("name_kana",), record=("application_status",))],
     )
     kana = values.get(app.applicant, {}).get("name_kana")
     ready = app.state == ApplicationState.READY.value

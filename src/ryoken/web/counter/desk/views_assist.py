@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, KeyUnavailable
+from ryoken.web.access.models import GrantAssist
 from ryoken.web.accounts.access import requires
+from ryoken.web.applications.screens import watermark_for
 from ryoken.web.counter.desk import assist
-from ryoken.web.counter.exposure import watermark_for
-from ryoken.web.counter.models import GrantAssist
 from ryoken.web.i18n import staff_message
 from ryoken.web.labels import label
 

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, KeyUnavailable, RyokenError
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
+from ryoken.web.applications.screens import watermark_for
 from ryoken.web.counter.desk import inquiry
-from ryoken.web.counter.exposure import watermark_for
-from ryoken.web.counter.models import Grant, Inquiry
+from ryoken.web.counter.models import Inquiry
 from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import staff_message, state_label
 

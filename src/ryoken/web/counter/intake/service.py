@@ -42,17 +42,18 @@ from ryoken.domain.documents import KOSEKI_KINDS, ChecklistItem, Visit, checklis
 from ryoken.domain.fields import SubjectRole
 from ryoken.domain.people import Person, SubjectId, new_subject_id
 from ryoken.errors import ConfigurationError, InvalidInput, RuleViolation
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, IntakeRecord, Ticket
-from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
+from ryoken.web.counter.models import IntakeRecord, Ticket
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, writes
 
 # Applications (and everyone named in them) are kept 11 years from the application date:
 # beyond the life of a 10-year passport, for lapse surcharges and fraud checks.
@@ -293,7 +294,7 @@ def do_intake(
     with transaction.atomic():
         rows: list[tuple[str, PersonInput]] = []
         for values, named in _merged_people(data):
-            subject = gateway.create_subject(
+            subject = writes.create_subject(
                 actor=staff.staff_id,
                 values=values,
                 purpose=PURPOSE,
@@ -381,7 +382,7 @@ def do_confirm_romaji(
             ),
         )
     with transaction.atomic():
-        gateway.store(
+        writes.store(
             actor=staff.staff_id,
             subject_id=application.applicant,
             values={"name_romaji": spelling},
@@ -434,7 +435,7 @@ def do_store_scans(
                     f"no {role} in this application for {name}",
                     message_ja=f"{label}を取り込む対象の方がこの申請にいません。",
                 )
-            gateway.store(
+            writes.store(
                 actor=staff.staff_id,
                 subject_id=subject,
                 values={vault_field: content},

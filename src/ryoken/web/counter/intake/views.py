@@ -27,11 +27,12 @@ from ryoken.domain.documents import Visit
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.errors import AccessDenied, InvalidKana, RyokenError
 from ryoken.privacy.policy import Exposure, Step, exposure
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import exposure as views_of
-from ryoken.web.counter import grants
+from ryoken.web.applications import screens as views_of
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.counter.intake import page as intake_page
 from ryoken.web.counter.intake import service as intake
 from ryoken.web.counter.intake.forms import (
@@ -47,7 +48,7 @@ from ryoken.web.counter.intake.forms import (
     intake_input,
     sniff,
 )
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.counter.models import Ticket
 from ryoken.web.i18n import bilingual, staff_message, state_label, yen
 
 # Japanese, marked for the catalog; translated where shown.

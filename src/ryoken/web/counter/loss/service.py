@@ -34,16 +34,17 @@ from ryoken.domain.fields import SubjectRole
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy import normalise
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants, match_limits
-from ryoken.web.counter.models import Grant
-from ryoken.web.counter.numbers_db import reception_numbers
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import reception_numbers
+from ryoken.web.applications.services import do_transition
+from ryoken.web.counter import match_limits
 from ryoken.web.counter.prints.service import KIND_LABELS_JA
 from ryoken.web.i18n import state_label
 from ryoken.web.ledger import store as ledger
-from ryoken.web.vault import gateway
+from ryoken.web.vault import gateway, search, writes
 
 MAX_CANDIDATES = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -98,13 +99,13 @@ def find_holders(
     born = normalise.birth_date(birth_date)
     at = clock.now()
     match_limits.check_allowance(grant, None, at=at, purpose="loss_report:find_holder")
-    found = set(gateway.find_subjects("name_kana", kana)) & set(
-        gateway.find_subjects("birth_date", born)
+    found = set(search.find_subjects("name_kana", kana)) & set(
+        search.find_subjects("birth_date", born)
     )
     kinds = "name_kana+birth_date"
     if passport_number.strip() and found:
         found &= set(
-            gateway.find_subjects("passport_number", normalise.passport_number(passport_number))
+            search.find_subjects("passport_number", normalise.passport_number(passport_number))
         )
         kinds += "+passport_number"
     holders = sorted(
@@ -260,7 +261,7 @@ def file_loss_report(
         evidence_note += "・罹災証明書"
     lost = {None: "旅券番号不明", True: "旅券番号一致", False: "旅券番号不一致"}[matched]
     with transaction.atomic():
-        gateway.store(
+        writes.store(
             actor=staff.staff_id,
             subject_id=holder,
             values={"face_photo": evidence.photo},

@@ -14,12 +14,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
-from ryoken.web.counter import exposure
-from ryoken.web.counter.exposure import watermark_for
+from ryoken.web.applications import screens
+from ryoken.web.applications.screens import watermark_for
 from ryoken.web.counter.loss import service as loss
 from ryoken.web.counter.loss.forms import ChooseForm, LossReportForm, LossSearchForm
-from ryoken.web.counter.models import Grant
 from ryoken.web.i18n import staff_message
 
 SESSION_CANDIDATES = "ryoken_loss_candidates:{grant}"
@@ -50,7 +50,7 @@ def _render(
     if holder is not None:
         context.update(
             stage="report",
-            fields=exposure.person_view(
+            fields=screens.person_view(
                 grant=grant, subject_id=holder, fields=HOLDER_FIELDS, purpose="loss_report:confirm"
             ),
             photo_url=reverse("pickup:photo", args=[grant.grant_id, holder]),

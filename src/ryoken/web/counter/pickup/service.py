@@ -30,12 +30,13 @@ from ryoken.domain.validity import pickup_deadline, pickup_lapsed
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.privacy import normalise
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.fees import payment_parts
-from ryoken.web.casework.models import Application
-from ryoken.web.casework.services import do_transition
-from ryoken.web.counter import grants, match_limits
-from ryoken.web.counter.models import Grant
+from ryoken.web.applications.fees import payment_parts
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.services import do_transition
+from ryoken.web.counter import match_limits
 from ryoken.web.i18n import bilingual, ja_date
 from ryoken.web.ledger.models import Entry
 from ryoken.web.vault import gateway

@@ -17,13 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ryoken import clock
 from ryoken.errors import AccessDenied, ConfigurationError, RyokenError
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
-from ryoken.web.casework.fees import fee_quote
-from ryoken.web.casework.models import Application
-from ryoken.web.counter import exposure, grants, windows
-from ryoken.web.counter.exposure import watermark_for
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.applications import screens
+from ryoken.web.applications.fees import fee_quote
+from ryoken.web.applications.models import Application
+from ryoken.web.applications.screens import watermark_for
+from ryoken.web.counter import windows
+from ryoken.web.counter.models import Ticket
 from ryoken.web.counter.pickup import service as pickup
 from ryoken.web.counter.pickup.forms import CallForm, IssueForm, MatchForm
 from ryoken.web.counter.prints.forms import PrintForm
@@ -184,7 +187,7 @@ def _render_application(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    view = exposure.person_view(
+    view = screens.person_view(
         grant=grant,
         subject_id=app.applicant,
         fields=pickup.SCREEN_FIELDS,

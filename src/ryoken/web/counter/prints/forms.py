@@ -10,7 +10,8 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ryoken.web.counter.pickup.forms import REQUIRED
-from ryoken.web.counter.prints.service import DOCUMENT_LABELS_JA, MAX_REASON, CopyDocument
+from ryoken.web.counter.prints.service import MAX_REASON, CopyDocument
+from ryoken.web.labels import DOCUMENT_LABELS_JA
 
 # Formatted when shown, in the language of that request.
 _reason_too_long = lazy(

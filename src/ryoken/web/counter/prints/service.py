@@ -36,10 +36,11 @@ from ryoken.domain.validity import pickup_deadline
 from ryoken.errors import AccessDenied, InvalidInput, RuleViolation
 from ryoken.incident import fonts
 from ryoken.incident.fonts import CID_FONT, FontChoice
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.models import Application
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, PrintJob
+from ryoken.web.applications.models import Application
+from ryoken.web.counter.models import PrintJob
 from ryoken.web.env import env_str
 from ryoken.web.i18n import ja_date, yen
 from ryoken.web.ledger import store as ledger
@@ -65,18 +66,6 @@ class CopyDocument(StrEnum):
     OLD_PASSPORT = "old_passport"
     OTHER = "other"
 
-
-# Japanese (the printed documents are Japanese); marked for the catalog, translated on screens.
-DOCUMENT_LABELS_JA: dict[str, str] = {
-    PrintDocument.RECEIPT: gettext_noop("受理票"),
-    PrintDocument.PICKUP_RECORD: gettext_noop("交付記録"),
-    CopyDocument.IDENTITY_DOCUMENT: gettext_noop("本人確認書類"),
-    CopyDocument.KOSEKI: gettext_noop("戸籍謄本"),
-    CopyDocument.APPLICATION_FORM: gettext_noop("申請書"),
-    CopyDocument.LOSS_REPORT_FORM: gettext_noop("紛失一般旅券等届出書"),
-    CopyDocument.OLD_PASSPORT: gettext_noop("旧旅券（失効処理済）"),
-    CopyDocument.OTHER: gettext_noop("その他の書類"),
-}
 
 KIND_LABELS_JA: dict[str, str] = {
     ApplicationKind.NEW: gettext_noop("新規"),

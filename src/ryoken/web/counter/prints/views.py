@@ -13,15 +13,16 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import requires
+from ryoken.web.applications.screens import watermark_for
 from ryoken.web.confirm import back_url, confirm_page, confirmed
-from ryoken.web.counter import grants
-from ryoken.web.counter.exposure import watermark_for
-from ryoken.web.counter.models import Grant, PrintJob
+from ryoken.web.counter.models import PrintJob
 from ryoken.web.counter.prints import service as prints
 from ryoken.web.counter.prints.forms import CopyForm, PrintForm, ReprintForm
-from ryoken.web.counter.prints.service import DOCUMENT_LABELS_JA
 from ryoken.web.i18n import staff_message
+from ryoken.web.labels import DOCUMENT_LABELS_JA
 
 MAX_LISTED = 100
 

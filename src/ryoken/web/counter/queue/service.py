@@ -18,11 +18,12 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput, RuleViolation
 from ryoken.privacy.policy import Step
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.casework.models import Application, ApplicationPerson
-from ryoken.web.counter import grants
-from ryoken.web.counter.models import Grant, Ticket
-from ryoken.web.counter.numbers_db import DbSequenceStore
+from ryoken.web.applications.models import Application, ApplicationPerson
+from ryoken.web.applications.numbers import DbSequenceStore
+from ryoken.web.counter.models import Ticket
 from ryoken.web.ledger import store as ledger
 
 PREFIX = {

@@ -17,12 +17,14 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ryoken.errors import AccessDenied, RyokenError
+from ryoken.web.access import grants
+from ryoken.web.access.models import Grant
 from ryoken.web.accounts.access import holds, requires
 from ryoken.web.accounts.models import Window
 from ryoken.web.confirm import back_url, confirm_page, confirmed
-from ryoken.web.counter import grants, windows
+from ryoken.web.counter import windows
 from ryoken.web.counter.intake import service as intake
-from ryoken.web.counter.models import Grant, Ticket
+from ryoken.web.counter.models import Ticket
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.counter.queue.forms import CloseForm, KioskForm, WindowForm
 from ryoken.web.i18n import staff_message

@@ -1,206 +1,141 @@
-"""Grants: access bound to the work, and the vault policy that enforces them.
+"""The access decision: who may see which fields of which persons, now, for which work.
 
-A grant ties one staff member to the persons of one piece of work — the ticket called to
-their window, an assigned review, a sampled QA review, a production batch, a phone or status
-inquiry, or break-glass with a typed reason — for as long as the work lasts. Closing the
-ticket (or the review, or the timeout) ends it. A supervisor may assist at a colleague's open
-grant (`ryoken.web.counter.desk.assist`): the gateway then lets them work under it too, until they
-leave or the grant closes. No grant, no disclosure: `GrantPolicy` is the vault's access policy.
+The vault's gateway asks `GrantPolicy` before it decrypts anything (it imports this module;
+nothing is injected, decision 0064): an open grant of the actor's (or one they assist at),
+covering the persons and, for each field, the form the grant's step allows
+(`ryoken.privacy.policy`, the pure step x field table). The requests below are what the
+gateway asks; `Decision` is the answer, with the links the ledger records beside a
+disclosure. `RequireGrant` is the fail-safe used where a test measures the gateway alone.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
 
-from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from ryoken import clock
-from ryoken.audit.events import Event, EventCode
-from ryoken.errors import AccessDenied
 from ryoken.privacy.policy import RECORD_FIELDS, Exposure, Step, exposure
 from ryoken.privacy.purposes import purpose_allows
+from ryoken.web.access.models import Grant, GrantAssist
 from ryoken.web.accounts.access import standing
-from ryoken.web.accounts.models import Staff, Window
-from ryoken.web.counter.models import Grant, GrantAssist, GrantSubject, Ticket
-from ryoken.web.env import env_int
-from ryoken.web.ledger import store as ledger
-from ryoken.web.vault.gateway import AccessRequest, Decision, ListRequest, ScreenRequest
 
 # A result list longer than this is refused: narrow the search (detection's max_list_hits).
 MAX_LIST_HITS = 20
 
 
-def counter_minutes() -> int:
-    return env_int("RYOKEN_COUNTER_GRANT_MINUTES", 60)
+@dataclass(frozen=True)
+class AccessRequest:
+    """What someone asks the gateway for; the policy decides.
+
+    `form` is "shown" (the value) or "masked" (the masked form, computed inside the vault);
+    `reason` is the typed reason for revealing a field the step shows only masked.
+    """
+
+    kind: Literal["disclose", "match"]
+    actor: str
+    subject_id: str
+    fields: tuple[str, ...]
+    purpose: str
+    grant: str | None
+    terminal: str | None
+    form: Literal["shown", "masked"] = "shown"
+    reason: str = ""
+    # The moment of the access, asked of the clock once: the policy judges the grant's
+    # expiry and the staff member's standing at it, and the ledger entry carries it.
+    at: datetime = dataclasses.field(default_factory=clock.now)
 
 
-def breakglass_minutes() -> int:
-    return env_int("RYOKEN_BREAKGLASS_MINUTES", 15)
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    reason_ja: str = ""
+    # Links recorded in the ledger with the disclosure (ticket, task, window...).
+    links: Mapping[str, str | int | bool | None] = dataclasses.field(default_factory=dict)
 
 
-def _grant_event(
-    code: EventCode, grant: Grant, subjects: Iterable[str], at: datetime, **details: object
-) -> Event:
-    return Event(
-        code=code,
-        at=at,
-        actor=grant.staff.staff_id,
-        subjects=tuple(subjects),
-        fields=(),
-        purpose=grant.step,
-        grant=grant.grant_id,
-        terminal=grant.window.code if grant.window else None,
-        details={
-            "kind": grant.kind,
-            **{k: v for k, v in details.items() if isinstance(v, str | int | bool) or v is None},
-        },  # type: ignore[dict-item]
-    )
+@dataclass(frozen=True)
+class ScreenItem:
+    """One person on a screen: the fields shown, those shown masked (masked inside the
+    vault), and those only listed as match-only (no value leaves the vault for them)."""
+
+    subject_id: str
+    shown: tuple[str, ...] = ()
+    masked: tuple[str, ...] = ()
+    match_only: tuple[str, ...] = ()
+    # Record fields (`ryoken.privacy.policy.RECORD_FIELDS`: an application's status) the
+    # screen shows from the application record: judged by the policy and named in the
+    # "shown" entry, never read from the vault.
+    record: tuple[str, ...] = ()
 
 
-def open_grant(
-    *,
-    staff: Staff,
-    kind: str,
-    step: Step,
-    subjects: Iterable[str],
-    minutes: int,
-    window: Window | None = None,
-    ticket: Ticket | None = None,
-    review: object | None = None,
-    reason: str = "",
-    details: dict[str, str | int | bool | None] | None = None,
-    pending: bool = False,
-    now: datetime | None = None,
-) -> Grant:
-    """Open a grant and record it in the ledger in the same transaction (`details`: what the
-    entry says besides kind, ticket and reason, e.g. an inquiry's kind and hashed number).
+@dataclass(frozen=True)
+class ScreenRequest:
+    """Everything one screen will show, asked for at once; the policy decides once.
 
-    `pending`: a request, not yet a grant (a contractor's break-glass waiting for its
-    co-signature): the row is kept, nothing is ledgered and the gateway opens nothing until
-    `activate` opens it."""
-    at = now or clock.now()
-    subject_ids = sorted(set(subjects))
-    with transaction.atomic():
-        grant = Grant.objects.create(
-            grant_id="gr_" + secrets.token_hex(10),
-            kind=kind,
-            step=str(step),
-            staff=staff,
-            window=window,
-            ticket=ticket,
-            review=review,  # type: ignore[misc]
-            opened_at=at,
-            expires_at=at + timedelta(minutes=minutes),
-            reason=reason,
-        )
-        GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in subject_ids)
-        if not pending:
-            _record_open(grant, subject_ids, at, details)
-    return grant
+    `reason` is the typed reason for revealing (showing) a field the step shows only masked.
+    """
+
+    actor: str
+    grant: str | None
+    terminal: str | None
+    purpose: str
+    items: tuple[ScreenItem, ...]
+    at: datetime
+    reason: str = ""
 
 
-def _record_open(
-    grant: Grant,
-    subject_ids: list[str],
-    at: datetime,
-    details: dict[str, str | int | bool | None] | None,
-) -> None:
-    code = (
-        EventCode.BREAKGLASS_OPEN if grant.kind == Grant.Kind.BREAK_GLASS else EventCode.GRANT_OPEN
-    )
-    ledger.record_in_transaction(
-        _grant_event(
-            code,
-            grant,
-            subject_ids,
-            at,
-            ticket=grant.ticket.number if grant.ticket else None,
-            reason=grant.reason[:500] if grant.reason else None,
-            **(details or {}),
-        )
-    )
+@dataclass(frozen=True)
+class ListRequest:
+    """A search's result list: the persons found and the fields (masked) shown of each,
+    under the task (grant) that searched, with the search's kind and typed reason."""
+
+    actor: str
+    grant: str | None
+    terminal: str | None
+    purpose: str
+    subjects: tuple[str, ...]
+    fields: tuple[str, ...]
+    kind: str
+    reason: str
+    at: datetime
 
 
-def activate(
-    grant: Grant,
-    *,
-    minutes: int,
-    details: dict[str, str | int | bool | None] | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Open a pending grant (`open_grant(pending=True)`) now, for `minutes`, and ledger it;
-    call inside a transaction."""
-    at = now or clock.now()
-    expires = at + timedelta(minutes=minutes)
-    Grant.objects.filter(pk=grant.pk).update(opened_at=at, expires_at=expires)
-    grant.opened_at, grant.expires_at = at, expires
-    _record_open(grant, sorted(grant.subjects.values_list("subject", flat=True)), at, details)
+class AccessPolicy(Protocol):
+    def decide(self, request: AccessRequest) -> Decision: ...
+
+    def decide_screen(self, request: ScreenRequest) -> Decision: ...
+
+    def decide_list(self, request: ListRequest) -> Decision: ...
 
 
-def is_pending(grant: Grant) -> bool:
-    """A break-glass request still waiting for its co-signature: not opened, not ledgered."""
-    return grant.cosign_required and not grant.cosigned_by
+class RequireGrant:
+    """A grant reference suffices (whatever it names): for measuring the gateway alone, in
+    tests of the gateway and in benchmarks (`gateway.policy_in_use`); never in force."""
 
+    def decide(self, request: AccessRequest) -> Decision:
+        return self._decide(request.grant)
 
-def add_subjects(
-    grant: Grant, subjects: Iterable[str], *, via: str | None = None, now: datetime | None = None
-) -> None:
-    """Persons created or found during the work (family named in a 戸籍謄本, say); `via`
-    "search" when the staff member chose them from a result list (schema v2)."""
-    new = sorted(set(subjects) - set(grant.subjects.values_list("subject", flat=True)))
-    if not new:
-        return
-    with transaction.atomic():
-        GrantSubject.objects.bulk_create(GrantSubject(grant=grant, subject=s) for s in new)
-        ledger.record_in_transaction(
-            _grant_event(
-                EventCode.GRANT_OPEN,
-                grant,
-                new,
-                now or clock.now(),
-                added=True,
-                **({"via": via} if via else {}),
+    def decide_screen(self, request: ScreenRequest) -> Decision:
+        return self._decide(request.grant)
+
+    def decide_list(self, request: ListRequest) -> Decision:
+        return self._decide(request.grant)
+
+    @staticmethod
+    def _decide(grant: str | None) -> Decision:
+        if not grant:
+            return Decision(
+                False,
+                "no grant covers this access",
+                gettext_noop("この操作を許可する権限がありません。"),
             )
-        )
-
-
-def close_grant(grant: Grant, *, now: datetime | None = None, why: str = "closed") -> None:
-    if grant.closed_at is not None:
-        return
-    at = now or clock.now()
-    with transaction.atomic():
-        Grant.objects.filter(pk=grant.pk, closed_at__isnull=True).update(closed_at=at)
-        grant.closed_at = at
-        if is_pending(grant):
-            return  # a request withdrawn or expired: it never opened, so nothing closes
-        # Assists end with the host grant (no assist_end entry: the close says it).
-        GrantAssist.objects.filter(grant=grant, ended_at__isnull=True).update(ended_at=at)
-        ledger.record_in_transaction(_grant_event(EventCode.GRANT_CLOSE, grant, (), at, why=why))
-
-
-def open_grants_of(staff: Staff, now: datetime | None = None) -> list[Grant]:
-    at = now or clock.now()
-    return list(
-        Grant.objects.filter(staff=staff, closed_at__isnull=True, expires_at__gt=at).order_by(
-            "-opened_at"
-        )
-    )
-
-
-def access_grant(staff: Staff, grant_id: str, now: datetime | None = None) -> Grant:
-    """The caller's own open grant, or AccessDenied (missing and forbidden alike)."""
-    at = now or clock.now()
-    grant = (
-        Grant.objects.select_related("staff", "window", "ticket")
-        .filter(grant_id=grant_id, staff=staff, closed_at__isnull=True, expires_at__gt=at)
-        .first()
-    )
-    if grant is None:
-        raise AccessDenied("no open grant", message_ja=gettext_noop("有効な業務がありません。"))
-    return grant
+        return Decision(True)
 
 
 class GrantPolicy:

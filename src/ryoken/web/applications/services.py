@@ -11,7 +11,7 @@ from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.domain.applications import ApplicationState, LossReportState, transition
 from ryoken.web.accounts.models import Staff
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 from ryoken.web.ledger import store as ledger
 
 

@@ -17,7 +17,8 @@ from django.http import HttpRequest
 from ryoken import clock
 from ryoken.domain.fields import FIELDS_BY_NAME, FIELDS_BY_ROLE, SubjectRole
 from ryoken.privacy.policy import Exposure, Step, exposure
-from ryoken.web.counter.models import Grant
+from ryoken.web.access.models import Grant
+from ryoken.web.access.policy import ScreenItem
 from ryoken.web.vault import gateway
 
 
@@ -64,7 +65,7 @@ def screen_views(
         for name in wanted:
             by_exposure[exposure(step, name)].append(name)
         items.append(
-            gateway.ScreenItem(
+            ScreenItem(
                 subject_id,
                 shown=tuple(by_exposure[Exposure.SHOWN]),
                 masked=tuple(by_exposure[Exposure.MASKED]),

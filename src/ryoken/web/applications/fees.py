@@ -14,7 +14,7 @@ from datetime import date
 from ryoken.domain.applications import ApplicationKind, Channel
 from ryoken.domain.fees import FeeQuote, fee_for
 from ryoken.domain.validity import lapse_surcharge_applies
-from ryoken.web.casework.models import Application
+from ryoken.web.applications.models import Application
 
 
 def lapse_surcharge_due(application: Application) -> bool:

@@ -16,7 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
 from ryoken.domain.numbers import ReceptionNumbers
-from ryoken.web.counter.models import CounterSequence
+from ryoken.web.applications.models import CounterSequence
 
 # 受理番号 office codes are 2–8 of A–Z/0–9 (domain.numbers); by convention the JIS X 0401
 # prefecture code and a short tag. The office field of our rows is the longer "TKY-IKB".
