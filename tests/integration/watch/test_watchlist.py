@@ -57,15 +57,15 @@ def _lookup(clerk, subject: str) -> None:
     )
 
 
-def test_it_makes_reading_a_listed_person_outside_a_task_a_case(office, personas, officer):
+def test_it_weighs_reading_a_listed_person_outside_a_task(office, personas, officer):
     from ryoken.web.watch.triage import add_to_watchlist
 
     clerk = personas["counter_clerk"]
     vip, other = office.application(), office.application()
     add_to_watchlist(vip.applicant, reason="著名人のため", acting_staff=officer)
-    _lookup(clerk, other.applicant)  # one ordinary person outside a task: below the threshold
+    _lookup(clerk, other.applicant)  # one ordinary person outside a task: a case (line 3)
     service.run_detection(timezone.now())
-    assert not Case.objects.exists()
+    assert "watchlist" not in Case.objects.get().detector_list
 
     _lookup(clerk, vip.applicant)  # a listed one is not
     service.run_detection(timezone.now())

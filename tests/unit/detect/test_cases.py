@@ -11,7 +11,10 @@ from ryoken.detect.detectors import SIGNAL_SCHEMA
 
 from .logs import MONDAY, OfficeLog, at, normal_office, staff_frame, subjects_frame, working_days
 
-CONFIG = DetectConfig()
+# The scoring mechanics below are worked out at a line of 4 with support capped at 3 (the
+# line until session 7); the defaults themselves are tested in
+# test_at_the_default_line_a_read_outside_any_task_alerts_and_support_needs_a_primary.
+CONFIG = DetectConfig().with_(threshold=4.0, support_cap=3.0)
 T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
 
 
@@ -58,6 +61,22 @@ def test_one_namesake_or_neighbour_read_outside_any_task_alerts(relation: str) -
         CONFIG,
     )
     assert scored["crossing"].any()
+
+
+def test_at_the_default_line_a_read_outside_any_task_alerts_and_support_needs_a_primary() -> None:
+    """Session 7: a person read outside any task reaches the line alone (schema v2 can
+    express every legitimate access, so such a read is a case for the officer); all
+    supporting evidence together stays a full unit of primary evidence below it."""
+    config = DetectConfig()
+    w = config.weight
+    alone = score_signals(signals(("c1", 0.0, "unexplained", w("unexplained"))), config)
+    assert alone["crossing"].to_list() == [True]
+    support = sorted(config.support)
+    many = [("c1", k / 50, support[k % len(support)], 2.0) for k in range(200)]
+    assert score_signals(signals(*many), config)["score"].max() < config.threshold - 0.9
+    burst_day = [("c1", 1.0, "burst", w("burst"))]
+    assert not score_signals(signals(*burst_day), config)["crossing"].any()
+    assert score_signals(signals(*many, *burst_day), config)["crossing"].any()
 
 
 def test_it_adds_different_kinds_of_evidence_up_to_an_alert() -> None:
