@@ -27,9 +27,10 @@ from ryoken.incident.documents import (
     IncidentFacts,
     Office,
     build_notices,
-    render_notices_pdf,
+    notices_printable,
 )
 from ryoken.incident.scope import Period, scope
+from ryoken.web.documents.pdf import render_document
 
 SLICE = 1_000_000
 SUBJECTS = 40_000
@@ -155,8 +156,9 @@ def main() -> None:
         for i, s in enumerate(subjects)
     }
     notices = build_notices(scoped, facts, names.get, prepared_on=date(2023, 11, 24))
-    embedded, _ = timed(lambda: render_notices_pdf(notices), repeat=1)
-    cid, _ = timed(lambda: render_notices_pdf(notices, embed_font=False), repeat=1)
+    printable = notices_printable(notices)
+    embedded, _ = timed(lambda: render_document(printable), repeat=1)
+    cid, _ = timed(lambda: render_document(printable, embed_font=False), repeat=1)
     label = f"{len(notices.notices):,} notices, one PDF (Noto embedded)"
     rows.append(Row(label, embedded, "CID font", cid, "s"))
     report("Incident: scoping and notices", rows)

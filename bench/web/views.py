@@ -45,7 +45,7 @@ from ryoken.web.counter.pickup import service as pickup
 from ryoken.web.counter.pickup import views as real_pickup
 from ryoken.web.counter.pickup.forms import IssueForm, MatchForm
 from ryoken.web.counter.prints.forms import PrintForm
-from ryoken.web.counter.prints.service import KIND_LABELS_JA
+from ryoken.web.counter.prints.text import KIND_LABELS_JA
 from ryoken.web.i18n import state_label, yen
 from ryoken.web.urls import urlpatterns as production_urlpatterns
 

@@ -164,7 +164,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     django_setup()
-    from ryoken.incident.documents import render_text_pdf, to_json_bytes
+    from ryoken.incident.documents import text_printable, to_json_bytes
+    from ryoken.web.documents.pdf import render_document
     from ryoken.web.incident import reports
 
     incident = _incident(args)
@@ -176,9 +177,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     stem = f"incident-{incident.pk}"
     _write(args.out / f"{stem}-report.pdf", result.pdf)
     _write(args.out / f"{stem}-report.json", to_json_bytes(result.report))
-    _write(args.out / f"{stem}-publication.pdf", render_text_pdf(result.publication))
+    _write(
+        args.out / f"{stem}-publication.pdf", render_document(text_printable(result.publication))
+    )
     _write(args.out / f"{stem}-publication.json", to_json_bytes(result.publication))
-    _write(args.out / f"{stem}-enquiry-script.pdf", render_text_pdf(result.enquiry))
+    _write(args.out / f"{stem}-enquiry-script.pdf", render_document(text_printable(result.enquiry)))
     verdict = "must be reported" if result.decision.required else "need not be reported"
     print(f"persons: {result.decision.persons}; the leak {verdict}")
     for reason in result.decision.reasons:

@@ -7,9 +7,9 @@ carries; this is the office's one answer. A document's fields are what its layou
 for every person on it. A document not listed here is counted by scoping with every field
 the office holds for the person's roles and is reported as unknown, so the officer can add it.
 
-Names are those the print and copy events use: the web app's
-(`web/counter/prints/service.py`) and the simulator's (`sim/workday.py`, `sim/scenarios.py`)
-where they differ.
+Names are those the print and copy events use: the web app's (`web/counter/prints/text.py`
+and `service.py`) and the simulator's (`sim/workday.py`, `sim/scenarios.py`) where they
+differ.
 """
 
 from __future__ import annotations

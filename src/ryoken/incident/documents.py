@@ -1,7 +1,8 @@
 """The law's documents: the report to the PPC, the notices, the publication, the desk script.
 
-Each document is built as JSON-able data first, then rendered to PDF (`pdf.py`), so the
-structured JSON and the PDF always say the same thing.
+Each document is built as JSON-able data first, then laid out as pages of blocks (a
+`Printable`) that the web layer's one PDF builder renders (`ryoken.web.documents.pdf`), so
+the structured JSON and the PDF always say the same thing.
 
 - The report (漏えい等報告) has the nine items of FACTS.md; for a 行政機関等 the data is
   保有個人情報. Items ② (the data items) and ③ (the number of persons) are filled from the
@@ -27,8 +28,9 @@ from typing import Any
 from ryoken.domain.fields import FIELDS_BY_NAME, FieldClass, SubjectRole
 from ryoken.errors import InvalidInput
 from ryoken.incident.appi import REPORT_LABEL_JA, Deadlines, ReportDecision, ReportKind
-from ryoken.incident.pdf import Block, render
 from ryoken.incident.scope import UNKNOWN_ROLE, Scope
+
+Block = tuple[str, str]  # (style, text), as ryoken.web.documents.pdf sets it; text is plain
 
 FORMAT_VERSION = 1
 MARKS = "①②③④⑤⑥⑦⑧⑨"
@@ -59,6 +61,15 @@ ROLE_LABELS: Mapping[str, str] = {
     SubjectRole.EMERGENCY_CONTACT.value: "緊急連絡先",
     UNKNOWN_ROLE: "役割不明",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Printable:
+    """A document laid out for print: pages of blocks (each page on its own sheet)."""
+
+    pages: tuple[tuple[Block, ...], ...]
+    title: str
+    author: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,14 +274,11 @@ def _report_page(report: Mapping[str, Any]) -> list[Block]:
     return blocks
 
 
-def render_report_pdf(report: Mapping[str, Any], *, embed_font: bool = True) -> bytes:
-    pdf, _ = render(
-        [_report_page(report)],
-        title=str(report["title"]),
-        author=str(report["office"]),
-        embed_font=embed_font,
+def report_printable(report: Mapping[str, Any]) -> Printable:
+    """The report as one page of blocks."""
+    return Printable(
+        (tuple(_report_page(report)),), title=str(report["title"]), author=str(report["office"])
     )
-    return pdf
 
 
 # --- notices --------------------------------------------------------------------------------
@@ -331,17 +339,15 @@ def _notice_page(notice: Notice, notices: Notices) -> list[Block]:
     return blocks
 
 
-def render_notices_pdf(notices: Notices, *, embed_font: bool = True) -> bytes:
-    """All notices as one PDF, one page per person, for mail merge."""
+def notices_printable(notices: Notices) -> Printable:
+    """All notices as one document, one page per person, for mail merge."""
     if not notices.notices:
         raise InvalidInput("there is no one to notify by mail", message_ja="通知対象者がいません。")
-    pdf, _ = render(
-        [_notice_page(n, notices) for n in notices.notices],
+    return Printable(
+        tuple(tuple(_notice_page(n, notices)) for n in notices.notices),
         title="個人情報の漏えい等に関するお知らせ",
         author=notices.office.name,
-        embed_font=embed_font,
     )
-    return pdf
 
 
 # --- publication and the enquiry desk -------------------------------------------------------
@@ -410,17 +416,11 @@ def build_enquiry_script(scope: Scope, facts: IncidentFacts) -> dict[str, Any]:
     }
 
 
-def render_text_pdf(document: Mapping[str, Any], *, embed_font: bool = True) -> bytes:
-    """The publication or the desk script as a PDF."""
+def text_printable(document: Mapping[str, Any]) -> Printable:
+    """The publication or the desk script as one page of blocks."""
     blocks: list[Block] = [("right", str(document["office"])), ("title", str(document["title"]))]
     if "paragraphs" in document:
         blocks += [("body", str(p)) for p in document["paragraphs"]]
     else:
         blocks += [("indent", f"{n}. {s}") for n, s in enumerate(document["steps"], start=1)]
-    pdf, _ = render(
-        [blocks],
-        title=str(document["title"]),
-        author=str(document["office"]),
-        embed_font=embed_font,
-    )
-    return pdf
+    return Printable((tuple(blocks),), title=str(document["title"]), author=str(document["office"]))

@@ -26,9 +26,10 @@ from ryoken.incident.exports import CHANNEL_LABELS
 from ryoken.web.accounts.models import Role, Window
 from ryoken.web.i18n import bilingual
 
-# The documents the counter prints and copies, by code (counter.prints.service's PrintDocument
-# and CopyDocument; tests/integration/web/test_label_catalogue.py keeps them in step). Japanese
-# (the printed documents are Japanese); marked for the catalog, translated on screens.
+# The documents the counter prints and copies, by code (counter.prints.text's PrintDocument,
+# counter.prints.service's CopyDocument; tests/integration/web/test_label_catalogue.py keeps
+# them in step). Japanese (the printed documents are Japanese); marked for the catalog,
+# translated on screens.
 DOCUMENT_LABELS_JA: dict[str, str] = {
     "receipt": gettext_noop("受理票"),
     "pickup_record": gettext_noop("交付記録"),

@@ -9,7 +9,8 @@ from django.utils import translation
 from ryoken.web import labels
 from ryoken.web.access.models import Grant
 from ryoken.web.casework.models import Review
-from ryoken.web.counter.prints.service import CopyDocument, PrintDocument
+from ryoken.web.counter.prints.service import CopyDocument
+from ryoken.web.counter.prints.text import PrintDocument
 
 
 def test_it_labels_every_printed_and_copied_document_and_no_other():

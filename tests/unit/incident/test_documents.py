@@ -19,13 +19,13 @@ from ryoken.incident.documents import (
     build_notices,
     build_publication,
     build_report,
-    render_notices_pdf,
-    render_report_pdf,
-    render_text_pdf,
+    notices_printable,
+    report_printable,
+    text_printable,
     to_json_bytes,
 )
-from ryoken.incident.pdf import render
 from ryoken.incident.scope import Period, scope
+from ryoken.web.documents.pdf import render, render_document
 
 JST = timezone(timedelta(hours=9))
 T0 = datetime(2022, 5, 9, 9, 0, tzinfo=JST)
@@ -120,7 +120,7 @@ def test_it_renders_the_report_pdf_with_every_item_and_the_exact_number(pdf_page
     scoped = office_scope(extra=1916)  # 1,920 people, as in the incident
     decision = assess_scope(scoped, learned_on=LEARNED, unlawful_purpose=True)
     report = build_report(scoped, decision, FACTS, kind=ReportKind.FINAL, prepared_on=LEARNED)
-    (page_one, *_rest) = pages = pdf_pages(render_report_pdf(report))
+    (page_one, *_rest) = pages = pdf_pages(render_document(report_printable(report)))
     text = squash("".join(pages))
     assert "保有個人情報の漏えい等報告書（確報）" in squash(page_one)
     for no, title in ITEM_TITLES.items():
@@ -134,7 +134,7 @@ def test_it_writes_one_notice_page_per_person_with_only_that_persons_data(pdf_pa
     notices = build_notices(office_scope(), FACTS, PEOPLE.get, prepared_on=date(2023, 11, 24))
     assert [n.subject for n in notices.notices] == ["ds_AOKI", "ds_BABA", "ds_CHIBA"]
     assert notices.undeliverable == ("ds_GONE",)
-    pages = [squash(p) for p in pdf_pages(render_notices_pdf(notices))]
+    pages = [squash(p) for p in pdf_pages(render_document(notices_printable(notices)))]
     assert len(pages) == 3
     own = {
         "ds_AOKI": ("氏名（漢字）", "住所", "刑罰等関係"),
@@ -169,7 +169,7 @@ def test_it_refuses_to_render_a_mail_merge_with_nobody_to_mail() -> None:
     notices = build_notices(office_scope(), FACTS, lambda subject: None, prepared_on=LEARNED)
     assert len(notices.undeliverable) == 4
     with pytest.raises(InvalidInput):
-        render_notices_pdf(notices)
+        render_document(notices_printable(notices))
 
 
 def test_it_writes_the_publication_and_desk_script_without_naming_anyone(pdf_pages) -> None:
@@ -178,7 +178,7 @@ def test_it_writes_the_publication_and_desk_script_without_naming_anyone(pdf_pag
     script = build_enquiry_script(scoped, FACTS)
     texts = []
     for document in (publication, script):
-        text = squash("".join(pdf_pages(render_text_pdf(document))))
+        text = squash("".join(pdf_pages(render_document(text_printable(document)))))
         texts.append(text)
         assert "4人" in text
         for person in PEOPLE.values():
@@ -193,11 +193,11 @@ def test_it_renders_the_same_bytes_twice_and_falls_back_to_a_cid_font(pdf_pages)
     scoped = office_scope()
     decision = assess_scope(scoped, learned_on=LEARNED, unlawful_purpose=True)
     report = build_report(scoped, decision, FACTS, kind=ReportKind.FINAL, prepared_on=LEARNED)
-    assert render_report_pdf(report) == render_report_pdf(report)
-    fallback = render_report_pdf(report, embed_font=False)
+    assert render_document(report_printable(report)) == render_document(report_printable(report))
+    fallback = render_document(report_printable(report), embed_font=False)
     assert b"/FontFile2" not in fallback and b"HeiseiKakuGo-W5" in fallback
     assert "4人" in squash("".join(pdf_pages(fallback)))
-    assert b"/FontFile2" in render_report_pdf(report)
+    assert b"/FontFile2" in render_document(report_printable(report))
 
 
 def test_it_renders_documents_with_different_characters_one_after_another(pdf_pages) -> None:

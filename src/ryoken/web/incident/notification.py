@@ -14,6 +14,7 @@ from ryoken.incident import documents
 from ryoken.incident.scope import Scope
 from ryoken.privacy.policy import Step
 from ryoken.web.accounts.models import Staff
+from ryoken.web.documents.pdf import render_document
 from ryoken.web.incident.incidents import PURPOSE, officer_event
 from ryoken.web.incident.models import Incident
 from ryoken.web.incident.reports import facts_of
@@ -110,7 +111,7 @@ def notices_of(
         notices = documents.build_notices(found, facts_of(incident), addressee_of, prepared_on=day)
     finally:
         close_grant(grant, why="notices written")
-    pdf = documents.render_notices_pdf(notices)
+    pdf = render_document(documents.notices_printable(notices))
     ledger.record(
         officer_event(
             EventCode.EXPORT_EVIDENCE,

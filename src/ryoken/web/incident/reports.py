@@ -16,6 +16,7 @@ from ryoken.audit.events import Event, EventCode
 from ryoken.errors import InvalidInput
 from ryoken.incident import appi, documents
 from ryoken.web.accounts.models import Staff
+from ryoken.web.documents.pdf import render_document
 from ryoken.web.incident.incidents import PURPOSE, officer_event
 from ryoken.web.incident.models import Incident
 from ryoken.web.incident.scoping import incident_scope
@@ -189,7 +190,7 @@ def report_of(incident: Incident, *, officer: Staff, today: date | None = None) 
         {"report": r.report.value, "due": r.due.isoformat(), "message_ja": r.message_ja}
         for r in remind
     ]
-    pdf = documents.render_report_pdf(report)
+    pdf = render_document(documents.report_printable(report))
     ledger.record(
         officer_event(
             EventCode.EXPORT_EVIDENCE,

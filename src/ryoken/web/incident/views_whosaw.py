@@ -22,10 +22,10 @@ from django.utils.translation import gettext_noop
 from ryoken import clock
 from ryoken.audit.events import Event, EventCode
 from ryoken.errors import RyokenError
-from ryoken.incident.pdf import render as render_pdf
 from ryoken.web import labels
 from ryoken.web.accounts.access import requires
 from ryoken.web.accounts.models import Staff
+from ryoken.web.documents.pdf import render as render_pdf
 from ryoken.web.i18n import bilingual, staff_message
 from ryoken.web.incident import whosaw
 from ryoken.web.ledger import store as ledger
@@ -154,7 +154,7 @@ def _query_lines(form: WhoSawForm) -> list[str]:
 
 
 def answer_pages(form: WhoSawForm, found: whosaw.Answer) -> list[list[tuple[str, str]]]:
-    """The printable answer as pages of blocks (see ryoken.incident.pdf)."""
+    """The printable answer as pages of blocks (see ryoken.web.documents.pdf)."""
     today = clock.today()
     rows = _rows(found)
     sep = bilingual("　", " / ")

@@ -20,7 +20,7 @@ from ryoken.web.accounts.access import requires
 from ryoken.web.applications.screens import watermark_for
 from ryoken.web.counter.desk import inquiry
 from ryoken.web.counter.models import Inquiry
-from ryoken.web.counter.prints.service import KIND_LABELS_JA
+from ryoken.web.counter.prints.text import KIND_LABELS_JA
 from ryoken.web.i18n import staff_message, state_label
 
 SESSION_FOUND = "ryoken_inquiry_found:{grant}"

@@ -41,7 +41,7 @@ from ryoken.web.applications.models import Application, ApplicationPerson
 from ryoken.web.applications.numbers import reception_numbers
 from ryoken.web.applications.services import do_transition
 from ryoken.web.counter import match_limits
-from ryoken.web.counter.prints.service import KIND_LABELS_JA
+from ryoken.web.counter.prints.text import KIND_LABELS_JA
 from ryoken.web.i18n import state_label
 from ryoken.web.ledger import store as ledger
 from ryoken.web.vault import gateway, search, writes

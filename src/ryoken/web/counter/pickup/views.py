@@ -30,7 +30,7 @@ from ryoken.web.counter.models import Ticket
 from ryoken.web.counter.pickup import service as pickup
 from ryoken.web.counter.pickup.forms import CallForm, IssueForm, MatchForm
 from ryoken.web.counter.prints.forms import PrintForm
-from ryoken.web.counter.prints.service import KIND_LABELS_JA
+from ryoken.web.counter.prints.text import KIND_LABELS_JA
 from ryoken.web.counter.queue import service as queue
 from ryoken.web.i18n import staff_message, state_label
 from ryoken.web.vault import gateway

@@ -20,6 +20,7 @@ from ryoken.web.applications.screens import watermark_for
 from ryoken.web.confirm import back_url, confirm_page, confirmed
 from ryoken.web.counter.models import PrintJob
 from ryoken.web.counter.prints import service as prints
+from ryoken.web.counter.prints import text
 from ryoken.web.counter.prints.forms import CopyForm, PrintForm, ReprintForm
 from ryoken.web.i18n import staff_message
 from ryoken.web.labels import DOCUMENT_LABELS_JA
@@ -97,7 +98,7 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
     document = form.cleaned_data["document"]
     if not confirmed(request):
         try:
-            prints.check_printable(document, application)
+            text.check_printable(document, application)
         except RyokenError as error:
             form.add_error(None, staff_message(error))
             return render(
@@ -129,7 +130,7 @@ def print_new_view(request: HttpRequest) -> HttpResponse:
             extra={"watermark": watermark_for(request, grant)},
         )
     try:
-        prints.check_printable(document, application)
+        text.check_printable(document, application)
         job = prints.do_print(
             staff=staff,
             grant=grant,

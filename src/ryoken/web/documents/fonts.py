@@ -1,4 +1,8 @@
-"""A Japanese font for ReportLab: Noto Sans CJK JP, embedded; a CID font if that fails.
+"""The one Japanese font loader for ReportLab: Noto Sans CJK JP embedded, else a CID font.
+
+Used by every PDF ryoken makes (`pdf.py`): the counter's prints and the incident documents.
+A TrueType-outline font configured with `RYOKEN_PDF_FONT=/path/to/font.ttf` is embedded
+instead of Noto, for an office that prints in its own typeface.
 
 ReportLab embeds TrueType (glyf) outlines only, and Debian's Noto CJK (`fonts-noto-cjk`,
 installed by `make install`) has PostScript (CFF) outlines: ReportLab refuses it ("postscript
@@ -30,7 +34,9 @@ from typing import Any
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from ryoken.web.env import env_str
 
 NOTO_PATHS: tuple[Path, ...] = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -49,6 +55,7 @@ GETA = "〓"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "　、。・「」（）〒：－①②③④⑤⑥⑦⑧⑨" + GETA
 
 _registered: dict[str, FontChoice] = {}
+_configured: dict[str, FontChoice | None] = {}
 
 
 def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
@@ -103,7 +110,7 @@ class FontChoice:
         return "".join(GETA if c in self.replaced else c for c in text)
 
 
-def _noto_path() -> Path | None:
+def noto_path() -> Path | None:
     return next((p for p in NOTO_PATHS if p.is_file()), None)
 
 
@@ -120,7 +127,7 @@ def _jp_face(path: Path, family: str = NOTO_FAMILY) -> Any:
     raise LookupError(f"{path} has no {family} face")
 
 
-def _truetype_subset(
+def truetype_subset(
     path: Path, chars: str, postscript_name: str, family: str = NOTO_FAMILY
 ) -> tuple[bytes, set[str]]:
     """The Noto JP face cut to `chars`, with its CFF outlines converted to glyf.
@@ -186,6 +193,9 @@ def _truetype_subset(
     names.removeNames(nameID=6)
     names.setName(postscript_name, 6, 3, 1, 0x409)
     names.setName(postscript_name, 6, 1, 0, 0)
+    # Keep the source's modification time: fontTools would stamp the cut with the wall clock,
+    # and the same document rendered a second later would no longer give the same bytes.
+    font.recalcTimestamp = False
     out = io.BytesIO()
     font.save(out)
     return out.getvalue(), covered
@@ -198,13 +208,32 @@ def _cid_font(chars: str) -> FontChoice:
     return FontChoice(CID_FONT, embedded=False, source=CID_FONT, replaced=beyond)
 
 
-def font_for(text: str, *, embed: bool = True) -> FontChoice:
-    """A registered font that can show `text` (see the module docstring).
+def configured_font() -> FontChoice | None:
+    """The font of `RYOKEN_PDF_FONT`, registered once per path; None when it is not set or
+    ReportLab cannot embed it (CFF outlines, say: Noto, cut and converted, is used then)."""
+    path = env_str("RYOKEN_PDF_FONT", "")
+    if not path:
+        return None
+    if path not in _configured:
+        name = "RyokenJapanese-" + hashlib.sha256(path.encode()).hexdigest()[:8]
+        try:
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+            _configured[path] = FontChoice(name, embedded=True, source=path)
+        except (TTFError, OSError):
+            _configured[path] = None
+    return _configured[path]
 
-    `embed=False` skips Noto and uses the CID font (no embedding).
+
+def font_for(text: str, *, embed: bool = True) -> FontChoice:
+    """A registered font that can show `text` (see the module docstring): the configured
+    font, else Noto CJK cut to the text with its fallback chain, else the CID font.
+
+    `embed=False` skips the embedded fonts and uses the CID font.
     """
     chars = "".join(sorted(set(text) | set(BASE_CHARS)))
-    path = _noto_path() if embed else None
+    if embed and (configured := configured_font()) is not None:
+        return configured
+    path = noto_path() if embed else None
     if path is None:
         return _cid_font(chars)
     candidates = [(path, NOTO_FAMILY), *((p, f) for p, f in FALLBACKS if p.is_file())]
@@ -228,7 +257,7 @@ def _embedded(path: Path, family: str, chars: str) -> FontChoice | None:
         return cached
     try:
         name = f"RyokenNotoJP-{key}"
-        data, covered = _truetype_subset(path, chars, name, family)
+        data, covered = truetype_subset(path, chars, name, family)
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     except Exception:  # any failure here means "try the next font", which says so
         return None
