@@ -582,6 +582,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
     """Work while the door log says the person is out; interleaved work at two terminals."""
     c = ctx.config
     staff_work = ctx.staff_events(WORK_CODES, ["line", "at", "day", "actor", "terminal"])
+    actors = staff_work.select("actor").unique()
     badges = (
         pick(ctx.events, ("external.badge",), ["actor", "at", "day", "direction"])
         .rename({"at": "badge_at", "day": "badge_day"})
@@ -607,6 +608,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
             strategy="backward",
             check_sortedness=False,
         )
+        del work  # intermediates go as soon as read: each is most of a GB on a large year
         grace = timedelta(minutes=c.badge_grace_minutes)
         before_first = pl.col("at") < pl.col("first_at")
         absent = last.filter(
@@ -614,9 +616,11 @@ def credentials(ctx: Context) -> pl.DataFrame:
             .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
             .otherwise(pl.col("direction") == "out")
         )
+        del last
         per_day = absent.group_by("actor", "day").agg(
             at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
         )
+        del absent
         parts.append(
             as_signals(
                 per_day.with_columns(
@@ -628,6 +632,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     term = staff_work.drop_nulls("terminal").sort("actor", "at")
+    del staff_work
     prev_t = pl.col("terminal").shift(1).over("actor")
     next_t = pl.col("terminal").shift(-1).over("actor")
     span = pl.col("at").shift(-1).over("actor") - pl.col("at").shift(1).over("actor")
@@ -652,7 +657,8 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return _calibrate_prevalence(pl.concat(parts), staff_work, c, roles_of(ctx))
+    del term, sandwiched
+    return _calibrate_prevalence(pl.concat(parts), actors, c, roles_of(ctx))
 
 
 def _calibrate_prevalence(
