@@ -599,28 +599,31 @@ def credentials(ctx: Context) -> pl.DataFrame:
             first_at=pl.col("badge_at").min(),
             first_dir=pl.col("direction").sort_by("badge_at").first(),
         )
-        work = staff_work.join(first.rename({"badge_day": "day"}), on=["actor", "day"]).sort("at")
-        last = work.join_asof(
-            badges,
-            left_on="at",
-            right_on="badge_at",
-            by="actor",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        del work  # intermediates go as soon as read: each is most of a GB on a large year
         grace = timedelta(minutes=c.badge_grace_minutes)
         before_first = pl.col("at") < pl.col("first_at")
-        absent = last.filter(
-            pl.when(before_first)
-            .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
-            .otherwise(pl.col("direction") == "out")
+        # one query: its intermediate frames (the work joined to the door log) are each most
+        # of a GB on a large office's year, and only the few rows kept are needed
+        per_day = (
+            staff_work.lazy()
+            .join(first.rename({"badge_day": "day"}).lazy(), on=["actor", "day"])
+            .sort("at")
+            .join_asof(
+                badges.lazy(),
+                left_on="at",
+                right_on="badge_at",
+                by="actor",
+                strategy="backward",
+                check_sortedness=False,
+            )
+            .filter(
+                pl.when(before_first)
+                .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
+                .otherwise(pl.col("direction") == "out")
+            )
+            .group_by("actor", "day")
+            .agg(at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS))
+            .collect()
         )
-        del last
-        per_day = absent.group_by("actor", "day").agg(
-            at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
-        )
-        del absent
         parts.append(
             as_signals(
                 per_day.with_columns(
