@@ -582,6 +582,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
     """Work while the door log says the person is out; interleaved work at two terminals."""
     c = ctx.config
     staff_work = ctx.staff_events(WORK_CODES, ["line", "at", "day", "actor", "terminal"])
+    actors = staff_work.select("actor").unique()
     badges = (
         pick(ctx.events, ("external.badge",), ["actor", "at", "day", "direction"])
         .rename({"at": "badge_at", "day": "badge_day"})
@@ -598,24 +599,30 @@ def credentials(ctx: Context) -> pl.DataFrame:
             first_at=pl.col("badge_at").min(),
             first_dir=pl.col("direction").sort_by("badge_at").first(),
         )
-        work = staff_work.join(first.rename({"badge_day": "day"}), on=["actor", "day"]).sort("at")
-        last = work.join_asof(
-            badges,
-            left_on="at",
-            right_on="badge_at",
-            by="actor",
-            strategy="backward",
-            check_sortedness=False,
-        )
         grace = timedelta(minutes=c.badge_grace_minutes)
         before_first = pl.col("at") < pl.col("first_at")
-        absent = last.filter(
-            pl.when(before_first)
-            .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
-            .otherwise(pl.col("direction") == "out")
-        )
-        per_day = absent.group_by("actor", "day").agg(
-            at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS)
+        # one query: its intermediate frames (the work joined to the door log) are each most
+        # of a GB on a large office's year, and only the few rows kept are needed
+        per_day = (
+            staff_work.lazy()
+            .join(first.rename({"badge_day": "day"}).lazy(), on=["actor", "day"])
+            .sort("at")
+            .join_asof(
+                badges.lazy(),
+                left_on="at",
+                right_on="badge_at",
+                by="actor",
+                strategy="backward",
+                check_sortedness=False,
+            )
+            .filter(
+                pl.when(before_first)
+                .then((pl.col("first_dir") == "in") & (pl.col("at") < pl.col("first_at") - grace))
+                .otherwise(pl.col("direction") == "out")
+            )
+            .group_by("actor", "day")
+            .agg(at=pl.col("at").min(), n=pl.len(), refs=pl.col("line").sort().head(MAX_REFS))
+            .collect()
         )
         parts.append(
             as_signals(
@@ -628,6 +635,7 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     term = staff_work.drop_nulls("terminal").sort("actor", "at")
+    del staff_work
     prev_t = pl.col("terminal").shift(1).over("actor")
     next_t = pl.col("terminal").shift(-1).over("actor")
     span = pl.col("at").shift(-1).over("actor") - pl.col("at").shift(1).over("actor")
@@ -652,7 +660,8 @@ def credentials(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return _calibrate_prevalence(pl.concat(parts), staff_work, c, roles_of(ctx))
+    del term, sandwiched
+    return _calibrate_prevalence(pl.concat(parts), actors, c, roles_of(ctx))
 
 
 def _calibrate_prevalence(

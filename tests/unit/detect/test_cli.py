@@ -48,6 +48,41 @@ def test_it_writes_ranked_cases_with_reasons_in_two_languages(
     assert "c3" in capsys.readouterr().out
 
 
+def test_it_scores_the_events_saved_as_parquet_as_it_scores_the_json_lines(office: Path) -> None:
+    from ryoken.detect.load import load_events
+
+    load_events(office / "events.jsonl").events.write_parquet(office / "events.parquet")
+    results = []
+    for name in ("events.jsonl", "events.parquet"):
+        out = office / f"{name}.cases.json"
+        code = main(
+            ["detect", "--events", str(office / name), "--staff", str(office / "staff.csv"),
+             "--subjects", str(office / "subjects.csv"), "--out", str(out)]
+        )  # fmt: skip
+        assert code == 0
+        cases = json.loads(out.read_text())
+        del cases["summary"]["seconds"]
+        for case in cases["cases"]:  # detectors of equal weight come in no fixed order
+            case["detectors"].sort(key=lambda d: d["detector"])
+            case["reasons_ja"].sort()
+            case["reasons_en"].sort()
+        results.append(cases)
+    assert results[1]["cases"][0]["staff"] == "c3" and results[1]["summary"]["alerts"] == 1
+    assert results[0] == results[1]
+
+
+def test_it_refuses_a_parquet_file_that_holds_no_events(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import polars as pl
+
+    pl.DataFrame({"staff_id": ["c1"]}).write_parquet(office / "staff.parquet")
+    code = main(["detect", "--events", str(office / "staff.parquet"), "--out", str(office / "x")])
+    assert code == 2
+    assert "not an events frame" in capsys.readouterr().err
+    assert not (office / "x").exists()
+
+
 def test_it_refuses_a_staff_file_with_nationality(
     office: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -188,3 +188,55 @@ def test_it_folds_staff_change_events_into_the_staff_file() -> None:
     rows = {r["staff_id"]: r for r in out.iter_rows(named=True)}
     assert str(rows["c1"]["notice_given_on"]) == "2026-05-01"
     assert str(rows["c9"]["hired_on"]) == "2026-05-07"
+
+
+def test_it_reads_an_events_parquet_file_as_the_frame_that_was_written(
+    log: OfficeLog, tmp_path: Path
+) -> None:
+    from ryoken.detect.load import EVENT_SCHEMA, read_events_parquet
+
+    normal_office(log, working_days(MONDAY, 2), clerks=("c1", "c2"), visits=3)
+    log.add("disclosure", at(MONDAY, 21), "c2", ["ds_x"], fields=["address"])
+    frame = log.frame()
+    frame.write_parquet(tmp_path / "events.parquet")
+    back = read_events_parquet(tmp_path / "events.parquet")
+    assert back.equals(frame) and back.schema == frame.schema == pl.Schema(EVENT_SCHEMA)
+    # columns no event fills (here "via", "change_role") read back as nulls of their type
+    for name in ("via", "change_role"):
+        assert back.get_column(name).null_count() == back.height
+        assert back.get_column(name).dtype == pl.String
+
+
+def test_it_reads_only_the_columns_asked_for_and_detection_scores_them_alike(
+    log: OfficeLog, tmp_path: Path
+) -> None:
+    from ryoken.detect.cases import detect
+    from ryoken.detect.load import DETECT_COLUMNS, UNREAD_COLUMNS, read_events_parquet
+
+    normal_office(log, working_days(MONDAY, 3), clerks=("c1", "c2", "c3"), visits=4)
+    log.add("disclosure", at(MONDAY, 13, 7), "c3", ["ds_other"], fields=["address"])
+    frame = log.frame()
+    frame.write_parquet(tmp_path / "events.parquet")
+    lean = read_events_parquet(tmp_path / "events.parquet", columns=DETECT_COLUMNS)
+    assert lean.columns == list(DETECT_COLUMNS)
+    assert not set(UNREAD_COLUMNS) & set(lean.columns)
+    full, slim = detect(frame).to_json(), detect(lean).to_json()
+    assert slim["summary"]["alerts"] >= 1  # the read outside any task is scored
+    for result in (full, slim):
+        for case in result["cases"]:  # detectors of equal weight come in no fixed order
+            case["detectors"].sort(key=lambda d: d["detector"])
+            case["reasons_ja"].sort()
+            case["reasons_en"].sort()
+    assert full == slim
+
+
+def test_it_refuses_a_parquet_file_that_is_not_an_events_frame(tmp_path: Path) -> None:
+    from ryoken.detect.load import read_events_parquet
+
+    pl.DataFrame({"code": ["disclosure"], "at": ["2026-11-26"]}).write_parquet(tmp_path / "x.pq")
+    with pytest.raises(InvalidInput, match="not an events frame"):
+        read_events_parquet(tmp_path / "x.pq")
+    with pytest.raises(InvalidInput, match="cannot read events file"):
+        read_events_parquet(tmp_path / "missing.parquet")
+    with pytest.raises(InvalidInput, match="not event columns: nationality"):
+        read_events_parquet(tmp_path / "x.pq", columns=["line", "nationality"])
