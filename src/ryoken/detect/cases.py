@@ -175,10 +175,24 @@ def _saturate(w: pl.Expr, cap: float) -> pl.Expr:
     return pl.when(w <= knee).then(w).otherwise(knee + knee * (1 - (-(w - knee) / knee).exp()))
 
 
+def in_order(signals: pl.DataFrame) -> pl.DataFrame:
+    """Signals per staff member in time order, ties broken by what the signal is (detector,
+    weight, value, first person, first event line), so that the running score, which row
+    carries the crossing and so the alerts are the same on every run (Polars' sort does
+    not keep ties in order, and group-bys emit rows in no fixed order)."""
+    first_subject = pl.col("subjects").list.first().fill_null("")
+    first_ref = pl.col("refs").list.first().fill_null(-1)
+    return signals.sort(
+        [pl.col("staff"), pl.col("at"), pl.col("detector"), pl.col("weight"), pl.col("value"),
+         first_subject, first_ref, pl.col("note")],
+        maintain_order=True,
+    )  # fmt: skip
+
+
 def run_detectors(ctx: Context, names: tuple[str, ...] | None = None) -> pl.DataFrame:
     """Every detector's signals (or the named ones'), in one frame."""
     chosen = names or tuple(DETECTORS)
-    return pl.concat([DETECTORS[n](ctx) for n in chosen]).sort("staff", "at")
+    return in_order(pl.concat([DETECTORS[n](ctx) for n in chosen]))
 
 
 def _score_once(s: pl.DataFrame, config: DetectConfig) -> pl.Expr:
@@ -215,9 +229,7 @@ def score_signals(
     tau_us = config.decay_days * 86_400e6
     triage = timedelta(days=config.triage_days)
     quiet = timedelta(days=config.realert_quiet_days)
-    remaining = (
-        signals.sort("staff", "at").with_row_index("_i").with_columns(_bar=pl.lit(config.threshold))
-    )
+    remaining = in_order(signals).with_row_index("_i").with_columns(_bar=pl.lit(config.threshold))
     done: list[pl.DataFrame] = []
     round_ = 0
     while remaining.height:
@@ -256,7 +268,7 @@ def score_signals(
             )
             .drop("peak", "alerted")
         )
-    out = pl.concat(done).sort("staff", "at", "_i").drop("_i")
+    out = pl.concat(done).sort("_i").drop("_i")
     return apply_budget(out, config, staff_count).drop("_case")
 
 
@@ -278,7 +290,7 @@ def apply_budget(
     rows = (
         scored.with_row_index("_r")
         .filter(pl.col("crossing") | (pl.col("score") >= urgent))
-        .sort("at")
+        .sort("at", "_r")  # ties in the rows' own (fixed) order
         .select("_r", "at", "score", "staff", "_case", "crossing")
         .rows()
     )
@@ -533,7 +545,7 @@ def case_records(det: Detection, *, max_cases: int | None = None) -> list[dict[s
             .sort()
             .head(MAX_EVIDENCE),
         )
-        .sort(["staff", "weight"], descending=[False, True])
+        .sort(["staff", "weight", "detector"], descending=[False, True, False])
     )
     by_staff: dict[str, list[dict[str, Any]]] = {}
     for row in per_detector.iter_rows(named=True):

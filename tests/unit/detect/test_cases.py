@@ -205,3 +205,30 @@ def test_it_defers_alerts_over_the_officers_weekly_budget_unless_urgent() -> Non
     deferred = scored.filter(pl.col("deferred"))["staff"].to_list()
     # c4 is deferred at its crossing (6.0), then alerts when its case becomes urgent (≥ 8)
     assert (alerted, deferred) == (["c1", "c4"], ["c2", "c3", "c4"])
+
+
+def test_it_scores_signals_at_the_same_moment_the_same_whatever_their_order() -> None:
+    """Detectors emit rows in no fixed order (group-bys) and several signals can share a
+    moment; the running score, the crossing row and the budget must not depend on it."""
+    config = DetectConfig()
+    w = config.weight
+    rows = [
+        ("c1", 0.0, "burst", w("burst")),
+        ("c1", 0.0, "unexplained", w("unexplained")),
+        ("c1", 0.0, "same_surname", w("same_surname")),
+        ("c2", 0.0, "unexplained", w("unexplained")),
+        ("c3", 0.0, "unexplained", w("unexplained")),
+        ("c2", 1.0, "burst", w("burst")),
+    ]
+    frame = signals(*rows)
+    outcomes = set()
+    for seed in range(8):
+        shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        scored = score_signals(shuffled, config.with_(budget_min_per_week=1), staff_count=50)
+        outcomes.add(
+            tuple(scored.select("staff", "detector", "score", "crossing", "deferred").rows())
+        )
+    assert len(outcomes) == 1
+    (only,) = outcomes
+    assert sum(1 for r in only if r[3]) == 1  # one alert: the budget holds one a week
+    assert sum(1 for r in only if r[4]) == 2  # the other two crossings wait, in fixed order
