@@ -459,3 +459,50 @@ def test_it_signs_the_tail_from_a_running_server_with_no_requests(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# --- 8. a crash between the witness write and the database commit ------------------------------
+
+
+def _witness_only_checkpoint():
+    """What a kill -9 between `append_witness` and the database commit leaves: the witness
+    holds a signed checkpoint of the current ledger that the database lacks."""
+    from ryoken.audit.checkpoints import sign_note_checkpoint
+    from ryoken.audit.tree import root_at
+    from ryoken.web.ledger import signing
+    from ryoken.web.ledger.store import DbNodeReader, ledger_size
+
+    size = ledger_size()
+    signed = sign_note_checkpoint(
+        signing.signer(), size, root_at(DbNodeReader(), size), checkpoints.latest().at
+    )
+    checkpoints.append_witness(signed)
+    return signed
+
+
+def test_a_checkpoint_a_crash_left_in_the_witness_only_is_put_back(witnessed):
+    from django.db import transaction
+
+    with transaction.atomic():
+        store.record_in_transaction(*(event(i) for i in range(40, 45)))
+    lost = _witness_only_checkpoint()
+    assert checkpoints.latest().size == 40
+    assert not audit.verify().ok  # the witness holds 45, the database does not
+    store.record(event(45))
+    signed = checkpoints.create_checkpoint()  # the next one (at start or on a timer)
+    sizes = list(Checkpoint.objects.order_by("size").values_list("size", flat=True))
+    assert sizes[-2:] == [lost.size, 46] and signed is not None and signed.size == 46
+    report = audit.verify()
+    assert report.ok, report.problems
+
+
+def test_a_witness_line_that_does_not_match_the_ledger_is_not_put_back(witnessed):
+    from ryoken.audit.checkpoints import sign_note_checkpoint
+    from ryoken.web.ledger import signing
+
+    store.record(event(40))
+    forged = sign_note_checkpoint(signing.signer(), 41, b"\x00" * 32, checkpoints.latest().at)
+    checkpoints.append_witness(forged)  # signed with the key, but not this ledger's tree
+    checkpoints.create_checkpoint()  # signs 41 itself: the forged line is not taken
+    assert bytes(Checkpoint.objects.get(size=41).root) != b"\x00" * 32
+    assert not audit.verify().ok  # the witness still holds the forged line

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -21,12 +22,15 @@ from django.utils.translation import gettext_noop
 
 from ryoken import clock
 from ryoken.audit import checkpoints as cp
+from ryoken.audit.signers import Signer
 from ryoken.audit.tree import root_at
 from ryoken.errors import ConfigurationError, KeyUnavailable, LedgerError
 from ryoken.web.env import env_int
 from ryoken.web.ledger import paths
 from ryoken.web.ledger.models import Checkpoint
 from ryoken.web.ledger.store import DbNodeReader, ledger_size, lock_for_append
+
+log = logging.getLogger("ryoken.ledger")
 
 _state_lock = threading.Lock()
 _last = {"size": -1, "monotonic": 0.0}
@@ -128,6 +132,69 @@ def cut_witness(offset: int, length: int) -> None:
         os.close(fd)
 
 
+def witness_tail(max_bytes: int = 16_384) -> list[cp.Checkpoint]:
+    """The checkpoints on the last complete lines of the witness (at most `max_bytes` read
+    from its end; lines that do not parse are left to `ryoken audit verify`)."""
+    path = paths.witness_path()
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            end = handle.tell()
+            handle.seek(max(0, end - max_bytes))
+            data = handle.read()
+    except FileNotFoundError:
+        return []
+    lines = data.split(b"\n")
+    if end > max_bytes:
+        lines = lines[1:]  # the first may be cut
+    out: list[cp.Checkpoint] = []
+    for raw in lines:
+        with contextlib.suppress(Exception):
+            if raw.strip():
+                out.append(cp.parse_witness_line(raw.decode("utf-8")))
+    return out
+
+
+def _recover_from_witness(last: Checkpoint | None, size: int, signer: Signer) -> Checkpoint | None:
+    """Put back a checkpoint the witness holds and the database lost to a crash.
+
+    `create_checkpoint` writes the witness line before the database row commits, so a crash
+    (kill -9, power) between the two leaves the witness one checkpoint ahead. On the next
+    checkpoint (every serving process and `ryoken watch` sign one at start), a witness
+    checkpoint beyond the database's latest is inserted again when it is signed by this
+    ledger's key and its root is the database's own tree at that size: the database then
+    holds exactly what was signed and witnessed. Anything else (another key, another root,
+    a size the ledger does not reach) is left alone for `ryoken audit verify` to report."""
+    have = last.size if last is not None else -1
+    public_key = signer.public_key()
+    recovered = False
+    for witnessed in witness_tail():
+        if witnessed.size <= have or witnessed.size > size:
+            continue
+        if not cp.verify_checkpoint(public_key, witnessed):
+            continue
+        if root_at(DbNodeReader(), witnessed.size) != witnessed.root:
+            continue
+        try:
+            with transaction.atomic():
+                Checkpoint.objects.create(
+                    size=witnessed.size,
+                    root=witnessed.root,
+                    at=witnessed.at,
+                    key_id=witnessed.key_id,
+                    signature=witnessed.signature,
+                )
+        except IntegrityError:
+            continue
+        log.warning(
+            "the witness held checkpoint %d that the database lacked (a crash between the "
+            "witness write and the database commit); put back",
+            witnessed.size,
+        )
+        have, recovered = witnessed.size, True
+    return latest() if recovered else last
+
+
 def read_witness() -> list[cp.Checkpoint]:
     path = paths.witness_path()
     if not path.exists():
@@ -176,7 +243,7 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
         with transaction.atomic():
             lock_for_append()
             size = ledger_size()
-            last = latest()
+            last = _recover_from_witness(latest(), size, signer)
             if last is not None and last.size >= size:
                 return None
             root = root_at(DbNodeReader(), size)
@@ -207,7 +274,8 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
     except BaseException:
         # The database did not keep the checkpoint (its commit failed: a full disk, say), so
         # the witness must not keep it either. Only a crash between the two writes leaves a
-        # witness line the database lacks, which verify reports.
+        # witness line the database lacks; the next checkpoint puts it back when it matches
+        # the ledger (`_recover_from_witness`), and until then verify reports it.
         if written is not None:
             with contextlib.suppress(OSError):
                 cut_witness(*written)

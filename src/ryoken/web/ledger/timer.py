@@ -38,6 +38,9 @@ class CheckpointTimer(threading.Thread):
         self.transport: Any = None  # the witnesses' HTTP (tests hand in their own)
 
     def run(self) -> None:
+        # one tick at start: what a previous process left unsigned is signed now, and a
+        # checkpoint a crash left in the witness only is put back (checkpoints.py)
+        self.tick()
         while not self.stopped.wait(self.seconds):
             self.tick()
 
