@@ -236,15 +236,23 @@ def _beyond_habit(ctx: Context, rows: pl.DataFrame, detector: str) -> pl.DataFra
     λ = (C + k·r) / (D + k): C persons over D active days before that day (their own
     history), shrunk toward r, the rate of the others in the same role over the run
     (k = `habit_prior_days`; a new hire starts from the role's rate, never exempt). A day
-    counts when P(X ≥ c | λ) ≤ `habit_alpha`, by the persons beyond the day's bar."""
+    counts when P(X ≥ c | λ) ≤ `habit_alpha`, by the persons beyond the day's bar, at the
+    moment the bar was reached."""
     c = ctx.config
     if rows.is_empty():
         return empty_signals()
-    per_day = rows.group_by("actor", "day").agg(
-        n=pl.col("subject").n_unique(),
-        at=pl.col("at").min(),
-        subjects=pl.col("subject").unique().sort(),
-        refs=pl.col("line").unique().sort().head(MAX_REFS),
+    firsts = rows.group_by("actor", "day", "subject").agg(at=pl.col("at").min())
+    per_day = (
+        firsts.group_by("actor", "day")
+        .agg(
+            n=pl.len(),
+            times=pl.col("at").sort(),  # when the 1st, 2nd, ... person of the day was opened
+            subjects=pl.col("subject").sort(),
+        )
+        .join(
+            rows.group_by("actor", "day").agg(refs=pl.col("line").unique().sort().head(MAX_REFS)),
+            on=["actor", "day"],
+        )
     )
     active = (
         ctx.events.lazy()
@@ -283,6 +291,8 @@ def _beyond_habit(ctx: Context, rows: pl.DataFrame, detector: str) -> pl.DataFra
     out = out.with_columns(bar=pl.Series(bar)).filter(pl.col("n") >= pl.col("bar"))
     return as_signals(
         out.with_columns(
+            # known when the day's count reaches the bar, not at its first person
+            at=pl.col("times").list.get(pl.col("bar") - 1),
             staff=pl.col("actor"),
             detector=pl.lit(detector),
             weight=c.weight(detector) * (pl.col("n") - pl.col("bar") + 1).cast(pl.Float64),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -462,8 +462,11 @@ def test_self_added_persons_weigh_only_beyond_the_persons_own_habit(log: OfficeL
     assert signals["staff"].to_list() == ["c1"]
     assert signals["day"].to_list() == [days[24]]
     assert signals["value"].to_list() == [8.0]
-    bar = 8 - signals["weight"].item() / DetectConfig().weight("self_added") + 1
-    assert 2 <= bar <= 5  # P(X >= bar | about one a day) <= 1%
+    bar = round(8 - signals["weight"].item() / DetectConfig().weight("self_added") + 1)
+    assert 2 <= bar <= 5  # P(X >= bar | about one a day) <= 5%
+    # stamped when the bar-th person of the day was opened (one every two minutes from 10:00)
+    opened = at(days[24], 10, 2 * (bar - 1)) + timedelta(seconds=10)
+    assert signals["at"].to_list() == [opened.astimezone(UTC)]
 
 
 def test_it_calls_family_on_relatives_looked_at_under_the_familys_own_task(
