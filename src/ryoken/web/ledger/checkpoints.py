@@ -155,6 +155,22 @@ def witness_tail(max_bytes: int = 16_384) -> list[cp.Checkpoint]:
     return out
 
 
+def _store(signed: cp.Checkpoint) -> bool:
+    """Insert a checkpoint row; False when one of that size exists already."""
+    try:
+        with transaction.atomic():
+            Checkpoint.objects.create(
+                size=signed.size,
+                root=signed.root,
+                at=signed.at,
+                key_id=signed.key_id,
+                signature=signed.signature,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 def _recover_from_witness(last: Checkpoint | None, size: int, signer: Signer) -> Checkpoint | None:
     """Put back a checkpoint the witness holds and the database lost to a crash.
 
@@ -175,16 +191,7 @@ def _recover_from_witness(last: Checkpoint | None, size: int, signer: Signer) ->
             continue
         if root_at(DbNodeReader(), witnessed.size) != witnessed.root:
             continue
-        try:
-            with transaction.atomic():
-                Checkpoint.objects.create(
-                    size=witnessed.size,
-                    root=witnessed.root,
-                    at=witnessed.at,
-                    key_id=witnessed.key_id,
-                    signature=witnessed.signature,
-                )
-        except IntegrityError:
+        if not _store(witnessed):
             continue
         log.warning(
             "the witness held checkpoint %d that the database lacked (a crash between the "
@@ -248,16 +255,7 @@ def create_checkpoint(now: datetime | None = None) -> cp.Checkpoint | None:
                 return None
             root = root_at(DbNodeReader(), size)
             signed = cp.sign_note_checkpoint(signer, size, root, at)
-            try:
-                with transaction.atomic():
-                    Checkpoint.objects.create(
-                        size=signed.size,
-                        root=signed.root,
-                        at=signed.at,
-                        key_id=signed.key_id,
-                        signature=signed.signature,
-                    )
-            except IntegrityError:
+            if not _store(signed):
                 return None  # another process signed this size first
             try:
                 written = append_witness(signed)
