@@ -40,7 +40,6 @@ from ryoken.detect import detectors as d
 from ryoken.detect.bursts import burst
 from ryoken.detect.config import DetectConfig
 from ryoken.detect.detectors import Context, build_context, empty_signals
-from ryoken.detect.explain import NON_STAFF
 from ryoken.detect.footprints import contract_end, volume
 
 DETECTORS: dict[str, Callable[[Context], pl.DataFrame]] = {
@@ -371,10 +370,10 @@ class Detection:
 
 def active_staff_days(ctx: Context) -> pl.DataFrame:
     """(staff, day) pairs on which a staff member did anything at all: the alert-rate base."""
-    ev = ctx.events.lazy().filter(~pl.col("actor").is_in(NON_STAFF))
+    days = ctx.active_days
     if not ctx.staff.is_empty():
-        ev = ev.filter(pl.col("actor").is_in(ctx.staff.get_column("staff_id").implode()))
-    return ev.select(staff="actor", day="day").unique().sort("staff", "day").collect()
+        days = days.filter(pl.col("actor").is_in(ctx.staff.get_column("staff_id").implode()))
+    return days.select(staff="actor", day="day")
 
 
 def build_cases(ctx: Context, signals: pl.DataFrame) -> Detection:

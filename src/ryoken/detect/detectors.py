@@ -165,6 +165,21 @@ class Context:
         return pl.concat([self.outside_any_task, self.self_added], how="diagonal_relaxed")
 
     @property
+    def active_days(self) -> pl.DataFrame:
+        """(actor, day) pairs on which anyone but the system did anything at all, sorted:
+        the base of the alert rate (cases.active_staff_days) and of habits (one pass)."""
+        if "active_days" not in self.memo:
+            self.memo["active_days"] = (
+                self.events.lazy()
+                .filter(~pl.col("actor").is_in(NON_STAFF))
+                .select("actor", "day")
+                .unique()
+                .sort("actor", "day")
+                .collect()
+            )
+        return self.memo["active_days"]
+
+    @property
     def outside_any_task(self) -> pl.DataFrame:
         """Reads with no grant at all (break-glass has its own supervisor review)."""
         return self.explanation.per_subject.filter(pl.col("status").is_in(OUTSIDE_TASK))
@@ -254,15 +269,8 @@ def _beyond_habit(ctx: Context, rows: pl.DataFrame, detector: str) -> pl.DataFra
             on=["actor", "day"],
         )
     )
-    active = (
-        ctx.events.lazy()
-        .filter(~pl.col("actor").is_in(NON_STAFF))
-        .select("actor", "day")
-        .unique()
-        .collect()
-    )
     days = (
-        active.join(per_day.select("actor", "day", "n"), on=["actor", "day"], how="left")
+        ctx.active_days.join(per_day.select("actor", "day", "n"), on=["actor", "day"], how="left")
         .with_columns(pl.col("n").fill_null(0))
         .join(roles_of(ctx).select("actor", "role"), on="actor", how="left")
         .with_columns(pl.col("role").fill_null("?"))
